@@ -1,0 +1,19 @@
+//! labsim: a simulated 3-node minikube that speaks the real Kubernetes API on loopback and runs a
+//! real `mariadbd` for every MySQL pod.
+//!
+//! Crate map (read in this order):
+//! - [`resources`]: the kinds served (one table drives discovery, routing and storage).
+//! - [`status`]: Kubernetes `Status` errors shared by every layer.
+//! - [`store`]: objects as JSON, resourceVersions, watch fan-out, write-through persistence.
+//! - [`shutdown`]: the signal every task watches.
+//! - [`app`]: what request handlers share.
+//! - [`controllers`]: StatefulSet, provisioner, scheduler, garbage collector, events, bootstrap.
+//! - [`kubelet`]: real `mariadbd` processes, probes, restarts, pod status.
+
+pub mod app;
+pub mod controllers;
+pub mod kubelet;
+pub mod resources;
+pub mod shutdown;
+pub mod status;
+pub mod store;

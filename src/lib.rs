@@ -1,0 +1,1 @@
+//! kubelab: one call per step of the StatefulSet/MySQL lab.
