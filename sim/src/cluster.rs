@@ -1,0 +1,150 @@
+//! Wires labsim together: opens the state dir (store, PKI, token), bootstraps the minikube-like
+//! objects, and runs the server, the controllers and the kubelet until shutdown.
+//!
+//! Tests start a whole cluster in-process with [`Cluster::start`] on `127.0.0.1:0`.
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::app::App;
+use crate::kubelet::Kubelet;
+use crate::shutdown::{self, Shutdown, Trigger};
+use crate::store::Store;
+use crate::tls::Pki;
+
+/// An opened state dir, ready to run.
+pub struct Cluster {
+    pub app: App,
+    pub pki: Pki,
+}
+
+impl Cluster {
+    /// Opens (or initialises) `state_dir`: store, PKI, token.
+    pub fn open(state_dir: &Path) -> io::Result<Cluster> {
+        std::fs::create_dir_all(state_dir)?;
+        let state_dir = std::fs::canonicalize(state_dir)?;
+        let store = Arc::new(Store::open(&state_dir.join("store"))?);
+        crate::controllers::bootstrap(&store);
+        let pki = Pki::load_or_create(&state_dir.join("pki"))?;
+        let token = load_or_create_token(&state_dir.join("token"))?;
+        let kubelet = Kubelet::new(store.clone(), state_dir.clone());
+        let app = App {
+            store,
+            kubelet,
+            token: token.into(),
+            state_dir: Arc::new(state_dir),
+        };
+        Ok(Cluster { app, pki })
+    }
+
+    /// Writes `<state>/kubeconfig` for a server on `addr`.
+    pub fn write_kubeconfig(&self, addr: SocketAddr) -> io::Result<PathBuf> {
+        let path = self.app.state_dir.join("kubeconfig");
+        crate::kubeconfig::write(
+            &path,
+            &format!("https://{addr}"),
+            &self.pki.ca_pem,
+            &self.app.token,
+        )?;
+        Ok(path)
+    }
+
+    /// Runs server, controllers and kubelet until `shutdown`; the kubelet stops every pod
+    /// process before this returns.
+    pub async fn run(self, listener: TcpListener, shutdown: Shutdown) -> io::Result<()> {
+        let app = self.app;
+        let controllers = tokio::spawn(crate::controllers::run(
+            app.store.clone(),
+            (*app.state_dir).clone(),
+            shutdown.clone(),
+        ));
+        let kubelet = tokio::spawn(app.kubelet.clone().run(shutdown.clone()));
+        let served = crate::server::serve(listener, self.pki.server.clone(), app, shutdown).await;
+        let _ = controllers.await;
+        let _ = kubelet.await;
+        served
+    }
+
+    /// Starts a whole cluster in this process on a free loopback port (tests, kubelab's
+    /// integration tests). Stop it with [`Running::stop`]; dropping it also stops it.
+    pub async fn start(state_dir: &Path) -> io::Result<Running> {
+        let cluster = Cluster::open(state_dir)?;
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let kubeconfig = cluster.write_kubeconfig(addr)?;
+        let (trigger, shutdown) = shutdown::channel();
+        let store = cluster.app.store.clone();
+        let task = tokio::spawn(cluster.run(listener, shutdown));
+        Ok(Running {
+            addr,
+            kubeconfig,
+            trigger,
+            task: Some(task),
+            store,
+        })
+    }
+}
+
+/// A cluster started by [`Cluster::start`].
+pub struct Running {
+    pub addr: SocketAddr,
+    /// `<state>/kubeconfig` (context `labsim`).
+    pub kubeconfig: PathBuf,
+    /// Direct access to the objects, for assertions.
+    pub store: Arc<Store>,
+    trigger: Trigger,
+    task: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl Running {
+    /// Signals shutdown and waits until every pod process has stopped.
+    pub async fn stop(mut self) -> io::Result<()> {
+        self.trigger.fire();
+        match self.task.take() {
+            Some(t) => t.await.map_err(io::Error::other)?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.trigger.fire();
+    }
+}
+
+/// The bearer token: 32 random bytes, hex, kept in `<state>/token` (0600).
+fn load_or_create_token(path: &Path) -> io::Result<String> {
+    if let Ok(t) = std::fs::read_to_string(path) {
+        if t.trim().len() >= 32 {
+            return Ok(t.trim().to_string());
+        }
+    }
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    write_private(path, token.as_bytes())?;
+    Ok(token)
+}
+
+/// Writes a file readable only by its owner (0600), atomically.
+pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(bytes)?;
+    drop(f);
+    std::fs::rename(&tmp, path)
+}
