@@ -6,6 +6,7 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
 
+use crate::api::defaults;
 use crate::api::negotiate::{self, Output};
 use crate::api::patch::{self, PatchKind};
 use crate::api::target::{self, Query, Target};
@@ -183,6 +184,7 @@ fn create(
             m.remove("status");
         }
     }
+    defaults::apply(&app.store, t.rt, &mut obj, None);
     if q.dry_run()? {
         // Validate as create would, store nothing.
         let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
@@ -234,6 +236,10 @@ fn update(
         }
         merged
     } else {
+        let mut obj = obj;
+        if let Ok(live) = app.store.get(t.rt, ns, name) {
+            defaults::apply(&app.store, t.rt, &mut obj, Some(&live));
+        }
         obj
     };
     if q.dry_run()? {
@@ -301,6 +307,7 @@ fn patch_object(
                 }
                 new["metadata"]["name"] = json!(name);
                 check_namespace(&app.store, t.rt, ns)?;
+                defaults::apply(&app.store, t.rt, &mut new, None);
                 if dry {
                     return Ok(json_response(StatusCode::CREATED, &new));
                 }
@@ -308,8 +315,9 @@ fn patch_object(
                 return Ok(json_response(StatusCode::CREATED, &created));
             }
             (None, Some(live)) => {
-                let new = patch::patch(t.rt, Some(&live), kind, bytes, &manager, force)?;
+                let mut new = patch::patch(t.rt, Some(&live), kind, bytes, &manager, force)?;
                 check_type(t.rt, &new)?;
+                defaults::apply(&app.store, t.rt, &mut new, Some(&live));
                 if dry {
                     return Ok(json_response(StatusCode::OK, &new));
                 }

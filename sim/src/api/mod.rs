@@ -2,6 +2,7 @@
 //! the server around this router.
 
 pub mod crud;
+pub mod defaults;
 pub mod discovery;
 pub mod exec;
 pub mod logs;
