@@ -194,7 +194,9 @@ async fn kubectl_apply_get_delete() {
     std::fs::write(&file, MANIFEST).unwrap();
     let file = file.to_str().unwrap();
 
-    let out = lab.kubectl(&["apply", "-f", file]).await.ok();
+    let applied = lab.kubectl(&["apply", "-f", file]).await;
+    assert_eq!(applied.stderr(), "", "no warnings from apply");
+    let out = applied.ok();
     for line in [
         "configmap/settings created",
         "secret/mysql-password created",
@@ -250,6 +252,19 @@ async fn kubectl_apply_get_delete() {
         "{}",
         out.stderr()
     );
+
+    // Server-side dry run (dryRun=All) answers but stores nothing.
+    let dry = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dry\ndata:\n  a: b\n";
+    let out = lab
+        .kubectl_stdin(&["apply", "--dry-run=server", "-f", "-"], dry)
+        .await
+        .ok();
+    assert!(
+        out.contains("configmap/dry created (server dry run)"),
+        "{out}"
+    );
+    let out = lab.kubectl(&["get", "cm", "dry"]).await;
+    assert_eq!(out.code(), Some(1), "dry run stored nothing");
 
     let out = lab.kubectl(&["create", "configmap", "Bad_Name"]).await;
     assert_eq!(out.code(), Some(1));
@@ -439,18 +454,34 @@ async fn kube_rs_crud_and_watcher() {
     let client = lab.client().await;
     let cms = Api::<ConfigMap>::default_namespaced(client.clone());
 
+    // The watcher lists first (InitDone), then watches: the create must arrive as a watch event.
     let events = watcher(cms.clone(), watcher::Config::default());
+    let (listed_tx, listed_rx) = tokio::sync::oneshot::channel();
     let seen = tokio::spawn(async move {
         let mut events = std::pin::pin!(events);
+        let mut listed_tx = Some(listed_tx);
         while let Some(ev) = events.try_next().await.unwrap() {
-            if let watcher::Event::Apply(cm) = ev {
-                if cm.metadata.name.as_deref() == Some("from-rs") {
+            match ev {
+                watcher::Event::InitDone => {
+                    if let Some(tx) = listed_tx.take() {
+                        let _ = tx.send(());
+                    }
+                }
+                watcher::Event::Apply(cm) if cm.metadata.name.as_deref() == Some("from-rs") => {
                     return cm.data.unwrap_or_default().get("k").cloned();
                 }
+                _ => {}
             }
         }
         None
     });
+    tokio::time::timeout(Duration::from_secs(10), listed_rx)
+        .await
+        .expect("watcher listed within 10 s")
+        .unwrap();
+    // kube-rs starts its watch request right after the list; give it a moment to connect (a
+    // create before that still arrives: the watch replays from the list's resourceVersion).
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let cm: ConfigMap = serde_json::from_value(json!({
         "metadata": {"name": "from-rs", "labels": {"app": "rs"}},
         "data": {"k": "v"}

@@ -1,6 +1,9 @@
 //! Resource verbs on Kubernetes paths: get, list (+ watch), create, update, patch, delete,
 //! deletecollection, and the `status` and `scale` subresources.
 
+// `ApiError` is the crate-wide error type (a full Status); passing it by value is the design.
+#![allow(clippy::result_large_err)]
+
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::Response;
@@ -564,6 +567,9 @@ fn delete_one(
     if opts.orphan {
         orphan_dependents(&app.store, meta["uid"].as_str().unwrap_or(""));
     }
+    if rt.kind == "Namespace" {
+        delete_namespace_contents(app, name, opts);
+    }
     let deleted = app.store.delete(rt, ns, name, grace)?;
     tracing::info!(
         "deleted {} {} (grace {grace:?})",
@@ -611,6 +617,20 @@ fn orphan_dependents(store: &Store, uid: &str) {
                     }
                 },
             );
+        }
+    }
+}
+
+/// A deleted namespace takes everything in it along (the real namespace controller does this
+/// while the namespace is `Terminating`; labsim does it at once, pods still terminate gracefully).
+fn delete_namespace_contents(app: &App, namespace: &str, opts: &DeleteOptions) {
+    for rt in resources::RESOURCES.iter().filter(|r| r.namespaced) {
+        let (items, _) = app.store.list(rt, Some(namespace));
+        for obj in items {
+            let name = obj["metadata"]["name"].as_str().unwrap_or("");
+            if let Err(e) = delete_one(app, rt, Some(namespace), name, opts) {
+                tracing::debug!("deleting {} {namespace}/{name}: {e}", rt.kind);
+            }
         }
     }
 }

@@ -23,10 +23,8 @@ pub fn apply(store: &Store, rt: &ResourceType, obj: &mut Value, live: Option<&Va
             set(spec, "preemptionPolicy", json!("PreemptLowerPriority"));
         }
         "Service" => service(store, obj, live),
-        "PersistentVolumeClaim" => {
-            if obj["spec"].is_object() {
-                set(obj_mut(&mut obj["spec"]), "volumeMode", json!("Filesystem"));
-            }
+        "PersistentVolumeClaim" if obj["spec"].is_object() => {
+            set(obj_mut(&mut obj["spec"]), "volumeMode", json!("Filesystem"));
         }
         "Namespace" => {
             set(

@@ -71,12 +71,12 @@ pub fn status_response(err: &crate::status::ApiError) -> axum::response::Respons
     (code, axum::Json(err.to_status())).into_response()
 }
 
-/// Discovery and the like answer GET only.
-fn only_get(method: &Method, path: &str) -> Result<(), Response> {
+/// Discovery and the like answer GET only: the 405 for other methods.
+fn not_get(method: &Method, path: &str) -> Option<Response> {
     if method == Method::GET || method == Method::HEAD {
-        Ok(())
+        None
     } else {
-        Err(status_response(&ApiError::method_not_allowed(format!(
+        Some(status_response(&ApiError::method_not_allowed(format!(
             "{method} is not supported on {path}"
         ))))
     }
@@ -91,7 +91,7 @@ async fn method_not_allowed(req: Request) -> Response {
 }
 
 async fn version(method: Method) -> Response {
-    if let Err(r) = only_get(&method, "/version") {
+    if let Some(r) = not_get(&method, "/version") {
         return r;
     }
     json_response(
@@ -115,7 +115,7 @@ async fn health() -> &'static str {
 }
 
 async fn api_root(method: Method, headers: HeaderMap) -> Response {
-    if let Err(r) = only_get(&method, "/api") {
+    if let Some(r) = not_get(&method, "/api") {
         return r;
     }
     if negotiate::wants_aggregated_discovery(&headers) {
@@ -126,7 +126,7 @@ async fn api_root(method: Method, headers: HeaderMap) -> Response {
 }
 
 async fn apis_root(method: Method, headers: HeaderMap) -> Response {
-    if let Err(r) = only_get(&method, "/apis") {
+    if let Some(r) = not_get(&method, "/apis") {
         return r;
     }
     if negotiate::wants_aggregated_discovery(&headers) {
@@ -162,7 +162,7 @@ fn resource_list(method: &Method, group: &str, version: &str) -> Response {
     } else {
         format!("/apis/{group}/{version}")
     };
-    if let Err(r) = only_get(method, &path) {
+    if let Some(r) = not_get(method, &path) {
         return r;
     }
     match discovery::resource_list(group, version) {
@@ -173,7 +173,7 @@ fn resource_list(method: &Method, group: &str, version: &str) -> Response {
 
 async fn api_group(method: Method, Path(group): Path<String>) -> Response {
     let path = format!("/apis/{group}");
-    if let Err(r) = only_get(&method, &path) {
+    if let Some(r) = not_get(&method, &path) {
         return r;
     }
     match discovery::api_group(&group) {
@@ -183,7 +183,7 @@ async fn api_group(method: Method, Path(group): Path<String>) -> Response {
 }
 
 async fn openapi_root(method: Method) -> Response {
-    if let Err(r) = only_get(&method, "/openapi/v3") {
+    if let Some(r) = not_get(&method, "/openapi/v3") {
         return r;
     }
     json_response(StatusCode::OK, &openapi::root())
@@ -191,7 +191,7 @@ async fn openapi_root(method: Method) -> Response {
 
 async fn openapi_doc(method: Method, Path(key): Path<String>) -> Response {
     let path = format!("/openapi/v3/{key}");
-    if let Err(r) = only_get(&method, &path) {
+    if let Some(r) = not_get(&method, &path) {
         return r;
     }
     match openapi::document_for(&key) {

@@ -272,6 +272,22 @@ async fn create_get_list_delete() {
         (s, v["items"].as_array().map(Vec::len)),
         (StatusCode::OK, Some(1))
     );
+
+    // Deleting a namespace deletes what is in it.
+    let ns = r#"{"metadata":{"name":"gone"}}"#;
+    let (s, _) = call(&app, "POST", "/api/v1/namespaces", &[], ns).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let gone = "/api/v1/namespaces/gone/configmaps";
+    let (s, _) = call(&app, "POST", gone, &[], &cm("x", json!({}))).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = call(&app, "DELETE", "/api/v1/namespaces/gone", &[], "").await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, v) = call(&app, "GET", "/api/v1/configmaps", &[], "").await;
+    let items = v["items"].as_array().unwrap();
+    assert!(
+        items.iter().all(|c| c["metadata"]["namespace"] != "gone"),
+        "{v}"
+    );
 }
 
 #[tokio::test]
