@@ -532,11 +532,23 @@ async fn kube_rs_crud_and_watcher() {
         cms.clone(),
         watcher::Config::default().streaming_lists()
     ));
-    let first = tokio::time::timeout(Duration::from_secs(10), stream.next())
-        .await
-        .expect("streaming list answers")
-        .unwrap()
-        .unwrap();
-    assert!(matches!(first, watcher::Event::Init), "{first:?}");
+    // Streaming list: Init, one InitApply per object, then InitDone (sent on the bookmark
+    // carrying `k8s.io/initial-events-end`).
+    cms.create(&PostParams::default(), &cm).await.unwrap();
+    let mut got = Vec::new();
+    while !matches!(got.last(), Some(watcher::Event::InitDone)) {
+        let ev = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("streaming list answers")
+            .unwrap()
+            .unwrap();
+        got.push(ev);
+    }
+    assert!(matches!(got[0], watcher::Event::Init), "{got:?}");
+    assert!(
+        matches!(&got[1], watcher::Event::InitApply(c) if c.metadata.name.as_deref() == Some("from-rs")),
+        "{got:?}"
+    );
+    assert_eq!(got.len(), 3, "{got:?}");
     lab.running.stop().await.unwrap();
 }

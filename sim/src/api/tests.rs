@@ -473,3 +473,24 @@ async fn watch_from_forgotten_version_is_gone() {
     assert_eq!(ev["type"], "ERROR");
     assert_eq!(ev["object"]["code"], 410);
 }
+
+#[tokio::test]
+async fn table_watch_events() {
+    let (app, _d) = app();
+    let rv = app.store.resource_version();
+    let table = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
+    let resp = super::router(app.clone())
+        .oneshot(
+            Request::get(format!("{CM}?watch=true&resourceVersion={rv}"))
+                .header(header::ACCEPT, table)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    call(&app, "POST", CM, &[], &cm("t", json!({}))).await;
+    let ev = first_line(resp.into_body()).await;
+    assert_eq!(ev["type"], "ADDED");
+    assert_eq!(ev["object"]["kind"], "Table");
+    assert!(ev["object"]["columnDefinitions"].is_array());
+}
