@@ -21,10 +21,20 @@ pub fn apply(store: &Store, rt: &ResourceType, obj: &mut Value, live: Option<&Va
             set(spec, "serviceAccountName", json!("default"));
             set(spec, "priority", json!(0));
             set(spec, "preemptionPolicy", json!("PreemptLowerPriority"));
+            if live.is_none() {
+                // A new pod waits for the scheduler and the kubelet.
+                let qos = qos_class(&obj["spec"]);
+                let status = obj_mut(&mut obj["status"]);
+                set(status, "phase", json!("Pending"));
+                set(status, "qosClass", json!(qos));
+            }
         }
         "Service" => service(store, obj, live),
         "PersistentVolumeClaim" if obj["spec"].is_object() => {
             set(obj_mut(&mut obj["spec"]), "volumeMode", json!("Filesystem"));
+            if live.is_none() {
+                set(obj_mut(&mut obj["status"]), "phase", json!("Pending"));
+            }
         }
         "Namespace" => {
             set(
@@ -118,6 +128,34 @@ fn pod_spec(spec: &mut Value) {
         {
             container(c);
         }
+    }
+}
+
+/// `Guaranteed` when every container limits cpu and memory with requests equal to the limits,
+/// `BestEffort` when none asks for anything, else `Burstable`.
+fn qos_class(spec: &Value) -> &'static str {
+    let containers: Vec<&Value> = spec["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
+    let empty = |v: &Value| v.as_object().is_none_or(|m| m.is_empty());
+    if containers
+        .iter()
+        .all(|c| empty(&c["resources"]["requests"]) && empty(&c["resources"]["limits"]))
+    {
+        return "BestEffort";
+    }
+    let guaranteed = containers.iter().all(|c| {
+        let (req, lim) = (&c["resources"]["requests"], &c["resources"]["limits"]);
+        ["cpu", "memory"]
+            .iter()
+            .all(|r| !lim[*r].is_null() && (req[*r].is_null() || req[*r] == lim[*r]))
+    });
+    if guaranteed {
+        "Guaranteed"
+    } else {
+        "Burstable"
     }
 }
 
@@ -237,6 +275,26 @@ mod tests {
             s["persistentVolumeClaimRetentionPolicy"]["whenScaled"],
             "Retain"
         );
+    }
+
+    #[test]
+    fn new_pods_are_pending_with_a_qos_class() {
+        let store = Store::in_memory();
+        let rt = resources::get("Pod");
+        let mut pod = json!({"spec": {"containers": [{"name": "c", "image": "mysql:8.4"}]}});
+        apply(&store, rt, &mut pod, None);
+        assert_eq!(pod["status"]["phase"], "Pending");
+        assert_eq!(pod["status"]["qosClass"], "BestEffort");
+        let limits = json!({"cpu": "1", "memory": "1Gi"});
+        let mut pod = json!({"spec": {"containers": [{"name": "c", "image": "i", "resources": {"limits": limits}}]}});
+        apply(&store, rt, &mut pod, None);
+        assert_eq!(pod["status"]["qosClass"], "Guaranteed");
+        let mut pod = json!({"spec": {"containers": [{"name": "c", "image": "i", "resources": {"requests": {"cpu": "1"}}}]}});
+        apply(&store, rt, &mut pod, None);
+        assert_eq!(pod["status"]["qosClass"], "Burstable");
+        let mut running = json!({"spec": {}, "status": {"phase": "Running"}});
+        apply(&store, rt, &mut running, Some(&json!({})));
+        assert_eq!(running["status"]["phase"], "Running");
     }
 
     #[test]
