@@ -494,3 +494,41 @@ async fn table_watch_events() {
     assert_eq!(ev["object"]["kind"], "Table");
     assert!(ev["object"]["columnDefinitions"].is_array());
 }
+
+#[tokio::test]
+async fn watch_ends_at_timeout_and_on_shutdown() {
+    let (app, _d) = app();
+    let started = std::time::Instant::now();
+    let resp = super::router(app.clone())
+        .oneshot(
+            Request::get(format!("{CM}?watch=true&timeoutSeconds=1"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let body = tokio::time::timeout(
+        Duration::from_secs(5),
+        axum::body::to_bytes(resp.into_body(), usize::MAX),
+    )
+    .await
+    .expect("stream closed at its timeout")
+    .unwrap();
+    assert!(body.is_empty(), "no objects, no events");
+    assert!(started.elapsed() >= Duration::from_millis(900));
+
+    let (trigger, shutdown) = crate::shutdown::channel();
+    let mut req = Request::get(format!("{CM}?watch=true"))
+        .body(Body::empty())
+        .unwrap();
+    req.extensions_mut().insert(shutdown);
+    let resp = super::router(app.clone()).oneshot(req).await.unwrap();
+    trigger.fire();
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        axum::body::to_bytes(resp.into_body(), usize::MAX),
+    )
+    .await
+    .expect("stream closed on shutdown")
+    .unwrap();
+}
