@@ -532,3 +532,48 @@ async fn watch_ends_at_timeout_and_on_shutdown() {
     .expect("stream closed on shutdown")
     .unwrap();
 }
+
+#[tokio::test]
+async fn watch_with_selector_sees_objects_enter_and_leave() {
+    let (app, _d) = app();
+    let rt = resources::get("ConfigMap");
+    let rv = app.store.resource_version();
+    let resp = super::router(app.clone())
+        .oneshot(
+            Request::get(format!(
+                "{CM}?watch=true&resourceVersion={rv}&labelSelector=app%3Dx"
+            ))
+            .body(Body::empty())
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    call(&app, "POST", CM, &[], &cm("m", json!({"app": "x"}))).await;
+    let relabel = |to: &'static str| {
+        app.store
+            .modify(rt, Some("default"), "m", |o| {
+                o["metadata"]["labels"]["app"] = json!(to)
+            })
+            .unwrap();
+    };
+    relabel("y");
+    relabel("z");
+    relabel("x");
+    app.store
+        .modify(rt, Some("default"), "m", |o| o["data"]["k"] = json!("2"))
+        .unwrap();
+    let mut stream = resp.into_body().into_data_stream();
+    let mut types = Vec::new();
+    while types.len() < 4 {
+        let c = tokio::time::timeout(Duration::from_secs(5), stream.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        for line in std::str::from_utf8(&c).unwrap().lines() {
+            let ev: Value = serde_json::from_str(line).unwrap();
+            types.push(ev["type"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(types, ["ADDED", "DELETED", "ADDED", "MODIFIED"]);
+}

@@ -6,6 +6,7 @@
 // `ApiError` is the crate-wide error type (a full Status); passing it by value is the design.
 #![allow(clippy::result_large_err)]
 
+use std::collections::HashSet;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -23,7 +24,7 @@ use crate::resources::ResourceType;
 use crate::shutdown::Shutdown;
 use crate::status::ApiError;
 use crate::store::selector::{FieldSelector, LabelSelector};
-use crate::store::Change;
+use crate::store::{Change, ChangeType};
 
 /// A watch without `timeoutSeconds` still ends after this (the real server ends watches after
 /// 30-60 minutes too); clients re-watch.
@@ -37,6 +38,8 @@ pub struct Filter {
     pub namespace: Option<String>,
     pub labels: LabelSelector,
     pub fields: FieldSelector,
+    /// Whether any selector was given (then watches track which objects match).
+    pub has_selectors: bool,
 }
 
 impl Filter {
@@ -47,21 +50,35 @@ impl Filter {
             namespace: t.namespace.clone(),
             labels: LabelSelector::parse(q.get("labelSelector").unwrap_or(""))?,
             fields: FieldSelector::parse(q.get("fieldSelector").unwrap_or(""))?,
+            has_selectors: ["labelSelector", "fieldSelector"]
+                .iter()
+                .any(|k| q.get(k).is_some_and(|v| !v.trim().is_empty())),
         })
     }
 
     /// Whether an object (already known to be of this kind) is selected.
     pub fn matches(&self, obj: &Value) -> bool {
-        let ns_ok = match &self.namespace {
-            Some(ns) if self.rt.namespaced => obj["metadata"]["namespace"].as_str() == Some(ns),
-            _ => true,
-        };
-        ns_ok && self.labels.matches(obj) && self.fields.matches(obj)
+        self.in_scope(obj) && self.selects(obj)
     }
 
-    fn matches_change(&self, c: &Change) -> bool {
-        c.key.resource == self.rt.key() && self.matches(&c.object)
+    /// In the watched namespace (or all).
+    fn in_scope(&self, obj: &Value) -> bool {
+        match &self.namespace {
+            Some(ns) if self.rt.namespaced => obj["metadata"]["namespace"].as_str() == Some(ns),
+            _ => true,
+        }
     }
+
+    fn selects(&self, obj: &Value) -> bool {
+        self.labels.matches(obj) && self.fields.matches(obj)
+    }
+}
+
+/// `(namespace, name)` of an object.
+fn id_of(obj: &Value) -> (String, String) {
+    let m = &obj["metadata"];
+    let s = |v: &Value| v.as_str().unwrap_or("").to_string();
+    (s(&m["namespace"]), s(&m["name"]))
 }
 
 /// Where the stream starts.
@@ -96,10 +113,12 @@ pub fn watch(
     };
     let bookmarks = q.flag("allowWatchBookmarks");
     let (tx, rx) = mpsc::channel::<Bytes>(256);
+    let selected = filter.has_selectors.then(HashSet::new);
     let stream = Stream {
         filter,
         output,
         first: true,
+        selected,
         tx,
     };
     tokio::spawn(stream.run(app.clone(), start, timeout, bookmarks, shutdown));
@@ -119,6 +138,9 @@ struct Stream {
     output: Output,
     /// Table column definitions go only in the first event.
     first: bool,
+    /// With selectors: the objects this watch currently reports, so that an object which
+    /// starts or stops matching arrives as ADDED or DELETED (as from the real watch cache).
+    selected: Option<HashSet<(String, String)>>,
     tx: mpsc::Sender<Bytes>,
 }
 
@@ -155,6 +177,35 @@ impl Stream {
         self.send("BOOKMARK", &obj, rv).await
     }
 
+    /// Sends what a change means to this watch, if anything.
+    async fn deliver(&mut self, c: &Change) -> Result<(), Gone> {
+        if c.key.resource != self.filter.rt.key() || !self.filter.in_scope(&c.object) {
+            return Ok(());
+        }
+        let now = self.filter.selects(&c.object);
+        let Some(selected) = self.selected.as_mut() else {
+            return match now {
+                true => self.send(c.kind.as_str(), &c.object, c.rv).await,
+                false => Ok(()),
+            };
+        };
+        let id = (c.key.namespace.clone(), c.key.name.clone());
+        let was = selected.contains(&id);
+        let kind = match (c.kind, was, now) {
+            (_, false, false) => return Ok(()),
+            (ChangeType::Deleted, _, _) | (_, true, false) => {
+                selected.remove(&id);
+                "DELETED"
+            }
+            (ChangeType::Modified, true, true) => "MODIFIED",
+            (_, _, true) => {
+                selected.insert(id);
+                "ADDED"
+            }
+        };
+        self.send(kind, &c.object, c.rv).await
+    }
+
     async fn error(&mut self, e: &ApiError) {
         let _ = self.send("ERROR", &e.to_status(), 0).await;
     }
@@ -187,7 +238,16 @@ impl Stream {
                     .list(self.filter.rt, self.filter.namespace.as_deref());
                 (items, rv, bookmark)
             }
-            Start::After(rv) => (Vec::new(), rv, false),
+            Start::After(rv) => {
+                if let Some(selected) = self.selected.as_mut() {
+                    // What matched at `rv` is unknown; what matches now is the best guess.
+                    let (items, _) = app
+                        .store
+                        .list(self.filter.rt, self.filter.namespace.as_deref());
+                    selected.extend(items.iter().filter(|o| self.filter.matches(o)).map(id_of));
+                }
+                (Vec::new(), rv, false)
+            }
         };
         let started = match app.store.watch_from(from) {
             Ok(s) => s,
@@ -202,6 +262,9 @@ impl Stream {
                 continue;
             }
             let rv = object_rv(obj).unwrap_or(from);
+            if let Some(selected) = self.selected.as_mut() {
+                selected.insert(id_of(obj));
+            }
             self.send("ADDED", obj, rv).await?;
         }
         if end_bookmark {
@@ -209,9 +272,7 @@ impl Stream {
         }
         for c in &started.replay {
             last_rv = last_rv.max(c.rv);
-            if self.filter.matches_change(c) {
-                self.send(c.kind.as_str(), &c.object, c.rv).await?;
-            }
+            self.deliver(c).await?;
         }
         let mut live = started.live;
         let deadline = tokio::time::sleep(timeout);
@@ -238,9 +299,7 @@ impl Stream {
                             continue; // already replayed
                         }
                         last_rv = c.rv;
-                        if self.filter.matches_change(&c) {
-                            self.send(c.kind.as_str(), &c.object, c.rv).await?;
-                        }
+                        self.deliver(&c).await?;
                     }
                     Err(broadcast::error::RecvError::Lagged(_)) => {
                         self.error(&ApiError::gone("the watch fell too far behind; restart it")).await;
