@@ -552,3 +552,29 @@ async fn kube_rs_crud_and_watcher() {
     assert_eq!(got.len(), 3, "{got:?}");
     lab.running.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_keeps_pki_token_and_objects() {
+    let state = tempfile::tempdir().unwrap();
+    let first = Cluster::start(state.path()).await.unwrap();
+    let _ = first.store.create(
+        resources::get("Namespace"),
+        None,
+        json!({"metadata": {"name": "default"}}),
+    );
+    let ca = std::fs::read_to_string(state.path().join("pki/ca.crt")).unwrap();
+    let cms = Api::<ConfigMap>::default_namespaced(client_for(&first.kubeconfig, None).await);
+    let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "kept"}})).unwrap();
+    cms.create(&PostParams::default(), &cm).await.unwrap();
+    first.stop().await.unwrap();
+
+    let second = Cluster::start(state.path()).await.unwrap();
+    assert_eq!(
+        std::fs::read_to_string(state.path().join("pki/ca.crt")).unwrap(),
+        ca,
+        "the CA survives a restart"
+    );
+    let cms = Api::<ConfigMap>::default_namespaced(client_for(&second.kubeconfig, None).await);
+    assert!(cms.get("kept").await.is_ok());
+    second.stop().await.unwrap();
+}
