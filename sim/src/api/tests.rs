@@ -577,3 +577,29 @@ async fn watch_with_selector_sees_objects_enter_and_leave() {
     }
     assert_eq!(types, ["ADDED", "DELETED", "ADDED", "MODIFIED"]);
 }
+
+#[tokio::test]
+async fn orphan_deletion_drops_owner_references() {
+    let (app, _d) = app();
+    let sts = "/apis/apps/v1/namespaces/default/statefulsets";
+    let body = json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"},
+        "spec": {"selector": {"matchLabels": {"app": "db"}}, "template": {}}});
+    let (_, owner) = call(&app, "POST", sts, &[], &body.to_string()).await;
+    let uid = owner["metadata"]["uid"].as_str().unwrap();
+    let pod = json!({"metadata": {"name": "db-0", "ownerReferences": [
+        {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "db", "uid": uid, "controller": true}]},
+        "spec": {"containers": []}});
+    let pods = resources::get("Pod");
+    app.store.create(pods, Some("default"), pod).unwrap();
+    let (s, _) = call(
+        &app,
+        "DELETE",
+        &format!("{sts}/db"),
+        &[],
+        r#"{"propagationPolicy":"Orphan"}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let left = app.store.get(pods, Some("default"), "db-0").unwrap();
+    assert_eq!(left["metadata"]["ownerReferences"], json!([]));
+}
