@@ -903,6 +903,42 @@ mod tests {
     }
 
     #[test]
+    fn node_status_from_ready_condition_and_cordon() {
+        let now = Utc::now();
+        let ready = |s: &str| json!({"status": {"conditions": [{"type": "Ready", "status": s}]}});
+        assert_eq!(node_status(&ready("True"), now), json!("Ready"));
+        assert_eq!(node_status(&ready("Unknown"), now), json!("NotReady"));
+        assert_eq!(node_status(&json!({}), now), json!("Unknown"));
+        let mut cordoned = ready("True");
+        cordoned["spec"] = json!({"unschedulable": true});
+        assert_eq!(
+            node_status(&cordoned, now),
+            json!("Ready,SchedulingDisabled")
+        );
+        let legacy = json!({"metadata": {"labels": {"kubernetes.io/role": "master",
+            "node-role.kubernetes.io/": "", "node-role.kubernetes.io/worker": ""}}});
+        assert_eq!(node_roles(&legacy, now), json!("master,worker"));
+    }
+
+    #[test]
+    fn event_series_and_singletons() {
+        let now = DateTime::parse_from_rfc3339("2026-11-25T03:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let ev = json!({"eventTime": "2026-11-25T02:50:00.000000Z",
+            "series": {"count": 7, "lastObservedTime": "2026-11-25T02:59:30.000000Z"}});
+        assert_eq!(ev_last(&ev, now), json!("30s"));
+        assert_eq!(ev_first_cell(&ev, now), json!("10m"));
+        assert_eq!(ev_count(&ev, now), json!(7));
+        let single = json!({"eventTime": "2026-11-25T02:59:00.000000Z"});
+        assert_eq!(ev_count(&single, now), json!(1));
+        assert_eq!(ev_last(&single, now), json!("60s"));
+        assert_eq!(ev_last(&json!({}), now), json!("<unknown>"));
+        let no_name = json!({"involvedObject": {"kind": "Node"}});
+        assert_eq!(ev_object(&no_name, now), json!("node"));
+    }
+
+    #[test]
     fn service_external_ip_by_type() {
         let now = Utc::now();
         let lb = json!({"spec": {"type": "LoadBalancer"}});
