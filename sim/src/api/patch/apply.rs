@@ -1,0 +1,536 @@
+//! Server-side apply (`application/apply-patch+yaml`): merges an applied configuration into the
+//! live object, removes what the same manager applied before but no longer does, detects
+//! conflicts with other managers and maintains `metadata.managedFields` (FieldsV1).
+//!
+//! Simplifications against the real field manager: list-map keys are the single patch merge key
+//! (container ports key on `containerPort` only), atomic structs (e.g. `selector`) are owned leaf
+//! by leaf, and nothing is defaulted.
+
+use serde_json::{json, Map, Value};
+
+use super::fieldset::{self, FieldSet, Seg};
+use super::schema::{list_strategy, ListStrategy};
+use crate::resources::ResourceType;
+use crate::status::{ApiError, Cause};
+
+/// Metadata nobody owns and an applied configuration does not set (the strip list of the real
+/// field manager, plus the deletion fields only the server writes).
+const SERVER_META: &[&str] = &[
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "managedFields",
+    "selfLink",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+];
+
+/// One `managedFields` entry, decoded.
+#[derive(Debug, Clone)]
+struct Manager {
+    /// The entry as stored (kept verbatim for fields labsim does not interpret).
+    raw: Map<String, Value>,
+    manager: String,
+    operation: String,
+    subresource: String,
+    set: FieldSet,
+    /// Whether `set` changed and `fieldsV1` must be rewritten.
+    dirty: bool,
+}
+
+impl Manager {
+    fn is(&self, manager: &str) -> bool {
+        self.manager == manager && self.operation == "Apply" && self.subresource.is_empty()
+    }
+}
+
+/// Applies `body` (YAML or JSON) for `manager` to `live` (`None`: the object does not exist yet).
+/// `now` stamps the manager's entry when its field set changes.
+pub fn apply(
+    rt: &ResourceType,
+    live: Option<&Value>,
+    body: &[u8],
+    manager: &str,
+    force: bool,
+    now: &str,
+) -> Result<Value, ApiError> {
+    let applied: Value = serde_yaml::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
+    let Value::Object(mut applied) = applied else {
+        return Err(ApiError::bad_request(
+            "error decoding YAML: an apply patch must be an object",
+        ));
+    };
+    let name = check_identity(rt, live, &applied, manager)?;
+    if let Some(live) = live {
+        precondition(rt, &name, live, &applied)?;
+    }
+    if let Some(Value::Object(meta)) = applied.get_mut("metadata") {
+        for f in SERVER_META {
+            meta.remove(*f);
+        }
+    }
+    // On the main resource the status belongs to controllers (the status subresource).
+    if rt.subresources.contains(&"status") {
+        applied.remove("status");
+    }
+    let applied = Value::Object(applied);
+    let new_set = fieldset::collect(rt.kind, &owned_view(&applied));
+
+    let mut managers = match live {
+        Some(l) => read_managers(rt, l)?,
+        None => Vec::new(),
+    };
+    let previous = managers
+        .iter()
+        .find(|m| m.is(manager))
+        .map(|m| m.set.clone());
+
+    let conflicts = find_conflicts(live, &applied, &new_set, &managers, manager);
+    if !conflicts.is_empty() {
+        if !force {
+            return Err(conflict_error(rt, &name, &conflicts));
+        }
+        // Forcing takes the conflicting fields away from their owners.
+        for (path, who) in &conflicts {
+            for m in managers.iter_mut().filter(|m| &m.manager == who) {
+                if m.set.remove(path) {
+                    m.dirty = true;
+                }
+            }
+        }
+    }
+
+    let mut obj = match live {
+        Some(l) => l.clone(),
+        None => json!({}),
+    };
+    if let Some(prev) = &previous {
+        let others: FieldSet = managers
+            .iter()
+            .filter(|m| !m.is(manager))
+            .flat_map(|m| m.set.iter().cloned())
+            .collect();
+        remove_dropped(&mut obj, prev, &new_set, &others);
+    }
+    merge(rt.kind, &mut Vec::new(), &mut obj, &applied);
+
+    // Record this manager's set; its time changes only when the set does (a no-op apply leaves
+    // the object identical).
+    match managers.iter_mut().find(|m| m.is(manager)) {
+        Some(m) => {
+            if m.set != new_set {
+                m.set = new_set;
+                m.raw.insert("time".into(), json!(now));
+                m.raw.insert("apiVersion".into(), json!(rt.api_version()));
+                m.dirty = true;
+            }
+        }
+        None => managers.push(Manager {
+            raw: json!({
+                "manager": manager,
+                "operation": "Apply",
+                "apiVersion": rt.api_version(),
+                "time": now,
+                "fieldsType": "FieldsV1",
+            })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+            manager: manager.to_string(),
+            operation: "Apply".into(),
+            subresource: String::new(),
+            set: new_set,
+            dirty: true,
+        }),
+    }
+    let entries: Vec<Value> = managers
+        .into_iter()
+        .filter(|m| !m.set.is_empty())
+        .map(|mut m| {
+            if m.dirty || !m.raw.contains_key("fieldsV1") {
+                m.raw
+                    .insert("fieldsV1".into(), fieldset::to_fields_v1(&m.set));
+                m.raw.insert("fieldsType".into(), json!("FieldsV1"));
+            }
+            Value::Object(m.raw)
+        })
+        .collect();
+    obj["apiVersion"] = json!(rt.api_version());
+    obj["kind"] = json!(rt.kind);
+    if !obj["metadata"].is_object() {
+        obj["metadata"] = json!({});
+    }
+    obj["metadata"]["name"] = json!(name);
+    obj["metadata"]["managedFields"] = Value::Array(entries);
+    Ok(obj)
+}
+
+/// Checks the applied `apiVersion`, `kind`, name and manager; returns the object's name.
+fn check_identity(
+    rt: &ResourceType,
+    live: Option<&Value>,
+    applied: &Map<String, Value>,
+    manager: &str,
+) -> Result<String, ApiError> {
+    if manager.is_empty() {
+        return Err(invalid_options(
+            "fieldManager",
+            "Required value: is required for apply patch",
+        ));
+    }
+    let api_version = applied.get("apiVersion").and_then(Value::as_str);
+    let kind = applied.get("kind").and_then(Value::as_str);
+    let (Some(api_version), Some(kind)) = (api_version, kind) else {
+        return Err(ApiError::bad_request(
+            "apiVersion and kind must be set in an apply patch",
+        ));
+    };
+    if api_version != rt.api_version() {
+        return Err(ApiError::bad_request(format!(
+            "Incorrect version specified in apply patch. Specified patch version: {api_version}, expected: {}",
+            rt.api_version()
+        )));
+    }
+    if kind != rt.kind {
+        return Err(ApiError::bad_request(format!(
+            "Incorrect kind specified in apply patch. Specified patch kind: {kind}, expected: {}",
+            rt.kind
+        )));
+    }
+    let meta = applied.get("metadata");
+    if meta
+        .and_then(|m| m.get("managedFields"))
+        .is_some_and(|mf| !mf.is_null() && mf.as_array().is_none_or(|a| !a.is_empty()))
+    {
+        return Err(ApiError::bad_request("metadata.managedFields must be nil"));
+    }
+    let name = meta
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let live_name = live.and_then(|l| l["metadata"]["name"].as_str());
+    match live_name {
+        Some(ln) if ln != name => Err(ApiError::bad_request(format!(
+            "the name of the object ({name}) does not match the name on the URL ({ln})"
+        ))),
+        _ if name.is_empty() => Err(ApiError::invalid(
+            rt,
+            name,
+            vec![Cause {
+                reason: "FieldValueRequired".into(),
+                message: "Required value: name or generateName is required".into(),
+                field: "metadata.name".into(),
+            }],
+        )),
+        _ => {
+            let ns = meta.and_then(|m| m.get("namespace")).and_then(Value::as_str);
+            let live_ns = live.and_then(|l| l["metadata"]["namespace"].as_str());
+            match (ns, live_ns) {
+                (Some(n), Some(ln)) if n != ln => Err(ApiError::bad_request(format!(
+                    "the namespace of the provided object does not match the namespace sent on the request ({n} != {ln})"
+                ))),
+                _ => Ok(name.to_string()),
+            }
+        }
+    }
+}
+
+fn invalid_options(field: &str, message: &str) -> ApiError {
+    ApiError {
+        code: 422,
+        reason: "Invalid",
+        message: format!("PatchOptions.meta.k8s.io \"\" is invalid: {field}: {message}"),
+        kind: Some("PatchOptions".into()),
+        group: Some("meta.k8s.io".into()),
+        name: None,
+        causes: vec![Cause {
+            reason: "FieldValueRequired".into(),
+            message: message.into(),
+            field: field.into(),
+        }],
+    }
+}
+
+/// `metadata.resourceVersion` and `metadata.uid` in the applied configuration are preconditions.
+fn precondition(
+    rt: &ResourceType,
+    name: &str,
+    live: &Value,
+    applied: &Map<String, Value>,
+) -> Result<(), ApiError> {
+    let meta = applied.get("metadata");
+    if let Some(rv) = meta.and_then(|m| m.get("resourceVersion")).and_then(Value::as_str) {
+        if Some(rv) != live["metadata"]["resourceVersion"].as_str() {
+            return Err(ApiError::conflict(
+                rt,
+                name,
+                "the object has been modified; please apply your changes to the latest version and try again",
+            ));
+        }
+    }
+    if let Some(uid) = meta.and_then(|m| m.get("uid")).and_then(Value::as_str) {
+        let live_uid = live["metadata"]["uid"].as_str().unwrap_or("");
+        if uid != live_uid {
+            return Err(ApiError::conflict(
+                rt,
+                name,
+                &format!("Precondition failed: UID in precondition: {uid}, UID in object meta: {live_uid}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The object without what no manager owns: identity and server-written metadata, and the
+/// status of kinds that have a status subresource.
+fn owned_view_for(rt_has_status: bool, v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Value::Object(m) = &mut v {
+        m.remove("apiVersion");
+        m.remove("kind");
+        if rt_has_status {
+            m.remove("status");
+        }
+        if let Some(Value::Object(meta)) = m.get_mut("metadata") {
+            meta.remove("name");
+            meta.remove("namespace");
+            for f in SERVER_META {
+                meta.remove(*f);
+            }
+            if meta.is_empty() {
+                m.remove("metadata");
+            }
+        }
+    }
+    v
+}
+
+fn owned_view(applied: &Value) -> Value {
+    // `status` was already removed from the applied configuration where it is not owned.
+    owned_view_for(false, applied)
+}
+
+/// Decodes the live `managedFields`. An object that has none (created by a plain POST/PUT) is
+/// owned whole by `before-first-apply`, as the real apiserver does, so a first apply that
+/// changes an existing value conflicts unless forced.
+fn read_managers(rt: &ResourceType, live: &Value) -> Result<Vec<Manager>, ApiError> {
+    let entries = live["metadata"]["managedFields"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if entries.is_empty() {
+        let view = owned_view_for(rt.subresources.contains(&"status"), live);
+        let set = fieldset::collect(rt.kind, &view);
+        if set.is_empty() {
+            return Ok(Vec::new());
+        }
+        let raw = json!({
+            "manager": "before-first-apply",
+            "operation": "Update",
+            "apiVersion": rt.api_version(),
+            "fieldsType": "FieldsV1",
+        });
+        return Ok(vec![Manager {
+            raw: raw.as_object().cloned().unwrap_or_default(),
+            manager: "before-first-apply".into(),
+            operation: "Update".into(),
+            subresource: String::new(),
+            set,
+            dirty: true,
+        }]);
+    }
+    let mut out = Vec::new();
+    for e in entries {
+        let Value::Object(raw) = e else { continue };
+        let s = |k: &str| raw.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let set = match raw.get("fieldsV1") {
+            Some(f) => fieldset::from_fields_v1(f).map_err(|e| {
+                ApiError::internal(format!("stored managedFields are unreadable: {e}"))
+            })?,
+            None => FieldSet::new(),
+        };
+        out.push(Manager {
+            manager: s("manager"),
+            operation: s("operation"),
+            subresource: s("subresource"),
+            raw,
+            set,
+            dirty: false,
+        });
+    }
+    Ok(out)
+}
+
+/// Fields the applied configuration sets to a value other than the live one while another
+/// manager owns them: `(path, manager name)`.
+fn find_conflicts(
+    live: Option<&Value>,
+    applied: &Value,
+    new_set: &FieldSet,
+    managers: &[Manager],
+    manager: &str,
+) -> Vec<(Vec<Seg>, String)> {
+    let Some(live) = live else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for path in new_set {
+        // List elements (membership) carry no value of their own; their fields are checked.
+        if !matches!(path.last(), Some(Seg::Field(_))) {
+            continue;
+        }
+        let want = fieldset::get(applied, path);
+        if fieldset::get(live, path) == want {
+            continue;
+        }
+        for m in managers.iter().filter(|m| !m.is(manager)) {
+            if m.set.contains(path) {
+                out.push((path.clone(), m.manager.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// 409 in the apiserver's words: `Apply failed with 1 conflict: conflict with "m" using apps/v1: .spec.replicas`.
+fn conflict_error(rt: &ResourceType, name: &str, conflicts: &[(Vec<Seg>, String)]) -> ApiError {
+    let n = conflicts.len();
+    let message = if n == 1 {
+        format!(
+            "Apply failed with 1 conflict: conflict with \"{}\" using {}: {}",
+            conflicts[0].1,
+            rt.api_version(),
+            fieldset::display(&conflicts[0].0)
+        )
+    } else {
+        let lines: Vec<String> = conflicts
+            .iter()
+            .map(|(p, who)| format!("- conflict with \"{who}\": {}", fieldset::display(p)))
+            .collect();
+        format!(
+            "Apply failed with {n} conflicts: conflicts with other managers using {}:\n{}",
+            rt.api_version(),
+            lines.join("\n")
+        )
+    };
+    ApiError {
+        code: 409,
+        reason: "Conflict",
+        message,
+        kind: Some(rt.plural.to_string()),
+        group: Some(rt.group.to_string()),
+        name: Some(name.to_string()),
+        causes: conflicts
+            .iter()
+            .map(|(p, who)| Cause {
+                reason: "FieldManagerConflict".into(),
+                message: format!("conflict with \"{who}\" using {}", rt.api_version()),
+                field: fieldset::display(p),
+            })
+            .collect(),
+    }
+}
+
+/// Removes what this manager applied before and no longer applies, unless another manager owns
+/// it. A list element goes only if nobody else owns anything inside it; its key field stays as
+/// long as the element does.
+fn remove_dropped(obj: &mut Value, prev: &FieldSet, new_set: &FieldSet, others: &FieldSet) {
+    let dropped: Vec<&Vec<Seg>> = prev
+        .iter()
+        .filter(|p| !new_set.contains(*p) && !others.contains(*p))
+        .collect();
+    for path in dropped {
+        match path.last() {
+            Some(Seg::Field(f)) => {
+                let is_key_field = path.len() >= 2
+                    && matches!(&path[path.len() - 2], Seg::Key(k) if key_names(k).contains(f));
+                if !is_key_field {
+                    fieldset::remove(obj, path);
+                }
+            }
+            Some(_) => {
+                let kept = others
+                    .iter()
+                    .chain(new_set.iter())
+                    .any(|o| o.len() > path.len() && o.starts_with(path));
+                if !kept {
+                    fieldset::remove(obj, path);
+                }
+            }
+            None => {}
+        }
+    }
+}
+
+fn key_names(k: &str) -> Vec<String> {
+    serde_json::from_str::<Map<String, Value>>(k)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Merges the applied configuration into `obj`: maps recursively, keyed and set lists by
+/// element (new elements appended), everything else replaced. `null` removes a field.
+fn merge(kind: &str, names: &mut Vec<String>, obj: &mut Value, applied: &Value) {
+    match (obj, applied) {
+        (Value::Object(o), Value::Object(a)) => {
+            for (k, av) in a {
+                if av.is_null() {
+                    o.remove(k);
+                    continue;
+                }
+                names.push(k.clone());
+                match o.get_mut(k) {
+                    Some(ov) => merge(kind, names, ov, av),
+                    None => {
+                        let mut fresh = empty_like(av);
+                        merge(kind, names, &mut fresh, av);
+                        o.insert(k.clone(), fresh);
+                    }
+                }
+                names.pop();
+            }
+        }
+        (Value::Array(o), Value::Array(a)) => match list_strategy(kind, names) {
+            ListStrategy::Merge(key) if a.iter().all(|e| e.get(key).is_some()) => {
+                for ae in a {
+                    let kv = &ae[key];
+                    match o.iter_mut().find(|oe| oe.get(key) == Some(kv)) {
+                        Some(oe) => merge(kind, names, oe, ae),
+                        None => {
+                            let mut fresh = empty_like(ae);
+                            merge(kind, names, &mut fresh, ae);
+                            o.push(fresh);
+                        }
+                    }
+                }
+            }
+            ListStrategy::Set if a.iter().all(|e| !e.is_object() && !e.is_array()) => {
+                for ae in a {
+                    if !o.contains(ae) {
+                        o.push(ae.clone());
+                    }
+                }
+            }
+            _ => *o = a.clone(),
+        },
+        (o, a) => {
+            if a.is_object() || a.is_array() {
+                let mut fresh = empty_like(a);
+                merge(kind, names, &mut fresh, a);
+                *o = fresh;
+            } else {
+                *o = a.clone();
+            }
+        }
+    }
+}
+
+fn empty_like(v: &Value) -> Value {
+    match v {
+        Value::Object(_) => json!({}),
+        Value::Array(_) => json!([]),
+        other => other.clone(),
+    }
+}

@@ -1,0 +1,304 @@
+//! Strategic merge patch (`application/strategic-merge-patch+json`), as kubectl's client-side
+//! apply sends it: maps merge recursively, lists merge by the keys in [`super::schema`], and the
+//! directives `$patch`, `$retainKeys`, `$setElementOrder/<field>` and
+//! `$deleteFromPrimitiveList/<field>` are honoured. Follows `apimachinery/pkg/util/strategicpatch`.
+
+use serde_json::{Map, Value};
+
+use super::schema::{list_strategy, ListStrategy};
+
+/// Why a strategic merge patch could not be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SmpError {
+    /// The patch is malformed (unknown directive, wrong directive shape): 400 Bad Request.
+    #[error("{0}")]
+    BadFormat(String),
+    /// The patch is well formed but cannot apply (missing merge key, `$retainKeys` mismatch): 422.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+const DIRECTIVE: &str = "$patch";
+const RETAIN_KEYS: &str = "$retainKeys";
+const SET_ORDER: &str = "$setElementOrder/";
+const DELETE_PRIMITIVE: &str = "$deleteFromPrimitiveList/";
+
+/// Applies `patch` to `original`, an object of `kind`. Both must be JSON objects.
+pub fn apply(kind: &str, original: &Value, patch: &Value) -> Result<Value, SmpError> {
+    let (Some(o), Some(p)) = (original.as_object(), patch.as_object()) else {
+        return Err(SmpError::BadFormat(
+            "a strategic merge patch must be a JSON object".into(),
+        ));
+    };
+    let mut path = Vec::new();
+    Ok(Value::Object(merge_map(kind, &mut path, o.clone(), p)?))
+}
+
+fn merge_map(
+    kind: &str,
+    path: &mut Vec<String>,
+    mut original: Map<String, Value>,
+    patch: &Map<String, Value>,
+) -> Result<Map<String, Value>, SmpError> {
+    if let Some(d) = patch.get(DIRECTIVE) {
+        match d.as_str() {
+            // The patch replaces the map (with its own directives processed).
+            Some("replace") => {
+                let mut p = patch.clone();
+                p.remove(DIRECTIVE);
+                return merge_map(kind, path, Map::new(), &p);
+            }
+            Some("delete") => return Ok(Map::new()),
+            Some("merge") => {}
+            _ => {
+                return Err(SmpError::BadFormat(format!(
+                    "Unknown patch type: {d} in map: {}",
+                    Value::Object(patch.clone())
+                )))
+            }
+        }
+    }
+    if let Some(rk) = patch.get(RETAIN_KEYS) {
+        let keys: Vec<&str> = rk
+            .as_array()
+            .and_then(|a| a.iter().map(Value::as_str).collect::<Option<Vec<_>>>())
+            .ok_or_else(|| {
+                SmpError::BadFormat(format!(
+                    "invalid patch: $retainKeys must be a list of strings, got {rk}"
+                ))
+            })?;
+        for k in patch.keys().filter(|k| !k.starts_with('$')) {
+            if !keys.contains(&k.as_str()) {
+                return Err(SmpError::Invalid(format!(
+                    "the $retainKeys list {rk} does not contain the patch field {k:?}"
+                )));
+            }
+        }
+        original.retain(|k, _| keys.contains(&k.as_str()));
+    }
+    // `$setElementOrder` sorts against the original order, so keep the lists it names.
+    let mut orders = Vec::new();
+    for (k, v) in patch {
+        if let Some(field) = k.strip_prefix(SET_ORDER) {
+            let order = v.as_array().ok_or_else(|| {
+                SmpError::BadFormat(format!("invalid patch: {k} must be a list, got {v}"))
+            })?;
+            let before = original
+                .get(field)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            orders.push((field, order, before));
+        }
+    }
+    for (k, v) in patch {
+        if let Some(field) = k.strip_prefix(DELETE_PRIMITIVE) {
+            let gone = v.as_array().filter(|a| a.iter().all(is_primitive)).ok_or_else(|| {
+                SmpError::BadFormat(format!(
+                    "invalid patch: {k} must be a list of primitives, got {v}"
+                ))
+            })?;
+            if let Some(Value::Array(list)) = original.get_mut(field) {
+                list.retain(|x| !gone.contains(x));
+                if list.is_empty() {
+                    original.remove(field);
+                }
+            }
+        }
+    }
+    for (k, pv) in patch {
+        if k.starts_with('$') {
+            continue;
+        }
+        if pv.is_null() {
+            original.remove(k);
+            continue;
+        }
+        path.push(k.clone());
+        let merged = merge_value(kind, path, original.remove(k), pv);
+        path.pop();
+        original.insert(k.clone(), merged?);
+    }
+    for (field, order, before) in orders {
+        path.push(field.to_string());
+        let strategy = list_strategy(kind, path);
+        path.pop();
+        let key = match strategy {
+            ListStrategy::Merge(key) => Some(key),
+            ListStrategy::Set => None,
+            // An atomic list is exactly what the patch says; there is nothing to order.
+            ListStrategy::Atomic => continue,
+        };
+        if let Some(Value::Array(list)) = original.get_mut(field) {
+            let merged = std::mem::take(list);
+            *list = reorder(merged, order, &before, key)?;
+        }
+    }
+    Ok(original)
+}
+
+fn merge_value(
+    kind: &str,
+    path: &mut Vec<String>,
+    original: Option<Value>,
+    patch: &Value,
+) -> Result<Value, SmpError> {
+    match patch {
+        Value::Object(p) => {
+            let o = match original {
+                Some(Value::Object(o)) => o,
+                _ => Map::new(),
+            };
+            Ok(Value::Object(merge_map(kind, path, o, p)?))
+        }
+        Value::Array(p) => {
+            let o = match original {
+                Some(Value::Array(o)) => o,
+                _ => Vec::new(),
+            };
+            match list_strategy(kind, path) {
+                ListStrategy::Atomic => Ok(patch.clone()),
+                strategy => Ok(Value::Array(merge_list(kind, path, o, p, strategy)?)),
+            }
+        }
+        _ => Ok(patch.clone()),
+    }
+}
+
+fn merge_list(
+    kind: &str,
+    path: &mut Vec<String>,
+    mut original: Vec<Value>,
+    patch: &[Value],
+    strategy: ListStrategy,
+) -> Result<Vec<Value>, SmpError> {
+    let directive = |v: &Value| v.get(DIRECTIVE).and_then(Value::as_str).map(String::from);
+    // `{"$patch": "replace"}` as an element: the rest of the patch list is the new list.
+    if patch
+        .iter()
+        .any(|v| directive(v).as_deref() == Some("replace"))
+    {
+        let mut out = Vec::new();
+        for v in patch {
+            match v {
+                Value::Object(m) if m.contains_key(DIRECTIVE) && m.len() == 1 => {}
+                _ => out.push(merge_value(kind, path, None, v)?),
+            }
+        }
+        return Ok(out);
+    }
+    match strategy {
+        ListStrategy::Set => {
+            for v in patch {
+                if !is_primitive(v) {
+                    return Err(SmpError::BadFormat(format!(
+                        "invalid patch: the list {} merges as a set of primitives, got {v}",
+                        path.join(".")
+                    )));
+                }
+                if !original.contains(v) {
+                    original.push(v.clone());
+                }
+            }
+            Ok(original)
+        }
+        ListStrategy::Merge(key) => {
+            for v in patch {
+                let Some(m) = v.as_object() else {
+                    return Err(SmpError::BadFormat(format!(
+                        "invalid patch: the list {} merges by {key:?}, got element {v}",
+                        path.join(".")
+                    )));
+                };
+                let d = directive(v);
+                let Some(kv) = m.get(key) else {
+                    return Err(SmpError::Invalid(format!(
+                        "map: {v} does not contain declared merge key: {key}"
+                    )));
+                };
+                match d.as_deref() {
+                    Some("delete") => {
+                        original.retain(|o| o.get(key) != Some(kv));
+                        continue;
+                    }
+                    None | Some("merge") => {}
+                    Some(other) => {
+                        return Err(SmpError::BadFormat(format!(
+                            "Unknown patch type: {other:?} in list element {v}"
+                        )))
+                    }
+                }
+                match original.iter_mut().find(|o| o.get(key) == Some(kv)) {
+                    Some(o) => {
+                        let base = match std::mem::take(o) {
+                            Value::Object(b) => b,
+                            _ => Map::new(),
+                        };
+                        *o = Value::Object(merge_map(kind, path, base, m)?);
+                    }
+                    None => original.push(Value::Object(merge_map(kind, path, Map::new(), m)?)),
+                }
+            }
+            Ok(original)
+        }
+        ListStrategy::Atomic => Ok(patch.to_vec()),
+    }
+}
+
+fn is_primitive(v: &Value) -> bool {
+    !matches!(v, Value::Object(_) | Value::Array(_))
+}
+
+/// Orders `merged` as `$setElementOrder` asks: the elements it names in its order, the others
+/// (present only on the server) interleaved by their original positions, as `normalizeElementOrder`
+/// and `mergeSortedSlice` do in apimachinery.
+fn reorder(
+    merged: Vec<Value>,
+    order: &[Value],
+    server_order: &[Value],
+    key: Option<&str>,
+) -> Result<Vec<Value>, SmpError> {
+    let ident = |v: &Value| -> Option<Value> {
+        match key {
+            Some(k) => v.get(k).cloned(),
+            None => Some(v.clone()),
+        }
+    };
+    let mut wanted = Vec::with_capacity(order.len());
+    for o in order {
+        match ident(o) {
+            Some(id) if key.is_none() || o.is_object() => wanted.push(id),
+            _ => {
+                return Err(SmpError::BadFormat(format!(
+                    "invalid patch: $setElementOrder element {o} lacks the merge key {key:?}"
+                )))
+            }
+        }
+    }
+    let pos_in = |list: &[Value], v: &Value| -> Option<usize> {
+        let id = ident(v)?;
+        list.iter().position(|x| ident(x).as_ref() == Some(&id))
+    };
+    let (mut left, right): (Vec<Value>, Vec<Value>) = merged
+        .into_iter()
+        .partition(|v| ident(v).is_some_and(|id| wanted.contains(&id)));
+    left.sort_by_key(|v| ident(v).and_then(|id| wanted.iter().position(|w| *w == id)));
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
+    loop {
+        match (l.peek(), r.peek()) {
+            (Some(a), Some(b)) => {
+                let take_left = matches!(
+                    (pos_in(server_order, a), pos_in(server_order, b)),
+                    (Some(x), Some(y)) if x < y
+                );
+                let next = if take_left { l.next() } else { r.next() };
+                out.extend(next);
+            }
+            (Some(_), None) => out.extend(l.next()),
+            (None, Some(_)) => out.extend(r.next()),
+            (None, None) => break,
+        }
+    }
+    Ok(out)
+}
