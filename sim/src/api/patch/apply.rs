@@ -225,7 +225,9 @@ fn check_identity(
             }],
         )),
         _ => {
-            let ns = meta.and_then(|m| m.get("namespace")).and_then(Value::as_str);
+            let ns = meta
+                .and_then(|m| m.get("namespace"))
+                .and_then(Value::as_str);
             let live_ns = live.and_then(|l| l["metadata"]["namespace"].as_str());
             match (ns, live_ns) {
                 (Some(n), Some(ln)) if n != ln => Err(ApiError::bad_request(format!(
@@ -261,7 +263,10 @@ fn precondition(
     applied: &Map<String, Value>,
 ) -> Result<(), ApiError> {
     let meta = applied.get("metadata");
-    if let Some(rv) = meta.and_then(|m| m.get("resourceVersion")).and_then(Value::as_str) {
+    if let Some(rv) = meta
+        .and_then(|m| m.get("resourceVersion"))
+        .and_then(Value::as_str)
+    {
         if Some(rv) != live["metadata"]["resourceVersion"].as_str() {
             return Err(ApiError::conflict(
                 rt,

@@ -146,7 +146,10 @@ fn get_mut<'a>(obj: &'a mut Value, path: &[Seg]) -> Option<&'a mut Value> {
     for seg in path {
         cur = match seg {
             Seg::Field(f) => cur.as_object_mut()?.get_mut(f)?,
-            _ => cur.as_array_mut()?.iter_mut().find(|e| matches_seg(seg, e))?,
+            _ => cur
+                .as_array_mut()?
+                .iter_mut()
+                .find(|e| matches_seg(seg, e))?,
         };
     }
     Some(cur)
@@ -379,7 +382,10 @@ mod tests {
         remove(&mut obj, &[f("metadata"), f("labels"), f("a")]);
         assert_eq!(obj.get("metadata"), None);
         let c = Seg::Key(r#"{"name":"c"}"#.into());
-        remove(&mut obj, &[f("spec"), f("containers"), c.clone(), f("image")]);
+        remove(
+            &mut obj,
+            &[f("spec"), f("containers"), c.clone(), f("image")],
+        );
         assert_eq!(obj, json!({"spec": {"containers": [{"name": "c"}]}}));
         remove(&mut obj, &[f("spec"), f("containers"), c]);
         assert_eq!(obj, json!({}));

@@ -93,11 +93,14 @@ fn merge_map(
     }
     for (k, v) in patch {
         if let Some(field) = k.strip_prefix(DELETE_PRIMITIVE) {
-            let gone = v.as_array().filter(|a| a.iter().all(is_primitive)).ok_or_else(|| {
-                SmpError::BadFormat(format!(
-                    "invalid patch: {k} must be a list of primitives, got {v}"
-                ))
-            })?;
+            let gone = v
+                .as_array()
+                .filter(|a| a.iter().all(is_primitive))
+                .ok_or_else(|| {
+                    SmpError::BadFormat(format!(
+                        "invalid patch: {k} must be a list of primitives, got {v}"
+                    ))
+                })?;
             if let Some(Value::Array(list)) = original.get_mut(field) {
                 list.retain(|x| !gone.contains(x));
                 if list.is_empty() {
@@ -301,4 +304,255 @@ fn reorder(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// (what, kind, original, patch, expected)
+    fn cases() -> Vec<(&'static str, &'static str, Value, Value, Value)> {
+        vec![
+            (
+                "maps merge, null deletes",
+                "ConfigMap",
+                json!({"a": 1, "b": {"c": 1, "d": 2}}),
+                json!({"b": {"c": null, "e": 3}}),
+                json!({"a": 1, "b": {"d": 2, "e": 3}}),
+            ),
+            (
+                "containers merge by name, other fields kept",
+                "Pod",
+                json!({"spec": {"containers": [
+                    {"name": "a", "image": "a:1", "env": [{"name": "X", "value": "1"}]},
+                    {"name": "b", "image": "b:1"}]}}),
+                json!({"spec": {"containers": [{"name": "a", "image": "a:2"}]}}),
+                json!({"spec": {"containers": [
+                    {"name": "a", "image": "a:2", "env": [{"name": "X", "value": "1"}]},
+                    {"name": "b", "image": "b:1"}]}}),
+            ),
+            (
+                "a new keyed element is appended",
+                "Pod",
+                json!({"spec": {"containers": [{"name": "a", "image": "a"}]}}),
+                json!({"spec": {"containers": [{"name": "b", "image": "b"}]}}),
+                json!({"spec": {"containers": [{"name": "a", "image": "a"}, {"name": "b", "image": "b"}]}}),
+            ),
+            (
+                "$patch delete in a keyed list element",
+                "Pod",
+                json!({"spec": {"containers": [{"name": "a", "env": [
+                    {"name": "X", "value": "1"}, {"name": "Y", "value": "2"}]}]}}),
+                json!({"spec": {"containers": [{"name": "a", "env": [{"name": "X", "$patch": "delete"}]}]}}),
+                json!({"spec": {"containers": [{"name": "a", "env": [{"name": "Y", "value": "2"}]}]}}),
+            ),
+            (
+                "$patch replace in a map",
+                "Pod",
+                json!({"metadata": {"labels": {"a": "1", "b": "2"}}}),
+                json!({"metadata": {"labels": {"$patch": "replace", "c": "3"}}}),
+                json!({"metadata": {"labels": {"c": "3"}}}),
+            ),
+            (
+                "$patch delete in a map empties it",
+                "Pod",
+                json!({"metadata": {"labels": {"a": "1"}, "name": "p"}}),
+                json!({"metadata": {"labels": {"$patch": "delete"}}}),
+                json!({"metadata": {"labels": {}, "name": "p"}}),
+            ),
+            (
+                "$patch replace as a list element replaces the list",
+                "Pod",
+                json!({"spec": {"containers": [{"name": "a", "image": "a"}, {"name": "b"}]}}),
+                json!({"spec": {"containers": [{"name": "c", "image": "c"}, {"$patch": "replace"}]}}),
+                json!({"spec": {"containers": [{"name": "c", "image": "c"}]}}),
+            ),
+            (
+                "$setElementOrder reorders merged elements",
+                "Pod",
+                json!({"spec": {"containers": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}}),
+                json!({"spec": {"$setElementOrder/containers": [{"name": "c"}, {"name": "a"}, {"name": "b"}],
+                    "containers": [{"name": "a", "image": "a2"}]}}),
+                json!({"spec": {"containers": [{"name": "c"}, {"name": "a", "image": "a2"}, {"name": "b"}]}}),
+            ),
+            (
+                "$setElementOrder places a new element",
+                "Pod",
+                json!({"spec": {"containers": [{"name": "a"}, {"name": "b"}]}}),
+                json!({"spec": {"$setElementOrder/containers": [{"name": "c"}, {"name": "a"}, {"name": "b"}],
+                    "containers": [{"name": "c"}]}}),
+                json!({"spec": {"containers": [{"name": "c"}, {"name": "a"}, {"name": "b"}]}}),
+            ),
+            (
+                "$setElementOrder keeps server-only elements by original position",
+                "Pod",
+                json!({"spec": {"containers": [{"name": "a"}, {"name": "s"}, {"name": "b"}]}}),
+                json!({"spec": {"$setElementOrder/containers": [{"name": "a"}, {"name": "b"}]}}),
+                json!({"spec": {"containers": [{"name": "a"}, {"name": "s"}, {"name": "b"}]}}),
+            ),
+            (
+                "$setElementOrder on a primitive set",
+                "Pod",
+                json!({"metadata": {"finalizers": ["x", "y"]}}),
+                json!({"metadata": {"$setElementOrder/finalizers": ["z", "y", "x"], "finalizers": ["z"]}}),
+                json!({"metadata": {"finalizers": ["z", "y", "x"]}}),
+            ),
+            (
+                "$retainKeys clears fields not listed (volume source switch)",
+                "Pod",
+                json!({"spec": {"volumes": [{"name": "v", "emptyDir": {}}]}}),
+                json!({"spec": {"volumes": [{"name": "v", "$retainKeys": ["hostPath", "name"],
+                    "hostPath": {"path": "/x"}}]}}),
+                json!({"spec": {"volumes": [{"name": "v", "hostPath": {"path": "/x"}}]}}),
+            ),
+            (
+                "$deleteFromPrimitiveList",
+                "Pod",
+                json!({"metadata": {"finalizers": ["a", "b", "c"]}}),
+                json!({"metadata": {"$deleteFromPrimitiveList/finalizers": ["b"]}}),
+                json!({"metadata": {"finalizers": ["a", "c"]}}),
+            ),
+            (
+                "finalizers merge as a set",
+                "Pod",
+                json!({"metadata": {"finalizers": ["a"]}}),
+                json!({"metadata": {"finalizers": ["b", "a"]}}),
+                json!({"metadata": {"finalizers": ["a", "b"]}}),
+            ),
+            (
+                "tolerations are atomic",
+                "Pod",
+                json!({"spec": {"tolerations": [{"key": "a", "operator": "Exists"}]}}),
+                json!({"spec": {"tolerations": [{"key": "b", "operator": "Exists"}]}}),
+                json!({"spec": {"tolerations": [{"key": "b", "operator": "Exists"}]}}),
+            ),
+            (
+                "volumeClaimTemplates are atomic",
+                "StatefulSet",
+                json!({"spec": {"volumeClaimTemplates": [{"metadata": {"name": "d"}, "spec": {"storageClassName": "standard"}}]}}),
+                json!({"spec": {"volumeClaimTemplates": [{"metadata": {"name": "d"}, "spec": {"resources": {}}}]}}),
+                json!({"spec": {"volumeClaimTemplates": [{"metadata": {"name": "d"}, "spec": {"resources": {}}}]}}),
+            ),
+            (
+                "service ports merge by port",
+                "Service",
+                json!({"spec": {"ports": [{"port": 3306, "name": "mysql", "targetPort": 3306}, {"port": 80}]}}),
+                json!({"spec": {"ports": [{"port": 3306, "targetPort": 3307}]}}),
+                json!({"spec": {"ports": [{"port": 3306, "name": "mysql", "targetPort": 3307}, {"port": 80}]}}),
+            ),
+            (
+                "container ports merge by containerPort",
+                "Pod",
+                json!({"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 1, "name": "x"}]}]}}),
+                json!({"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 2}]}]}}),
+                json!({"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 1, "name": "x"}, {"containerPort": 2}]}]}}),
+            ),
+            (
+                "volumeMounts merge by mountPath",
+                "Pod",
+                json!({"spec": {"containers": [{"name": "a", "volumeMounts": [{"mountPath": "/d", "name": "d"}]}]}}),
+                json!({"spec": {"containers": [{"name": "a", "volumeMounts": [{"mountPath": "/d", "readOnly": true}]}]}}),
+                json!({"spec": {"containers": [{"name": "a", "volumeMounts": [{"mountPath": "/d", "name": "d", "readOnly": true}]}]}}),
+            ),
+            (
+                "ownerReferences merge by uid, conditions by type",
+                "Pod",
+                json!({"metadata": {"ownerReferences": [{"uid": "1", "name": "a"}]},
+                    "status": {"conditions": [{"type": "Ready", "status": "False"}, {"type": "Initialized", "status": "True"}]}}),
+                json!({"metadata": {"ownerReferences": [{"uid": "2", "name": "b"}]},
+                    "status": {"conditions": [{"type": "Ready", "status": "True"}]}}),
+                json!({"metadata": {"ownerReferences": [{"uid": "1", "name": "a"}, {"uid": "2", "name": "b"}]},
+                    "status": {"conditions": [{"type": "Ready", "status": "True"}, {"type": "Initialized", "status": "True"}]}}),
+            ),
+            (
+                "a new subtree is cleaned of nulls and directives",
+                "Pod",
+                json!({"metadata": {"name": "p"}}),
+                json!({"metadata": {"labels": {"a": null, "b": "1"}}, "spec": {
+                    "$setElementOrder/containers": [{"name": "c"}], "containers": [{"name": "c", "env": [{"name": "E", "value": "v"}]}]}}),
+                json!({"metadata": {"name": "p", "labels": {"b": "1"}}, "spec": {
+                    "containers": [{"name": "c", "env": [{"name": "E", "value": "v"}]}]}}),
+            ),
+            (
+                "lists without a rule are replaced",
+                "Pod",
+                json!({"spec": {"containers": [{"name": "a", "command": ["x", "y"]}]}}),
+                json!({"spec": {"containers": [{"name": "a", "command": ["z"]}]}}),
+                json!({"spec": {"containers": [{"name": "a", "command": ["z"]}]}}),
+            ),
+            (
+                "a value of another type replaces",
+                "ConfigMap",
+                json!({"data": {"a": {"b": 1}}}),
+                json!({"data": {"a": "s"}}),
+                json!({"data": {"a": "s"}}),
+            ),
+        ]
+    }
+
+    #[test]
+    fn table() {
+        for (what, kind, original, patch, want) in cases() {
+            let got = apply(kind, &original, &patch).unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_eq!(got, want, "{what}");
+        }
+    }
+
+    /// (what, patch, expected error)
+    type Refusal = (&'static str, Value, fn(&SmpError) -> bool);
+
+    #[test]
+    fn malformed_patches_are_refused() {
+        let orig = json!({"spec": {"containers": [{"name": "a"}]}});
+        let cases: Vec<Refusal> = vec![
+            (
+                "element without merge key",
+                json!({"spec": {"containers": [{"image": "x"}]}}),
+                |e| matches!(e, SmpError::Invalid(m) if m.contains("does not contain declared merge key: name")),
+            ),
+            (
+                "unknown map directive",
+                json!({"spec": {"$patch": "explode"}}),
+                |e| matches!(e, SmpError::BadFormat(_)),
+            ),
+            (
+                "unknown list element directive",
+                json!({"spec": {"containers": [{"name": "a", "$patch": "explode"}]}}),
+                |e| matches!(e, SmpError::BadFormat(_)),
+            ),
+            (
+                "retainKeys that omit a patched field",
+                json!({"spec": {"$retainKeys": ["x"], "y": 1}}),
+                |e| matches!(e, SmpError::Invalid(_)),
+            ),
+            (
+                "setElementOrder that is not a list",
+                json!({"spec": {"$setElementOrder/containers": {"name": "a"}}}),
+                |e| matches!(e, SmpError::BadFormat(_)),
+            ),
+            (
+                "setElementOrder element without the key",
+                json!({"spec": {"$setElementOrder/containers": [{"image": "a"}]}}),
+                |e| matches!(e, SmpError::BadFormat(_)),
+            ),
+            (
+                "deleteFromPrimitiveList of maps",
+                json!({"metadata": {"$deleteFromPrimitiveList/finalizers": [{"a": 1}]}}),
+                |e| matches!(e, SmpError::BadFormat(_)),
+            ),
+            (
+                "a map where a keyed list element belongs",
+                json!({"spec": {"containers": ["a"]}}),
+                |e| matches!(e, SmpError::BadFormat(_)),
+            ),
+            ("a patch that is not an object", json!([1]), |e| {
+                matches!(e, SmpError::BadFormat(_))
+            }),
+        ];
+        for (what, patch, ok) in cases {
+            let err = apply("Pod", &orig, &patch).expect_err(what);
+            assert!(ok(&err), "{what}: {err:?}");
+        }
+    }
 }
