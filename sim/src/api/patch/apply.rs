@@ -28,15 +28,15 @@ const SERVER_META: &[&str] = &[
 
 /// One `managedFields` entry, decoded.
 #[derive(Debug, Clone)]
-struct Manager {
+pub(super) struct Manager {
     /// The entry as stored (kept verbatim for fields labsim does not interpret).
-    raw: Map<String, Value>,
-    manager: String,
-    operation: String,
-    subresource: String,
-    set: FieldSet,
+    pub(super) raw: Map<String, Value>,
+    pub(super) manager: String,
+    pub(super) operation: String,
+    pub(super) subresource: String,
+    pub(super) set: FieldSet,
     /// Whether `set` changed and `fieldsV1` must be rewritten.
-    dirty: bool,
+    pub(super) dirty: bool,
 }
 
 impl Manager {
@@ -145,18 +145,7 @@ pub fn apply(
             dirty: true,
         }),
     }
-    let entries: Vec<Value> = managers
-        .into_iter()
-        .filter(|m| !m.set.is_empty())
-        .map(|mut m| {
-            if m.dirty || !m.raw.contains_key("fieldsV1") {
-                m.raw
-                    .insert("fieldsV1".into(), fieldset::to_fields_v1(&m.set));
-                m.raw.insert("fieldsType".into(), json!("FieldsV1"));
-            }
-            Value::Object(m.raw)
-        })
-        .collect();
+    let entries = encode_managers(managers);
     obj["apiVersion"] = json!(rt.api_version());
     obj["kind"] = json!(rt.kind);
     if !obj["metadata"].is_object() {
@@ -290,7 +279,7 @@ fn precondition(
 
 /// The object without what no manager owns: identity and server-written metadata, and the
 /// status of kinds that have a status subresource.
-fn owned_view_for(rt_has_status: bool, v: &Value) -> Value {
+pub(super) fn owned_view_for(rt_has_status: bool, v: &Value) -> Value {
     let mut v = v.clone();
     if let Value::Object(m) = &mut v {
         m.remove("apiVersion");
@@ -346,6 +335,15 @@ fn read_managers(rt: &ResourceType, live: &Value) -> Result<Vec<Manager>, ApiErr
             dirty: true,
         }]);
     }
+    decode_managers(live)
+}
+
+/// The `managedFields` entries of `obj`, decoded.
+pub(super) fn decode_managers(obj: &Value) -> Result<Vec<Manager>, ApiError> {
+    let entries = obj["metadata"]["managedFields"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let mut out = Vec::new();
     for e in entries {
         let Value::Object(raw) = e else { continue };
@@ -366,6 +364,22 @@ fn read_managers(rt: &ResourceType, live: &Value) -> Result<Vec<Manager>, ApiErr
         });
     }
     Ok(out)
+}
+
+/// The `managedFields` entries for `managers`, dropping those that own nothing.
+pub(super) fn encode_managers(managers: Vec<Manager>) -> Vec<Value> {
+    managers
+        .into_iter()
+        .filter(|m| !m.set.is_empty())
+        .map(|mut m| {
+            if m.dirty || !m.raw.contains_key("fieldsV1") {
+                m.raw
+                    .insert("fieldsV1".into(), fieldset::to_fields_v1(&m.set));
+                m.raw.insert("fieldsType".into(), json!("FieldsV1"));
+            }
+            Value::Object(m.raw)
+        })
+        .collect()
 }
 
 /// Fields the applied configuration sets to a value other than the live one while another

@@ -5,6 +5,7 @@
 //! - [`strategic`]: strategic merge patch with its `$` directives.
 //! - [`fieldset`]: `managedFields` field sets (FieldsV1).
 //! - [`apply`]: server-side apply.
+//! - [`update`]: `managedFields` entries for writes that are not apply (operation `Update`).
 
 // `ApiError` is the crate-wide error type and `patch`'s signature is fixed; boxing it here alone
 // would only add conversions.
@@ -14,6 +15,7 @@ pub mod apply;
 pub mod fieldset;
 pub mod schema;
 pub mod strategic;
+pub mod update;
 
 use serde_json::Value;
 

@@ -117,6 +117,13 @@ fn merge_map(
             original.remove(k);
             continue;
         }
+        // A `$patch: delete` map where there is no map to merge into leaves no key behind.
+        if pv.get(DIRECTIVE).and_then(Value::as_str) == Some("delete")
+            && !original.get(k).is_some_and(Value::is_object)
+        {
+            original.remove(k);
+            continue;
+        }
         path.push(k.clone());
         let merged = merge_value(kind, path, original.remove(k), pv);
         path.pop();
@@ -360,6 +367,13 @@ mod tests {
                 json!({"metadata": {"labels": {"a": "1"}, "name": "p"}}),
                 json!({"metadata": {"labels": {"$patch": "delete"}}}),
                 json!({"metadata": {"labels": {}, "name": "p"}}),
+            ),
+            (
+                "$patch delete on an absent or non-map field leaves no key",
+                "Pod",
+                json!({"metadata": {"name": "p", "labels": "odd"}}),
+                json!({"metadata": {"labels": {"$patch": "delete"}, "annotations": {"$patch": "delete"}}}),
+                json!({"metadata": {"name": "p"}}),
             ),
             (
                 "$patch replace as a list element replaces the list",
