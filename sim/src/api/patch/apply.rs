@@ -513,24 +513,17 @@ fn merge(kind: &str, names: &mut Vec<String>, obj: &mut Value, applied: &Value) 
         }
         (Value::Array(o), Value::Array(a)) => match list_strategy(kind, names) {
             ListStrategy::Merge(key) if a.iter().all(|e| e.get(key).is_some()) => {
-                for ae in a {
-                    let kv = &ae[key];
-                    match o.iter_mut().find(|oe| oe.get(key) == Some(kv)) {
-                        Some(oe) => merge(kind, names, oe, ae),
-                        None => {
-                            let mut fresh = empty_like(ae);
-                            merge(kind, names, &mut fresh, ae);
-                            o.push(fresh);
-                        }
-                    }
-                }
+                let live = std::mem::take(o);
+                *o = merge_ordered(
+                    live,
+                    a,
+                    |e| e.get(key).cloned(),
+                    |l, r| merge(kind, names, l, r),
+                );
             }
             ListStrategy::Set if a.iter().all(|e| !e.is_object() && !e.is_array()) => {
-                for ae in a {
-                    if !o.contains(ae) {
-                        o.push(ae.clone());
-                    }
-                }
+                let live = std::mem::take(o);
+                *o = merge_ordered(live, a, |e| Some(e.clone()), |_, _| {});
             }
             _ => *o = a.clone(),
         },
@@ -546,10 +539,159 @@ fn merge(kind: &str, names: &mut Vec<String>, obj: &mut Value, applied: &Value) 
     }
 }
 
+/// Merges the elements of a keyed or set list the way structured-merge-diff does: elements in
+/// both lists take the applied configuration's order, elements only on the server keep their
+/// place relative to them, new elements come where the configuration puts them.
+fn merge_ordered(
+    live: Vec<Value>,
+    applied: &[Value],
+    id: impl Fn(&Value) -> Option<Value>,
+    mut merge_item: impl FnMut(&mut Value, &Value),
+) -> Vec<Value> {
+    let l_ids: Vec<Option<Value>> = live.iter().map(&id).collect();
+    let r_ids: Vec<Option<Value>> = applied.iter().map(&id).collect();
+    let in_r = |x: &Option<Value>| x.is_some() && r_ids.contains(x);
+    let mut shared = r_ids
+        .iter()
+        .filter(|x| x.is_some() && l_ids.contains(x))
+        .cloned()
+        .collect::<std::collections::VecDeque<_>>();
+    let mut next_shared = shared.pop_front().flatten();
+    let mut live: Vec<Option<Value>> = live.into_iter().map(Some).collect();
+    let mut done: Vec<Option<Value>> = Vec::new();
+    let mut out = Vec::with_capacity(live.len() + applied.len());
+    let (mut li, mut ri) = (0, 0);
+    let take_live = |live: &mut Vec<Option<Value>>, ids: &Option<Value>| -> Value {
+        live.iter_mut()
+            .zip(&l_ids)
+            .find(|(v, i)| v.is_some() && *i == ids)
+            .and_then(|(v, _)| v.take())
+            .unwrap_or_else(|| json!({}))
+    };
+    while li < l_ids.len() || ri < r_ids.len() {
+        if li < l_ids.len() && ri < r_ids.len() {
+            if l_ids[li].is_some() && l_ids[li] == r_ids[ri] {
+                let mut item = take_live(&mut live, &r_ids[ri]);
+                merge_item(&mut item, &applied[ri]);
+                out.push(item);
+                done.push(r_ids[ri].clone());
+                li += 1;
+                ri += 1;
+                next_shared = shared.pop_front().flatten();
+                continue;
+            }
+            if in_r(&l_ids[li]) && next_shared.is_some() && next_shared != l_ids[li] {
+                li += 1;
+                continue;
+            }
+        }
+        if li < l_ids.len() {
+            if !in_r(&l_ids[li]) {
+                out.extend(live[li].take());
+                li += 1;
+                continue;
+            }
+            if done.contains(&l_ids[li]) || ri >= r_ids.len() {
+                li += 1;
+                continue;
+            }
+        }
+        if ri < r_ids.len() {
+            let mut item = if l_ids.contains(&r_ids[ri]) {
+                take_live(&mut live, &r_ids[ri])
+            } else {
+                empty_like(&applied[ri])
+            };
+            merge_item(&mut item, &applied[ri]);
+            out.push(item);
+            done.push(r_ids[ri].clone());
+            if next_shared.is_some() && next_shared == r_ids[ri] {
+                next_shared = shared.pop_front().flatten();
+            }
+            ri += 1;
+        }
+    }
+    out
+}
+
 fn empty_like(v: &Value) -> Value {
     match v {
         Value::Object(_) => json!({}),
         Value::Array(_) => json!([]),
         other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every ordered selection of distinct letters from `abcd`.
+    fn arrangements() -> Vec<Vec<&'static str>> {
+        let mut out = vec![vec![]];
+        let mut frontier = vec![vec![]];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for a in &frontier {
+                for l in ["a", "b", "c", "d"] {
+                    if !a.contains(&l) {
+                        let mut b: Vec<&str> = a.clone();
+                        b.push(l);
+                        next.push(b);
+                    }
+                }
+            }
+            out.extend(next.iter().cloned());
+            frontier = next;
+        }
+        out
+    }
+
+    #[test]
+    fn merge_ordered_keeps_every_element_once_in_config_order() {
+        let all = arrangements();
+        assert_eq!(all.len(), 65);
+        for live in &all {
+            for applied in &all {
+                let l: Vec<Value> = live
+                    .iter()
+                    .map(|n| json!({"name": n, "from": "live"}))
+                    .collect();
+                let a: Vec<Value> = applied.iter().map(|n| json!({"name": n})).collect();
+                let out = merge_ordered(
+                    l,
+                    &a,
+                    |e| e.get("name").cloned(),
+                    |x, y| {
+                        x["name"] = y["name"].clone();
+                        x["merged"] = json!(true);
+                    },
+                );
+                let got: Vec<&str> = out.iter().map(|e| e["name"].as_str().unwrap()).collect();
+                let ctx = format!("live {live:?} applied {applied:?} -> {got:?}");
+                let mine: Vec<&str> = got
+                    .iter()
+                    .copied()
+                    .filter(|n| applied.contains(n))
+                    .collect();
+                assert_eq!(&mine, applied, "{ctx}");
+                let theirs: Vec<&str> = got
+                    .iter()
+                    .copied()
+                    .filter(|n| !applied.contains(n))
+                    .collect();
+                let want: Vec<&str> = live
+                    .iter()
+                    .copied()
+                    .filter(|n| !applied.contains(n))
+                    .collect();
+                assert_eq!(theirs, want, "{ctx}");
+                for e in &out {
+                    let n = e["name"].as_str().unwrap();
+                    assert_eq!(e.get("merged").is_some(), applied.contains(&n), "{ctx}");
+                    assert_eq!(e.get("from").is_some(), live.contains(&n), "{ctx}");
+                }
+            }
+        }
     }
 }

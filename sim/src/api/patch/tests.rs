@@ -746,3 +746,45 @@ fn apply_through_patch_entry_point() {
     let err = patch(sts(), None, PatchKind::Strategic, b"{}", "m", false).unwrap_err();
     assert_eq!(err.code, 500);
 }
+
+#[test]
+fn apply_orders_keyed_lists_like_the_configuration() {
+    let env = |names: &[&str]| -> String {
+        let items: Vec<Value> = names
+            .iter()
+            .map(|n| json!({"name": n, "value": "v"}))
+            .collect();
+        json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "mysql"},
+            "spec": {"template": {"spec": {"containers": [{"name": "mysql", "env": items}]}}}})
+        .to_string()
+    };
+    let names = |v: &Value| -> Vec<String> {
+        v["spec"]["template"]["spec"]["containers"][0]["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let live = stored(
+        ssa(None, &env(&["A", "B", "C"]), "m", false, "t").unwrap(),
+        "1",
+    );
+    // Another manager's element keeps its place among the others.
+    let live = stored(
+        ssa(Some(&live), &env(&["S"]), "other", false, "t").unwrap(),
+        "2",
+    );
+    assert_eq!(names(&live), ["A", "B", "C", "S"]);
+    // The configuration's elements follow its order; the server-only one stays right after the
+    // element it followed (C), as structured-merge-diff's list merge does.
+    let out = ssa(Some(&live), &env(&["C", "A", "B"]), "m", false, "t").unwrap();
+    assert_eq!(names(&out), ["C", "S", "A", "B"]);
+    let out = ssa(Some(&live), &env(&["B", "N", "A", "C"]), "m", false, "t").unwrap();
+    let mine: Vec<String> = names(&out).into_iter().filter(|n| n != "S").collect();
+    assert_eq!(mine, ["B", "N", "A", "C"]);
+    assert_eq!(names(&out).iter().filter(|n| *n == "S").count(), 1);
+    // Dropping an element removes it; the rest keep their values.
+    let out = ssa(Some(&live), &env(&["A", "C"]), "m", false, "t").unwrap();
+    assert_eq!(names(&out), ["A", "C", "S"]);
+}
