@@ -55,8 +55,13 @@ pub fn apply(
     force: bool,
     now: &str,
 ) -> Result<Value, ApiError> {
-    let applied: Value = serde_yaml::from_slice(body)
-        .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
+    // kube-rs sends JSON under the YAML content type; read JSON as JSON so YAML's quirks
+    // (e.g. tabs, duplicate keys) cannot change its meaning.
+    let applied: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(_) => serde_yaml::from_slice(body)
+            .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?,
+    };
     let Value::Object(mut applied) = applied else {
         return Err(ApiError::bad_request(
             "error decoding YAML: an apply patch must be an object",
@@ -75,7 +80,10 @@ pub fn apply(
     if rt.subresources.contains(&"status") {
         applied.remove("status");
     }
-    let applied = Value::Object(applied);
+    let mut applied = Value::Object(applied);
+    // A typed apply configuration has no nulls: `null` means the field is not applied (so a
+    // field this manager applied before is removed below unless someone else owns it).
+    strip_nulls(&mut applied);
     let new_set = fieldset::collect(rt.kind, &owned_view(&applied));
 
     let mut managers = match live {
@@ -612,6 +620,17 @@ fn merge_ordered(
         }
     }
     out
+}
+
+fn strip_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, c| !c.is_null());
+            m.values_mut().for_each(strip_nulls);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
 }
 
 fn empty_like(v: &Value) -> Value {

@@ -788,3 +788,20 @@ fn apply_orders_keyed_lists_like_the_configuration() {
     let out = ssa(Some(&live), &env(&["A", "C"]), "m", false, "t").unwrap();
     assert_eq!(names(&out), ["A", "C", "S"]);
 }
+
+#[test]
+fn apply_null_means_not_applied() {
+    let live = stored(ssa(None, APPLY_YAML, "kubelab", true, "t1").unwrap(), "10");
+    let nulled = APPLY_YAML.replace("  replicas: 3\n", "  replicas: null\n");
+    let out = ssa(Some(&live), &nulled, "kubelab", false, "t2").unwrap();
+    assert!(out["spec"].get("replicas").is_none());
+    assert!(!owned(&out, "kubelab").contains(&f("spec.replicas")));
+    // On a field another manager owns, a null changes nothing.
+    let other = stored(
+        ssa(Some(&live), "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: mysql\nspec:\n  replicas: 3\n", "other", false, "t2").unwrap(),
+        "11",
+    );
+    let out = ssa(Some(&other), &nulled, "kubelab", false, "t3").unwrap();
+    assert_eq!(out["spec"]["replicas"], 3);
+    assert!(owned(&out, "other").contains(&f("spec.replicas")));
+}
