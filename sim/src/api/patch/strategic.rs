@@ -197,6 +197,9 @@ fn merge_list(
         }
         return Ok(out);
     }
+    // Whatever the patch lists comes in the patch's order, the rest keeps its original place
+    // (apimachinery's `normalizeElementOrder` at the end of `mergeSlice`).
+    let before = original.clone();
     match strategy {
         ListStrategy::Set => {
             for v in patch {
@@ -210,9 +213,10 @@ fn merge_list(
                     original.push(v.clone());
                 }
             }
-            Ok(original)
+            reorder(original, patch, &before, None)
         }
         ListStrategy::Merge(key) => {
+            let mut listed = Vec::new();
             for v in patch {
                 let Some(m) = v.as_object() else {
                     return Err(SmpError::BadFormat(format!(
@@ -231,7 +235,7 @@ fn merge_list(
                         original.retain(|o| o.get(key) != Some(kv));
                         continue;
                     }
-                    None | Some("merge") => {}
+                    None | Some("merge") => listed.push(v.clone()),
                     Some(other) => {
                         return Err(SmpError::BadFormat(format!(
                             "Unknown patch type: {other:?} in list element {v}"
@@ -249,7 +253,7 @@ fn merge_list(
                     None => original.push(Value::Object(merge_map(kind, path, Map::new(), m)?)),
                 }
             }
-            Ok(original)
+            reorder(original, &listed, &before, Some(key))
         }
         ListStrategy::Atomic => Ok(patch.to_vec()),
     }
@@ -383,6 +387,20 @@ mod tests {
                 json!({"spec": {"containers": [{"name": "c", "image": "c"}]}}),
             ),
             (
+                "elements the patch lists take the patch's order",
+                "Pod",
+                json!({"spec": {"containers": [{"name": "a"}, {"name": "s"}, {"name": "b"}]}}),
+                json!({"spec": {"containers": [{"name": "b", "image": "b"}, {"name": "a", "image": "a"}]}}),
+                json!({"spec": {"containers": [{"name": "s"}, {"name": "b", "image": "b"}, {"name": "a", "image": "a"}]}}),
+            ),
+            (
+                "set elements the patch lists take the patch's order",
+                "Pod",
+                json!({"metadata": {"finalizers": ["a", "b", "c"]}}),
+                json!({"metadata": {"finalizers": ["c", "a"]}}),
+                json!({"metadata": {"finalizers": ["b", "c", "a"]}}),
+            ),
+            (
                 "$setElementOrder reorders merged elements",
                 "Pod",
                 json!({"spec": {"containers": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}}),
@@ -428,11 +446,11 @@ mod tests {
                 json!({"metadata": {"finalizers": ["a", "c"]}}),
             ),
             (
-                "finalizers merge as a set",
+                "finalizers merge as a set, in the patch's order",
                 "Pod",
                 json!({"metadata": {"finalizers": ["a"]}}),
                 json!({"metadata": {"finalizers": ["b", "a"]}}),
-                json!({"metadata": {"finalizers": ["a", "b"]}}),
+                json!({"metadata": {"finalizers": ["b", "a"]}}),
             ),
             (
                 "tolerations are atomic",
