@@ -263,9 +263,12 @@ fn is_primitive(v: &Value) -> bool {
     !matches!(v, Value::Object(_) | Value::Array(_))
 }
 
-/// Orders `merged` as `$setElementOrder` asks: the elements it names in its order, the others
-/// (present only on the server) interleaved by their original positions, as `normalizeElementOrder`
-/// and `mergeSortedSlice` do in apimachinery.
+/// Orders `merged` by `order` (the patch list, or a `$setElementOrder` list), as apimachinery's
+/// `normalizeElementOrder` does: the elements `order` names come in its order; the others (only
+/// on the server) are slotted in before the first listed element that followed them in
+/// `server_order`, and otherwise after (`mergeSortedSlice` with the server-only items as `left`).
+/// So a new element a patch lists goes before the server's elements, as the Kubernetes docs show
+/// for `kubectl patch` adding a container.
 fn reorder(
     merged: Vec<Value>,
     order: &[Value],
@@ -293,24 +296,25 @@ fn reorder(
         let id = ident(v)?;
         list.iter().position(|x| ident(x).as_ref() == Some(&id))
     };
-    let (mut left, right): (Vec<Value>, Vec<Value>) = merged
+    let (mut listed, server_only): (Vec<Value>, Vec<Value>) = merged
         .into_iter()
         .partition(|v| ident(v).is_some_and(|id| wanted.contains(&id)));
-    left.sort_by_key(|v| ident(v).and_then(|id| wanted.iter().position(|w| *w == id)));
-    let mut out = Vec::with_capacity(left.len() + right.len());
-    let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
+    listed.sort_by_key(|v| ident(v).and_then(|id| wanted.iter().position(|w| *w == id)));
+    let mut out = Vec::with_capacity(listed.len() + server_only.len());
+    let mut s = server_only.into_iter().peekable();
+    let mut l = listed.into_iter().peekable();
     loop {
-        match (l.peek(), r.peek()) {
+        match (s.peek(), l.peek()) {
             (Some(a), Some(b)) => {
-                let take_left = matches!(
+                let server_first = matches!(
                     (pos_in(server_order, a), pos_in(server_order, b)),
                     (Some(x), Some(y)) if x < y
                 );
-                let next = if take_left { l.next() } else { r.next() };
+                let next = if server_first { s.next() } else { l.next() };
                 out.extend(next);
             }
-            (Some(_), None) => out.extend(l.next()),
-            (None, Some(_)) => out.extend(r.next()),
+            (Some(_), None) => out.extend(s.next()),
+            (None, Some(_)) => out.extend(l.next()),
             (None, None) => break,
         }
     }
@@ -344,11 +348,11 @@ mod tests {
                     {"name": "b", "image": "b:1"}]}}),
             ),
             (
-                "a new keyed element is appended",
+                "a new keyed element goes first (the k8s docs' kubectl patch example)",
                 "Pod",
                 json!({"spec": {"containers": [{"name": "a", "image": "a"}]}}),
                 json!({"spec": {"containers": [{"name": "b", "image": "b"}]}}),
-                json!({"spec": {"containers": [{"name": "a", "image": "a"}, {"name": "b", "image": "b"}]}}),
+                json!({"spec": {"containers": [{"name": "b", "image": "b"}, {"name": "a", "image": "a"}]}}),
             ),
             (
                 "$patch delete in a keyed list element",
@@ -478,7 +482,7 @@ mod tests {
                 "Pod",
                 json!({"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 1, "name": "x"}]}]}}),
                 json!({"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 2}]}]}}),
-                json!({"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 1, "name": "x"}, {"containerPort": 2}]}]}}),
+                json!({"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 2}, {"containerPort": 1, "name": "x"}]}]}}),
             ),
             (
                 "volumeMounts merge by mountPath",
@@ -494,7 +498,7 @@ mod tests {
                     "status": {"conditions": [{"type": "Ready", "status": "False"}, {"type": "Initialized", "status": "True"}]}}),
                 json!({"metadata": {"ownerReferences": [{"uid": "2", "name": "b"}]},
                     "status": {"conditions": [{"type": "Ready", "status": "True"}]}}),
-                json!({"metadata": {"ownerReferences": [{"uid": "1", "name": "a"}, {"uid": "2", "name": "b"}]},
+                json!({"metadata": {"ownerReferences": [{"uid": "2", "name": "b"}, {"uid": "1", "name": "a"}]},
                     "status": {"conditions": [{"type": "Ready", "status": "True"}, {"type": "Initialized", "status": "True"}]}}),
             ),
             (
