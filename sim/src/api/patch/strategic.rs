@@ -88,6 +88,14 @@ fn merge_map(
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
+            path.push(field.to_string());
+            let strategy = list_strategy(kind, path);
+            path.pop();
+            if let (Some(Value::Array(listed)), ListStrategy::Merge(_) | ListStrategy::Set) =
+                (patch.get(field), strategy)
+            {
+                check_order(k, order, listed, strategy)?;
+            }
             orders.push((field, order, before));
         }
     }
@@ -257,6 +265,43 @@ fn merge_list(
         }
         ListStrategy::Atomic => Ok(patch.to_vec()),
     }
+}
+
+/// The patch list must name a subset of the `$setElementOrder` list, in the same relative order
+/// (deletions and directives aside), as apimachinery's `validatePatchWithSetOrderList` demands.
+fn check_order(
+    directive: &str,
+    order: &[Value],
+    listed: &[Value],
+    strategy: ListStrategy,
+) -> Result<(), SmpError> {
+    let ident = |v: &Value| -> Option<Value> {
+        match strategy {
+            ListStrategy::Merge(key) => v.get(key).cloned(),
+            _ => Some(v.clone()),
+        }
+    };
+    let order_ids: Vec<Option<Value>> = order.iter().map(ident).collect();
+    let mut last = None;
+    for v in listed {
+        if v.get(DIRECTIVE).is_some() {
+            continue;
+        }
+        let id = ident(v);
+        let pos = order_ids.iter().position(|o| o.is_some() && *o == id);
+        match (pos, last) {
+            (Some(p), Some(l)) if p < l => {}
+            (Some(p), _) => {
+                last = Some(p);
+                continue;
+            }
+            (None, _) => {}
+        }
+        return Err(SmpError::BadFormat(format!(
+            "invalid patch: the {directive} list does not name {v} in the patch list's order"
+        )));
+    }
+    Ok(())
 }
 
 fn is_primitive(v: &Value) -> bool {
@@ -570,6 +615,18 @@ mod tests {
             (
                 "setElementOrder element without the key",
                 json!({"spec": {"$setElementOrder/containers": [{"image": "a"}]}}),
+                |e| matches!(e, SmpError::BadFormat(_)),
+            ),
+            (
+                "setElementOrder missing an element the patch lists",
+                json!({"spec": {"$setElementOrder/containers": [{"name": "a"}],
+                    "containers": [{"name": "b", "image": "b"}]}}),
+                |e| matches!(e, SmpError::BadFormat(m) if m.contains("$setElementOrder/containers")),
+            ),
+            (
+                "setElementOrder in another order than the patch list",
+                json!({"spec": {"$setElementOrder/containers": [{"name": "a"}, {"name": "b"}],
+                    "containers": [{"name": "b", "image": "b"}, {"name": "a", "image": "a"}]}}),
                 |e| matches!(e, SmpError::BadFormat(_)),
             ),
             (
