@@ -137,7 +137,8 @@ fn check_unchanged_identity(
     let live_name = live["metadata"]["name"].as_str().unwrap_or("");
     for (field, want) in [("apiVersion", rt.api_version()), ("kind", rt.kind.into())] {
         let got = &patched[field];
-        if got.as_str() != Some(want.as_str()) {
+        // Tolerate a stored object that never carried the field; refuse any change to it.
+        if got.as_str() != Some(want.as_str()) && *got != live[field] {
             return Err(ApiError::invalid(
                 rt,
                 live_name,
