@@ -822,3 +822,31 @@ fn golden_managed_fields_of_the_mysql_statefulset() {
     let want = std::fs::read_to_string(path).expect("golden file (UPDATE_GOLDEN=1 writes it)");
     assert_eq!(got, want);
 }
+
+/// kube-rs sends `Patch::Apply` of a typed object as JSON and parses the answer into the same
+/// type: both directions must hold with k8s-openapi's StatefulSet.
+#[test]
+fn kube_rs_typed_apply_round_trip() {
+    use k8s_openapi::api::apps::v1::StatefulSet;
+    let yaml: Value = serde_yaml::from_str(APPLY_YAML).unwrap();
+    let typed: StatefulSet = serde_json::from_value(yaml).unwrap();
+    let body = serde_json::to_vec(&typed).unwrap();
+    let out = patch(sts(), None, PatchKind::Apply, &body, "kubelab", true).unwrap();
+    let back: StatefulSet = serde_json::from_value(stored(out, "7")).unwrap();
+    let mf = back.metadata.managed_fields.unwrap();
+    assert_eq!(mf.len(), 1);
+    assert_eq!(mf[0].manager.as_deref(), Some("kubelab"));
+    assert_eq!(mf[0].operation.as_deref(), Some("Apply"));
+    assert!(mf[0].time.is_some());
+    let spec = back.spec;
+    assert_eq!(spec.replicas, Some(3));
+    let c = &spec.template.spec.unwrap().containers[0];
+    assert_eq!(c.env.as_ref().unwrap()[0].name, "MYSQL_ROOT_PASSWORD");
+    // Re-applying the typed object leaves the stored object as it was.
+    let live = stored(
+        patch(sts(), None, PatchKind::Apply, &body, "kubelab", true).unwrap(),
+        "7",
+    );
+    let again = patch(sts(), Some(&live), PatchKind::Apply, &body, "kubelab", true).unwrap();
+    assert_eq!(again, live);
+}
