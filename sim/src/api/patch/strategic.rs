@@ -13,7 +13,7 @@ pub enum SmpError {
     /// The patch is malformed (unknown directive, wrong directive shape): 400 Bad Request.
     #[error("{0}")]
     BadFormat(String),
-    /// The patch is well formed but cannot apply (missing merge key, `$retainKeys` mismatch): 422.
+    /// The patch is well formed but cannot apply (a list element without its merge key): 422.
     #[error("{0}")]
     Invalid(String),
 }
@@ -67,9 +67,14 @@ fn merge_map(
                     "invalid patch: $retainKeys must be a list of strings, got {rk}"
                 ))
             })?;
-        for k in patch.keys().filter(|k| !k.starts_with('$')) {
+        // A field the patch sets must be retained (apimachinery: ErrBadPatchFormatForRetainKeys,
+        // a 400); a null may name any field.
+        for (k, _) in patch
+            .iter()
+            .filter(|(k, v)| !k.starts_with('$') && !v.is_null())
+        {
             if !keys.contains(&k.as_str()) {
-                return Err(SmpError::Invalid(format!(
+                return Err(SmpError::BadFormat(format!(
                     "the $retainKeys list {rk} does not contain the patch field {k:?}"
                 )));
             }
@@ -488,6 +493,14 @@ mod tests {
                 json!({"spec": {"volumes": [{"name": "v", "hostPath": {"path": "/x"}}]}}),
             ),
             (
+                "$retainKeys allows nulls for fields it does not list",
+                "Pod",
+                json!({"spec": {"volumes": [{"name": "v", "emptyDir": {}}]}}),
+                json!({"spec": {"volumes": [{"name": "v", "$retainKeys": ["hostPath", "name"],
+                    "hostPath": {"path": "/x"}, "emptyDir": null}]}}),
+                json!({"spec": {"volumes": [{"name": "v", "hostPath": {"path": "/x"}}]}}),
+            ),
+            (
                 "$deleteFromPrimitiveList",
                 "Pod",
                 json!({"metadata": {"finalizers": ["a", "b", "c"]}}),
@@ -605,7 +618,7 @@ mod tests {
             (
                 "retainKeys that omit a patched field",
                 json!({"spec": {"$retainKeys": ["x"], "y": 1}}),
-                |e| matches!(e, SmpError::Invalid(_)),
+                |e| matches!(e, SmpError::BadFormat(_)),
             ),
             (
                 "setElementOrder that is not a list",
