@@ -36,6 +36,7 @@ pub async fn serve(
     app: App,
     shutdown: Shutdown,
 ) -> std::io::Result<()> {
+    ensure_system_namespaces(&app.store);
     let acceptor = TlsAcceptor::from(tls);
     let token = app.token.clone();
     let router = crate::api::router(app)
@@ -101,6 +102,27 @@ pub async fn serve(
     conns.shutdown().await;
     tracing::info!("API server stopped");
     Ok(())
+}
+
+/// The namespaces kube-apiserver itself keeps in existence (its system-namespaces controller).
+const SYSTEM_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// Creates the system namespaces that are missing, as kube-apiserver does on start.
+pub fn ensure_system_namespaces(store: &crate::store::Store) {
+    let rt = crate::resources::get("Namespace");
+    for ns in SYSTEM_NAMESPACES {
+        if store.get(rt, None, ns).is_ok() {
+            continue;
+        }
+        let obj = serde_json::json!({
+            "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}},
+            "spec": {"finalizers": ["kubernetes"]},
+            "status": {"phase": "Active"},
+        });
+        if let Err(e) = store.create(rt, None, obj) {
+            tracing::debug!("namespace {ns}: {e}");
+        }
+    }
 }
 
 /// Checks the bearer token and the declared body size, and logs every request.
@@ -188,6 +210,16 @@ mod tests {
         assert!(!authorized(&req(Some("Bearer ab")), "abc"));
         assert!(!authorized(&req(Some("Basic abc")), "abc"));
         assert!(!authorized(&req(None), "abc"));
+    }
+
+    #[test]
+    fn system_namespaces_exist_after_start() {
+        let store = crate::store::Store::in_memory();
+        ensure_system_namespaces(&store);
+        ensure_system_namespaces(&store);
+        let (items, _) = store.list(crate::resources::get("Namespace"), None);
+        assert_eq!(items.len(), 4);
+        assert_eq!(items[0]["metadata"]["name"], "default");
     }
 
     #[tokio::test]

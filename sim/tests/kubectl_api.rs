@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::ConfigMap;
-use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::watcher;
 use kube::{Client, Config};
@@ -33,12 +33,6 @@ impl Lab {
     async fn start() -> Lab {
         let state = tempfile::tempdir().unwrap();
         let running = Cluster::start(state.path()).await.unwrap();
-        // Controllers may bootstrap the namespace; make sure it exists either way.
-        let _ = running.store.create(
-            resources::get("Namespace"),
-            None,
-            json!({"metadata": {"name": "default"}}),
-        );
         Lab {
             running,
             home: tempfile::tempdir().unwrap(),
@@ -232,9 +226,41 @@ async fn kubectl_apply_get_delete() {
     assert_eq!(cm["data"]["mode"], "lab");
     assert_eq!(cm["metadata"]["namespace"], "default");
 
-    // Server-side printing is negotiated (columns come from api::tables).
-    let out = lab.kubectl(&["get", "svc"]).await;
-    out.ok();
+    // Server-side printing: kubectl shows the server's columns.
+    let out = lab.kubectl(&["get", "svc"]).await.ok();
+    let header: Vec<&str> = out.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "NAME",
+            "TYPE",
+            "CLUSTER-IP",
+            "EXTERNAL-IP",
+            "PORT(S)",
+            "AGE"
+        ],
+        "{out}"
+    );
+    let row: Vec<&str> = out.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(
+        &row[..5],
+        ["mysql-svc", "ClusterIP", "None", "<none>", "3306/TCP"],
+        "{out}"
+    );
+
+    // A changed manifest is patched (strategic merge keeps env).
+    std::fs::write(file, MANIFEST.replace("mysql:8.4", "mysql:8.0")).unwrap();
+    let out = lab.kubectl(&["apply", "-f", file]).await.ok();
+    assert!(out.contains("statefulset.apps/mysql configured"), "{out}");
+    assert!(out.contains("service/mysql-svc unchanged"), "{out}");
+    let sts = lab
+        .running
+        .store
+        .get(resources::get("StatefulSet"), Some("default"), "mysql")
+        .unwrap();
+    let c = &sts["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(c["image"], "mysql:8.0");
+    assert_eq!(c["env"][0]["name"], "MYSQL_ROOT_PASSWORD");
     let names = lab
         .kubectl(&["get", "svc,cm", "-l", "app=mysql", "-o", "name"])
         .await
@@ -366,6 +392,39 @@ async fn kubectl_watch_and_delete_with_wait() {
     assert!(watch.try_wait().unwrap().is_none(), "watch still running");
     watch.kill().await.unwrap();
 
+    // The same with server-side Tables: a header, rows, then one row per event.
+    let mut watch = lab
+        .command(&["get", "pods", "-w"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines =
+        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(watch.stdout.take().unwrap()));
+    let mut rows = Vec::new();
+    while !rows.iter().any(|l: &String| l.starts_with("later ")) {
+        let line = tokio::time::timeout_at(deadline, lines.next_line())
+            .await
+            .expect("table watch event within 30 s")
+            .unwrap()
+            .expect("kubectl get -w ended early");
+        rows.push(line);
+        if rows.len() == 5 {
+            let mut later = pod("later", None);
+            later["metadata"]["labels"]["app"] = json!("web");
+            store.create(pods, Some("default"), later).unwrap();
+        }
+    }
+    let header: Vec<&str> = rows[0].split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
+        "{rows:?}"
+    );
+    assert!(rows[1].starts_with("late "), "{rows:?}");
+    assert!(rows.last().unwrap().starts_with("later "), "{rows:?}");
+    watch.kill().await.unwrap();
+
     // delete -l with the default --wait: mysql-0 is on a node, so it terminates gracefully until
     // "the kubelet" (here the test) removes it; kubectl must wait for that.
     let remover = {
@@ -404,7 +463,7 @@ async fn kubectl_watch_and_delete_with_wait() {
         .iter()
         .map(|p| p["metadata"]["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["late", "web"]);
+    assert_eq!(names, ["late", "later", "web"]);
     lab.running.stop().await.unwrap();
 }
 
@@ -519,6 +578,35 @@ async fn kube_rs_crud_and_watcher() {
         "{err:?}"
     );
 
+    // Server-side apply: creates, then changes only what this manager sets.
+    let applied: ConfigMap = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "ssa"}, "data": {"a": "1"}
+    }))
+    .unwrap();
+    let pp = PatchParams::apply("labsim-test").force();
+    let got = cms
+        .patch("ssa", &pp, &Patch::Apply(&applied))
+        .await
+        .unwrap();
+    assert_eq!(got.data.unwrap()["a"], "1");
+    let again: ConfigMap = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "ssa"}, "data": {"a": "2"}
+    }))
+    .unwrap();
+    let got = cms.patch("ssa", &pp, &Patch::Apply(&again)).await.unwrap();
+    assert_eq!(got.data.unwrap()["a"], "2");
+    let merged = cms
+        .patch(
+            "ssa",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"data": {"b": "3"}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(merged.data.unwrap().len(), 2);
+
     cms.delete("from-rs", &DeleteParams::default())
         .await
         .unwrap();
@@ -545,11 +633,14 @@ async fn kube_rs_crud_and_watcher() {
         got.push(ev);
     }
     assert!(matches!(got[0], watcher::Event::Init), "{got:?}");
-    assert!(
-        matches!(&got[1], watcher::Event::InitApply(c) if c.metadata.name.as_deref() == Some("from-rs")),
-        "{got:?}"
-    );
-    assert_eq!(got.len(), 3, "{got:?}");
+    let names: Vec<_> = got[1..got.len() - 1]
+        .iter()
+        .map(|e| match e {
+            watcher::Event::InitApply(c) => c.metadata.name.clone().unwrap(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(names, ["from-rs", "ssa"]);
     lab.running.stop().await.unwrap();
 }
 
@@ -557,11 +648,6 @@ async fn kube_rs_crud_and_watcher() {
 async fn restart_keeps_pki_token_and_objects() {
     let state = tempfile::tempdir().unwrap();
     let first = Cluster::start(state.path()).await.unwrap();
-    let _ = first.store.create(
-        resources::get("Namespace"),
-        None,
-        json!({"metadata": {"name": "default"}}),
-    );
     let ca = std::fs::read_to_string(state.path().join("pki/ca.crt")).unwrap();
     let cms = Api::<ConfigMap>::default_namespaced(client_for(&first.kubeconfig, None).await);
     let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "kept"}})).unwrap();

@@ -1,9 +1,6 @@
 //! Resource verbs on Kubernetes paths: get, list (+ watch), create, update, patch, delete,
 //! deletecollection, and the `status` and `scale` subresources.
 
-// `ApiError` is the crate-wide error type (a full Status); passing it by value is the design.
-#![allow(clippy::result_large_err)]
-
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::Response;

@@ -37,6 +37,12 @@ pub fn apply(store: &Store, rt: &ResourceType, obj: &mut Value, live: Option<&Va
             }
         }
         "Namespace" => {
+            let name = obj["metadata"]["name"].clone();
+            set(
+                obj_mut(&mut obj["metadata"]["labels"]),
+                "kubernetes.io/metadata.name",
+                name,
+            );
             set(
                 obj_mut(&mut obj["spec"]),
                 "finalizers",

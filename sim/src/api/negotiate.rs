@@ -1,9 +1,6 @@
 //! Content negotiation: what the client accepts (plain JSON, a server-side `Table`, aggregated
 //! discovery) and how its request body is encoded (JSON or YAML).
 
-// `ApiError` is the crate-wide error type (a full Status); passing it by value is the design.
-#![allow(clippy::result_large_err)]
-
 use axum::http::{header, HeaderMap};
 use serde_json::Value;
 

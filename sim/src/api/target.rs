@@ -1,9 +1,6 @@
 //! Parsing Kubernetes resource paths (`/api/v1/namespaces/default/pods/mysql-0/status`,
 //! `/apis/apps/v1/statefulsets`) and their query strings.
 
-// `ApiError` is the crate-wide error type (a full Status); passing it by value is the design.
-#![allow(clippy::result_large_err)]
-
 use percent_encoding::percent_decode_str;
 
 use crate::resources::{self, ResourceType};

@@ -3,9 +3,6 @@
 //! (410 ERROR event when too old), initial events (RV unset/0 or `sendInitialEvents=true` with
 //! the `k8s.io/initial-events-end` bookmark), periodic bookmarks and server-side Tables.
 
-// `ApiError` is the crate-wide error type (a full Status); passing it by value is the design.
-#![allow(clippy::result_large_err)]
-
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::time::Duration;
