@@ -605,7 +605,19 @@ async fn kube_rs_crud_and_watcher() {
         )
         .await
         .unwrap();
-    assert_eq!(merged.data.unwrap().len(), 2);
+    assert_eq!(merged.data.as_ref().unwrap().len(), 2);
+    let ops: Vec<_> = merged
+        .metadata
+        .managed_fields
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| m.operation.unwrap_or_default())
+        .collect();
+    assert_eq!(
+        ops,
+        ["Apply", "Update"],
+        "the merge patch is recorded as an Update"
+    );
 
     cms.delete("from-rs", &DeleteParams::default())
         .await

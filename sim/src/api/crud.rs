@@ -185,6 +185,7 @@ fn create(
         }
     }
     defaults::apply(&app.store, t.rt, &mut obj, None);
+    record_update(t.rt, None, &mut obj, &field_manager(q, headers), None)?;
     if q.dry_run()? {
         // Validate as create would, store nothing.
         let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
@@ -227,9 +228,10 @@ fn update(
     let obj = parse_object(t.rt, headers, bytes)?;
     let ns = t.namespace.as_deref();
     let status_only = t.sub.as_deref() == Some("status");
-    let new = if status_only {
+    let live = app.store.get(t.rt, ns, name)?;
+    let mut new = if status_only {
         // Only `status` changes through the status subresource.
-        let mut merged = app.store.get(t.rt, ns, name)?;
+        let mut merged = live.clone();
         merged["status"] = obj["status"].clone();
         if let Some(rv) = obj["metadata"]["resourceVersion"].as_str() {
             merged["metadata"]["resourceVersion"] = json!(rv);
@@ -237,19 +239,30 @@ fn update(
         merged
     } else {
         let mut obj = obj;
-        if let Ok(live) = app.store.get(t.rt, ns, name) {
-            defaults::apply(&app.store, t.rt, &mut obj, Some(&live));
-        }
+        defaults::apply(&app.store, t.rt, &mut obj, Some(&live));
         obj
     };
+    let manager = field_manager(q, headers);
+    record_update(t.rt, Some(&live), &mut new, &manager, t.sub.as_deref())?;
     if q.dry_run()? {
-        let live = app.store.get(t.rt, ns, name)?;
         let mut out = new;
         out["metadata"]["uid"] = live["metadata"]["uid"].clone();
         return Ok(json_response(StatusCode::OK, &out));
     }
     let stored = app.store.update(t.rt, ns, name, new, status_only)?;
     Ok(json_response(StatusCode::OK, &stored))
+}
+
+/// Records `manager`'s write in `managedFields` (operation `Update`), as the apiserver does for
+/// every write that is not server-side apply.
+fn record_update(
+    rt: &ResourceType,
+    old: Option<&Value>,
+    new: &mut Value,
+    manager: &str,
+    subresource: Option<&str>,
+) -> Result<(), ApiError> {
+    patch::update::record_update(rt, old, new, manager, subresource, &crate::store::now())
 }
 
 /// The `fieldManager` of a write: given, or derived from the User-Agent like the real server.
@@ -318,6 +331,9 @@ fn patch_object(
                 let mut new = patch::patch(t.rt, Some(&live), kind, bytes, &manager, force)?;
                 check_type(t.rt, &new)?;
                 defaults::apply(&app.store, t.rt, &mut new, Some(&live));
+                if kind != PatchKind::Apply {
+                    record_update(t.rt, Some(&live), &mut new, &manager, None)?;
+                }
                 if dry {
                     return Ok(json_response(StatusCode::OK, &new));
                 }
@@ -327,6 +343,11 @@ fn patch_object(
                 let new = patch::patch(t.rt, Some(&live), kind, bytes, &manager, force)?;
                 let mut merged = live.clone();
                 merged["status"] = new["status"].clone();
+                if kind == PatchKind::Apply {
+                    merged["metadata"]["managedFields"] = new["metadata"]["managedFields"].clone();
+                } else {
+                    record_update(t.rt, Some(&live), &mut merged, &manager, Some("status"))?;
+                }
                 if dry {
                     return Ok(json_response(StatusCode::OK, &merged));
                 }
