@@ -26,6 +26,10 @@ pub const BODY_LIMIT: usize = 3 * 1024 * 1024;
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 /// A TLS handshake must complete within this time.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// An idle keep-alive connection (or a slow request head) is closed after this. Longer than
+/// the clients' own idle timeouts (Go and hyper: 90 s) so that they close first and never send
+/// a request into a connection the server is closing.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// Time given to open connections (watches end on shutdown) before they are cut.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -78,7 +82,7 @@ pub async fn serve(
             let service = hyper_util::service::TowerToHyperService::new(router);
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(60))
+                .header_read_timeout(IDLE_TIMEOUT)
                 .serve_connection(TokioIo::new(stream), service)
                 .with_upgrades();
             tokio::pin!(conn);
