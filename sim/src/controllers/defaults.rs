@@ -5,8 +5,11 @@
 
 use serde_json::{json, Value};
 
+/// One defaulting rule: a field and the value it gets when missing.
+type Rule = (&'static str, fn() -> Value);
+
 /// Defaults of a pod spec (also used inside StatefulSet templates).
-const POD_SPEC: &[(&str, fn() -> Value)] = &[
+const POD_SPEC: &[Rule] = &[
     ("restartPolicy", || json!("Always")),
     ("terminationGracePeriodSeconds", || json!(30)),
     ("dnsPolicy", || json!("ClusterFirst")),
@@ -15,14 +18,14 @@ const POD_SPEC: &[(&str, fn() -> Value)] = &[
 ];
 
 /// Defaults of each container.
-const CONTAINER: &[(&str, fn() -> Value)] = &[
+const CONTAINER: &[Rule] = &[
     ("terminationMessagePath", || json!("/dev/termination-log")),
     ("terminationMessagePolicy", || json!("File")),
     ("resources", || json!({})),
 ];
 
 /// Defaults of a StatefulSet spec.
-const STATEFULSET_SPEC: &[(&str, fn() -> Value)] = &[
+const STATEFULSET_SPEC: &[Rule] = &[
     ("replicas", || json!(1)),
     ("podManagementPolicy", || json!("OrderedReady")),
     (
@@ -36,7 +39,7 @@ const STATEFULSET_SPEC: &[(&str, fn() -> Value)] = &[
     ),
 ];
 
-fn fill(obj: &mut Value, rules: &[(&str, fn() -> Value)]) {
+fn fill(obj: &mut Value, rules: &[Rule]) {
     if !obj.is_object() {
         return;
     }
@@ -86,12 +89,10 @@ fn claim_spec(spec: &mut Value) {
 /// Applies the defaults of `kind` to `obj` in place.
 pub fn apply(kind: &str, obj: &mut Value) {
     match kind {
-        "Pod" => {
-            if obj["spec"].is_object() {
-                pod_spec(&mut obj["spec"]);
-                if obj["spec"]["enableServiceLinks"].is_null() {
-                    obj["spec"]["enableServiceLinks"] = json!(true);
-                }
+        "Pod" if obj["spec"].is_object() => {
+            pod_spec(&mut obj["spec"]);
+            if obj["spec"]["enableServiceLinks"].is_null() {
+                obj["spec"]["enableServiceLinks"] = json!(true);
             }
         }
         "StatefulSet" => {

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::objects::{name, namespace, uid};
+use super::ControllerError;
 use crate::resources::get;
 use crate::status::ApiError;
 use crate::store::{now, Store};
@@ -37,7 +38,7 @@ impl EventRecorder {
         reason: &str,
         message: &str,
         source_component: &str,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Value, ControllerError> {
         Self::record_from(
             store,
             involved,
@@ -59,7 +60,7 @@ impl EventRecorder {
         reason: &str,
         message: &str,
         source: &Source<'_>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Value, ControllerError> {
         let rt = get("Event");
         // Events about cluster-scoped objects (nodes) live in `default`, as in real clusters.
         let ns = match namespace(involved) {
@@ -79,10 +80,10 @@ impl EventRecorder {
         });
         if let Some(e) = same {
             let count = e["count"].as_i64().unwrap_or(1) + 1;
-            return store.modify(rt, Some(ns), name(e), |e| {
+            return Ok(store.modify(rt, Some(ns), name(e), |e| {
                 e["count"] = json!(count);
                 e["lastTimestamp"] = json!(now());
-            });
+            })?);
         }
         let mut involved_ref = json!({
             "kind": involved["kind"],
@@ -121,10 +122,10 @@ impl EventRecorder {
             });
             match store.create(rt, Some(ns), event) {
                 Err(e) if e.code == 409 => nanos += 1,
-                other => return other,
+                other => return Ok(other?),
             }
         }
-        Err(ApiError::internal("could not name a new event"))
+        Err(ApiError::internal("could not name a new event").into())
     }
 
     /// Deletes events whose last occurrence is older than [`EVENT_TTL`] before `at`.

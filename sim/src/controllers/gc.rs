@@ -46,12 +46,15 @@ pub fn reconcile(store: &Store) -> Result<(), ControllerError> {
             delete_pod(store, &obj).map(|_| ())
         } else {
             // Objects with finalizers only get a deletionTimestamp; their controller finishes.
-            store.delete(rt, ns, name(&obj), None).map(|_| ())
+            store
+                .delete(rt, ns, name(&obj), None)
+                .map(|_| ())
+                .map_err(ControllerError::from)
         };
         match result {
             Ok(()) => {}
-            Err(e) if e.code == 404 => {}
-            Err(e) => return Err(e.into()),
+            Err(e) if e.code() == Some(404) => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(())

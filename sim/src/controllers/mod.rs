@@ -38,7 +38,7 @@ const HEARTBEAT: Duration = Duration::from_secs(40);
 pub enum ControllerError {
     /// The store refused a read or write.
     #[error("store: {0}")]
-    Api(#[from] ApiError),
+    Api(Box<ApiError>),
     /// A volume directory could not be created or removed.
     #[error("{path}: {source}")]
     Io {
@@ -49,6 +49,22 @@ pub enum ControllerError {
     /// A path that is not a volume directory of this state dir was about to be touched.
     #[error("refusing to touch {0}: not a volume directory of this cluster")]
     UnsafePath(PathBuf),
+}
+
+impl From<ApiError> for ControllerError {
+    fn from(e: ApiError) -> Self {
+        ControllerError::Api(Box::new(e))
+    }
+}
+
+impl ControllerError {
+    /// The HTTP code of a store error (404, 409, ...), if this is one.
+    pub fn code(&self) -> Option<u16> {
+        match self {
+            ControllerError::Api(e) => Some(e.code),
+            _ => None,
+        }
+    }
 }
 
 /// Creates what a fresh minikube has (namespaces, three nodes, StorageClass `standard`) if missing.

@@ -3,8 +3,8 @@
 
 use serde_json::{json, Value};
 
+use super::ControllerError;
 use crate::resources::get;
-use crate::status::ApiError;
 use crate::store::{now, Store};
 
 /// What differs between the nodes of `minikube start --nodes=3`.
@@ -193,7 +193,7 @@ pub fn node_object(def: &NodeDef) -> Value {
 
 /// Refreshes `lastHeartbeatTime` of every condition of the known nodes (what a live kubelet
 /// posts), leaving transition times alone.
-pub fn heartbeat(store: &Store) -> Result<(), ApiError> {
+pub fn heartbeat(store: &Store) -> Result<(), ControllerError> {
     let at = now();
     for def in NODES {
         match store.modify(get("Node"), None, def.name, |n| {
@@ -207,7 +207,7 @@ pub fn heartbeat(store: &Store) -> Result<(), ApiError> {
         }) {
             Ok(_) => {}
             Err(e) if e.code == 404 => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(())

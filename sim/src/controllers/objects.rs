@@ -3,8 +3,8 @@
 
 use serde_json::{json, Value};
 
+use super::ControllerError;
 use crate::resources::get;
-use crate::status::ApiError;
 use crate::store::Store;
 
 /// `metadata.name` (empty if missing).
@@ -125,7 +125,7 @@ pub fn pod_claims(pod: &Value) -> Vec<&str> {
 
 /// Deletes a pod the way the API server does for a controller: gracefully (so the kubelet stops
 /// its process) when it is bound to a node, at once otherwise (no kubelet would ever finish it).
-pub fn delete_pod(store: &Store, pod: &Value) -> Result<Value, ApiError> {
+pub fn delete_pod(store: &Store, pod: &Value) -> Result<Value, ControllerError> {
     let grace = if pod["spec"]["nodeName"]
         .as_str()
         .is_some_and(|n| !n.is_empty())
@@ -139,7 +139,7 @@ pub fn delete_pod(store: &Store, pod: &Value) -> Result<Value, ApiError> {
     } else {
         None
     };
-    store.delete(get("Pod"), Some(namespace(pod)), name(pod), grace)
+    Ok(store.delete(get("Pod"), Some(namespace(pod)), name(pod), grace)?)
 }
 
 #[cfg(test)]

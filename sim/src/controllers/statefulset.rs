@@ -412,8 +412,8 @@ fn remove_pod(store: &Store, set: &Value, pod: &Value) -> Result<(), ControllerE
             )?;
             Ok(())
         }
-        Err(e) if e.code == 404 => Ok(()),
-        Err(e) => Err(e.into()),
+        Err(e) if e.code() == Some(404) => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -493,7 +493,7 @@ fn act(
             None => {}
         }
     }
-    condemned.sort_by(|a, b| b.0.cmp(&a.0));
+    condemned.sort_by_key(|(o, _)| std::cmp::Reverse(*o));
 
     for (i, slot) in slots.iter().enumerate() {
         let ord = start + i as i64;
