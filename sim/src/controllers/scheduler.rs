@@ -180,6 +180,31 @@ pub fn choose_node<'a>(
     })
 }
 
+/// The pod's QoS class from its containers' cpu/memory requests and limits: Guaranteed when
+/// every container limits both and requests equal limits, BestEffort when none sets any,
+/// Burstable otherwise.
+pub fn qos_class(pod: &Value) -> &'static str {
+    let containers: Vec<&Value> = ["initContainers", "containers"]
+        .iter()
+        .flat_map(|l| pod["spec"][*l].as_array().into_iter().flatten())
+        .collect();
+    let mut any = false;
+    let mut guaranteed = !containers.is_empty();
+    for c in containers {
+        let (req, lim) = (&c["resources"]["requests"], &c["resources"]["limits"]);
+        for r in ["cpu", "memory"] {
+            any |= !req[r].is_null() || !lim[r].is_null();
+            let request = if req[r].is_null() { &lim[r] } else { &req[r] };
+            guaranteed &= !lim[r].is_null() && request == &lim[r];
+        }
+    }
+    match (any, guaranteed) {
+        (false, _) => "BestEffort",
+        (true, true) => "Guaranteed",
+        (true, false) => "Burstable",
+    }
+}
+
 /// Binds every pending pod it can; marks the others Unschedulable (once per distinct reason).
 pub fn reconcile(store: &Store) -> Result<(), ControllerError> {
     let (mut nodes, _) = store.list(get("Node"), None);
@@ -227,7 +252,7 @@ pub fn reconcile(store: &Store) -> Result<(), ControllerError> {
                         p["status"]["phase"] = json!("Pending");
                     }
                     if p["status"]["qosClass"].is_null() {
-                        p["status"]["qosClass"] = json!("BestEffort");
+                        p["status"]["qosClass"] = json!(qos_class(p));
                     }
                 })?;
                 *load.entry(node_name.clone()).or_default() += 1;
@@ -316,6 +341,26 @@ mod tests {
         let rv = s.resource_version();
         reconcile(&s).unwrap();
         assert_eq!(s.resource_version(), rv);
+    }
+
+    #[test]
+    fn qos_classes() {
+        let c = |res: Value| json!({"spec": {"containers": [{"name": "a", "resources": res}]}});
+        assert_eq!(qos_class(&c(json!({}))), "BestEffort");
+        assert_eq!(
+            qos_class(&c(json!({"requests": {"memory": "1Gi"}}))),
+            "Burstable"
+        );
+        assert_eq!(
+            qos_class(&c(json!({"limits": {"memory": "1Gi", "cpu": "1"}}))),
+            "Guaranteed"
+        );
+        assert_eq!(
+            qos_class(&c(
+                json!({"limits": {"memory": "1Gi", "cpu": "1"}, "requests": {"cpu": "500m"}})
+            )),
+            "Burstable"
+        );
     }
 
     #[test]

@@ -459,6 +459,7 @@ pub fn sync(store: &Store, set: &Value) -> Result<(), ControllerError> {
         .filter(|r| store.get(get("ControllerRevision"), Some(ns), r).is_ok())
         .unwrap_or(&update_rev)
         .to_string();
+    adopt_orphans(store, set, &selector)?;
     act(store, set, &policy, &current_rev, &update_rev)?;
     trim_history(store, set, &policy, &current_rev, &update_rev)?;
     update_status(store, set, &policy, &current_rev, &update_rev, collisions)
@@ -470,6 +471,35 @@ fn owned_pods(store: &Store, set: &Value) -> Vec<Value> {
     pods.into_iter()
         .filter(|p| controller_uid(p) == Some(uid(set)))
         .collect()
+}
+
+/// Takes over pods that match the selector, carry one of the set's ordinal names and have no
+/// controller (e.g. left behind by `kubectl delete sts --cascade=orphan`), as upstream does.
+fn adopt_orphans(
+    store: &Store,
+    set: &Value,
+    selector: &LabelSelector,
+) -> Result<(), ControllerError> {
+    let (pods, _) = store.list(get("Pod"), Some(namespace(set)));
+    for pod in pods.iter().filter(|p| {
+        controller_uid(p).is_none()
+            && !is_terminating(p)
+            && selector.matches(p)
+            && ordinal(name(set), name(p)).is_some()
+    }) {
+        store.modify(get("Pod"), Some(namespace(set)), name(pod), |p| {
+            if controller_uid(p).is_some() {
+                return;
+            }
+            let mut refs = p["metadata"]["ownerReferences"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            refs.push(owner_ref(set, true));
+            p["metadata"]["ownerReferences"] = Value::Array(refs);
+        })?;
+    }
+    Ok(())
 }
 
 /// Creates, deletes and updates pods: at most one step at a time under OrderedReady.

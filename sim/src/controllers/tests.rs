@@ -514,3 +514,40 @@ async fn run_loop_reacts_to_changes_and_stops() {
         .expect("run stops on shutdown")
         .unwrap();
 }
+
+#[test]
+fn orphaned_pods_are_adopted_not_duplicated() {
+    let lab = Lab::new();
+    // What `kubectl delete sts mysql --cascade=orphan` leaves behind (same template revision).
+    let set = mysql_set(2, json!({}));
+    let rev = format!(
+        "mysql-{}",
+        statefulset::revision_hash(&set["spec"]["template"], 0)
+    );
+    lab.store
+        .create(
+            get("Pod"),
+            Some("default"),
+            json!({"metadata": {"name": "mysql-0",
+                                "labels": {"app": "mysql", statefulset::REVISION_LABEL: rev}},
+                   "spec": {"containers": [{"name": "mysql", "image": "mysql:8.4"}]}}),
+        )
+        .unwrap();
+    lab.store
+        .create(
+            get("Pod"),
+            Some("default"),
+            json!({"metadata": {"name": "mysql-other", "labels": {"app": "mysql"}}, "spec": {}}),
+        )
+        .unwrap();
+    let orphan_uid = uid(&lab.pod("mysql-0")).to_string();
+    lab.store
+        .create(get("StatefulSet"), Some("default"), set)
+        .unwrap();
+    lab.settle();
+    assert_eq!(lab.pod_names(), vec!["mysql-0", "mysql-1", "mysql-other"]);
+    let p0 = lab.pod("mysql-0");
+    assert_eq!(uid(&p0), orphan_uid);
+    assert_eq!(objects::controller_uid(&p0), Some(uid(&lab.set())));
+    assert!(objects::controller_uid(&lab.pod("mysql-other")).is_none());
+}
