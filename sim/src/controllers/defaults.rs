@@ -17,6 +17,22 @@ const POD_SPEC: &[Rule] = &[
     ("schedulerName", || json!("default-scheduler")),
 ];
 
+/// What admission plugins add to every pod (ServiceAccount, DefaultTolerationSeconds,
+/// Priority) and the pod-only defaults.
+const POD_ADMISSION: &[Rule] = &[
+    ("enableServiceLinks", || json!(true)),
+    ("serviceAccountName", || json!("default")),
+    ("serviceAccount", || json!("default")),
+    ("priority", || json!(0)),
+    ("preemptionPolicy", || json!("PreemptLowerPriority")),
+    ("tolerations", || {
+        json!([
+            {"effect": "NoExecute", "key": "node.kubernetes.io/not-ready", "operator": "Exists", "tolerationSeconds": 300},
+            {"effect": "NoExecute", "key": "node.kubernetes.io/unreachable", "operator": "Exists", "tolerationSeconds": 300},
+        ])
+    }),
+];
+
 /// Defaults of each container.
 const CONTAINER: &[Rule] = &[
     ("terminationMessagePath", || json!("/dev/termination-log")),
@@ -91,9 +107,7 @@ pub fn apply(kind: &str, obj: &mut Value) {
     match kind {
         "Pod" if obj["spec"].is_object() => {
             pod_spec(&mut obj["spec"]);
-            if obj["spec"]["enableServiceLinks"].is_null() {
-                obj["spec"]["enableServiceLinks"] = json!(true);
-            }
+            fill(&mut obj["spec"], POD_ADMISSION);
         }
         "StatefulSet" => {
             let spec = &mut obj["spec"];
@@ -165,6 +179,18 @@ mod tests {
         let before = sts.clone();
         apply("StatefulSet", &mut sts);
         assert_eq!(sts, before);
+        let mut pod = json!({"spec": {"containers": [{"name": "a", "image": "mysql:8.4"}]}});
+        apply("Pod", &mut pod);
+        assert_eq!(pod["spec"]["serviceAccountName"], "default");
+        assert_eq!(
+            pod["spec"]["tolerations"][0]["key"],
+            "node.kubernetes.io/not-ready"
+        );
+        assert_eq!(
+            pod["spec"]["containers"][0]["terminationMessagePolicy"],
+            "File"
+        );
+        assert_eq!(pod["spec"]["restartPolicy"], "Always");
         let mut od = json!({"spec": {"updateStrategy": {"type": "OnDelete"}}});
         apply("StatefulSet", &mut od);
         assert!(od["spec"]["updateStrategy"]["rollingUpdate"].is_null());

@@ -346,6 +346,7 @@ fn create_claims(
             Ok(_) => {}
             Err(_) => {
                 let mut obj = new_claim(set, tmpl, ord);
+                super::defaults::apply("PersistentVolumeClaim", &mut obj);
                 if policy.delete_when_deleted {
                     obj["metadata"]["ownerReferences"] = json!([owner_ref(set, false)]);
                 }
@@ -372,7 +373,9 @@ fn create_claims(
     Ok(true)
 }
 
-fn create_pod(store: &Store, set: &Value, pod: Value) -> Result<(), ControllerError> {
+fn create_pod(store: &Store, set: &Value, mut pod: Value) -> Result<(), ControllerError> {
+    // Created behind the API's back, so defaulted and admitted here as the API server would.
+    super::defaults::apply("Pod", &mut pod);
     let pod_name = name(&pod).to_string();
     match store.create(get("Pod"), Some(namespace(set)), pod) {
         Ok(_) => {
