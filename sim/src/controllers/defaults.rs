@@ -81,13 +81,14 @@ fn pull_policy(image: &str) -> &'static str {
 fn pod_spec(spec: &mut Value) {
     fill(spec, POD_SPEC);
     for list in ["containers", "initContainers"] {
-        for c in spec[list].as_array_mut().into_iter().flatten() {
+        // `get_mut`, not indexing: `v["x"]` on a `&mut Value` would insert `"x": null`.
+        for c in items(spec, list) {
             fill(c, CONTAINER);
             if c["imagePullPolicy"].is_null() {
                 let p = pull_policy(c["image"].as_str().unwrap_or(""));
                 c["imagePullPolicy"] = json!(p);
             }
-            for port in c["ports"].as_array_mut().into_iter().flatten() {
+            for port in items(c, "ports") {
                 if port["protocol"].is_null() {
                     port["protocol"] = json!("TCP");
                 }
@@ -96,9 +97,19 @@ fn pod_spec(spec: &mut Value) {
     }
 }
 
-fn claim_spec(spec: &mut Value) {
-    if spec.is_object() && spec["volumeMode"].is_null() {
-        spec["volumeMode"] = json!("Filesystem");
+/// The elements of the array at `key`, if there is one (never inserts the key).
+fn items<'a>(v: &'a mut Value, key: &str) -> impl Iterator<Item = &'a mut Value> {
+    v.get_mut(key)
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+}
+
+fn claim_spec(spec: Option<&mut Value>) {
+    if let Some(spec) = spec.filter(|s| s.is_object()) {
+        if spec["volumeMode"].is_null() {
+            spec["volumeMode"] = json!("Filesystem");
+        }
     }
 }
 
@@ -110,10 +121,9 @@ pub fn apply(kind: &str, obj: &mut Value) {
             fill(&mut obj["spec"], POD_ADMISSION);
         }
         "StatefulSet" => {
-            let spec = &mut obj["spec"];
-            if !spec.is_object() {
+            let Some(spec) = obj.get_mut("spec").filter(|s| s.is_object()) else {
                 return;
-            }
+            };
             fill(spec, STATEFULSET_SPEC);
             if spec["updateStrategy"]["type"] == "RollingUpdate"
                 && spec["updateStrategy"]["rollingUpdate"].is_null()
@@ -123,24 +133,20 @@ pub fn apply(kind: &str, obj: &mut Value) {
             if spec["template"]["spec"].is_object() {
                 pod_spec(&mut spec["template"]["spec"]);
             }
-            for t in spec["volumeClaimTemplates"]
-                .as_array_mut()
-                .into_iter()
-                .flatten()
-            {
+            for t in items(spec, "volumeClaimTemplates") {
                 if t["apiVersion"].is_null() {
                     t["apiVersion"] = json!("v1");
                 }
                 if t["kind"].is_null() {
                     t["kind"] = json!("PersistentVolumeClaim");
                 }
-                claim_spec(&mut t["spec"]);
+                claim_spec(t.get_mut("spec"));
                 if t["status"].is_null() {
                     t["status"] = json!({"phase": "Pending"});
                 }
             }
         }
-        "PersistentVolumeClaim" => claim_spec(&mut obj["spec"]),
+        "PersistentVolumeClaim" => claim_spec(obj.get_mut("spec")),
         _ => {}
     }
 }
@@ -194,5 +200,12 @@ mod tests {
         let mut od = json!({"spec": {"updateStrategy": {"type": "OnDelete"}}});
         apply("StatefulSet", &mut od);
         assert!(od["spec"]["updateStrategy"]["rollingUpdate"].is_null());
+        // Absent lists stay absent.
+        assert!(pod["spec"].get("initContainers").is_none());
+        assert!(pod["spec"]["containers"][0].get("ports").is_none());
+        let mut bare = json!({"metadata": {}});
+        apply("StatefulSet", &mut bare);
+        apply("PersistentVolumeClaim", &mut bare);
+        assert_eq!(bare, json!({"metadata": {}}));
     }
 }

@@ -138,7 +138,10 @@ fn finish_deletion(
     let rt = get(kind);
     let ns = Some(namespace(obj)).filter(|n| !n.is_empty());
     let updated = store.modify(rt, ns, name(obj), |o| {
-        if let Some(list) = o["metadata"]["finalizers"].as_array_mut() {
+        if let Some(list) = o["metadata"]
+            .get_mut("finalizers")
+            .and_then(Value::as_array_mut)
+        {
             list.retain(|f| f != finalizer);
         }
     })?;
