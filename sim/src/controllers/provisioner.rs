@@ -24,20 +24,6 @@ pub fn volume_dir(state_dir: &Path, pv_name: &str) -> PathBuf {
     state_dir.join("volumes").join(pv_name)
 }
 
-/// The host directory behind claim `claim` in `namespace`, once it is bound to a hostPath PV
-/// (what the kubelet mounts as the pod's volume).
-pub fn claim_host_path(store: &Store, namespace: &str, claim: &str) -> Option<PathBuf> {
-    let pvc = store
-        .get(get("PersistentVolumeClaim"), Some(namespace), claim)
-        .ok()?;
-    let pv_name = pvc["spec"]["volumeName"].as_str()?;
-    let pv = store.get(get("PersistentVolume"), None, pv_name).ok()?;
-    if pv["spec"]["claimRef"]["uid"] != pvc["metadata"]["uid"] {
-        return None;
-    }
-    pv["spec"]["hostPath"]["path"].as_str().map(PathBuf::from)
-}
-
 /// Removes a PV's directory, refusing anything that is not exactly `<state>/volumes/pvc-*`.
 pub fn remove_volume_dir(state_dir: &Path, path: &Path) -> Result<(), ControllerError> {
     let volumes = state_dir.join("volumes");
@@ -355,11 +341,6 @@ mod tests {
             HOSTPATH_PROVISIONER
         );
         assert!(path.is_dir());
-        assert_eq!(
-            claim_host_path(&s, "default", "data-mysql-0"),
-            Some(path.clone())
-        );
-        assert_eq!(claim_host_path(&s, "default", "nope"), None);
         std::fs::write(path.join("ibdata1"), b"x").unwrap();
         let (events, _) = s.list(get("Event"), Some("default"));
         assert!(events.iter().any(|e| e["reason"] == "ProvisioningSucceeded"
