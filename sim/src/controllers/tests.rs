@@ -621,3 +621,61 @@ fn golden_pod_claim_and_volume_of_mysql_0() {
     let (pvs, _) = lab.store.list(get("PersistentVolume"), None);
     golden("data-mysql-0.pv.json", pvs[0].clone());
 }
+
+#[test]
+fn claim_deleted_under_a_running_pod_waits_then_comes_back_empty() {
+    let lab = Lab::with_set(1, json!({}));
+    lab.settle();
+    let old = lab
+        .store
+        .get(
+            get("PersistentVolumeClaim"),
+            Some("default"),
+            "data-mysql-0",
+        )
+        .unwrap();
+    let old_dir = lab
+        .dir
+        .path()
+        .join("volumes")
+        .join(old["spec"]["volumeName"].as_str().unwrap());
+    // `kubectl delete pvc data-mysql-0` while mysql-0 runs: Terminating, data kept.
+    lab.store
+        .delete(
+            get("PersistentVolumeClaim"),
+            Some("default"),
+            "data-mysql-0",
+            None,
+        )
+        .unwrap();
+    lab.settle();
+    let c = lab
+        .store
+        .get(
+            get("PersistentVolumeClaim"),
+            Some("default"),
+            "data-mysql-0",
+        )
+        .unwrap();
+    assert!(is_terminating(&c));
+    assert!(old_dir.is_dir());
+    // Deleting the pod releases the claim; the set then makes a fresh claim and volume.
+    objects::delete_pod(&lab.store, &lab.pod("mysql-0")).unwrap();
+    lab.settle();
+    let c = lab
+        .store
+        .get(
+            get("PersistentVolumeClaim"),
+            Some("default"),
+            "data-mysql-0",
+        )
+        .unwrap();
+    assert_ne!(uid(&c), uid(&old));
+    assert_eq!(c["status"]["phase"], "Bound");
+    assert!(
+        !old_dir.exists(),
+        "reclaim policy Delete removed the old directory"
+    );
+    assert!(pod_running_and_ready(&lab.pod("mysql-0")));
+    assert_eq!(lab.store.list(get("PersistentVolume"), None).0.len(), 1);
+}
