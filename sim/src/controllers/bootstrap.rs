@@ -60,6 +60,21 @@ fn kubernetes_service() -> Value {
     })
 }
 
+/// The API server's own address behind the `kubernetes` Service.
+fn kubernetes_endpoints() -> Value {
+    json!({
+        "metadata": {
+            "name": "kubernetes",
+            "namespace": "default",
+            "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"},
+        },
+        "subsets": [{
+            "addresses": [{"ip": "192.168.49.2"}],
+            "ports": [{"name": "https", "port": 8443, "protocol": "TCP"}],
+        }],
+    })
+}
+
 /// Creates `obj` unless an object of that name exists. Returns whether it was created.
 fn ensure(
     store: &Store,
@@ -88,6 +103,7 @@ pub fn run(store: &Store) -> Result<(), ControllerError> {
     }
     ensure(store, "StorageClass", None, storage_class())?;
     ensure(store, "Service", Some("default"), kubernetes_service())?;
+    ensure(store, "Endpoints", Some("default"), kubernetes_endpoints())?;
     Ok(())
 }
 

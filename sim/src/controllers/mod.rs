@@ -6,6 +6,7 @@
 
 pub mod bootstrap;
 pub mod defaults;
+pub mod endpoints;
 pub mod events;
 pub mod gc;
 pub mod nodes;
@@ -85,6 +86,7 @@ pub fn reconcile_all(store: &Store, state_dir: &Path) {
     report("statefulset", statefulset::reconcile(store));
     report("provisioner", provisioner::reconcile(store, state_dir));
     report("scheduler", scheduler::reconcile(store));
+    report("endpoints", endpoints::reconcile(store));
     report("gc", gc::reconcile(store));
 }
 
