@@ -13,6 +13,7 @@ pub mod nodes;
 pub mod objects;
 pub mod provisioner;
 pub mod scheduler;
+pub mod serviceaccounts;
 pub mod statefulset;
 
 use std::path::{Path, PathBuf};
@@ -86,6 +87,7 @@ pub fn reconcile_all(store: &Store, state_dir: &Path) {
     report("statefulset", statefulset::reconcile(store));
     report("provisioner", provisioner::reconcile(store, state_dir));
     report("scheduler", scheduler::reconcile(store));
+    report("serviceaccounts", serviceaccounts::reconcile(store));
     report("endpoints", endpoints::reconcile(store));
     report("gc", gc::reconcile(store));
 }
