@@ -12,6 +12,7 @@ pub mod gc;
 pub mod nodes;
 pub mod objects;
 pub mod provisioner;
+pub mod revisions;
 pub mod scheduler;
 pub mod serviceaccounts;
 pub mod statefulset;

@@ -522,7 +522,7 @@ fn orphaned_pods_are_adopted_not_duplicated() {
     let set = mysql_set(2, json!({}));
     let rev = format!(
         "mysql-{}",
-        statefulset::revision_hash(&set["spec"]["template"], 0)
+        revisions::revision_hash(&set["spec"]["template"], 0)
     );
     lab.store
         .create(
