@@ -196,3 +196,6 @@ pub mod prelude {
 
 #[cfg(test)]
 mod facade_tests;
+
+#[cfg(test)]
+mod mock_tests;
