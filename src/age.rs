@@ -105,6 +105,9 @@ mod tests {
     fn age_of_unset_timestamp_is_unknown() {
         assert_eq!(age(None, Utc::now()), "<unknown>");
         let now = Utc::now();
-        assert_eq!(age(Some(&(now - chrono::Duration::seconds(80))), now), "80s");
+        assert_eq!(
+            age(Some(&(now - chrono::Duration::seconds(80))), now),
+            "80s"
+        );
     }
 }

@@ -89,7 +89,10 @@ pub struct ApplyReport {
 impl ApplyReport {
     /// The outcome for `kind/name` (e.g. `statefulset.apps/mysql`).
     pub fn outcome(&self, object: &str) -> Option<Outcome> {
-        self.objects.iter().find(|(o, _)| o == object).map(|(_, r)| *r)
+        self.objects
+            .iter()
+            .find(|(o, _)| o == object)
+            .map(|(_, r)| *r)
     }
 
     /// HTML for Jupyter.
@@ -100,7 +103,11 @@ impl ApplyReport {
 
 impl fmt::Display for ApplyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let lines: Vec<String> = self.objects.iter().map(|(o, r)| format!("{o} {r}")).collect();
+        let lines: Vec<String> = self
+            .objects
+            .iter()
+            .map(|(o, r)| format!("{o} {r}"))
+            .collect();
         f.write_str(&lines.join("\n"))
     }
 }
@@ -124,8 +131,16 @@ pub fn parse_docs(file: &str, text: &str) -> Result<Vec<Doc>, Error> {
     let mut docs = Vec::new();
     for (i, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let v = serde_yaml::Value::deserialize(de).map_err(|e| {
-            let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
-            Error::Yaml { file: file.to_string(), line, column, message: e.to_string() }
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((0, 0));
+            Error::Yaml {
+                file: file.to_string(),
+                line,
+                column,
+                message: e.to_string(),
+            }
         })?;
         if v.is_null() {
             continue;
@@ -137,11 +152,20 @@ pub fn parse_docs(file: &str, text: &str) -> Result<Vec<Doc>, Error> {
             message: e.to_string(),
         })?;
         let field = |p: &str| json.pointer(p).and_then(|v| v.as_str()).map(str::to_string);
-        let missing = |f: &str| Error::MissingField { file: file.to_string(), index: i + 1, field: f.to_string() };
+        let missing = |f: &str| Error::MissingField {
+            file: file.to_string(),
+            index: i + 1,
+            field: f.to_string(),
+        };
         let api_version = field("/apiVersion").ok_or_else(|| missing("apiVersion"))?;
         let kind = field("/kind").ok_or_else(|| missing("kind"))?;
         let name = field("/metadata/name").ok_or_else(|| missing("metadata.name"))?;
-        docs.push(Doc { api_version, kind, name, value: json });
+        docs.push(Doc {
+            api_version,
+            kind,
+            name,
+            value: json,
+        });
     }
     Ok(docs)
 }
@@ -158,7 +182,9 @@ pub fn object_ref(api_version: &str, kind: &str, name: &str) -> String {
 pub fn read_manifest(path: &str) -> Result<String, Error> {
     std::fs::read_to_string(Path::new(path)).map_err(|_| Error::FileNotFound {
         path: path.to_string(),
-        cwd: std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default(),
+        cwd: std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default(),
     })
 }
 
@@ -168,7 +194,9 @@ impl Lab {
         crate::print_cmd(&format!("kubectl apply -f {path}"));
         let text = read_manifest(path)?;
         let docs = parse_docs(path, &text)?;
-        let mut report = ApplyReport { objects: Vec::new() };
+        let mut report = ApplyReport {
+            objects: Vec::new(),
+        };
         for doc in docs {
             let (group, version) = match doc.api_version.split_once('/') {
                 Some((g, v)) => (g.to_string(), v.to_string()),
@@ -205,24 +233,36 @@ impl Lab {
                 Scope::Cluster => Api::all_with(self.client.clone(), &ar),
             };
             let action = format!("kubectl apply ({} {})", doc.kind, doc.name);
-            let before = match tokio::time::timeout(crate::lab::API_TIMEOUT, api.get(&doc.name)).await {
-                Ok(Ok(o)) => o.metadata.resource_version,
-                Ok(Err(e)) if is_not_found(&e) => None,
-                Ok(Err(e)) => return Err(self.err(e, &action)),
-                Err(_) => return Err(self.err_timeout(&action)),
-            };
+            let before =
+                match tokio::time::timeout(crate::lab::API_TIMEOUT, api.get(&doc.name)).await {
+                    Ok(Ok(o)) => o.metadata.resource_version,
+                    Ok(Err(e)) if is_not_found(&e) => None,
+                    Ok(Err(e)) => return Err(self.err(e, &action)),
+                    Err(_) => return Err(self.err_timeout(&action)),
+                };
             let pp = PatchParams::apply("kubelab").force();
-            let after = self.call(&action, api.patch(&doc.name, &pp, &Patch::Apply(&doc.value))).await?;
+            let after = self
+                .call(
+                    &action,
+                    api.patch(&doc.name, &pp, &Patch::Apply(&doc.value)),
+                )
+                .await?;
             let outcome = match before {
                 None => Outcome::Created,
-                Some(rv) if Some(&rv) == after.metadata.resource_version.as_ref() => Outcome::Unchanged,
+                Some(rv) if Some(&rv) == after.metadata.resource_version.as_ref() => {
+                    Outcome::Unchanged
+                }
                 Some(_) => Outcome::Configured,
             };
             let r = object_ref(&doc.api_version, &doc.kind, &doc.name);
             println!("{r} {outcome}");
             report.objects.push((r, outcome));
             let mut applied = APPLIED.lock().unwrap_or_else(|e| e.into_inner());
-            let a = Applied { api_version: doc.api_version.clone(), kind: doc.kind.clone(), name: doc.name.clone() };
+            let a = Applied {
+                api_version: doc.api_version.clone(),
+                kind: doc.kind.clone(),
+                name: doc.name.clone(),
+            };
             if !applied.contains(&a) {
                 applied.push(a);
             }
@@ -234,7 +274,10 @@ impl Lab {
         crate::cluster::Error::Unreachable {
             context: self.ctx.name.clone(),
             server: self.ctx.server.clone(),
-            detail: format!("{action}: {}초 안에 응답이 없습니다", crate::lab::API_TIMEOUT.as_secs()),
+            detail: format!(
+                "{action}: {}초 안에 응답이 없습니다",
+                crate::lab::API_TIMEOUT.as_secs()
+            ),
         }
         .into()
     }
@@ -244,14 +287,18 @@ impl Lab {
 mod tests {
     use super::*;
 
-    const MANIFEST: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: mysql\nspec:\n  clusterIP: None\n---\n\
+    const MANIFEST: &str =
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: mysql\nspec:\n  clusterIP: None\n---\n\
 apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: mysql\nspec:\n  replicas: 3\n---\n";
 
     #[test]
     fn parses_multi_document_yaml() {
         let docs = parse_docs("m.yaml", MANIFEST).unwrap();
         assert_eq!(docs.len(), 2);
-        assert_eq!((docs[0].kind.as_str(), docs[0].name.as_str()), ("Service", "mysql"));
+        assert_eq!(
+            (docs[0].kind.as_str(), docs[0].name.as_str()),
+            ("Service", "mysql")
+        );
         assert_eq!(docs[1].api_version, "apps/v1");
         assert_eq!(docs[1].value["spec"]["replicas"], 3);
     }
@@ -261,7 +308,9 @@ apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: mysql\nspec:\n  repli
         let bad = "apiVersion: v1\nkind: Service\nmetadata:\n  name: mysql\n   labels: x\n";
         let e = parse_docs("manifests/bad.yaml", bad).unwrap_err();
         match &e {
-            Error::Yaml { file, line, column, .. } => {
+            Error::Yaml {
+                file, line, column, ..
+            } => {
                 assert_eq!(file, "manifests/bad.yaml");
                 assert_eq!(*line, 5, "{e}");
                 assert!(*column >= 1, "{e}");
@@ -269,7 +318,10 @@ apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: mysql\nspec:\n  repli
             other => panic!("{other:?}"),
         }
         let m = e.to_string();
-        assert!(m.starts_with("YAML 문법 오류: manifests/bad.yaml:5:"), "{m}");
+        assert!(
+            m.starts_with("YAML 문법 오류: manifests/bad.yaml:5:"),
+            "{m}"
+        );
         assert!(m.contains("들여쓰기"), "{m}");
     }
 
@@ -293,8 +345,14 @@ apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: mysql\nspec:\n  repli
     #[test]
     fn object_refs_like_kubectl() {
         assert_eq!(object_ref("v1", "Service", "mysql"), "service/mysql");
-        assert_eq!(object_ref("apps/v1", "StatefulSet", "mysql"), "statefulset.apps/mysql");
-        assert_eq!(object_ref("v1", "Secret", "mysql-secret"), "secret/mysql-secret");
+        assert_eq!(
+            object_ref("apps/v1", "StatefulSet", "mysql"),
+            "statefulset.apps/mysql"
+        );
+        assert_eq!(
+            object_ref("v1", "Secret", "mysql-secret"),
+            "secret/mysql-secret"
+        );
     }
 
     #[test]
@@ -302,13 +360,24 @@ apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: mysql\nspec:\n  repli
         let e = read_manifest("manifests/nope.yaml").unwrap_err();
         let m = e.to_string();
         assert!(m.contains("manifests/nope.yaml"), "{m}");
-        assert!(m.contains(&std::env::current_dir().unwrap().display().to_string()), "{m}");
+        assert!(
+            m.contains(&std::env::current_dir().unwrap().display().to_string()),
+            "{m}"
+        );
     }
 
     #[test]
     fn unknown_kind_message() {
-        let m = Error::UnknownKind { file: "m.yaml".into(), api_version: "apps/v1".into(), kind: "StatefullSet".into() }.to_string();
-        assert!(m.contains("StatefullSet") && m.contains("apiVersion") && m.contains("apps/v1"), "{m}");
+        let m = Error::UnknownKind {
+            file: "m.yaml".into(),
+            api_version: "apps/v1".into(),
+            kind: "StatefullSet".into(),
+        }
+        .to_string();
+        assert!(
+            m.contains("StatefullSet") && m.contains("apiVersion") && m.contains("apps/v1"),
+            "{m}"
+        );
     }
 
     #[test]

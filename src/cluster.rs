@@ -120,7 +120,7 @@ impl Lab {
 }
 
 /// The repository root (this crate's directory).
-fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -134,7 +134,9 @@ pub(crate) fn which(name: &str) -> Option<PathBuf> {
 
 fn is_executable(p: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    p.is_file() && p.metadata().is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+    p.is_file()
+        && p.metadata()
+            .is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
 }
 
 /// Finds the labsim binary: `KUBELAB_LABSIM`, PATH, or `target/*/labsim` in the repository.
@@ -164,9 +166,16 @@ pub(crate) fn find_labsim() -> Option<PathBuf> {
 
 /// Runs a command, streaming its output lines, with a timeout.
 async fn run_streaming(program: &Path, args: &[&str], limit: Duration) -> Result<()> {
-    let shown = format!("{} {}", program.file_name().and_then(|n| n.to_str()).unwrap_or("?"), args.join(" "));
+    let shown = format!(
+        "{} {}",
+        program.file_name().and_then(|n| n.to_str()).unwrap_or("?"),
+        args.join(" ")
+    );
     crate::print_cmd(&shown);
-    let failed = |detail: String| Error::StartFailed { command: shown.clone(), detail };
+    let failed = |detail: String| Error::StartFailed {
+        command: shown.clone(),
+        detail,
+    };
     let mut child = tokio::process::Command::new(program)
         .args(args)
         .stdin(Stdio::null())
@@ -196,7 +205,9 @@ async fn run_streaming(program: &Path, args: &[&str], limit: Duration) -> Result
 }
 
 async fn docker_answers() -> bool {
-    let Some(docker) = which("docker") else { return false };
+    let Some(docker) = which("docker") else {
+        return false;
+    };
     let st = tokio::process::Command::new(docker)
         .args(["info", "--format", "{{.ServerVersion}}"])
         .stdout(Stdio::null())
@@ -223,17 +234,29 @@ pub(crate) async fn start_cluster() -> Result<ClusterInfo> {
     crate::runtime::reset_lab();
     match Lab::connect().await {
         Ok(lab) => {
-            println!("실행 중인 실습 클러스터를 사용합니다: 컨텍스트 '{}' ({})", lab.ctx.name, lab.ctx.server);
+            println!(
+                "실행 중인 실습 클러스터를 사용합니다: 컨텍스트 '{}' ({})",
+                lab.ctx.name, lab.ctx.server
+            );
             return finish(lab).await;
         }
-        Err(e) => println!("현재 컨텍스트를 사용할 수 없습니다: {}", first_line(&e.to_string())),
+        Err(e) => println!(
+            "현재 컨텍스트를 사용할 수 없습니다: {}",
+            first_line(&e.to_string())
+        ),
     }
     let minikube = which("minikube");
     let docker = which("docker");
     if minikube.is_some() && docker_answers().await {
         run_streaming(
             minikube.as_deref().expect("checked"),
-            &["start", "--driver=docker", "--cni=calico", "--kubernetes-version=stable", "--nodes=3"],
+            &[
+                "start",
+                "--driver=docker",
+                "--cni=calico",
+                "--kubernetes-version=stable",
+                "--nodes=3",
+            ],
             Duration::from_secs(15 * 60),
         )
         .await?;
@@ -242,8 +265,23 @@ pub(crate) async fn start_cluster() -> Result<ClusterInfo> {
     if let Some(labsim) = find_labsim() {
         let state = repo_root().join(".labsim");
         let state_s = state.to_string_lossy().to_string();
-        run_streaming(&labsim, &["up", "--state-dir", &state_s], Duration::from_secs(120)).await?;
+        run_streaming(
+            &labsim,
+            &["up", "--state-dir", &state_s],
+            Duration::from_secs(120),
+        )
+        .await?;
         let kubeconfig = state.join("kubeconfig");
+        if !kubeconfig.is_file() {
+            return Err(Error::StartFailed {
+                command: format!("labsim up --state-dir {state_s}"),
+                detail: format!(
+                    "끝났지만 {} 이(가) 만들어지지 않았습니다 (labsim.log 확인)",
+                    kubeconfig.display()
+                ),
+            }
+            .into());
+        }
         // SAFETY of intent: kubelab owns this process's kube configuration from here on.
         std::env::set_var("KUBECONFIG", &kubeconfig);
         println!("KUBECONFIG={} (이 프로세스에 설정)", kubeconfig.display());
@@ -259,12 +297,17 @@ pub(crate) async fn start_cluster() -> Result<ClusterInfo> {
         "- labsim (모의 클러스터) 실행 파일이 없습니다: 저장소({})에서 `cargo build -p labsim` 을 실행하거나 KUBELAB_LABSIM=/경로/labsim 을 설정하세요.",
         repo_root().display()
     ));
-    Err(Error::NothingToStart { missing: missing.join("\n") }.into())
+    Err(Error::NothingToStart {
+        missing: missing.join("\n"),
+    }
+    .into())
 }
 
 async fn finish(lab: Lab) -> Result<ClusterInfo> {
     let info = lab.cluster().await?;
-    *crate::runtime::LAB_SLOT.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::sync::Arc::new(lab));
+    *crate::runtime::LAB_SLOT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = Some(std::sync::Arc::new(lab));
     Ok(info)
 }
 
@@ -288,13 +331,27 @@ mod tests {
         assert!(m.contains("start_cluster()"));
         assert_eq!(format!("{e:?}"), m, "Debug prints the same Korean text");
 
-        let m = Error::NothingToStart { missing: "- minikube 가 PATH에 없습니다".into() }.to_string();
+        let m = Error::NothingToStart {
+            missing: "- minikube 가 PATH에 없습니다".into(),
+        }
+        .to_string();
         assert!(m.contains("시작할 방법이 없습니다") && m.contains("minikube"));
-        let m = Error::StartFailed { command: "labsim up".into(), detail: "종료 코드 1".into() }.to_string();
+        let m = Error::StartFailed {
+            command: "labsim up".into(),
+            detail: "종료 코드 1".into(),
+        }
+        .to_string();
         assert!(m.contains("labsim up") && m.contains("다시 start_cluster()"));
-        let m = Error::NoKubeconfig { location: "/x/kubeconfig".into(), detail: "No such file".into() }.to_string();
+        let m = Error::NoKubeconfig {
+            location: "/x/kubeconfig".into(),
+            detail: "No such file".into(),
+        }
+        .to_string();
         assert!(m.contains("/x/kubeconfig") && m.contains("start_cluster()"));
-        let m = Error::NoContext { location: "~/.kube/config".into() }.to_string();
+        let m = Error::NoContext {
+            location: "~/.kube/config".into(),
+        }
+        .to_string();
         assert!(m.contains("current-context") && m.contains("use-context"));
     }
 
@@ -307,10 +364,20 @@ mod tests {
     #[tokio::test]
     async fn streaming_command_reports_failure_and_timeout() {
         let sh = which("sh").unwrap();
-        run_streaming(&sh, &["-c", "echo hi; echo err >&2"], Duration::from_secs(5)).await.unwrap();
-        let e = run_streaming(&sh, &["-c", "exit 3"], Duration::from_secs(5)).await.unwrap_err();
+        run_streaming(
+            &sh,
+            &["-c", "echo hi; echo err >&2"],
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+        let e = run_streaming(&sh, &["-c", "exit 3"], Duration::from_secs(5))
+            .await
+            .unwrap_err();
         assert!(e.to_string().contains("종료 코드"), "{e}");
-        let e = run_streaming(&sh, &["-c", "sleep 5"], Duration::from_millis(200)).await.unwrap_err();
+        let e = run_streaming(&sh, &["-c", "sleep 5"], Duration::from_millis(200))
+            .await
+            .unwrap_err();
         assert!(e.to_string().contains("끝나지 않았습니다"), "{e}");
     }
 }

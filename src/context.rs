@@ -55,7 +55,11 @@ pub fn allow_context(name: &str) {
 fn allowed_names() -> Vec<String> {
     let mut v = ALLOWED.lock().unwrap_or_else(|e| e.into_inner()).clone();
     if let Ok(n) = std::env::var("KUBELAB_ALLOW_CONTEXT") {
-        v.extend(n.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()));
+        v.extend(
+            n.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+        );
     }
     v
 }
@@ -65,7 +69,11 @@ fn minikube_profiles() -> Vec<String> {
     let base = match std::env::var_os("MINIKUBE_HOME") {
         Some(h) => {
             let h = PathBuf::from(h);
-            if h.ends_with(".minikube") { h } else { h.join(".minikube") }
+            if h.ends_with(".minikube") {
+                h
+            } else {
+                h.join(".minikube")
+            }
         }
         None => match std::env::var_os("HOME") {
             Some(h) => PathBuf::from(h).join(".minikube"),
@@ -86,8 +94,7 @@ fn minikube_profiles() -> Vec<String> {
 pub fn classify(ctx: &ContextInfo, profiles: &[String]) -> ClusterKind {
     if ctx.name == "labsim" && is_loopback(&ctx.server) {
         ClusterKind::Labsim
-    } else if ctx.name == "minikube"
-        || profiles.iter().any(|p| *p == ctx.name || *p == ctx.cluster)
+    } else if ctx.name == "minikube" || profiles.iter().any(|p| *p == ctx.name || *p == ctx.cluster)
     {
         ClusterKind::Minikube
     } else {
@@ -96,14 +103,22 @@ pub fn classify(ctx: &ContextInfo, profiles: &[String]) -> ClusterKind {
 }
 
 fn is_loopback(server: &str) -> bool {
-    let rest = server.strip_prefix("https://").or_else(|| server.strip_prefix("http://"));
-    rest.is_some_and(|r| r.starts_with("127.0.0.1:") || r.starts_with("localhost:") || r.starts_with("[::1]:"))
+    let rest = server
+        .strip_prefix("https://")
+        .or_else(|| server.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        r.starts_with("127.0.0.1:") || r.starts_with("localhost:") || r.starts_with("[::1]:")
+    })
 }
 
 /// Refuses a context that is not a lab cluster unless it was allowed.
-pub fn guard(ctx: &ContextInfo, profiles: &[String], allowed: &[String]) -> Result<ClusterKind, Error> {
+pub fn guard(
+    ctx: &ContextInfo,
+    profiles: &[String],
+    allowed: &[String],
+) -> Result<ClusterKind, Error> {
     let kind = classify(ctx, profiles);
-    if kind != ClusterKind::Other || allowed.iter().any(|a| *a == ctx.name) {
+    if kind != ClusterKind::Other || allowed.contains(&ctx.name) {
         Ok(kind)
     } else {
         Err(Error::ContextRefused {
@@ -115,12 +130,29 @@ pub fn guard(ctx: &ContextInfo, profiles: &[String], allowed: &[String]) -> Resu
 
 /// Reads the kubeconfig (`KUBECONFIG` or `~/.kube/config`) and its current context.
 pub fn load() -> Result<(Kubeconfig, ContextInfo), Error> {
+    adopt_labsim_kubeconfig();
     let kc = Kubeconfig::read().map_err(|e| Error::NoKubeconfig {
         location: kubeconfig_location(),
         detail: e.to_string(),
     })?;
     let ctx = current_context(&kc)?;
     Ok((kc, ctx))
+}
+
+/// With no `KUBECONFIG` and no `~/.kube/config`, a labsim started earlier by `start_cluster`
+/// (state in `<repo>/.labsim`) is the cluster: a new kernel finds it without another start.
+fn adopt_labsim_kubeconfig() {
+    if std::env::var_os("KUBECONFIG").is_some() {
+        return;
+    }
+    let home_config = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".kube/config"));
+    if home_config.is_some_and(|p| p.is_file()) {
+        return;
+    }
+    let labsim = crate::cluster::repo_root().join(".labsim/kubeconfig");
+    if labsim.is_file() {
+        std::env::set_var("KUBECONFIG", labsim);
+    }
 }
 
 /// Where the kubeconfig is read from, for messages.
@@ -130,11 +162,13 @@ pub fn kubeconfig_location() -> String {
 
 /// The current context of a kubeconfig.
 pub fn current_context(kc: &Kubeconfig) -> Result<ContextInfo, Error> {
-    let name = kc.current_context.clone().filter(|n| !n.is_empty()).ok_or_else(|| {
-        Error::NoContext {
+    let name = kc
+        .current_context
+        .clone()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| Error::NoContext {
             location: kubeconfig_location(),
-        }
-    })?;
+        })?;
     let cluster = kc
         .contexts
         .iter()
@@ -149,7 +183,11 @@ pub fn current_context(kc: &Kubeconfig) -> Result<ContextInfo, Error> {
         .and_then(|c| c.cluster.as_ref())
         .and_then(|c| c.server.clone())
         .unwrap_or_default();
-    Ok(ContextInfo { name, cluster, server })
+    Ok(ContextInfo {
+        name,
+        cluster,
+        server,
+    })
 }
 
 /// Loads the kubeconfig and applies the guard with the process's opt-ins.
@@ -164,7 +202,11 @@ mod tests {
     use super::*;
 
     fn ctx(name: &str, cluster: &str, server: &str) -> ContextInfo {
-        ContextInfo { name: name.into(), cluster: cluster.into(), server: server.into() }
+        ContextInfo {
+            name: name.into(),
+            cluster: cluster.into(),
+            server: server.into(),
+        }
     }
 
     #[test]
@@ -176,7 +218,10 @@ mod tests {
     #[test]
     fn other_minikube_profile_is_a_lab_cluster() {
         let c = ctx("lab2", "lab2", "https://192.168.58.2:8443");
-        assert_eq!(guard(&c, &["lab2".into()], &[]).unwrap(), ClusterKind::Minikube);
+        assert_eq!(
+            guard(&c, &["lab2".into()], &[]).unwrap(),
+            ClusterKind::Minikube
+        );
         assert!(guard(&c, &["minikube".into()], &[]).is_err());
     }
 
@@ -204,7 +249,10 @@ mod tests {
     #[test]
     fn opt_in_allows_a_foreign_context() {
         let c = ctx("kind-dev", "kind-dev", "https://127.0.0.1:6443");
-        assert_eq!(guard(&c, &[], &["kind-dev".into()]).unwrap(), ClusterKind::Other);
+        assert_eq!(
+            guard(&c, &[], &["kind-dev".into()]).unwrap(),
+            ClusterKind::Other
+        );
     }
 
     #[test]
@@ -219,6 +267,9 @@ mod tests {
         let c = current_context(&kc).unwrap();
         assert_eq!(c, ctx("labsim", "labsim", "https://127.0.0.1:40001"));
         let empty = Kubeconfig::from_yaml("apiVersion: v1\nkind: Config\n").unwrap();
-        assert!(matches!(current_context(&empty), Err(Error::NoContext { .. })));
+        assert!(matches!(
+            current_context(&empty),
+            Err(Error::NoContext { .. })
+        ));
     }
 }

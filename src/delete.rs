@@ -82,18 +82,27 @@ fn kept_note(pvcs: &[String]) -> String {
 
 /// True for PVCs that belong to the lab: label app=mysql or named data-mysql-*.
 pub fn is_lab_pvc(c: &PersistentVolumeClaim) -> bool {
-    c.labels().get("app").map(String::as_str) == Some("mysql") || c.name_any().starts_with("data-mysql-")
+    c.labels().get("app").map(String::as_str) == Some("mysql")
+        || c.name_any().starts_with("data-mysql-")
 }
 
 impl Lab {
     async fn delete_one<K>(&self, kind_ref: &str, name: &str) -> Result<bool>
     where
-        K: Resource<Scope = NamespaceResourceScope> + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+        K: Resource<Scope = NamespaceResourceScope>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug,
         <K as Resource>::DynamicType: Default,
     {
         let api: Api<K> = self.api();
         let action = format!("kubectl delete {kind_ref} {name}");
-        match tokio::time::timeout(crate::lab::API_TIMEOUT, api.delete(name, &DeleteParams::background())).await {
+        match tokio::time::timeout(
+            crate::lab::API_TIMEOUT,
+            api.delete(name, &DeleteParams::background()),
+        )
+        .await
+        {
             Ok(Ok(_)) => Ok(true),
             Ok(Err(e)) if is_not_found(&e) => Ok(false),
             Ok(Err(e)) => Err(self.err(e, &action)),
@@ -130,7 +139,10 @@ impl Lab {
     /// `kubectl delete pod NAME`.
     pub async fn delete_pod(&self, name: &str) -> Result<DeleteReport> {
         crate::print_cmd(&format!("kubectl delete pod {name}"));
-        let Some(p) = self.call("get pod", self.api::<Pod>().get_opt(name)).await? else {
+        let Some(p) = self
+            .call("get pod", self.api::<Pod>().get_opt(name))
+            .await?
+        else {
             return Err(self.not_found::<Pod>("pod", "pods", name).await);
         };
         let mut r = DeleteReport::default();
@@ -140,14 +152,26 @@ impl Lab {
 
     /// `kubectl scale statefulset NAME --replicas=N`.
     pub async fn scale(&self, name: &str, replicas: i32) -> Result<DeleteReport> {
-        crate::print_cmd(&format!("kubectl scale statefulset {name} --replicas={replicas}"));
-        if self.call("get statefulset", self.api::<StatefulSet>().get_opt(name)).await?.is_none() {
-            return Err(self.not_found::<StatefulSet>("statefulset", "statefulsets", name).await);
+        crate::print_cmd(&format!(
+            "kubectl scale statefulset {name} --replicas={replicas}"
+        ));
+        if self
+            .call("get statefulset", self.api::<StatefulSet>().get_opt(name))
+            .await?
+            .is_none()
+        {
+            return Err(self
+                .not_found::<StatefulSet>("statefulset", "statefulsets", name)
+                .await);
         }
         let patch = serde_json::json!({"spec": {"replicas": replicas}});
         self.call(
             "kubectl scale",
-            self.api::<StatefulSet>().patch_scale(name, &PatchParams::default(), &Patch::Merge(&patch)),
+            self.api::<StatefulSet>().patch_scale(
+                name,
+                &PatchParams::default(),
+                &Patch::Merge(&patch),
+            ),
         )
         .await?;
         let mut r = DeleteReport::default();
@@ -156,8 +180,19 @@ impl Lab {
     }
 
     async fn lab_pvcs(&self) -> Result<Vec<String>> {
-        let l = self.call("kubectl get pvc", self.api::<PersistentVolumeClaim>().list(&ListParams::default())).await?;
-        let mut v: Vec<String> = l.items.iter().filter(|c| is_lab_pvc(c)).map(|c| c.name_any()).collect();
+        let l = self
+            .call(
+                "kubectl get pvc",
+                self.api::<PersistentVolumeClaim>()
+                    .list(&ListParams::default()),
+            )
+            .await?;
+        let mut v: Vec<String> = l
+            .items
+            .iter()
+            .filter(|c| is_lab_pvc(c))
+            .map(|c| c.name_any())
+            .collect();
         v.sort();
         Ok(v)
     }
@@ -166,11 +201,16 @@ impl Lab {
     pub async fn delete_statefulset(&self, name: &str) -> Result<CleanupReport> {
         crate::print_cmd(&format!("kubectl delete statefulset {name}"));
         if !self.delete_one::<StatefulSet>("statefulset", name).await? {
-            return Err(self.not_found::<StatefulSet>("statefulset", "statefulsets", name).await);
+            return Err(self
+                .not_found::<StatefulSet>("statefulset", "statefulsets", name)
+                .await);
         }
         let line = format!("statefulset.apps \"{name}\" deleted");
         println!("{line}");
-        let r = CleanupReport { deleted: vec![line], kept_pvcs: self.lab_pvcs().await? };
+        let r = CleanupReport {
+            deleted: vec![line],
+            kept_pvcs: self.lab_pvcs().await?,
+        };
         println!("{}", kept_note(&r.kept_pvcs));
         Ok(r)
     }
@@ -194,18 +234,51 @@ impl Lab {
         }
         let lp = ListParams::default().labels("app=mysql");
         let labelled = |items: Vec<String>, into: &mut Vec<String>| into.extend(items);
-        labelled(self.call("list", self.api::<StatefulSet>().list(&lp)).await?.items.iter().map(|o| o.name_any()).collect(), &mut sts_names);
-        labelled(self.call("list", self.api::<Service>().list(&lp)).await?.items.iter().map(|o| o.name_any()).collect(), &mut svc_names);
-        labelled(self.call("list", self.api::<Secret>().list(&lp)).await?.items.iter().map(|o| o.name_any()).collect(), &mut secret_names);
+        labelled(
+            self.call("list", self.api::<StatefulSet>().list(&lp))
+                .await?
+                .items
+                .iter()
+                .map(|o| o.name_any())
+                .collect(),
+            &mut sts_names,
+        );
+        labelled(
+            self.call("list", self.api::<Service>().list(&lp))
+                .await?
+                .items
+                .iter()
+                .map(|o| o.name_any())
+                .collect(),
+            &mut svc_names,
+        );
+        labelled(
+            self.call("list", self.api::<Secret>().list(&lp))
+                .await?
+                .items
+                .iter()
+                .map(|o| o.name_any())
+                .collect(),
+            &mut secret_names,
+        );
         // the StatefulSets' governing Services and the Secrets their env refers to
         for name in sts_names.clone() {
-            if let Some(s) = self.call("get statefulset", self.api::<StatefulSet>().get_opt(&name)).await? {
+            if let Some(s) = self
+                .call("get statefulset", self.api::<StatefulSet>().get_opt(&name))
+                .await?
+            {
                 {
                     let spec = &s.spec;
                     if let Some(svc) = &spec.service_name {
                         svc_names.push(svc.clone());
                     }
-                    for c in spec.template.spec.as_ref().map(|p| p.containers.clone()).unwrap_or_default() {
+                    for c in spec
+                        .template
+                        .spec
+                        .as_ref()
+                        .map(|p| p.containers.clone())
+                        .unwrap_or_default()
+                    {
                         for e in c.env.unwrap_or_default() {
                             if let Some(r) = e.value_from.and_then(|v| v.secret_key_ref) {
                                 secret_names.push(r.name);
@@ -271,18 +344,31 @@ mod tests {
 
     #[test]
     fn lab_pvcs_by_label_or_name() {
-        let c = |v: serde_json::Value| -> PersistentVolumeClaim { serde_json::from_value(v).unwrap() };
-        assert!(is_lab_pvc(&c(serde_json::json!({"metadata":{"name":"data-mysql-0"}}))));
-        assert!(is_lab_pvc(&c(serde_json::json!({"metadata":{"name":"x","labels":{"app":"mysql"}}}))));
-        assert!(!is_lab_pvc(&c(serde_json::json!({"metadata":{"name":"data-postgres-0"}}))));
+        let c =
+            |v: serde_json::Value| -> PersistentVolumeClaim { serde_json::from_value(v).unwrap() };
+        assert!(is_lab_pvc(&c(
+            serde_json::json!({"metadata":{"name":"data-mysql-0"}})
+        )));
+        assert!(is_lab_pvc(&c(
+            serde_json::json!({"metadata":{"name":"x","labels":{"app":"mysql"}}})
+        )));
+        assert!(!is_lab_pvc(&c(
+            serde_json::json!({"metadata":{"name":"data-postgres-0"}})
+        )));
     }
 
     #[test]
     fn cleanup_report_says_what_stays_and_how_to_delete() {
-        let r = CleanupReport { deleted: vec!["statefulset.apps \"mysql\" deleted".into()], kept_pvcs: vec!["data-mysql-0".into(), "data-mysql-1".into()] };
+        let r = CleanupReport {
+            deleted: vec!["statefulset.apps \"mysql\" deleted".into()],
+            kept_pvcs: vec!["data-mysql-0".into(), "data-mysql-1".into()],
+        };
         let s = r.to_string();
         assert!(s.contains("statefulset.apps \"mysql\" deleted"));
-        assert!(s.contains("data-mysql-0, data-mysql-1") && s.contains("delete_data()"), "{s}");
+        assert!(
+            s.contains("data-mysql-0, data-mysql-1") && s.contains("delete_data()"),
+            "{s}"
+        );
         let empty = CleanupReport::default().to_string();
         assert!(empty.contains("지울 실습 리소스가 없습니다") && empty.contains("PVC는 없습니다"));
     }

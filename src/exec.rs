@@ -66,10 +66,16 @@ impl ExecOutput {
     pub fn to_html(&self) -> String {
         let mut h = pre(self.stdout.trim_end_matches('\n'));
         if !self.stderr.is_empty() {
-            h.push_str(&format!("<pre style=\"color:#cf222e;margin:2px 0\">{}</pre>", escape(self.stderr.trim_end())));
+            h.push_str(&format!(
+                "<pre style=\"color:#cf222e;margin:2px 0\">{}</pre>",
+                escape(self.stderr.trim_end())
+            ));
         }
         if self.code != 0 {
-            h.push_str(&pre(&format!("command terminated with exit code {}", self.code)));
+            h.push_str(&pre(&format!(
+                "command terminated with exit code {}",
+                self.code
+            )));
         }
         h
     }
@@ -95,19 +101,37 @@ impl Lab {
     /// `kubectl exec POD -- CMD...` (no stdin, no TTY).
     pub async fn exec(&self, pod: &str, command: &[&str]) -> Result<ExecOutput> {
         crate::print_cmd(&format!("kubectl exec {pod} -- {}", command.join(" ")));
-        if self.call("get pod", self.api::<Pod>().get_opt(pod)).await?.is_none() {
+        if self
+            .call("get pod", self.api::<Pod>().get_opt(pod))
+            .await?
+            .is_none()
+        {
             return Err(self.not_found::<Pod>("pod", "pods", pod).await);
         }
-        let failed = |d: String| Error::Failed { pod: pod.to_string(), detail: d };
-        let ap = AttachParams::default().stdin(false).stdout(true).stderr(true).tty(false);
+        let failed = |d: String| Error::Failed {
+            pod: pod.to_string(),
+            detail: d,
+        };
+        let ap = AttachParams::default()
+            .stdin(false)
+            .stdout(true)
+            .stderr(true)
+            .tty(false);
         let cmd: Vec<String> = command.iter().map(|s| s.to_string()).collect();
         let run = async {
-            let mut proc = self.api::<Pod>().exec(pod, cmd, &ap).await.map_err(|e| failed(e.to_string()))?;
+            let mut proc = self
+                .api::<Pod>()
+                .exec(pod, cmd, &ap)
+                .await
+                .map_err(|e| failed(e.to_string()))?;
             let mut out = proc.stdout().ok_or_else(|| failed("stdout 없음".into()))?;
             let mut err = proc.stderr().ok_or_else(|| failed("stderr 없음".into()))?;
-            let status = proc.take_status().ok_or_else(|| failed("status 없음".into()))?;
+            let status = proc
+                .take_status()
+                .ok_or_else(|| failed("status 없음".into()))?;
             let (mut so, mut se) = (Vec::new(), Vec::new());
-            let (a, b, st) = tokio::join!(out.read_to_end(&mut so), err.read_to_end(&mut se), status);
+            let (a, b, st) =
+                tokio::join!(out.read_to_end(&mut so), err.read_to_end(&mut se), status);
             a.map_err(|e| failed(e.to_string()))?;
             b.map_err(|e| failed(e.to_string()))?;
             let _ = proc.join().await;
@@ -123,7 +147,11 @@ impl Lab {
                 println!("{o}");
                 Ok(o)
             }
-            Err(_) => Err(Error::TimedOut { pod: pod.to_string(), secs: EXEC_TIMEOUT.as_secs() }.into()),
+            Err(_) => Err(Error::TimedOut {
+                pod: pod.to_string(),
+                secs: EXEC_TIMEOUT.as_secs(),
+            }
+            .into()),
         }
     }
 }
@@ -134,21 +162,44 @@ mod tests {
 
     #[test]
     fn exit_codes_from_status() {
-        let s: Status = serde_json::from_value(serde_json::json!({"status":"Success","metadata":{}})).unwrap();
+        let s: Status =
+            serde_json::from_value(serde_json::json!({"status":"Success","metadata":{}})).unwrap();
         assert_eq!(exit_code(Some(&s)), 0);
-        let s: Status = serde_json::from_value(serde_json::json!({"status":"Failure","reason":"NonZeroExitCode",
-            "details":{"causes":[{"reason":"ExitCode","message":"42"}]},"metadata":{}})).unwrap();
+        let s: Status = serde_json::from_value(
+            serde_json::json!({"status":"Failure","reason":"NonZeroExitCode",
+            "details":{"causes":[{"reason":"ExitCode","message":"42"}]},"metadata":{}}),
+        )
+        .unwrap();
         assert_eq!(exit_code(Some(&s)), 42);
         assert_eq!(exit_code(None), 0);
     }
 
     #[test]
     fn display_like_kubectl() {
-        let o = ExecOutput { stdout: "mysql-0\n".into(), stderr: "warn\n".into(), code: 2 };
-        assert_eq!(o.to_string(), "mysql-0\nwarn\ncommand terminated with exit code 2");
+        let o = ExecOutput {
+            stdout: "mysql-0\n".into(),
+            stderr: "warn\n".into(),
+            code: 2,
+        };
+        assert_eq!(
+            o.to_string(),
+            "mysql-0\nwarn\ncommand terminated with exit code 2"
+        );
         assert!(o.to_html().contains("#cf222e"));
-        let m = Error::TimedOut { pod: "mysql-0".into(), secs: 60 }.to_string();
-        assert!(m.contains("60초") && m.contains("mysql(\"mysql-0\")"), "{m}");
-        assert!(Error::Failed { pod: "p".into(), detail: "d".into() }.to_string().contains("pods()"));
+        let m = Error::TimedOut {
+            pod: "mysql-0".into(),
+            secs: 60,
+        }
+        .to_string();
+        assert!(
+            m.contains("60초") && m.contains("mysql(\"mysql-0\")"),
+            "{m}"
+        );
+        assert!(Error::Failed {
+            pod: "p".into(),
+            detail: "d".into()
+        }
+        .to_string()
+        .contains("pods()"));
     }
 }

@@ -42,14 +42,22 @@ fn closed_port() -> u16 {
 fn assert_unreachable(r: Result<Table, Error>, port: u16) {
     let e = r.expect_err("no cluster is running");
     let m = format!("{e:?}");
-    assert!(matches!(e, Error::Cluster(crate::cluster::Error::Unreachable { .. })), "{m}");
-    assert!(m.contains(&format!("127.0.0.1:{port}")) && m.contains("start_cluster()"), "{m}");
+    assert!(
+        matches!(e, Error::Cluster(crate::cluster::Error::Unreachable { .. })),
+        "{m}"
+    );
+    assert!(
+        m.contains(&format!("127.0.0.1:{port}")) && m.contains("start_cluster()"),
+        "{m}"
+    );
 }
 
 #[test]
 fn facade_from_plain_code_reports_unreachable_cluster() {
     let port = closed_port();
-    with_kubeconfig("labsim", &format!("https://127.0.0.1:{port}"), || assert_unreachable(pods(), port));
+    with_kubeconfig("labsim", &format!("https://127.0.0.1:{port}"), || {
+        assert_unreachable(pods(), port)
+    });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -64,21 +72,37 @@ async fn facade_inside_multi_thread_runtime() {
 #[tokio::test(flavor = "current_thread")]
 async fn facade_inside_current_thread_runtime() {
     let port = closed_port();
-    with_kubeconfig("labsim", &format!("https://127.0.0.1:{port}"), || assert_unreachable(pvcs(), port));
+    with_kubeconfig("labsim", &format!("https://127.0.0.1:{port}"), || {
+        assert_unreachable(pvcs(), port)
+    });
 }
 
 #[test]
 fn foreign_context_is_refused_until_allowed() {
     let port = closed_port();
-    with_kubeconfig("facade-test-foreign", &format!("https://10.0.0.1:{port}"), || {
-        let e = pods().unwrap_err();
-        assert!(matches!(e, Error::Cluster(crate::cluster::Error::ContextRefused { .. })), "{e:?}");
-        assert!(format!("{e:?}").contains("allow_context(\"facade-test-foreign\")"));
-    });
-    with_kubeconfig("facade-test-allowed", &format!("https://127.0.0.1:{port}"), || {
-        allow_context("facade-test-allowed");
-        assert_unreachable(pods(), port);
-    });
+    with_kubeconfig(
+        "facade-test-foreign",
+        &format!("https://10.0.0.1:{port}"),
+        || {
+            let e = pods().unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    Error::Cluster(crate::cluster::Error::ContextRefused { .. })
+                ),
+                "{e:?}"
+            );
+            assert!(format!("{e:?}").contains("allow_context(\"facade-test-foreign\")"));
+        },
+    );
+    with_kubeconfig(
+        "facade-test-allowed",
+        &format!("https://127.0.0.1:{port}"),
+        || {
+            allow_context("facade-test-allowed");
+            assert_unreachable(pods(), port);
+        },
+    );
 }
 
 #[test]
@@ -94,8 +118,14 @@ fn silent_server_times_out_instead_of_hanging() {
         std::thread::sleep(Duration::from_secs(20));
     });
     let start = Instant::now();
-    with_kubeconfig("labsim", &format!("https://127.0.0.1:{port}"), || assert_unreachable(pods(), port));
-    assert!(start.elapsed() < Duration::from_secs(12), "took {:?}", start.elapsed());
+    with_kubeconfig("labsim", &format!("https://127.0.0.1:{port}"), || {
+        assert_unreachable(pods(), port)
+    });
+    assert!(
+        start.elapsed() < Duration::from_secs(12),
+        "took {:?}",
+        start.elapsed()
+    );
     drop(keep);
 }
 
@@ -106,7 +136,10 @@ fn missing_kubeconfig_is_explained() {
     crate::runtime::reset_lab();
     let e = services().unwrap_err();
     let m = format!("{e:?}");
-    assert!(m.contains("/nonexistent/kubelab/kubeconfig") && m.contains("start_cluster()"), "{m}");
+    assert!(
+        m.contains("/nonexistent/kubelab/kubeconfig") && m.contains("start_cluster()"),
+        "{m}"
+    );
     crate::runtime::reset_lab();
 }
 

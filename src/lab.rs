@@ -79,13 +79,18 @@ impl Lab {
             detail,
         };
         let client = Client::try_from(cfg).map_err(|e| unreachable(e.to_string()))?;
-        let version = match tokio::time::timeout(Duration::from_secs(8), client.apiserver_version()).await
-        {
-            Ok(Ok(v)) => v.git_version,
-            Ok(Err(e)) => return Err(unreachable(e.to_string()).into()),
-            Err(_) => return Err(unreachable("8초 안에 응답이 없습니다".into()).into()),
-        };
-        Ok(Lab { client, ctx, kind, version })
+        let version =
+            match tokio::time::timeout(Duration::from_secs(8), client.apiserver_version()).await {
+                Ok(Ok(v)) => v.git_version,
+                Ok(Err(e)) => return Err(unreachable(e.to_string()).into()),
+                Err(_) => return Err(unreachable("8초 안에 응답이 없습니다".into()).into()),
+            };
+        Ok(Lab {
+            client,
+            ctx,
+            kind,
+            version,
+        })
     }
 
     /// The kube client (for your own kube-rs calls).
@@ -111,14 +116,14 @@ impl Lab {
                 message: format!("{} ({})", s.message, s.code),
             }
             .into(),
-            kube::Error::HyperError(_) | kube::Error::Service(_) | kube::Error::UpgradeConnection(_) => {
-                ClusterError::Unreachable {
-                    context: self.ctx.name.clone(),
-                    server: self.ctx.server.clone(),
-                    detail: e.to_string(),
-                }
-                .into()
+            kube::Error::HyperError(_)
+            | kube::Error::Service(_)
+            | kube::Error::UpgradeConnection(_) => ClusterError::Unreachable {
+                context: self.ctx.name.clone(),
+                server: self.ctx.server.clone(),
+                detail: e.to_string(),
             }
+            .into(),
             other => ObjError::Api {
                 action: action.to_string(),
                 message: other.to_string(),

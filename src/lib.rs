@@ -183,13 +183,14 @@ pub fn mysql(pod: &str) -> Result<MySql> {
 /// Everything a lab notebook needs: `use kubelab::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        allow_context, apply, cleanup, cluster, delete_data, delete_pod, delete_pods, delete_statefulset, events,
-        exec, mysql, nodes, placement, pods, pods_wide, pvcs, pvs, scale, services, start_cluster,
-        statefulsets, storage_classes, wait_ready, wait_ready_for, watch_pods, watch_pods_for,
+        allow_context, apply, cleanup, cluster, delete_data, delete_pod, delete_pods,
+        delete_statefulset, events, exec, mysql, nodes, placement, pods, pods_wide, pvcs, pvs,
+        scale, services, start_cluster, statefulsets, storage_classes, wait_ready, wait_ready_for,
+        watch_pods, watch_pods_for,
     };
     pub use crate::{
-        ApplyReport, CleanupReport, ClusterInfo, DeleteReport, Error, ExecOutput, Lab, MySql, PodReady,
-        SqlOutput, StatementResult, Table, WatchReport,
+        ApplyReport, CleanupReport, ClusterInfo, DeleteReport, Error, ExecOutput, Lab, MySql,
+        PodReady, SqlOutput, StatementResult, Table, WatchReport,
     };
     pub use std::time::Duration;
 }

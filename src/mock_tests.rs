@@ -40,8 +40,11 @@ fn resp(code: u16, body: Value) -> Response<Body> {
 }
 
 fn not_found(what: &str) -> Response<Body> {
-    resp(404, json!({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",
-        "message":format!("{what} not found"),"reason":"NotFound","code":404}))
+    resp(
+        404,
+        json!({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",
+        "message":format!("{what} not found"),"reason":"NotFound","code":404}),
+    )
 }
 
 fn resource_list(gv: &str, res: &[(&str, &str)]) -> Value {
@@ -55,7 +58,11 @@ async fn handle(state: Shared, req: Request<Body>) -> Result<Response<Body>, Inf
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
     let body = req.into_body().collect_bytes().await.unwrap_or_default();
-    state.lock().unwrap().requests.push(format!("{method} {path}?{query}"));
+    state
+        .lock()
+        .unwrap()
+        .requests
+        .push(format!("{method} {path}?{query}"));
     let watching = query.contains("watch=true");
     if watching {
         let first = {
@@ -69,22 +76,44 @@ async fn handle(state: Shared, req: Request<Body>) -> Result<Response<Body>, Inf
             tokio::time::sleep(Duration::from_millis(200)).await;
             return Ok(Response::new(Body::from(Vec::new())));
         }
-        let lines: Vec<String> = state.lock().unwrap().pod_watch.iter().map(|e| e.to_string()).collect();
+        let lines: Vec<String> = state
+            .lock()
+            .unwrap()
+            .pod_watch
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
         return Ok(Response::new(Body::from(lines.join("\n").into_bytes())));
     }
     let mut s = state.lock().unwrap();
     let r = match (method.as_str(), path.as_str()) {
-        ("GET", "/api/v1") => resp(200, resource_list("v1", &[("services", "Service"), ("pods", "Pod"), ("secrets", "Secret")])),
-        ("GET", "/apis/apps/v1") => resp(200, resource_list("apps/v1", &[("statefulsets", "StatefulSet")])),
-        ("GET", "/api/v1/namespaces/default/pods") => {
-            resp(200, json!({"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"10"},"items":s.pods}))
-        }
-        ("GET", "/api/v1/namespaces/default/events") => {
-            resp(200, json!({"kind":"EventList","apiVersion":"v1","metadata":{"resourceVersion":"10"},"items":s.events}))
-        }
-        ("GET", "/api/v1/namespaces/default/persistentvolumeclaims") => {
-            resp(200, json!({"kind":"PersistentVolumeClaimList","apiVersion":"v1","metadata":{"resourceVersion":"10"},"items":[]}))
-        }
+        ("GET", "/api/v1") => resp(
+            200,
+            resource_list(
+                "v1",
+                &[
+                    ("services", "Service"),
+                    ("pods", "Pod"),
+                    ("secrets", "Secret"),
+                ],
+            ),
+        ),
+        ("GET", "/apis/apps/v1") => resp(
+            200,
+            resource_list("apps/v1", &[("statefulsets", "StatefulSet")]),
+        ),
+        ("GET", "/api/v1/namespaces/default/pods") => resp(
+            200,
+            json!({"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"10"},"items":s.pods}),
+        ),
+        ("GET", "/api/v1/namespaces/default/events") => resp(
+            200,
+            json!({"kind":"EventList","apiVersion":"v1","metadata":{"resourceVersion":"10"},"items":s.events}),
+        ),
+        ("GET", "/api/v1/namespaces/default/persistentvolumeclaims") => resp(
+            200,
+            json!({"kind":"PersistentVolumeClaimList","apiVersion":"v1","metadata":{"resourceVersion":"10"},"items":[]}),
+        ),
         ("GET", p) if p.starts_with("/api/v1/namespaces/default/pods/") => {
             let name = p.rsplit('/').next().unwrap();
             match s.pods.iter().find(|o| o["metadata"]["name"] == name) {
@@ -94,7 +123,11 @@ async fn handle(state: Shared, req: Request<Body>) -> Result<Response<Body>, Inf
         }
         ("DELETE", p) if p.starts_with("/api/v1/namespaces/default/pods/") => {
             let name = p.rsplit('/').next().unwrap().to_string();
-            match s.pods.iter().position(|o| o["metadata"]["name"] == name.as_str()) {
+            match s
+                .pods
+                .iter()
+                .position(|o| o["metadata"]["name"] == name.as_str())
+            {
                 Some(i) => resp(200, s.pods.remove(i)),
                 None => not_found(&name),
             }
@@ -124,7 +157,11 @@ fn lab(state: &Shared) -> Lab {
     let svc = tower::service_fn(move |req| handle(st.clone(), req));
     Lab {
         client: Client::new(svc, "default"),
-        ctx: ContextInfo { name: "labsim".into(), cluster: "labsim".into(), server: "https://127.0.0.1:1".into() },
+        ctx: ContextInfo {
+            name: "labsim".into(),
+            cluster: "labsim".into(),
+            server: "https://127.0.0.1:1".into(),
+        },
         kind: ClusterKind::Labsim,
         version: "v1.31.0".into(),
     }
@@ -148,15 +185,29 @@ async fn apply_reports_created_unchanged_configured() {
     let m = manifest(&format!("{SVC}---\n{}", sts(3)));
     let path = m.path().to_str().unwrap();
     let r = lab.apply(path).await.unwrap();
-    assert_eq!(r.to_string(), "service/mysql created\nstatefulset.apps/mysql created");
+    assert_eq!(
+        r.to_string(),
+        "service/mysql created\nstatefulset.apps/mysql created"
+    );
     let r = lab.apply(path).await.unwrap();
-    assert_eq!(r.to_string(), "service/mysql unchanged\nstatefulset.apps/mysql unchanged");
+    assert_eq!(
+        r.to_string(),
+        "service/mysql unchanged\nstatefulset.apps/mysql unchanged"
+    );
     std::fs::write(m.path(), format!("{SVC}---\n{}", sts(2))).unwrap();
     let r = lab.apply(path).await.unwrap();
-    assert_eq!(r.to_string(), "service/mysql unchanged\nstatefulset.apps/mysql configured");
+    assert_eq!(
+        r.to_string(),
+        "service/mysql unchanged\nstatefulset.apps/mysql configured"
+    );
     let reqs = state.lock().unwrap().requests.clone();
-    assert!(reqs.iter().any(|r| r.starts_with("PATCH /apis/apps/v1/namespaces/default/statefulsets/mysql?")
-        && r.contains("fieldManager=kubelab") && r.contains("force=true")), "{reqs:?}");
+    assert!(
+        reqs.iter().any(|r| r
+            .starts_with("PATCH /apis/apps/v1/namespaces/default/statefulsets/mysql?")
+            && r.contains("fieldManager=kubelab")
+            && r.contains("force=true")),
+        "{reqs:?}"
+    );
 }
 
 #[tokio::test]
@@ -164,9 +215,17 @@ async fn apply_unknown_kind_is_named() {
     let state = Shared::default();
     let lab = lab(&state);
     for (api, kind) in [("apps/v1", "StatefullSet"), ("example.com/v1", "Widget")] {
-        let m = manifest(&format!("apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: x\n"));
+        let m = manifest(&format!(
+            "apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: x\n"
+        ));
         let e = lab.apply(m.path().to_str().unwrap()).await.unwrap_err();
-        assert!(matches!(e, crate::Error::Apply(crate::apply::Error::UnknownKind { .. })), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                crate::Error::Apply(crate::apply::Error::UnknownKind { .. })
+            ),
+            "{e:?}"
+        );
         assert!(e.to_string().contains(kind), "{e}");
     }
 }
@@ -195,7 +254,10 @@ async fn watch_pods_follows_events_until_all_replicas_ready() {
     let state = Shared::default();
     {
         let mut s = state.lock().unwrap();
-        s.objects.insert("/apis/apps/v1/namespaces/default/statefulsets/mysql".into(), sts_object(3));
+        s.objects.insert(
+            "/apis/apps/v1/namespaces/default/statefulsets/mysql".into(),
+            sts_object(3),
+        );
         let t = "2026-01-01T00:00:00Z";
         s.pods = vec![pod("mysql-0", "u0", false, Some("ContainerCreating"), t)];
         s.pod_watch = vec![
@@ -207,13 +269,25 @@ async fn watch_pods_follows_events_until_all_replicas_ready() {
         ];
     }
     let lab = lab(&state);
-    let r = lab.watch_pods("app=mysql", Duration::from_secs(10)).await.unwrap();
+    let r = lab
+        .watch_pods("app=mysql", Duration::from_secs(10))
+        .await
+        .unwrap();
     assert_eq!(r.ready_order(), ["mysql-0", "mysql-1", "mysql-2"]);
     assert!(r.in_ordinal_order());
-    assert!(r.lines.iter().any(|l| l.starts_with("mysql-1   0/1     ContainerCreating   0")), "{:?}", r.lines);
+    assert!(
+        r.lines
+            .iter()
+            .any(|l| l.starts_with("mysql-1   0/1     ContainerCreating   0")),
+        "{:?}",
+        r.lines
+    );
     assert_eq!(r.pods.column("READY"), vec!["1/1", "1/1", "1/1"]);
     let reqs = state.lock().unwrap().requests.clone();
-    assert!(reqs.iter().any(|q| q.contains("labelSelector=app%3Dmysql")), "{reqs:?}");
+    assert!(
+        reqs.iter().any(|q| q.contains("labelSelector=app%3Dmysql")),
+        "{reqs:?}"
+    );
 }
 
 #[tokio::test]
@@ -221,18 +295,35 @@ async fn watch_pods_times_out_with_a_diagnosis() {
     let state = Shared::default();
     {
         let mut s = state.lock().unwrap();
-        s.objects.insert("/apis/apps/v1/namespaces/default/statefulsets/mysql".into(), sts_object(3));
-        s.pods = vec![pod("mysql-0", "u0", false, Some("ImagePullBackOff"), "2026-01-01T00:00:00Z")];
-        s.events = vec![json!({"metadata":{"name":"e1"},"involvedObject":{"kind":"Pod","name":"mysql-0"},
-            "type":"Warning","reason":"Failed","message":"Failed to pull image \"mysql:8.4\"","lastTimestamp":"2026-01-01T00:00:01Z"})];
+        s.objects.insert(
+            "/apis/apps/v1/namespaces/default/statefulsets/mysql".into(),
+            sts_object(3),
+        );
+        s.pods = vec![pod(
+            "mysql-0",
+            "u0",
+            false,
+            Some("ImagePullBackOff"),
+            "2026-01-01T00:00:00Z",
+        )];
+        s.events = vec![
+            json!({"metadata":{"name":"e1"},"involvedObject":{"kind":"Pod","name":"mysql-0"},
+            "type":"Warning","reason":"Failed","message":"Failed to pull image \"mysql:8.4\"","lastTimestamp":"2026-01-01T00:00:01Z"}),
+        ];
     }
     let lab = lab(&state);
     let start = std::time::Instant::now();
-    let e = lab.watch_pods("app=mysql", Duration::from_secs(1)).await.unwrap_err();
+    let e = lab
+        .watch_pods("app=mysql", Duration::from_secs(1))
+        .await
+        .unwrap_err();
     assert!(start.elapsed() < Duration::from_secs(5));
     let m = format!("{e:?}");
     assert!(m.contains("1초 안에 끝나지 않았습니다"), "{m}");
-    assert!(m.contains("ImagePullBackOff") && m.contains("Failed to pull image"), "{m}");
+    assert!(
+        m.contains("ImagePullBackOff") && m.contains("Failed to pull image"),
+        "{m}"
+    );
     assert!(m.contains("1/3") && m.contains("OrderedReady"), "{m}");
 }
 
@@ -255,7 +346,10 @@ async fn delete_pod_then_wait_ready_wants_a_new_uid() {
             json!({"type":"MODIFIED","object":pod("mysql-7","new-uid",true,None,t)}),
         ];
     }
-    let ready = lab.wait_ready("mysql-7", Duration::from_secs(10)).await.unwrap();
+    let ready = lab
+        .wait_ready("mysql-7", Duration::from_secs(10))
+        .await
+        .unwrap();
     assert_eq!(ready.uid, "new-uid");
     assert!(ready.recreated);
     assert_eq!(ready.node, "minikube-m02");
@@ -269,6 +363,9 @@ async fn missing_pod_lists_the_existing_ones() {
     let e = lab.delete_pod("mysql-9").await.unwrap_err();
     let m = e.to_string();
     assert!(m.contains("pod 'mysql-9'") && m.contains("mysql-0"), "{m}");
-    let e = lab.wait_ready("mysql-9", Duration::from_secs(1)).await.unwrap_err();
+    let e = lab
+        .wait_ready("mysql-9", Duration::from_secs(1))
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("mysql-9"), "{e}");
 }

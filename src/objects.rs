@@ -6,7 +6,6 @@ use kube::Resource;
 
 use crate::lab::Lab;
 
-
 /// Errors about objects in the cluster.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -45,23 +44,36 @@ impl Lab {
     /// Builds a NotFound error listing the objects of that kind that exist.
     pub(crate) async fn not_found<K>(&self, kind: &str, plural: &str, name: &str) -> crate::Error
     where
-        K: Resource<Scope = NamespaceResourceScope> + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+        K: Resource<Scope = NamespaceResourceScope>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug,
         <K as Resource>::DynamicType: Default,
     {
-        let names = match self.call("list", self.api::<K>().list(&ListParams::default())).await {
-            Ok(l) => l.items.iter().filter_map(|o| o.meta().name.clone()).collect::<Vec<_>>(),
+        let names = match self
+            .call("list", self.api::<K>().list(&ListParams::default()))
+            .await
+        {
+            Ok(l) => l
+                .items
+                .iter()
+                .filter_map(|o| o.meta().name.clone())
+                .collect::<Vec<_>>(),
             Err(_) => Vec::new(),
         };
         Error::NotFound {
             kind: kind.to_string(),
             name: name.to_string(),
             plural: plural.to_string(),
-            existing: if names.is_empty() { "(없음)".into() } else { names.join(", ") },
+            existing: if names.is_empty() {
+                "(없음)".into()
+            } else {
+                names.join(", ")
+            },
         }
         .into()
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -76,8 +88,17 @@ mod tests {
             existing: "mysql-0, mysql-1".into(),
         });
         let m = format!("{e:?}");
-        assert!(m.contains("pod 'mysql-9'") && m.contains("mysql-0, mysql-1") && m.contains("kubectl get pods"), "{m}");
-        let m = Error::Api { action: "kubectl scale statefulset mysql".into(), message: "forbidden (403)".into() }.to_string();
+        assert!(
+            m.contains("pod 'mysql-9'")
+                && m.contains("mysql-0, mysql-1")
+                && m.contains("kubectl get pods"),
+            "{m}"
+        );
+        let m = Error::Api {
+            action: "kubectl scale statefulset mysql".into(),
+            message: "forbidden (403)".into(),
+        }
+        .to_string();
         assert!(m.contains("실패했습니다") && m.contains("forbidden") && m.contains("events()"));
     }
 }

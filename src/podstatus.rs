@@ -35,7 +35,8 @@ pub fn pod_columns(pod: &Pod, now: DateTime<Utc>) -> PodColumns {
     let mut restarts: i32 = 0;
     let mut ready_containers = 0;
     let mut last_restart: Option<DateTime<Utc>> = None;
-    let note_restart = |last: &mut Option<DateTime<Utc>>, cs: &k8s_openapi::api::core::v1::ContainerStatus| {
+    let note_restart = |last: &mut Option<DateTime<Utc>>,
+                        cs: &k8s_openapi::api::core::v1::ContainerStatus| {
         if let Some(t) = cs
             .last_state
             .as_ref()
@@ -204,40 +205,54 @@ mod tests {
 
     #[test]
     fn running_and_ready() {
-        let p = pod(serde_json::json!({"metadata":{"name":"mysql-0"},"spec":spec(),"status":{
+        let p = pod(
+            serde_json::json!({"metadata":{"name":"mysql-0"},"spec":spec(),"status":{
             "phase":"Running",
             "conditions":[{"type":"Ready","status":"True"}],
             "containerStatuses":[{"name":"mysql","image":"i","imageID":"","ready":true,"restartCount":0,
-                "state":{"running":{"startedAt":"2026-01-01T00:00:00Z"}}}]}}));
+                "state":{"running":{"startedAt":"2026-01-01T00:00:00Z"}}}]}}),
+        );
         let c = pod_columns(&p, now());
-        assert_eq!((c.ready.as_str(), c.status.as_str(), c.restarts.as_str()), ("1/1", "Running", "0"));
+        assert_eq!(
+            (c.ready.as_str(), c.status.as_str(), c.restarts.as_str()),
+            ("1/1", "Running", "0")
+        );
         assert!(is_ready(&p));
     }
 
     #[test]
     fn container_creating_from_waiting_reason() {
-        let p = pod(serde_json::json!({"metadata":{"name":"mysql-0"},"spec":spec(),"status":{
+        let p = pod(
+            serde_json::json!({"metadata":{"name":"mysql-0"},"spec":spec(),"status":{
             "phase":"Pending",
             "containerStatuses":[{"name":"mysql","image":"i","imageID":"","ready":false,"restartCount":0,
-                "state":{"waiting":{"reason":"ContainerCreating"}}}]}}));
+                "state":{"waiting":{"reason":"ContainerCreating"}}}]}}),
+        );
         let c = pod_columns(&p, now());
-        assert_eq!((c.ready.as_str(), c.status.as_str()), ("0/1", "ContainerCreating"));
+        assert_eq!(
+            (c.ready.as_str(), c.status.as_str()),
+            ("0/1", "ContainerCreating")
+        );
         assert!(!is_ready(&p));
     }
 
     #[test]
     fn pending_without_statuses_shows_phase() {
-        let p = pod(serde_json::json!({"metadata":{"name":"mysql-0"},"spec":spec(),"status":{"phase":"Pending"}}));
+        let p = pod(
+            serde_json::json!({"metadata":{"name":"mysql-0"},"spec":spec(),"status":{"phase":"Pending"}}),
+        );
         assert_eq!(pod_columns(&p, now()).status, "Pending");
     }
 
     #[test]
     fn crash_loop_with_restart_age() {
-        let p = pod(serde_json::json!({"metadata":{"name":"mysql-1"},"spec":spec(),"status":{
+        let p = pod(
+            serde_json::json!({"metadata":{"name":"mysql-1"},"spec":spec(),"status":{
             "phase":"Running",
             "containerStatuses":[{"name":"mysql","image":"i","imageID":"","ready":false,"restartCount":3,
                 "lastState":{"terminated":{"exitCode":1,"reason":"Error","finishedAt":"2026-01-01T00:08:00Z"}},
-                "state":{"waiting":{"reason":"CrashLoopBackOff","message":"back-off"}}}]}}));
+                "state":{"waiting":{"reason":"CrashLoopBackOff","message":"back-off"}}}]}}),
+        );
         let c = pod_columns(&p, now());
         assert_eq!(c.status, "CrashLoopBackOff");
         assert_eq!(c.restarts, "3 (2m ago)");
@@ -245,21 +260,28 @@ mod tests {
 
     #[test]
     fn terminating_overrides_running() {
-        let p = pod(serde_json::json!({"metadata":{"name":"mysql-0","deletionTimestamp":"2026-01-01T00:09:59Z"},
+        let p = pod(
+            serde_json::json!({"metadata":{"name":"mysql-0","deletionTimestamp":"2026-01-01T00:09:59Z"},
             "spec":spec(),"status":{"phase":"Running",
             "conditions":[{"type":"Ready","status":"True"}],
             "containerStatuses":[{"name":"mysql","image":"i","imageID":"","ready":true,"restartCount":0,
-                "state":{"running":{}}}]}}));
+                "state":{"running":{}}}]}}),
+        );
         let c = pod_columns(&p, now());
-        assert_eq!((c.ready.as_str(), c.status.as_str()), ("1/1", "Terminating"));
+        assert_eq!(
+            (c.ready.as_str(), c.status.as_str()),
+            ("1/1", "Terminating")
+        );
         assert!(!is_ready(&p), "a terminating pod does not count as Ready");
     }
 
     #[test]
     fn terminated_without_reason_shows_exit_code() {
-        let p = pod(serde_json::json!({"metadata":{"name":"x"},"spec":spec(),"status":{"phase":"Failed",
+        let p = pod(
+            serde_json::json!({"metadata":{"name":"x"},"spec":spec(),"status":{"phase":"Failed",
             "containerStatuses":[{"name":"mysql","image":"i","imageID":"","ready":false,"restartCount":0,
-                "state":{"terminated":{"exitCode":137}}}]}}));
+                "state":{"terminated":{"exitCode":137}}}]}}),
+        );
         assert_eq!(pod_columns(&p, now()).status, "ExitCode:137");
     }
 
@@ -275,9 +297,11 @@ mod tests {
 
     #[test]
     fn image_pull_error() {
-        let p = pod(serde_json::json!({"metadata":{"name":"x"},"spec":spec(),"status":{"phase":"Pending",
+        let p = pod(
+            serde_json::json!({"metadata":{"name":"x"},"spec":spec(),"status":{"phase":"Pending",
             "containerStatuses":[{"name":"mysql","image":"i","imageID":"","ready":false,"restartCount":0,
-                "state":{"waiting":{"reason":"ImagePullBackOff"}}}]}}));
+                "state":{"waiting":{"reason":"ImagePullBackOff"}}}]}}),
+        );
         assert_eq!(pod_columns(&p, now()).status, "ImagePullBackOff");
     }
 

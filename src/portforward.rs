@@ -46,21 +46,33 @@ impl PortForward {
     /// Listens on 127.0.0.1:0 and forwards each connection to `pod:port`. Must run in the runtime
     /// that owns `api`'s client.
     pub async fn start(api: Api<Pod>, pod: &str, port: u16) -> Result<PortForward, Error> {
-        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| Error::Bind { detail: e.to_string() })?;
-        let local = listener.local_addr().map_err(|e| Error::Bind { detail: e.to_string() })?;
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| Error::Bind {
+                detail: e.to_string(),
+            })?;
+        let local = listener.local_addr().map_err(|e| Error::Bind {
+            detail: e.to_string(),
+        })?;
         let pod = pod.to_string();
         let task = tokio::spawn(async move {
             while let Ok((mut tcp, _)) = listener.accept().await {
                 let api = api.clone();
                 let pod = pod.clone();
                 tokio::spawn(async move {
-                    let fwd = tokio::time::timeout(crate::lab::API_TIMEOUT, api.portforward(&pod, &[port])).await;
+                    let fwd = tokio::time::timeout(
+                        crate::lab::API_TIMEOUT,
+                        api.portforward(&pod, &[port]),
+                    )
+                    .await;
                     let mut pf = match fwd {
                         Ok(Ok(pf)) => pf,
                         // dropping `tcp` closes it: the client sees a connection error and may retry
                         _ => return,
                     };
-                    let Some(mut upstream) = pf.take_stream(port) else { return };
+                    let Some(mut upstream) = pf.take_stream(port) else {
+                        return;
+                    };
                     let _ = tokio::io::copy_bidirectional(&mut tcp, &mut upstream).await;
                     drop(upstream);
                     let _ = pf.join().await;
@@ -77,8 +89,18 @@ mod tests {
 
     #[test]
     fn messages() {
-        let m = Error::Forward { pod: "mysql-0".into(), port: 3306, detail: "404".into() }.to_string();
-        assert!(m.contains("mysql-0:3306") && m.contains("wait_ready(\"mysql-0\")"), "{m}");
-        assert!(Error::Bind { detail: "x".into() }.to_string().contains("로컬 포트"));
+        let m = Error::Forward {
+            pod: "mysql-0".into(),
+            port: 3306,
+            detail: "404".into(),
+        }
+        .to_string();
+        assert!(
+            m.contains("mysql-0:3306") && m.contains("wait_ready(\"mysql-0\")"),
+            "{m}"
+        );
+        assert!(Error::Bind { detail: "x".into() }
+            .to_string()
+            .contains("로컬 포트"));
     }
 }

@@ -39,7 +39,9 @@ where
     let wait = move || match rx.recv() {
         Ok(v) => v,
         // the task panicked: report it on the caller's thread
-        Err(_) => panic!("kubelab: 작업이 비정상 종료되었습니다 (panic). 위의 메시지를 확인하세요."),
+        Err(_) => {
+            panic!("kubelab: 작업이 비정상 종료되었습니다 (panic). 위의 메시지를 확인하세요.")
+        }
     };
     match Handle::try_current() {
         // a worker of someone else's multi-thread runtime (evcxr): hand its tasks to other
@@ -111,7 +113,11 @@ mod tests {
 
     #[test]
     fn block_from_spawned_blocking_thread_of_other_runtime() {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
         let v = rt.block_on(async { tokio::task::spawn_blocking(|| block(work())).await.unwrap() });
         assert_eq!(v, 7);
     }

@@ -56,7 +56,8 @@ impl Table {
 
     /// Appends a row of non-NULL cells.
     pub fn push<S: Into<String>>(&mut self, row: Vec<S>) {
-        self.rows.push(row.into_iter().map(|c| Some(c.into())).collect());
+        self.rows
+            .push(row.into_iter().map(|c| Some(c.into())).collect());
     }
 
     /// Appends a row that may hold NULLs.
@@ -114,7 +115,10 @@ impl Table {
         let mut t = prettytable::Table::new();
         let (fmt, null) = match self.style {
             Style::Kubectl => (
-                FormatBuilder::new().column_separator(' ').padding(0, 2).build(),
+                FormatBuilder::new()
+                    .column_separator(' ')
+                    .padding(0, 2)
+                    .build(),
                 "<none>",
             ),
             Style::MySql => {
@@ -134,7 +138,9 @@ impl Table {
             }
         };
         t.set_format(fmt);
-        t.set_titles(Row::new(self.columns.iter().map(|c| Cell::new(c)).collect()));
+        t.set_titles(Row::new(
+            self.columns.iter().map(|c| Cell::new(c)).collect(),
+        ));
         for r in &self.rows {
             let cells = r
                 .iter()
@@ -225,7 +231,10 @@ pub fn status_color(column: &str, value: &str) -> Option<&'static str> {
         _ => return None,
     }
     let v = value.split(',').next().unwrap_or(value);
-    if matches!(v, "Running" | "Ready" | "Bound" | "Completed" | "Succeeded" | "Available" | "Normal") {
+    if matches!(
+        v,
+        "Running" | "Ready" | "Bound" | "Completed" | "Succeeded" | "Available" | "Normal"
+    ) {
         Some(GREEN)
     } else if matches!(
         v,
@@ -237,7 +246,14 @@ pub fn status_color(column: &str, value: &str) -> Option<&'static str> {
         || v.contains("BackOff")
         || matches!(
             v,
-            "Error" | "Failed" | "NotReady" | "Unknown" | "Lost" | "OOMKilled" | "Warning" | "Evicted"
+            "Error"
+                | "Failed"
+                | "NotReady"
+                | "Unknown"
+                | "Lost"
+                | "OOMKilled"
+                | "Warning"
+                | "Evicted"
         )
         || v.starts_with("ExitCode:")
         || v.starts_with("Signal:")
@@ -293,27 +309,39 @@ pub(crate) use evcxr_report;
 
 evcxr_report!(Table);
 
+/// Compares text with a golden file in tests/fixtures (KUBELAB_BLESS=1 rewrites it).
+#[cfg(test)]
+pub(crate) fn golden(name: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    if std::env::var_os("KUBELAB_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden {} (KUBELAB_BLESS=1 writes it)",
+            path.display()
+        )
+    });
+    assert_eq!(actual, want, "golden {name} differs");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    pub(crate) fn golden(name: &str, actual: &str) {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(name);
-        if std::env::var_os("KUBELAB_BLESS").is_some() {
-            std::fs::write(&path, actual).unwrap();
-        }
-        let want = std::fs::read_to_string(&path)
-            .unwrap_or_else(|_| panic!("missing golden {} (KUBELAB_BLESS=1 writes it)", path.display()));
-        assert_eq!(actual, want, "golden {name} differs");
-    }
 
     fn pods_table() -> Table {
         let mut t = Table::kubectl(&["NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
         t.push(vec!["mysql-0", "1/1", "Running", "0", "4s"]);
         t.push(vec!["mysql-1", "0/1", "ContainerCreating", "0", "2m3s"]);
-        t.push(vec!["mysql-2", "0/1", "CrashLoopBackOff", "3 (12s ago)", "15m"]);
+        t.push(vec![
+            "mysql-2",
+            "0/1",
+            "CrashLoopBackOff",
+            "3 (12s ago)",
+            "15m",
+        ]);
         t
     }
 
@@ -330,29 +358,61 @@ mod tests {
     #[test]
     fn pvc_table_text_golden() {
         let mut t = Table::kubectl(&[
-            "NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS",
-            "VOLUMEATTRIBUTESCLASS", "AGE",
+            "NAME",
+            "STATUS",
+            "VOLUME",
+            "CAPACITY",
+            "ACCESS MODES",
+            "STORAGECLASS",
+            "VOLUMEATTRIBUTESCLASS",
+            "AGE",
         ]);
         t.push(vec![
-            "data-mysql-0", "Bound", "pvc-1f0c8a5e-6b1d-4f55-9a53-0d1e2b3c4d5e", "1Gi", "RWO",
-            "standard", "<unset>", "24m",
+            "data-mysql-0",
+            "Bound",
+            "pvc-1f0c8a5e-6b1d-4f55-9a53-0d1e2b3c4d5e",
+            "1Gi",
+            "RWO",
+            "standard",
+            "<unset>",
+            "24m",
         ]);
-        t.push(vec!["data-mysql-1", "Pending", "", "", "", "standard", "<unset>", "3s"]);
+        t.push(vec![
+            "data-mysql-1",
+            "Pending",
+            "",
+            "",
+            "",
+            "standard",
+            "<unset>",
+            "3s",
+        ]);
         golden("pvcs.txt", &t.to_text());
     }
 
     #[test]
     fn sql_table_with_null_and_korean_golden() {
-        let mut t = Table::mysql(vec!["id".into(), "name".into(), "memo".into()], vec![true, false, false]);
+        let mut t = Table::mysql(
+            vec!["id".into(), "name".into(), "memo".into()],
+            vec![true, false, false],
+        );
         t.push_nullable(vec![Some("1".into()), Some("Alice".into()), None]);
-        t.push_nullable(vec![Some("2".into()), Some("김철수".into()), Some("안녕하세요 mysql".into())]);
+        t.push_nullable(vec![
+            Some("2".into()),
+            Some("김철수".into()),
+            Some("안녕하세요 mysql".into()),
+        ]);
         t.push_nullable(vec![Some("10".into()), Some("Bob".into()), Some("".into())]);
         let text = t.to_text();
         golden("sql_null_korean.txt", &text);
         // every line has the same display width (Korean syllables are two columns wide)
         let widths: Vec<usize> = text
             .lines()
-            .map(|l| l.chars().map(|c| if c as u32 >= 0xAC00 { 2 } else { 1 }).sum())
+            .map(|l| {
+                l.chars()
+                    .map(|c| if c as u32 >= 0xAC00 { 2 } else { 1 })
+                    .sum()
+            })
             .collect();
         assert!(widths.iter().all(|w| *w == widths[0]), "{widths:?}\n{text}");
     }
@@ -363,7 +423,10 @@ mod tests {
             Table::kubectl(&["NAME"]).to_text(),
             "No resources found in default namespace."
         );
-        assert_eq!(Table::mysql(vec!["a".into()], vec![false]).to_text(), "Empty set");
+        assert_eq!(
+            Table::mysql(vec!["a".into()], vec![false]).to_text(),
+            "Empty set"
+        );
     }
 
     #[test]
@@ -379,7 +442,10 @@ mod tests {
     #[test]
     fn status_colours() {
         assert_eq!(status_color("STATUS", "Running"), Some(GREEN));
-        assert_eq!(status_color("STATUS", "Ready,SchedulingDisabled"), Some(GREEN));
+        assert_eq!(
+            status_color("STATUS", "Ready,SchedulingDisabled"),
+            Some(GREEN)
+        );
         assert_eq!(status_color("STATUS", "ContainerCreating"), Some(AMBER));
         assert_eq!(status_color("STATUS", "Pending"), Some(AMBER));
         assert_eq!(status_color("STATUS", "CrashLoopBackOff"), Some(RED));
@@ -394,9 +460,10 @@ mod tests {
     fn column_and_get() {
         let t = pods_table();
         assert_eq!(t.column("NAME"), vec!["mysql-0", "mysql-1", "mysql-2"]);
-        assert_eq!(t.get("mysql-1", "STATUS").as_deref(), Some("ContainerCreating"));
+        assert_eq!(
+            t.get("mysql-1", "STATUS").as_deref(),
+            Some("ContainerCreating")
+        );
         assert!(t.column("NOPE").is_empty());
     }
 }
-#[cfg(test)]
-pub(crate) use tests::golden;

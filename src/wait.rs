@@ -80,7 +80,12 @@ impl WatchReport {
 
     /// HTML for Jupyter.
     pub fn to_html(&self) -> String {
-        format!("{}{}{}", pre(&self.lines.join("\n")), self.pods.to_html(), pre(&self.summary()))
+        format!(
+            "{}{}{}",
+            pre(&self.lines.join("\n")),
+            self.pods.to_html(),
+            pre(&self.summary())
+        )
     }
 }
 
@@ -118,7 +123,11 @@ impl fmt::Display for PodReady {
             self.node,
             self.ip,
             self.uid,
-            if self.recreated { ", 새로 만들어진 파드" } else { "" }
+            if self.recreated {
+                ", 새로 만들어진 파드"
+            } else {
+                ""
+            }
         )
     }
 }
@@ -140,17 +149,39 @@ pub fn in_ordinal_order(names: &[String]) -> bool {
 /// One kubectl `-w` line with fixed widths.
 pub fn watch_line(p: &Pod, now: chrono::DateTime<Utc>) -> String {
     let c = pod_columns(p, now);
-    let age = crate::age::age(p.metadata.creation_timestamp.as_ref().map(crate::podstatus::to_chrono).as_ref(), now);
-    format!("{:<10}{:<8}{:<20}{:<12}{}", p.name_any(), c.ready, c.status, c.restarts, age)
+    let age = crate::age::age(
+        p.metadata
+            .creation_timestamp
+            .as_ref()
+            .map(crate::podstatus::to_chrono)
+            .as_ref(),
+        now,
+    );
+    format!(
+        "{:<10}{:<8}{:<20}{:<12}{}",
+        p.name_any(),
+        c.ready,
+        c.status,
+        c.restarts,
+        age
+    )
 }
 
 /// Header matching `watch_line`.
 pub fn watch_header() -> String {
-    format!("{:<10}{:<8}{:<20}{:<12}{}", "NAME", "READY", "STATUS", "RESTARTS", "AGE")
+    format!(
+        "{:<10}{:<8}{:<20}{:<12}{}",
+        "NAME", "READY", "STATUS", "RESTARTS", "AGE"
+    )
 }
 
 /// Explains why pods are not Ready, from their state, PVCs and Events (one finding per line).
-pub fn diagnose(pods: &[Pod], pvcs: &[PersistentVolumeClaim], events: &[Event], expected: Option<(String, i32)>) -> Vec<String> {
+pub fn diagnose(
+    pods: &[Pod],
+    pvcs: &[PersistentVolumeClaim],
+    events: &[Event],
+    expected: Option<(String, i32)>,
+) -> Vec<String> {
     let mut out = Vec::new();
     let now = Utc::now();
     if pods.is_empty() {
@@ -166,7 +197,10 @@ pub fn diagnose(pods: &[Pod], pvcs: &[PersistentVolumeClaim], events: &[Event], 
                 if let Some(m) = cond.message.filter(|m| !m.is_empty()) {
                     out.push(format!("  · 조건 {}=False: {}", cond.type_, m));
                     if cond.type_ == "PodScheduled" {
-                        out.push("    → 스케줄되지 못했습니다: 노드 자원이나 PVC 바인딩을 확인하세요.".into());
+                        out.push(
+                            "    → 스케줄되지 못했습니다: 노드 자원이나 PVC 바인딩을 확인하세요."
+                                .into(),
+                        );
                     }
                 }
             }
@@ -176,7 +210,11 @@ pub fn diagnose(pods: &[Pod], pvcs: &[PersistentVolumeClaim], events: &[Event], 
             if let Some(w) = state.waiting {
                 let reason = w.reason.unwrap_or_default();
                 let msg = w.message.unwrap_or_default();
-                out.push(format!("  · 컨테이너 {} 대기 중: {reason} {msg}", cs.name).trim_end().to_string());
+                out.push(
+                    format!("  · 컨테이너 {} 대기 중: {reason} {msg}", cs.name)
+                        .trim_end()
+                        .to_string(),
+                );
                 let hint = match reason.as_str() {
                     "ErrImagePull" | "ImagePullBackOff" | "InvalidImageName" => {
                         Some("→ 이미지를 받을 수 없습니다: 매니페스트의 image 이름과 태그, 네트워크를 확인하세요.")
@@ -225,21 +263,34 @@ pub fn diagnose(pods: &[Pod], pvcs: &[PersistentVolumeClaim], events: &[Event], 
         }
         let mut evs: Vec<&Event> = events
             .iter()
-            .filter(|e| e.involved_object.name.as_deref() == Some(name.as_str()) && e.type_.as_deref() == Some("Warning"))
+            .filter(|e| {
+                e.involved_object.name.as_deref() == Some(name.as_str())
+                    && e.type_.as_deref() == Some("Warning")
+            })
             .collect();
         evs.sort_by_key(|e| crate::get::event_time(e));
         for e in evs.iter().rev().take(3).rev() {
             let reason = e.reason.clone().unwrap_or_default();
-            out.push(format!("  · 이벤트 {reason}: {}", e.message.clone().unwrap_or_default().trim()));
+            out.push(format!(
+                "  · 이벤트 {reason}: {}",
+                e.message.clone().unwrap_or_default().trim()
+            ));
             if reason == "Unhealthy" {
                 out.push("    → 프로브(readiness/liveness)가 실패합니다: MySQL이 아직 초기화 중이거나 프로브 명령/비밀번호가 틀렸습니다.".into());
             }
         }
     }
     if let Some((sts, replicas)) = expected {
-        let present = pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none()).count() as i32;
+        let present = pods
+            .iter()
+            .filter(|p| p.metadata.deletion_timestamp.is_none())
+            .count() as i32;
         if present < replicas {
-            let blocking: Vec<String> = pods.iter().filter(|p| !is_ready(p)).map(|p| p.name_any()).collect();
+            let blocking: Vec<String> = pods
+                .iter()
+                .filter(|p| !is_ready(p))
+                .map(|p| p.name_any())
+                .collect();
             out.push(format!(
                 "- StatefulSet {sts}: 파드 {present}/{replicas}개만 있습니다. OrderedReady 정책에서는 앞 번호 파드가 Ready가 되어야 다음 파드가 만들어집니다{}.",
                 if blocking.is_empty() { String::new() } else { format!(" (막고 있는 파드: {})", blocking.join(", ")) }
@@ -253,18 +304,30 @@ pub fn diagnose(pods: &[Pod], pvcs: &[PersistentVolumeClaim], events: &[Event], 
 }
 
 impl Lab {
-    async fn diagnosis(&self, selector: Option<&str>, name: Option<&str>, expected: Option<(String, i32)>) -> String {
+    async fn diagnosis(
+        &self,
+        selector: Option<&str>,
+        name: Option<&str>,
+        expected: Option<(String, i32)>,
+    ) -> String {
         let mut pods = self.list_pods(selector).await.unwrap_or_default();
         if let Some(n) = name {
             pods.retain(|p| p.name_any() == n);
         }
         let pvcs = self
-            .call("kubectl get pvc", self.api::<PersistentVolumeClaim>().list(&ListParams::default()))
+            .call(
+                "kubectl get pvc",
+                self.api::<PersistentVolumeClaim>()
+                    .list(&ListParams::default()),
+            )
             .await
             .map(|l| l.items)
             .unwrap_or_default();
         let events = self
-            .call("kubectl get events", self.api::<Event>().list(&ListParams::default()))
+            .call(
+                "kubectl get events",
+                self.api::<Event>().list(&ListParams::default()),
+            )
             .await
             .map(|l| l.items)
             .unwrap_or_default();
@@ -274,9 +337,15 @@ impl Lab {
     /// The StatefulSet owning these pods and its desired replicas.
     async fn owner_replicas(&self, pods: &HashMap<String, Pod>) -> Option<(String, i32)> {
         let owner = pods.values().find_map(|p| {
-            p.owner_references().iter().find(|o| o.kind == "StatefulSet").map(|o| o.name.clone())
+            p.owner_references()
+                .iter()
+                .find(|o| o.kind == "StatefulSet")
+                .map(|o| o.name.clone())
         })?;
-        let sts = self.call("get statefulset", self.api::<StatefulSet>().get(&owner)).await.ok()?;
+        let sts = self
+            .call("get statefulset", self.api::<StatefulSet>().get(&owner))
+            .await
+            .ok()?;
         Some((owner, sts.spec.replicas.unwrap_or(1)))
     }
 
@@ -296,14 +365,17 @@ impl Lab {
         let mut stream = watcher(self.api::<Pod>(), cfg).boxed();
         let run = async {
             while let Some(ev) = stream.next().await {
-                let ev = ev.map_err(|e| Error::Watch { detail: e.to_string() })?;
+                let ev = ev.map_err(|e| Error::Watch {
+                    detail: e.to_string(),
+                })?;
                 let mut changed: Vec<Pod> = Vec::new();
                 match ev {
                     watcher::Event::Init => init_batch.clear(),
                     watcher::Event::InitApply(p) => init_batch.push(p),
                     watcher::Event::InitDone => {
                         // pods already Ready when the watch starts: order by their Ready time
-                        let mut ready: Vec<&Pod> = init_batch.iter().filter(|p| is_ready(p)).collect();
+                        let mut ready: Vec<&Pod> =
+                            init_batch.iter().filter(|p| is_ready(p)).collect();
                         ready.sort_by_key(|p| (ready_since(p), ordinal(&p.name_any())));
                         for p in ready {
                             if !ready_order.contains(&p.name_any()) {
@@ -347,7 +419,10 @@ impl Lab {
                         expected = Some(e);
                     }
                 }
-                let live: Vec<&Pod> = pods.values().filter(|p| p.metadata.deletion_timestamp.is_none()).collect();
+                let live: Vec<&Pod> = pods
+                    .values()
+                    .filter(|p| p.metadata.deletion_timestamp.is_none())
+                    .collect();
                 let ready = live.iter().filter(|p| is_ready(p)).count();
                 let done = match &expected {
                     Some((_, n)) => ready as i32 >= *n && live.len() as i32 == *n,
@@ -357,7 +432,9 @@ impl Lab {
                     return Ok::<(), Error>(());
                 }
             }
-            Err(Error::Watch { detail: "watch stream ended".into() })
+            Err(Error::Watch {
+                detail: "watch stream ended".into(),
+            })
         };
         match tokio::time::timeout(timeout, run).await {
             Ok(Ok(())) => {}
@@ -372,7 +449,10 @@ impl Lab {
                 .into());
             }
         }
-        let mut final_pods: Vec<Pod> = pods.into_values().filter(|p| p.metadata.deletion_timestamp.is_none()).collect();
+        let mut final_pods: Vec<Pod> = pods
+            .into_values()
+            .filter(|p| p.metadata.deletion_timestamp.is_none())
+            .collect();
         final_pods.sort_by_key(|p| ordinal(&p.name_any()));
         let report = WatchReport {
             lines,
@@ -387,10 +467,15 @@ impl Lab {
     /// `kubectl wait --for=condition=Ready pod/NAME`: a re-created pod (new UID) if this process
     /// deleted it, else the current one.
     pub async fn wait_ready(&self, name: &str, timeout: Duration) -> Result<PodReady> {
-        crate::print_cmd(&format!("kubectl wait --for=condition=Ready pod/{name} --timeout={}s", timeout.as_secs()));
+        crate::print_cmd(&format!(
+            "kubectl wait --for=condition=Ready pod/{name} --timeout={}s",
+            timeout.as_secs()
+        ));
         let old_uid = deleted_uid(name);
         if old_uid.is_none() {
-            let exists = self.call("get pod", self.api::<Pod>().get_opt(name)).await?;
+            let exists = self
+                .call("get pod", self.api::<Pod>().get_opt(name))
+                .await?;
             if exists.is_none() {
                 return Err(self.not_found::<Pod>("pod", "pods", name).await);
             }
@@ -400,7 +485,9 @@ impl Lab {
         let mut stream = watcher(self.api::<Pod>(), cfg).boxed();
         let run = async {
             while let Some(ev) = stream.next().await {
-                let ev = ev.map_err(|e| Error::Watch { detail: e.to_string() })?;
+                let ev = ev.map_err(|e| Error::Watch {
+                    detail: e.to_string(),
+                })?;
                 let p = match ev {
                     watcher::Event::Apply(p) | watcher::Event::InitApply(p) => p,
                     _ => continue,
@@ -411,15 +498,25 @@ impl Lab {
                 }
                 return Ok(p);
             }
-            Err(Error::Watch { detail: "watch stream ended".into() })
+            Err(Error::Watch {
+                detail: "watch stream ended".into(),
+            })
         };
         match tokio::time::timeout(timeout, run).await {
             Ok(Ok(p)) => {
                 let r = PodReady {
                     name: name.to_string(),
                     uid: p.uid().unwrap_or_default(),
-                    node: p.spec.as_ref().and_then(|s| s.node_name.clone()).unwrap_or_default(),
-                    ip: p.status.as_ref().and_then(|s| s.pod_ip.clone()).unwrap_or_default(),
+                    node: p
+                        .spec
+                        .as_ref()
+                        .and_then(|s| s.node_name.clone())
+                        .unwrap_or_default(),
+                    ip: p
+                        .status
+                        .as_ref()
+                        .and_then(|s| s.pod_ip.clone())
+                        .unwrap_or_default(),
                     elapsed: start.elapsed(),
                     recreated: old_uid.is_some(),
                 };
@@ -441,7 +538,11 @@ impl Lab {
 pub fn by_owner(pods: &[Pod]) -> BTreeMap<String, Vec<String>> {
     let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for p in pods {
-        let owner = p.owner_references().first().map(|o| o.name.clone()).unwrap_or_default();
+        let owner = p
+            .owner_references()
+            .first()
+            .map(|o| o.name.clone())
+            .unwrap_or_default();
         m.entry(owner).or_default().push(p.name_any());
     }
     m
@@ -467,49 +568,93 @@ mod tests {
 
     #[test]
     fn watch_line_layout() {
-        let p = pod(json!({"metadata":{"name":"mysql-0","creationTimestamp":"2026-01-01T00:00:00Z"},
+        let p = pod(
+            json!({"metadata":{"name":"mysql-0","creationTimestamp":"2026-01-01T00:00:00Z"},
             "spec":{"containers":[{"name":"mysql"}]},
             "status":{"phase":"Pending","containerStatuses":[{"name":"mysql","image":"","imageID":"","ready":false,"restartCount":0,
-              "state":{"waiting":{"reason":"ContainerCreating"}}}]}}));
-        let now = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:01Z").unwrap().with_timezone(&Utc);
-        assert_eq!(watch_line(&p, now), "mysql-0   0/1     ContainerCreating   0           1s");
-        assert_eq!(watch_header(), "NAME      READY   STATUS              RESTARTS    AGE");
+              "state":{"waiting":{"reason":"ContainerCreating"}}}]}}),
+        );
+        let now = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:01Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            watch_line(&p, now),
+            "mysql-0   0/1     ContainerCreating   0           1s"
+        );
+        assert_eq!(
+            watch_header(),
+            "NAME      READY   STATUS              RESTARTS    AGE"
+        );
     }
 
     #[test]
     fn diagnosis_finds_image_pull_pvc_probe_and_ordering() {
-        let p = pod(json!({"metadata":{"name":"mysql-1","ownerReferences":[{"apiVersion":"apps/v1","kind":"StatefulSet","name":"mysql","uid":"u"}]},
+        let p = pod(
+            json!({"metadata":{"name":"mysql-1","ownerReferences":[{"apiVersion":"apps/v1","kind":"StatefulSet","name":"mysql","uid":"u"}]},
             "spec":{"containers":[{"name":"mysql"}],"volumes":[{"name":"data","persistentVolumeClaim":{"claimName":"data-mysql-1"}}]},
             "status":{"phase":"Pending","conditions":[{"type":"Ready","status":"False","message":"containers with unready status: [mysql]"}],
               "containerStatuses":[{"name":"mysql","image":"","imageID":"","ready":false,"restartCount":0,
-              "state":{"waiting":{"reason":"ImagePullBackOff","message":"Back-off pulling image \"mysq:8\""}}}]}}));
-        let pvc: PersistentVolumeClaim = serde_json::from_value(json!({"metadata":{"name":"data-mysql-1"},"status":{"phase":"Pending"}})).unwrap();
+              "state":{"waiting":{"reason":"ImagePullBackOff","message":"Back-off pulling image \"mysq:8\""}}}]}}),
+        );
+        let pvc: PersistentVolumeClaim = serde_json::from_value(
+            json!({"metadata":{"name":"data-mysql-1"},"status":{"phase":"Pending"}}),
+        )
+        .unwrap();
         let ev: Event = serde_json::from_value(json!({"metadata":{"name":"e"},"involvedObject":{"kind":"Pod","name":"mysql-1"},
             "type":"Warning","reason":"Unhealthy","message":"Readiness probe failed: exit 1","lastTimestamp":"2026-01-01T00:00:00Z"})).unwrap();
         let d = diagnose(&[p], &[pvc], &[ev], Some(("mysql".into(), 3))).join("\n");
-        assert!(d.contains("ImagePullBackOff") && d.contains("image 이름"), "{d}");
-        assert!(d.contains("PVC data-mysql-1") && d.contains("Pending"), "{d}");
+        assert!(
+            d.contains("ImagePullBackOff") && d.contains("image 이름"),
+            "{d}"
+        );
+        assert!(
+            d.contains("PVC data-mysql-1") && d.contains("Pending"),
+            "{d}"
+        );
         assert!(d.contains("Unhealthy") && d.contains("프로브"), "{d}");
-        assert!(d.contains("1/3") && d.contains("OrderedReady") && d.contains("mysql-1"), "{d}");
+        assert!(
+            d.contains("1/3") && d.contains("OrderedReady") && d.contains("mysql-1"),
+            "{d}"
+        );
     }
 
     #[test]
     fn diagnosis_of_crash_loop() {
-        let p = pod(json!({"metadata":{"name":"mysql-0"},"spec":{"containers":[{"name":"mysql"}]},
+        let p = pod(
+            json!({"metadata":{"name":"mysql-0"},"spec":{"containers":[{"name":"mysql"}]},
             "status":{"phase":"Running","containerStatuses":[{"name":"mysql","image":"","imageID":"","ready":false,"restartCount":4,
               "lastState":{"terminated":{"exitCode":1,"reason":"Error"}},
-              "state":{"waiting":{"reason":"CrashLoopBackOff"}}}]}}));
+              "state":{"waiting":{"reason":"CrashLoopBackOff"}}}]}}),
+        );
         let d = diagnose(&[p], &[], &[], None).join("\n");
-        assert!(d.contains("CrashLoopBackOff") && d.contains("logs") && d.contains("exit code 1") && d.contains("4회"), "{d}");
+        assert!(
+            d.contains("CrashLoopBackOff")
+                && d.contains("logs")
+                && d.contains("exit code 1")
+                && d.contains("4회"),
+            "{d}"
+        );
         assert!(diagnose(&[], &[], &[], None)[0].contains("파드가 하나도 없습니다"));
     }
 
     #[test]
     fn timeout_message() {
-        let e = crate::Error::from(Error::TimedOut { what: "파드(app=mysql)가 모두 Ready가 되기를 기다렸지만".into(), secs: 300, diagnosis: "- mysql-1: STATUS Pending".into() });
+        let e = crate::Error::from(Error::TimedOut {
+            what: "파드(app=mysql)가 모두 Ready가 되기를 기다렸지만".into(),
+            secs: 300,
+            diagnosis: "- mysql-1: STATUS Pending".into(),
+        });
         let m = format!("{e:?}");
-        assert!(m.contains("300초") && m.contains("진단") && m.contains("mysql-1") && m.contains("events()"), "{m}");
-        assert!(Error::Watch { detail: "x".into() }.to_string().contains("cluster()"));
+        assert!(
+            m.contains("300초")
+                && m.contains("진단")
+                && m.contains("mysql-1")
+                && m.contains("events()"),
+            "{m}"
+        );
+        assert!(Error::Watch { detail: "x".into() }
+            .to_string()
+            .contains("cluster()"));
     }
 
     #[test]
@@ -521,6 +666,9 @@ mod tests {
             elapsed: Duration::from_millis(1500),
         };
         assert!(!r.in_ordinal_order());
-        assert!(r.to_string().contains("mysql-0 → mysql-2 → mysql-1") && r.to_string().contains("다릅니다"));
+        assert!(
+            r.to_string().contains("mysql-0 → mysql-2 → mysql-1")
+                && r.to_string().contains("다릅니다")
+        );
     }
 }

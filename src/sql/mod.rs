@@ -15,8 +15,8 @@ use kube::ResourceExt;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder, Row, Value};
 
-pub use output::{SqlOutput, StatementResult};
 use output::{hint, transcript};
+pub use output::{SqlOutput, StatementResult};
 use split::{split_statements, use_target};
 
 use crate::lab::Lab;
@@ -97,7 +97,12 @@ fn is_root_password_var(name: &str) -> bool {
 }
 
 fn is_empty_password_var(name: &str) -> bool {
-    matches!(name, "MYSQL_ALLOW_EMPTY_PASSWORD" | "MARIADB_ALLOW_EMPTY_ROOT_PASSWORD" | "MARIADB_ALLOW_EMPTY_PASSWORD")
+    matches!(
+        name,
+        "MYSQL_ALLOW_EMPTY_PASSWORD"
+            | "MARIADB_ALLOW_EMPTY_ROOT_PASSWORD"
+            | "MARIADB_ALLOW_EMPTY_PASSWORD"
+    )
 }
 
 /// Where the root password comes from, found in container env.
@@ -125,16 +130,26 @@ pub fn password_source(containers: &[Container]) -> Option<PasswordSource> {
                     return Some(PasswordSource::Literal(v));
                 }
                 if let Some(r) = e.value_from.and_then(|v| v.secret_key_ref) {
-                    return Some(PasswordSource::Secret { name: r.name, key: r.key });
+                    return Some(PasswordSource::Secret {
+                        name: r.name,
+                        key: r.key,
+                    });
                 }
             }
-            if is_empty_password_var(&e.name) && e.value.as_deref().is_some_and(|v| !v.is_empty() && v != "0" && v != "no") {
+            if is_empty_password_var(&e.name)
+                && e.value
+                    .as_deref()
+                    .is_some_and(|v| !v.is_empty() && v != "0" && v != "no")
+            {
                 return Some(PasswordSource::Empty);
             }
         }
         for ef in c.env_from.clone().unwrap_or_default() {
             if let Some(s) = ef.secret_ref {
-                return Some(PasswordSource::Secret { name: s.name, key: "MYSQL_ROOT_PASSWORD".into() });
+                return Some(PasswordSource::Secret {
+                    name: s.name,
+                    key: "MYSQL_ROOT_PASSWORD".into(),
+                });
             }
         }
     }
@@ -156,31 +171,64 @@ fn cell(v: &Value) -> Option<String> {
 impl Lab {
     /// Opens a MySQL session to `pod` (port-forward + root login).
     pub async fn mysql(self: &Arc<Self>, pod: &str) -> Result<MySql> {
-        crate::print_cmd(&format!("kubectl port-forward pod/{pod} :3306  &&  mysql -h 127.0.0.1 -u root -p"));
+        crate::print_cmd(&format!(
+            "kubectl port-forward pod/{pod} :3306  &&  mysql -h 127.0.0.1 -u root -p"
+        ));
         let password = self.root_password(pod).await?;
         let forward = PortForward::start(self.api::<Pod>(), pod, 3306).await?;
-        let mut s = Session { lab: self.clone(), pod: pod.to_string(), password, forward, conn: None, database: None };
-        s.connect(Duration::from_secs(20)).await.map_err(|d| Error::Connect { before: String::new(), pod: pod.into(), detail: d })?;
-        println!("MySQL({pod})에 root 로 접속했습니다 (로컬 {}).", s.forward.local);
-        Ok(MySql { inner: Arc::new(tokio::sync::Mutex::new(s)), pod: pod.to_string() })
+        let mut s = Session {
+            lab: self.clone(),
+            pod: pod.to_string(),
+            password,
+            forward,
+            conn: None,
+            database: None,
+        };
+        s.connect(Duration::from_secs(20))
+            .await
+            .map_err(|d| Error::Connect {
+                before: String::new(),
+                pod: pod.into(),
+                detail: d,
+            })?;
+        println!(
+            "MySQL({pod})에 root 로 접속했습니다 (로컬 {}).",
+            s.forward.local
+        );
+        Ok(MySql {
+            inner: Arc::new(tokio::sync::Mutex::new(s)),
+            pod: pod.to_string(),
+        })
     }
 
     async fn root_password(&self, pod: &str) -> Result<String> {
-        let pw_err = |d: &str| Error::Password { pod: pod.to_string(), detail: d.to_string() };
+        let pw_err = |d: &str| Error::Password {
+            pod: pod.to_string(),
+            detail: d.to_string(),
+        };
         let Some(p) = self.call("get pod", self.api::<Pod>().get_opt(pod)).await? else {
             return Err(self.not_found::<Pod>("pod", "pods", pod).await);
         };
         // the StatefulSet's template is the source of truth; the pod's spec is a copy of it
-        let owner = p.owner_references().iter().find(|o| o.kind == "StatefulSet").map(|o| o.name.clone());
+        let owner = p
+            .owner_references()
+            .iter()
+            .find(|o| o.kind == "StatefulSet")
+            .map(|o| o.name.clone());
         let mut containers = p.spec.clone().map(|s| s.containers).unwrap_or_default();
         if let Some(o) = owner {
-            if let Some(sts) = self.call("get statefulset", self.api::<StatefulSet>().get_opt(&o)).await? {
+            if let Some(sts) = self
+                .call("get statefulset", self.api::<StatefulSet>().get_opt(&o))
+                .await?
+            {
                 if let Some(c) = sts.spec.template.spec.map(|s| s.containers) {
                     containers = c;
                 }
             }
         }
-        match password_source(&containers).ok_or_else(|| pw_err("env 에 MYSQL_ROOT_PASSWORD 가 없습니다"))? {
+        match password_source(&containers)
+            .ok_or_else(|| pw_err("env 에 MYSQL_ROOT_PASSWORD 가 없습니다"))?
+        {
             PasswordSource::Literal(v) => Ok(v),
             PasswordSource::Empty => Ok(String::new()),
             PasswordSource::Secret { name, key } => {
@@ -191,7 +239,10 @@ impl Lab {
                 let bytes = s
                     .data
                     .and_then(|d| d.get(&key).map(|b| b.0.clone()))
-                    .or_else(|| s.string_data.and_then(|d| d.get(&key).map(|v| v.clone().into_bytes())))
+                    .or_else(|| {
+                        s.string_data
+                            .and_then(|d| d.get(&key).map(|v| v.clone().into_bytes()))
+                    })
                     .ok_or_else(|| pw_err(&format!("Secret '{name}' 에 키 '{key}' 가 없습니다")))?;
                 String::from_utf8(bytes).map_err(|_| pw_err("비밀번호가 UTF-8 이 아닙니다").into())
             }
@@ -216,7 +267,15 @@ impl Session {
                     return Ok(());
                 }
                 // wrong password or unknown database will not fix itself
-                Ok(Err(mysql_async::Error::Server(e))) => return Err(format!("ERROR {} ({}): {}\n→ {}", e.code, e.state, e.message, hint(e.code))),
+                Ok(Err(mysql_async::Error::Server(e))) => {
+                    return Err(format!(
+                        "ERROR {} ({}): {}\n→ {}",
+                        e.code,
+                        e.state,
+                        e.message,
+                        hint(e.code)
+                    ))
+                }
                 Ok(Err(e)) => e.to_string(),
                 Err(_) => "10초 안에 응답이 없습니다".to_string(),
             };
@@ -230,23 +289,39 @@ impl Session {
     /// Waits until the pod (maybe re-created) is Ready, then connects again.
     async fn reconnect(&mut self) -> std::result::Result<(), String> {
         self.conn = None;
-        println!("(연결이 끊겼습니다: 파드 {} 가 다시 만들어졌을 수 있습니다. 다시 연결합니다…)", self.pod);
+        println!(
+            "(연결이 끊겼습니다: 파드 {} 가 다시 만들어졌을 수 있습니다. 다시 연결합니다…)",
+            self.pod
+        );
         let deadline = Instant::now() + RECONNECT_TIMEOUT;
         loop {
-            let p = self.lab.call("get pod", self.lab.api::<Pod>().get_opt(&self.pod)).await.ok().flatten();
+            let p = self
+                .lab
+                .call("get pod", self.lab.api::<Pod>().get_opt(&self.pod))
+                .await
+                .ok()
+                .flatten();
             if p.as_ref().is_some_and(is_ready) {
                 break;
             }
             if Instant::now() >= deadline {
-                return Err(format!("파드가 {}초 안에 Ready 가 되지 않았습니다", RECONNECT_TIMEOUT.as_secs()));
+                return Err(format!(
+                    "파드가 {}초 안에 Ready 가 되지 않았습니다",
+                    RECONNECT_TIMEOUT.as_secs()
+                ));
             }
             tokio::time::sleep(Duration::from_millis(700)).await;
         }
         self.connect(Duration::from_secs(60)).await
     }
 
-    async fn statement(&mut self, sql: &str) -> std::result::Result<StatementResult, mysql_async::Error> {
-        let conn = self.conn.as_mut().ok_or(mysql_async::Error::Driver(mysql_async::DriverError::ConnectionClosed))?;
+    async fn statement(
+        &mut self,
+        sql: &str,
+    ) -> std::result::Result<StatementResult, mysql_async::Error> {
+        let conn = self.conn.as_mut().ok_or(mysql_async::Error::Driver(
+            mysql_async::DriverError::ConnectionClosed,
+        ))?;
         let start = Instant::now();
         let mut qr = conn.query_iter(sql).await?;
         let cols = qr.columns();
@@ -261,10 +336,17 @@ impl Session {
         if let Some(cols) = cols.filter(|c| !c.is_empty()) {
             r.has_result_set = true;
             r.columns = cols.iter().map(|c| c.name_str().into_owned()).collect();
-            r.numeric = cols.iter().map(|c| c.column_type().is_numeric_type()).collect();
+            r.numeric = cols
+                .iter()
+                .map(|c| c.column_type().is_numeric_type())
+                .collect();
             r.rows = rows
                 .iter()
-                .map(|row| (0..row.len()).map(|i| row.as_ref(i).and_then(cell)).collect())
+                .map(|row| {
+                    (0..row.len())
+                        .map(|i| row.as_ref(i).and_then(cell))
+                        .collect()
+                })
                 .collect();
         }
         r.elapsed = start.elapsed();
@@ -278,14 +360,23 @@ impl Session {
     async fn run(&mut self, script: &str) -> Result<SqlOutput> {
         let mut done: Vec<StatementResult> = Vec::new();
         let before = |done: &[StatementResult]| {
-            if done.is_empty() { String::new() } else { format!("{}\n\n", transcript(done)) }
+            if done.is_empty() {
+                String::new()
+            } else {
+                format!("{}\n\n", transcript(done))
+            }
         };
         for stmt in split_statements(script) {
             let mut retried = false;
             loop {
                 if self.conn.is_none() {
                     if let Err(d) = self.reconnect().await {
-                        return Err(Error::Connect { before: before(&done), pod: self.pod.clone(), detail: d }.into());
+                        return Err(Error::Connect {
+                            before: before(&done),
+                            pod: self.pod.clone(),
+                            detail: d,
+                        }
+                        .into());
                     }
                 }
                 match tokio::time::timeout(STATEMENT_TIMEOUT, self.statement(&stmt)).await {
@@ -310,11 +401,21 @@ impl Session {
                         self.conn = None;
                     }
                     Ok(Err(e)) => {
-                        return Err(Error::Connect { before: before(&done), pod: self.pod.clone(), detail: e.to_string() }.into())
+                        return Err(Error::Connect {
+                            before: before(&done),
+                            pod: self.pod.clone(),
+                            detail: e.to_string(),
+                        }
+                        .into())
                     }
                     Err(_) => {
                         self.conn = None;
-                        return Err(Error::Timeout { before: before(&done), sql: stmt, secs: STATEMENT_TIMEOUT.as_secs() }.into());
+                        return Err(Error::Timeout {
+                            before: before(&done),
+                            sql: stmt,
+                            secs: STATEMENT_TIMEOUT.as_secs(),
+                        }
+                        .into());
                     }
                 }
             }
@@ -357,7 +458,11 @@ impl std::fmt::Debug for MySql {
 
 impl std::fmt::Display for MySql {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "MySQL 세션: 파드 {} (root). db.sql(\"SHOW DATABASES;\") 처럼 사용하세요.", self.pod)
+        write!(
+            f,
+            "MySQL 세션: 파드 {} (root). db.sql(\"SHOW DATABASES;\") 처럼 사용하세요.",
+            self.pod
+        )
     }
 }
 
@@ -379,22 +484,51 @@ mod tests {
 
     #[test]
     fn password_from_literal_secret_envfrom_or_empty() {
-        let c = containers(serde_json::json!([{"name":"mysql","env":[{"name":"MYSQL_ROOT_PASSWORD","value":"password"}]}]));
-        assert_eq!(password_source(&c), Some(PasswordSource::Literal("password".into())));
-        let c = containers(serde_json::json!([{"name":"mysql","env":[{"name":"TZ","value":"x"},
-            {"name":"MYSQL_ROOT_PASSWORD","valueFrom":{"secretKeyRef":{"name":"mysql-secret","key":"password"}}}]}]));
-        assert_eq!(password_source(&c), Some(PasswordSource::Secret { name: "mysql-secret".into(), key: "password".into() }));
-        let c = containers(serde_json::json!([{"name":"mysql","envFrom":[{"secretRef":{"name":"s"}}]}]));
-        assert_eq!(password_source(&c), Some(PasswordSource::Secret { name: "s".into(), key: "MYSQL_ROOT_PASSWORD".into() }));
-        let c = containers(serde_json::json!([{"name":"mysql","env":[{"name":"MYSQL_ALLOW_EMPTY_PASSWORD","value":"yes"}]}]));
+        let c = containers(
+            serde_json::json!([{"name":"mysql","env":[{"name":"MYSQL_ROOT_PASSWORD","value":"password"}]}]),
+        );
+        assert_eq!(
+            password_source(&c),
+            Some(PasswordSource::Literal("password".into()))
+        );
+        let c = containers(
+            serde_json::json!([{"name":"mysql","env":[{"name":"TZ","value":"x"},
+            {"name":"MYSQL_ROOT_PASSWORD","valueFrom":{"secretKeyRef":{"name":"mysql-secret","key":"password"}}}]}]),
+        );
+        assert_eq!(
+            password_source(&c),
+            Some(PasswordSource::Secret {
+                name: "mysql-secret".into(),
+                key: "password".into()
+            })
+        );
+        let c = containers(
+            serde_json::json!([{"name":"mysql","envFrom":[{"secretRef":{"name":"s"}}]}]),
+        );
+        assert_eq!(
+            password_source(&c),
+            Some(PasswordSource::Secret {
+                name: "s".into(),
+                key: "MYSQL_ROOT_PASSWORD".into()
+            })
+        );
+        let c = containers(
+            serde_json::json!([{"name":"mysql","env":[{"name":"MYSQL_ALLOW_EMPTY_PASSWORD","value":"yes"}]}]),
+        );
         assert_eq!(password_source(&c), Some(PasswordSource::Empty));
-        assert_eq!(password_source(&containers(serde_json::json!([{"name":"x"}]))), None);
+        assert_eq!(
+            password_source(&containers(serde_json::json!([{"name":"x"}]))),
+            None
+        );
     }
 
     #[test]
     fn cells() {
         assert_eq!(cell(&Value::NULL), None);
-        assert_eq!(cell(&Value::Bytes("김철수".as_bytes().to_vec())).as_deref(), Some("김철수"));
+        assert_eq!(
+            cell(&Value::Bytes("김철수".as_bytes().to_vec())).as_deref(),
+            Some("김철수")
+        );
         assert_eq!(cell(&Value::Int(-3)).as_deref(), Some("-3"));
     }
 
@@ -404,17 +538,36 @@ mod tests {
             before: "mysql> USE testdb;\nDatabase changed\n\n".into(),
             code: 1064,
             state: "42000".into(),
-            message: "You have an error in your SQL syntax; check the manual near 'SELEC 1' at line 1".into(),
+            message:
+                "You have an error in your SQL syntax; check the manual near 'SELEC 1' at line 1"
+                    .into(),
             hint: hint(1064).into(),
         });
         let m = format!("{e:?}");
-        assert!(m.contains("Database changed\n\nERROR 1064 (42000): You have an error"), "{m}");
+        assert!(
+            m.contains("Database changed\n\nERROR 1064 (42000): You have an error"),
+            "{m}"
+        );
         assert!(m.contains("문법"), "{m}");
-        let m = Error::Connect { before: String::new(), pod: "mysql-0".into(), detail: "refused".into() }.to_string();
+        let m = Error::Connect {
+            before: String::new(),
+            pod: "mysql-0".into(),
+            detail: "refused".into(),
+        }
+        .to_string();
         assert!(m.contains("mysql-0") && m.contains("wait_ready(\"mysql-0\")"));
-        let m = Error::Password { pod: "mysql-0".into(), detail: "Secret 'x' 이(가) 없습니다".into() }.to_string();
+        let m = Error::Password {
+            pod: "mysql-0".into(),
+            detail: "Secret 'x' 이(가) 없습니다".into(),
+        }
+        .to_string();
         assert!(m.contains("MYSQL_ROOT_PASSWORD") && m.contains("Secret 'x'"));
-        let m = Error::Timeout { before: String::new(), sql: "SELECT SLEEP(100)".into(), secs: 60 }.to_string();
+        let m = Error::Timeout {
+            before: String::new(),
+            sql: "SELECT SLEEP(100)".into(),
+            secs: 60,
+        }
+        .to_string();
         assert!(m.contains("60초") && m.contains("SLEEP"));
     }
 }

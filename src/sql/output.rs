@@ -42,7 +42,11 @@ impl StatementResult {
     /// The values of one column (`None` = NULL); empty when there is no such column.
     pub fn column(&self, name: &str) -> Vec<Option<String>> {
         match self.columns.iter().position(|c| c == name) {
-            Some(i) => self.rows.iter().map(|r| r.get(i).cloned().flatten()).collect(),
+            Some(i) => self
+                .rows
+                .iter()
+                .map(|r| r.get(i).cloned().flatten())
+                .collect(),
             None => Vec::new(),
         }
     }
@@ -68,7 +72,10 @@ impl StatementResult {
                 format!("{} in set {secs}", plural(self.rows.len(), "row", "rows"))
             }
         } else {
-            let mut s = format!("Query OK, {} affected {secs}", plural(self.affected_rows as usize, "row", "rows"));
+            let mut s = format!(
+                "Query OK, {} affected {secs}",
+                plural(self.affected_rows as usize, "row", "rows")
+            );
             if !self.info.is_empty() {
                 s.push('\n');
                 s.push_str(&self.info);
@@ -115,12 +122,18 @@ impl SqlOutput {
     /// The last statement's result (an empty result for an empty script).
     pub fn last(&self) -> &StatementResult {
         static EMPTY: OnceLock<StatementResult> = OnceLock::new();
-        self.results.last().unwrap_or_else(|| EMPTY.get_or_init(StatementResult::default))
+        self.results
+            .last()
+            .unwrap_or_else(|| EMPTY.get_or_init(StatementResult::default))
     }
 
     /// HTML for Jupyter.
     pub fn to_html(&self) -> String {
-        self.results.iter().map(StatementResult::html).collect::<Vec<_>>().join("\n")
+        self.results
+            .iter()
+            .map(StatementResult::html)
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -166,7 +179,10 @@ mod tests {
         StatementResult {
             sql: "SELECT * FROM users".into(),
             columns: vec!["id".into(), "name".into()],
-            rows: vec![vec![Some("1".into()), Some("Alice".into())], vec![Some("2".into()), Some("Bob".into())]],
+            rows: vec![
+                vec![Some("1".into()), Some("Alice".into())],
+                vec![Some("2".into()), Some("Bob".into())],
+            ],
             numeric: vec![true, false],
             has_result_set: true,
             elapsed: Duration::from_millis(2),
@@ -182,17 +198,31 @@ mod tests {
 
     #[test]
     fn status_lines() {
-        let mut r = StatementResult { affected_rows: 1, elapsed: Duration::from_millis(12), ..Default::default() };
+        let mut r = StatementResult {
+            affected_rows: 1,
+            elapsed: Duration::from_millis(12),
+            ..Default::default()
+        };
         assert_eq!(r.text(), "Query OK, 1 row affected (0.01 sec)");
         r.affected_rows = 2;
         r.info = "Records: 2  Duplicates: 0  Warnings: 0".into();
-        assert_eq!(r.text(), "Query OK, 2 rows affected (0.01 sec)\nRecords: 2  Duplicates: 0  Warnings: 0");
+        assert_eq!(
+            r.text(),
+            "Query OK, 2 rows affected (0.01 sec)\nRecords: 2  Duplicates: 0  Warnings: 0"
+        );
         r.affected_rows = 0;
         r.info.clear();
         assert_eq!(r.text(), "Query OK, 0 rows affected (0.01 sec)");
-        let use_db = StatementResult { database_changed: true, ..Default::default() };
+        let use_db = StatementResult {
+            database_changed: true,
+            ..Default::default()
+        };
         assert_eq!(use_db.text(), "Database changed");
-        let empty = StatementResult { has_result_set: true, columns: vec!["a".into()], ..Default::default() };
+        let empty = StatementResult {
+            has_result_set: true,
+            columns: vec!["a".into()],
+            ..Default::default()
+        };
         assert_eq!(empty.text(), "Empty set (0.00 sec)");
         let mut one = users();
         one.rows.truncate(1);
@@ -203,7 +233,10 @@ mod tests {
     fn typed_access() {
         let mut r = users();
         r.rows.push(vec![Some("3".into()), None]);
-        assert_eq!(r.column("name"), vec![Some("Alice".into()), Some("Bob".into()), None]);
+        assert_eq!(
+            r.column("name"),
+            vec![Some("Alice".into()), Some("Bob".into()), None]
+        );
         assert!(r.column("nope").is_empty());
         let out = SqlOutput::new(vec![StatementResult::default(), r]);
         assert_eq!(out.results().len(), 2);
@@ -214,9 +247,17 @@ mod tests {
     #[test]
     fn transcript_golden() {
         let out = SqlOutput::new(vec![
-            StatementResult { sql: "USE testdb".into(), database_changed: true, ..Default::default() },
-            StatementResult { sql: "INSERT INTO users (name) VALUES ('Alice'), ('Bob')".into(), affected_rows: 2,
-                info: "Records: 2  Duplicates: 0  Warnings: 0".into(), ..Default::default() },
+            StatementResult {
+                sql: "USE testdb".into(),
+                database_changed: true,
+                ..Default::default()
+            },
+            StatementResult {
+                sql: "INSERT INTO users (name) VALUES ('Alice'), ('Bob')".into(),
+                affected_rows: 2,
+                info: "Records: 2  Duplicates: 0  Warnings: 0".into(),
+                ..Default::default()
+            },
             users(),
         ]);
         crate::table::golden("sql_transcript.txt", &out.to_string());

@@ -91,7 +91,10 @@ pub fn use_target(stmt: &str) -> Option<String> {
         return None;
     }
     let db = it.next()?.trim().trim_end_matches(';').trim();
-    let db = db.strip_prefix('`').and_then(|d| d.strip_suffix('`')).unwrap_or(db);
+    let db = db
+        .strip_prefix('`')
+        .and_then(|d| d.strip_suffix('`'))
+        .unwrap_or(db);
     (!db.is_empty()).then(|| db.replace("``", "`"))
 }
 
@@ -131,19 +134,37 @@ mod tests {
 
     #[test]
     fn semicolons_inside_quotes() {
-        assert_eq!(s("SELECT 'a;b'; SELECT 2"), vec!["SELECT 'a;b'", "SELECT 2"]);
+        assert_eq!(
+            s("SELECT 'a;b'; SELECT 2"),
+            vec!["SELECT 'a;b'", "SELECT 2"]
+        );
         assert_eq!(s("SELECT \"x;y\";"), vec!["SELECT \"x;y\""]);
         assert_eq!(s("SELECT `we;ird` FROM t;"), vec!["SELECT `we;ird` FROM t"]);
     }
 
     #[test]
     fn escaped_and_doubled_quotes() {
-        assert_eq!(s(r"SELECT 'it\'s;'; SELECT 1"), vec![r"SELECT 'it\'s;'", "SELECT 1"]);
-        assert_eq!(s("SELECT 'it''s;'; SELECT 1"), vec!["SELECT 'it''s;'", "SELECT 1"]);
-        assert_eq!(s(r#"SELECT "a\";b"; SELECT 1"#), vec![r#"SELECT "a\";b""#, "SELECT 1"]);
-        assert_eq!(s(r"SELECT 'back\\'; SELECT 1"), vec![r"SELECT 'back\\'", "SELECT 1"]);
+        assert_eq!(
+            s(r"SELECT 'it\'s;'; SELECT 1"),
+            vec![r"SELECT 'it\'s;'", "SELECT 1"]
+        );
+        assert_eq!(
+            s("SELECT 'it''s;'; SELECT 1"),
+            vec!["SELECT 'it''s;'", "SELECT 1"]
+        );
+        assert_eq!(
+            s(r#"SELECT "a\";b"; SELECT 1"#),
+            vec![r#"SELECT "a\";b""#, "SELECT 1"]
+        );
+        assert_eq!(
+            s(r"SELECT 'back\\'; SELECT 1"),
+            vec![r"SELECT 'back\\'", "SELECT 1"]
+        );
         // backslash does not escape inside backticks
-        assert_eq!(s(r"SELECT `a\`; SELECT 1"), vec![r"SELECT `a\`", "SELECT 1"]);
+        assert_eq!(
+            s(r"SELECT `a\`; SELECT 1"),
+            vec![r"SELECT `a\`", "SELECT 1"]
+        );
     }
 
     #[test]
@@ -165,12 +186,18 @@ mod tests {
 
     #[test]
     fn comment_markers_inside_strings_are_text() {
-        assert_eq!(s("SELECT '-- no', '# no', '/* no */';"), vec!["SELECT '-- no', '# no', '/* no */'"]);
+        assert_eq!(
+            s("SELECT '-- no', '# no', '/* no */';"),
+            vec!["SELECT '-- no', '# no', '/* no */'"]
+        );
     }
 
     #[test]
     fn version_comments_are_kept() {
-        assert_eq!(s("SELECT /*!40101 1 + */ 1;"), vec!["SELECT /*!40101 1 + */ 1"]);
+        assert_eq!(
+            s("SELECT /*!40101 1 + */ 1;"),
+            vec!["SELECT /*!40101 1 + */ 1"]
+        );
     }
 
     #[test]
