@@ -13,22 +13,25 @@ use crate::lab::{is_not_found, remember_deleted, Lab, APPLIED};
 use crate::table::pre;
 use crate::Result;
 
-/// Lines like `pod "mysql-0" deleted`.
+/// Lines like `pod "mysql-0" deleted` or `statefulset.apps/mysql scaled`.
 #[derive(Debug, Clone, Default)]
-pub struct DeleteReport {
+pub struct ChangeReport {
     /// One line per object.
     pub lines: Vec<String>,
     /// Names deleted.
     pub deleted: Vec<String>,
 }
 
-impl fmt::Display for DeleteReport {
+/// What `delete_pods`, `delete_pod` and `delete_data` return.
+pub type DeleteReport = ChangeReport;
+
+impl fmt::Display for ChangeReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.lines.join("\n"))
     }
 }
 
-impl DeleteReport {
+impl ChangeReport {
     fn line(&mut self, l: String) {
         println!("{l}");
         self.lines.push(l);
@@ -39,7 +42,7 @@ impl DeleteReport {
         pre(&self.to_string())
     }
 }
-crate::table::evcxr_report!(DeleteReport);
+crate::table::evcxr_report!(ChangeReport);
 
 /// What `cleanup` deleted and which PVCs (data) stay.
 #[derive(Debug, Clone, Default)]
@@ -151,7 +154,7 @@ impl Lab {
     }
 
     /// `kubectl scale statefulset NAME --replicas=N`.
-    pub async fn scale(&self, name: &str, replicas: i32) -> Result<DeleteReport> {
+    pub async fn scale(&self, name: &str, replicas: i32) -> Result<ChangeReport> {
         crate::print_cmd(&format!(
             "kubectl scale statefulset {name} --replicas={replicas}"
         ));

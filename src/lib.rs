@@ -27,7 +27,7 @@ use std::time::Duration;
 pub use apply::ApplyReport;
 pub use cluster::ClusterInfo;
 pub use context::{allow_context, ClusterKind};
-pub use delete::{CleanupReport, DeleteReport};
+pub use delete::{ChangeReport, CleanupReport, DeleteReport};
 pub use error::{Error, Result};
 pub use exec::ExecOutput;
 pub use lab::Lab;
@@ -143,7 +143,7 @@ pub fn wait_ready_for(name: &str, timeout: Duration) -> Result<PodReady> {
 }
 
 /// `kubectl scale statefulset NAME --replicas=N`.
-pub fn scale(name: &str, replicas: i32) -> Result<DeleteReport> {
+pub fn scale(name: &str, replicas: i32) -> Result<ChangeReport> {
     let name = name.to_string();
     with_lab(move |l| async move { l.scale(&name, replicas).await })
 }
@@ -189,8 +189,8 @@ pub mod prelude {
         watch_pods, watch_pods_for,
     };
     pub use crate::{
-        ApplyReport, CleanupReport, ClusterInfo, DeleteReport, Error, ExecOutput, Lab, MySql,
-        PodReady, SqlOutput, StatementResult, Table, WatchReport,
+        ApplyReport, ChangeReport, CleanupReport, ClusterInfo, DeleteReport, Error, ExecOutput,
+        Lab, MySql, PodReady, SqlOutput, StatementResult, Table, WatchReport,
     };
     pub use std::time::Duration;
 }
