@@ -84,10 +84,13 @@ pub struct MySql {
 }
 
 struct Session {
-    lab: Arc<Lab>,
+    /// None only in tests that talk to a local server directly.
+    lab: Option<Arc<Lab>>,
     pod: String,
     password: String,
-    forward: PortForward,
+    local: std::net::SocketAddr,
+    /// Keeps the port-forward listener alive for the session's lifetime.
+    _forward: Option<PortForward>,
     conn: Option<Conn>,
     database: Option<String>,
 }
@@ -177,10 +180,11 @@ impl Lab {
         let password = self.root_password(pod).await?;
         let forward = PortForward::start(self.api::<Pod>(), pod, 3306).await?;
         let mut s = Session {
-            lab: self.clone(),
+            lab: Some(self.clone()),
             pod: pod.to_string(),
             password,
-            forward,
+            local: forward.local,
+            _forward: Some(forward),
             conn: None,
             database: None,
         };
@@ -191,10 +195,7 @@ impl Lab {
                 pod: pod.into(),
                 detail: d,
             })?;
-        println!(
-            "MySQL({pod})에 root 로 접속했습니다 (로컬 {}).",
-            s.forward.local
-        );
+        println!("MySQL({pod})에 root 로 접속했습니다 (로컬 {}).", s.local);
         Ok(MySql {
             inner: Arc::new(tokio::sync::Mutex::new(s)),
             pod: pod.to_string(),
@@ -255,8 +256,8 @@ impl Session {
         let deadline = Instant::now() + limit;
         loop {
             let opts = OptsBuilder::default()
-                .ip_or_hostname(self.forward.local.ip().to_string())
-                .tcp_port(self.forward.local.port())
+                .ip_or_hostname(self.local.ip().to_string())
+                .tcp_port(self.local.port())
                 .prefer_socket(false)
                 .user(Some("root"))
                 .pass(Some(self.password.clone()))
@@ -294,10 +295,9 @@ impl Session {
             self.pod
         );
         let deadline = Instant::now() + RECONNECT_TIMEOUT;
-        loop {
-            let p = self
-                .lab
-                .call("get pod", self.lab.api::<Pod>().get_opt(&self.pod))
+        while let Some(lab) = &self.lab {
+            let p = lab
+                .call("get pod", lab.api::<Pod>().get_opt(&self.pod))
                 .await
                 .ok()
                 .flatten();
@@ -569,5 +569,195 @@ mod tests {
         }
         .to_string();
         assert!(m.contains("60초") && m.contains("SLEEP"));
+    }
+}
+
+/// Runs the session against a real local `mariadbd` (Debian's mariadb-server, which labsim also
+/// needs), without Kubernetes: statements, output, USE tracking, errors and reconnect.
+#[cfg(test)]
+mod live_tests {
+    use super::*;
+    use std::process::{Child, Command, Stdio};
+
+    struct Server {
+        dir: tempfile::TempDir,
+        port: u16,
+        child: Option<Child>,
+    }
+
+    impl Server {
+        fn install() -> Server {
+            let dir = tempfile::tempdir().unwrap();
+            let st = Command::new("mariadb-install-db")
+                .args([
+                    "--no-defaults",
+                    "--user=root",
+                    "--auth-root-authentication-method=normal",
+                    "--skip-test-db",
+                ])
+                .arg(format!("--datadir={}", dir.path().join("data").display()))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("mariadb-install-db (package mariadb-server) is needed for this test");
+            assert!(st.success());
+            std::fs::write(
+                dir.path().join("init.sql"),
+                // install-db made root@127.0.0.1 without a password; one statement per line for --init-file
+                "ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY 'se;cret';\n",
+            )
+            .unwrap();
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let mut s = Server {
+                dir,
+                port,
+                child: None,
+            };
+            s.start();
+            s
+        }
+
+        fn start(&mut self) {
+            let d = self.dir.path();
+            let child = Command::new("mariadbd")
+                .args([
+                    "--no-defaults",
+                    "--user=root",
+                    "--bind-address=127.0.0.1",
+                    "--skip-name-resolve",
+                ])
+                // utf8mb4 like the mysql:8 image (mariadb's own default, latin1, rejects Korean)
+                .args([
+                    "--character-set-server=utf8mb4",
+                    "--collation-server=utf8mb4_general_ci",
+                ])
+                .arg(format!("--port={}", self.port))
+                .arg(format!("--datadir={}", d.join("data").display()))
+                .arg(format!("--socket={}", d.join("sock").display()))
+                .arg(format!("--pid-file={}", d.join("pid").display()))
+                .arg(format!("--init-file={}", d.join("init.sql").display()))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            self.child = Some(child);
+        }
+
+        fn stop(&mut self) {
+            if let Some(mut c) = self.child.take() {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            self.stop();
+        }
+    }
+
+    fn session(port: u16) -> Session {
+        Session {
+            lab: None,
+            pod: "mysql-0".into(),
+            password: "se;cret".into(),
+            local: ([127, 0, 0, 1], port).into(),
+            _forward: None,
+            conn: None,
+            database: None,
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn lab_script_errors_and_reconnect_against_mariadbd() {
+        let mut server = Server::install();
+        let mut s = session(server.port);
+        s.connect(Duration::from_secs(30))
+            .await
+            .expect("mariadbd did not start");
+
+        let out = s
+            .run(
+                "CREATE DATABASE testdb;\nSHOW DATABASES;\nUSE testdb;\n\
+                 CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255), memo TEXT);\n\
+                 INSERT INTO users (name) VALUES ('Alice'), ('Bob');\nSELECT id, name FROM users;",
+            )
+            .await
+            .unwrap();
+        let r = out.results();
+        assert_eq!(r.len(), 6);
+        assert!(
+            r[0].text().starts_with("Query OK, 1 row affected ("),
+            "{}",
+            r[0].text()
+        );
+        assert!(r[1].column("Database").contains(&Some("testdb".into())));
+        assert_eq!(r[2].text(), "Database changed");
+        assert!(r[3].text().starts_with("Query OK, 0 rows affected"));
+        assert!(
+            r[4].text().starts_with("Query OK, 2 rows affected")
+                && r[4]
+                    .text()
+                    .ends_with("Records: 2  Duplicates: 0  Warnings: 0"),
+            "{}",
+            r[4].text()
+        );
+        let select = r[5].text();
+        assert!(
+            select.starts_with("+----+-------+\n| id | name  |\n+----+-------+\n|  1 | Alice |\n|  2 | Bob   |\n+----+-------+\n2 rows in set ("),
+            "{select}"
+        );
+
+        // NULL, Korean text, the current database kept across calls
+        let out = s.run("INSERT INTO users (name, memo) VALUES ('김철수', NULL); SELECT name, memo FROM users WHERE id = 3").await.unwrap();
+        assert_eq!(out.last().column("name"), vec![Some("김철수".to_string())]);
+        assert_eq!(out.last().column("memo"), vec![None]);
+        assert!(
+            out.last().text().contains("| 김철수 | NULL |"),
+            "{}",
+            out.last().text()
+        );
+        assert_eq!(
+            s.run("SELECT * FROM users WHERE id > 100")
+                .await
+                .unwrap()
+                .last()
+                .text()
+                .split(' ')
+                .take(2)
+                .collect::<Vec<_>>(),
+            ["Empty", "set"]
+        );
+
+        // errors: code, state, hint, and what ran before
+        let e = s.run("SELECT 1; SELEC 2").await.unwrap_err();
+        let m = format!("{e:?}");
+        assert!(
+            m.contains("mysql> SELECT 1;")
+                && m.contains("ERROR 1064 (42000): You have an error in your SQL syntax"),
+            "{m}"
+        );
+        assert!(m.contains("문법"), "{m}");
+        let e = s.run("SELECT * FROM nope").await.unwrap_err();
+        assert!(format!("{e}").contains("ERROR 1146 (42S02)"), "{e}");
+
+        // the server restarts (like a re-created pod on the same volume): reconnect, keep USE testdb
+        server.stop();
+        server.start();
+        let out = s.run("SELECT name FROM users ORDER BY id").await.unwrap();
+        assert_eq!(
+            out.last().column("name"),
+            vec![
+                Some("Alice".into()),
+                Some("Bob".into()),
+                Some("김철수".into())
+            ]
+        );
+        assert_eq!(s.database.as_deref(), Some("testdb"));
     }
 }

@@ -166,6 +166,7 @@ pub fn hint(code: u16) -> &'static str {
         1054 => "없는 열(column)입니다: DESCRIBE 테이블이름; 으로 열 이름을 확인하세요.",
         1062 => "중복된 키 값입니다: 같은 PRIMARY KEY/UNIQUE 값이 이미 있습니다.",
         1136 => "열 개수와 값 개수가 다릅니다: INSERT 의 열 목록과 VALUES 를 맞추세요.",
+        1366 => "문자 집합 문제입니다: 한글을 저장하려면 utf8mb4 가 필요합니다 (CREATE DATABASE testdb CHARACTER SET utf8mb4; 또는 ALTER TABLE 테이블 CONVERT TO CHARACTER SET utf8mb4;).",
         1142 | 1044 => "권한이 없습니다: root 로 접속했는지 확인하세요.",
         _ => "MySQL 오류 메시지를 확인하세요.",
     }
@@ -270,6 +271,7 @@ mod tests {
         assert!(hint(1064).contains("문법"));
         assert!(hint(1045).contains("PVC"));
         assert!(hint(1146).contains("SHOW TABLES"));
+        assert!(hint(1366).contains("utf8mb4"));
         assert!(hint(9999).contains("확인"));
     }
 }
