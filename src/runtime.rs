@@ -78,7 +78,18 @@ where
 {
     block(async move {
         let l = lab().await?;
-        f(l).await
+        let r = f(l).await;
+        // a cluster that went away (or restarted with a new port/token): read the kubeconfig afresh
+        // on the next call
+        if matches!(
+            r,
+            Err(crate::Error::Cluster(
+                crate::cluster::Error::Unreachable { .. }
+            ))
+        ) {
+            reset_lab();
+        }
+        r
     })
 }
 

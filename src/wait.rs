@@ -11,12 +11,16 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Event, PersistentVolumeClaim, Pod};
 use kube::api::ListParams;
 use kube::runtime::watcher::{self, watcher};
+use kube::runtime::WatchStreamExt;
 use kube::ResourceExt;
 
 use crate::lab::{deleted_uid, Lab};
 use crate::podstatus::{is_ready, ordinal, pod_columns, ready_since};
 use crate::table::{pre, Table};
 use crate::Result;
+
+/// Consecutive watch errors tolerated before giving up.
+const MAX_WATCH_FAILURES: u32 = 5;
 
 /// Default time a wait may take.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -362,12 +366,26 @@ impl Lab {
         let mut expected: Option<(String, i32)> = None;
         let mut checked_owner = Instant::now() - Duration::from_secs(10);
         let cfg = watcher::Config::default().labels(selector);
-        let mut stream = watcher(self.api::<Pod>(), cfg).boxed();
+        let mut stream = watcher(self.api::<Pod>(), cfg).default_backoff().boxed();
         let run = async {
+            let mut failures = 0;
             while let Some(ev) = stream.next().await {
-                let ev = ev.map_err(|e| Error::Watch {
-                    detail: e.to_string(),
-                })?;
+                // the watcher relists by itself (e.g. after 410 Gone); give up only when it keeps failing
+                let ev = match ev {
+                    Ok(ev) => {
+                        failures = 0;
+                        ev
+                    }
+                    Err(e) if failures + 1 >= MAX_WATCH_FAILURES => {
+                        return Err(Error::Watch {
+                            detail: e.to_string(),
+                        })
+                    }
+                    Err(_) => {
+                        failures += 1;
+                        continue;
+                    }
+                };
                 let mut changed: Vec<Pod> = Vec::new();
                 match ev {
                     watcher::Event::Init => init_batch.clear(),
@@ -482,12 +500,26 @@ impl Lab {
         }
         let start = Instant::now();
         let cfg = watcher::Config::default().fields(&format!("metadata.name={name}"));
-        let mut stream = watcher(self.api::<Pod>(), cfg).boxed();
+        let mut stream = watcher(self.api::<Pod>(), cfg).default_backoff().boxed();
         let run = async {
+            let mut failures = 0;
             while let Some(ev) = stream.next().await {
-                let ev = ev.map_err(|e| Error::Watch {
-                    detail: e.to_string(),
-                })?;
+                // the watcher relists by itself (e.g. after 410 Gone); give up only when it keeps failing
+                let ev = match ev {
+                    Ok(ev) => {
+                        failures = 0;
+                        ev
+                    }
+                    Err(e) if failures + 1 >= MAX_WATCH_FAILURES => {
+                        return Err(Error::Watch {
+                            detail: e.to_string(),
+                        })
+                    }
+                    Err(_) => {
+                        failures += 1;
+                        continue;
+                    }
+                };
                 let p = match ev {
                     watcher::Event::Apply(p) | watcher::Event::InitApply(p) => p,
                     _ => continue,
