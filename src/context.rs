@@ -65,6 +65,8 @@ fn allowed_names() -> Vec<String> {
 }
 
 /// Directory holding minikube profiles (`$MINIKUBE_HOME/.minikube` or `~/.minikube`).
+/// Names and API server URLs (`https://IP:PORT` of each node) of the minikube profiles in
+/// `$MINIKUBE_HOME/.minikube/profiles` or `~/.minikube/profiles`.
 fn minikube_profiles() -> Vec<String> {
     let base = match std::env::var_os("MINIKUBE_HOME") {
         Some(h) => {
@@ -80,21 +82,52 @@ fn minikube_profiles() -> Vec<String> {
             None => return Vec::new(),
         },
     };
-    std::fs::read_dir(base.join("profiles"))
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .filter(|e| e.path().join("config.json").is_file())
-                .filter_map(|e| e.file_name().into_string().ok())
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(base.join("profiles")) else {
+        return out;
+    };
+    for e in rd.filter_map(|e| e.ok()) {
+        let Ok(text) = std::fs::read_to_string(e.path().join("config.json")) else {
+            continue;
+        };
+        if let Ok(name) = e.file_name().into_string() {
+            out.push(name);
+        }
+        out.extend(profile_servers(&text));
+    }
+    out
+}
+
+/// `https://IP:PORT` of the control-plane nodes in a minikube profile's config.json.
+pub fn profile_servers(config_json: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(config_json).unwrap_or_default();
+    v["Nodes"]
+        .as_array()
+        .map(|nodes| {
+            nodes
+                .iter()
+                .filter(|n| n["ControlPlane"].as_bool().unwrap_or(true))
+                .filter_map(|n| {
+                    Some(format!(
+                        "https://{}:{}",
+                        n["IP"].as_str()?,
+                        n["Port"].as_u64()?
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default()
 }
 
-/// Classifies a context: `minikube` or a minikube profile's name, `labsim`, or other.
+/// Classifies a context: `minikube`, a minikube profile's name or server (`profiles` holds both),
+/// `labsim` on loopback, or other.
 pub fn classify(ctx: &ContextInfo, profiles: &[String]) -> ClusterKind {
     if ctx.name == "labsim" && is_loopback(&ctx.server) {
         ClusterKind::Labsim
-    } else if ctx.name == "minikube" || profiles.iter().any(|p| *p == ctx.name || *p == ctx.cluster)
+    } else if ctx.name == "minikube"
+        || profiles
+            .iter()
+            .any(|p| *p == ctx.name || *p == ctx.cluster || *p == ctx.server)
     {
         ClusterKind::Minikube
     } else {
@@ -223,6 +256,17 @@ mod tests {
             ClusterKind::Minikube
         );
         assert!(guard(&c, &["minikube".into()], &[]).is_err());
+    }
+
+    #[test]
+    fn minikube_profile_server_is_a_lab_cluster() {
+        let cfg = r#"{"Name":"lab","Nodes":[{"Name":"","IP":"192.168.49.2","Port":8443,"ControlPlane":true},
+            {"Name":"m02","IP":"192.168.49.3","Port":8443,"ControlPlane":false}]}"#;
+        let servers = profile_servers(cfg);
+        assert_eq!(servers, vec!["https://192.168.49.2:8443"]);
+        let c = ctx("renamed-ctx", "renamed", "https://192.168.49.2:8443");
+        assert_eq!(guard(&c, &servers, &[]).unwrap(), ClusterKind::Minikube);
+        assert!(profile_servers("not json").is_empty());
     }
 
     #[test]
