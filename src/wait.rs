@@ -1,7 +1,7 @@
 //! Watching pods until they are Ready (`watch_pods`, `wait_ready`), the Ready order summary, and
 //! the diagnosis shown when a wait times out (conditions, container states, PVCs, Events).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -564,20 +564,6 @@ impl Lab {
             .into()),
         }
     }
-}
-
-/// Groups pods by StatefulSet owner (used by tests and reports).
-pub fn by_owner(pods: &[Pod]) -> BTreeMap<String, Vec<String>> {
-    let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for p in pods {
-        let owner = p
-            .owner_references()
-            .first()
-            .map(|o| o.name.clone())
-            .unwrap_or_default();
-        m.entry(owner).or_default().push(p.name_any());
-    }
-    m
 }
 
 #[cfg(test)]
