@@ -56,6 +56,8 @@ impl ExecQuery {
 }
 
 /// The pod's runtime, or the Status a real API server answers when it cannot exec.
+// ApiError is the project-wide error (Status); boxing it here alone would not help.
+#[allow(clippy::result_large_err)]
 pub fn target(
     app: &App,
     ns: &str,

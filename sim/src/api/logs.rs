@@ -72,6 +72,8 @@ pub async fn logs(app: App, namespace: String, pod: String, query: Option<String
     }
 }
 
+// ApiError is the project-wide error (Status); boxing it here alone would not help.
+#[allow(clippy::result_large_err)]
 async fn serve(
     app: App,
     ns: String,

@@ -15,6 +15,8 @@ use crate::app::App;
 use crate::status::ApiError;
 
 /// Parses `ports=3306,3307&ports=80` (Kubernetes accepts both forms).
+// ApiError is the project-wide error (Status); boxing it here alone would not help.
+#[allow(clippy::result_large_err)]
 pub fn parse_ports(q: Option<&str>) -> Result<Vec<u16>, ApiError> {
     let mut out = Vec::new();
     for (k, v) in url::form_urlencoded::parse(q.unwrap_or("").as_bytes()) {

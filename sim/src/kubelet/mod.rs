@@ -62,6 +62,7 @@ pub struct Kubelet {
     workers: Mutex<HashMap<String, WorkerHandle>>,
     runtimes: Mutex<HashMap<(String, String), PodRuntime>>,
     ips: Mutex<HashMap<String, String>>,
+    ports: Mutex<std::collections::HashSet<u16>>,
 }
 
 /// How long `labsim down` gives each server to shut down cleanly before SIGKILL.
@@ -75,6 +76,7 @@ impl Kubelet {
             workers: Mutex::new(HashMap::new()),
             runtimes: Mutex::new(HashMap::new()),
             ips: Mutex::new(HashMap::new()),
+            ports: Mutex::new(Default::default()),
         })
     }
 
@@ -134,6 +136,23 @@ impl Kubelet {
         };
         ips.insert(uid.to_string(), ip.clone());
         ip
+    }
+
+    /// A free loopback port no other pod of this kubelet holds.
+    fn allocate_port(&self) -> u16 {
+        let mut ports = lock(&self.ports);
+        for _ in 0..50 {
+            if let Some(p) = pod::free_port() {
+                if ports.insert(p) {
+                    return p;
+                }
+            }
+        }
+        0
+    }
+
+    fn release_port(&self, port: u16) {
+        lock(&self.ports).remove(&port);
     }
 
     fn release_ip(&self, uid: &str) {

@@ -191,7 +191,7 @@ impl Worker {
                     .and_then(|p| p["status"]["podIP"].as_str().map(str::to_string)),
             ),
         );
-        self.port = free_port().unwrap_or(0);
+        self.port = self.k.allocate_port();
         self.publish();
         let mut backoff = Duration::ZERO;
         let mut pull_backoff = BACKOFF_START;
@@ -378,6 +378,7 @@ impl Worker {
         let startup = Probe::parse(&container["startupProbe"], ports);
         let liveness = Probe::parse(&container["livenessProbe"], ports);
         let readiness = Probe::parse(&container["readinessProbe"], ports);
+        let static_env = probes::static_env(container);
         self.view.started = startup.is_none();
         self.publish();
         self.event(
@@ -442,7 +443,7 @@ impl Worker {
                 if let (Some(p), Some(n)) = (&startup, next_s) {
                     if now_i >= n {
                         next_s = Some(now_i + p.period);
-                        let r = probes::run(p, self.port, &env).await;
+                        let r = probes::run(p, self.port, &static_env, &env).await;
                         if let Err(out) = &r {
                             self.event(
                                 "Warning",
@@ -480,7 +481,7 @@ impl Worker {
             if let (Some(p), Some(n)) = (&liveness, next_l) {
                 if now_i >= n {
                     next_l = Some(now_i + p.period);
-                    let r = probes::run(p, self.port, &env).await;
+                    let r = probes::run(p, self.port, &static_env, &env).await;
                     if let Err(out) = &r {
                         self.event(
                             "Warning",
@@ -506,7 +507,7 @@ impl Worker {
             if let (Some(p), Some(n)) = (&readiness, next_r) {
                 if now_i >= n {
                     next_r = Some(now_i + p.period);
-                    let r = probes::run(p, self.port, &env).await;
+                    let r = probes::run(p, self.port, &static_env, &env).await;
                     if let Err(out) = &r {
                         self.event(
                             "Warning",
@@ -690,6 +691,7 @@ impl Worker {
     /// After the stop: remove the pod object (graceful deletion) and its run dir, free its IP.
     async fn finish(&mut self) {
         self.k.set_runtime(&self.ns, &self.name, None);
+        self.k.release_port(self.port);
         let stop = self.stop_request();
         let gone = self.pod().is_none();
         if stop.is_some_and(|s| s.remove) {

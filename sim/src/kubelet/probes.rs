@@ -108,10 +108,32 @@ impl Counter {
     }
 }
 
-/// Runs a probe once against the pod's port `mysql_port`. `Err` carries the failure output
-/// (what the `Unhealthy` event shows). The password env never reaches a log: the command's output
+/// The variables a probe command's `$(VAR)` may name: like the real kubelet
+/// (`ExpandContainerCommandOnlyStatic`), only those with a literal `value`, not `valueFrom`.
+pub fn static_env(container: &Value) -> Vec<(String, String)> {
+    container["env"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            Some((
+                e["name"].as_str()?.to_string(),
+                e["value"].as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// Runs a probe once against the pod's port `mysql_port`. `$(VAR)` is expanded from
+/// `static_env`, `sh -c` variables from the full `env`. `Err` carries the failure output
+/// (what the `Unhealthy` event shows). The password never reaches a log: the command's output
 /// is reported, never its arguments.
-pub async fn run(p: &Probe, mysql_port: u16, env: &[(String, String)]) -> Result<(), String> {
+pub async fn run(
+    p: &Probe,
+    mysql_port: u16,
+    static_env: &[(String, String)],
+    env: &[(String, String)],
+) -> Result<(), String> {
     match &p.action {
         Action::Tcp(port) => {
             if *port != 3306 {
@@ -134,7 +156,7 @@ pub async fn run(p: &Probe, mysql_port: u16, env: &[(String, String)]) -> Result
             "labsim은 {kind} 프로브를 지원하지 않습니다 ({kind} probes are not supported)"
         )),
         Action::Exec(argv) => {
-            let argv: Vec<String> = argv.iter().map(|a| expand_refs(a, env)).collect();
+            let argv: Vec<String> = argv.iter().map(|a| expand_refs(a, static_env)).collect();
             match command::map(&argv, env, mysql_port) {
                 Mapped::Client { program, args } => {
                     let mut cmd = tokio::process::Command::new(&program);
@@ -215,6 +237,12 @@ mod tests {
         assert_eq!(c.observe(&p, true), Verdict::Pass);
     }
 
+    #[test]
+    fn only_literal_env_values_expand_in_probe_commands() {
+        let c = json!({"env": [{"name": "A", "value": "1"}, {"name": "P", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]});
+        assert_eq!(static_env(&c), [("A".to_string(), "1".to_string())]);
+    }
+
     #[tokio::test]
     async fn refused_and_unsupported_fail_with_reason() {
         let p = Probe::parse(
@@ -222,20 +250,20 @@ mod tests {
             &Value::Null,
         )
         .unwrap();
-        assert!(run(&p, 1, &[]).await.is_err());
+        assert!(run(&p, 1, &[], &[]).await.is_err());
         let p = Probe::parse(
             &json!({"exec": {"command": ["rm", "-rf", "/"]}}),
             &Value::Null,
         )
         .unwrap();
-        assert!(run(&p, 1, &[]).await.unwrap_err().contains("허용"));
+        assert!(run(&p, 1, &[], &[]).await.unwrap_err().contains("허용"));
         let p = Probe::parse(&json!({"httpGet": {"port": 80}}), &Value::Null).unwrap();
-        assert!(run(&p, 1, &[]).await.is_err());
+        assert!(run(&p, 1, &[], &[]).await.is_err());
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
         let p = Probe::parse(&json!({"tcpSocket": {"port": 3306}}), &Value::Null).unwrap();
-        assert!(run(&p, port, &[]).await.is_ok());
+        assert!(run(&p, port, &[], &[]).await.is_ok());
         drop(l);
-        assert!(run(&p, port, &[]).await.is_err());
+        assert!(run(&p, port, &[], &[]).await.is_err());
     }
 }

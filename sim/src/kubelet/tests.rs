@@ -655,3 +655,57 @@ async fn exec_and_portforward_with_kube_rs() {
         .unwrap()
         .unwrap();
 }
+
+/// The seed's manifest (manifests/1-sts-mysql.yaml): its Secret and pod template, as the
+/// StatefulSet controller would stamp out mysql-0, become Ready with the manifest's own probe.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_manifest_pod_template_becomes_ready() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../manifests/1-sts-mysql.yaml"
+    ))
+    .unwrap();
+    let docs: Vec<Value> = serde_yaml::Deserializer::from_str(&text)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .collect();
+    let secret_doc = docs.iter().find(|d| d["kind"] == "Secret").unwrap().clone();
+    let sts = docs.iter().find(|d| d["kind"] == "StatefulSet").unwrap();
+    let t = tempfile::tempdir().unwrap();
+    let state = t.path().to_path_buf();
+    let store = Arc::new(Store::open(&state.join("store")).unwrap());
+    store
+        .create(get("Secret"), Some("default"), secret_doc)
+        .unwrap();
+    volume(&store, &state, "mysql-0");
+    let mut pod = sts["spec"]["template"].clone();
+    pod["metadata"]["name"] = json!("mysql-0");
+    pod["spec"]["nodeName"] = json!("minikube");
+    pod["spec"]["volumes"] =
+        json!([{"name": "data", "persistentVolumeClaim": {"claimName": "data-mysql-0"}}]);
+    store.create(get("Pod"), Some("default"), pod).unwrap();
+    let k = Kubelet::new(store.clone(), state.clone());
+    let (trigger, sd) = shutdown::channel();
+    let task = tokio::spawn(k.clone().run(sd));
+    let started = Instant::now();
+    let p = until(
+        &store,
+        "mysql-0",
+        60,
+        "Ready by the manifest's readiness probe",
+        ready,
+    )
+    .await;
+    eprintln!("seed pod Ready after {:?}", started.elapsed());
+    assert_eq!(cs(&p)["image"], "mysql:8.4.3");
+    let port = k.runtime("default", "mysql-0").unwrap().mysql_port;
+    assert_eq!(
+        sql(port, "password", "SHOW DATABASES").await.unwrap().len(),
+        4
+    );
+    assert_eq!(p["status"]["conditions"][2]["status"], "True");
+    trigger.fire();
+    tokio::time::timeout(Duration::from_secs(40), task)
+        .await
+        .unwrap()
+        .unwrap();
+}
