@@ -438,6 +438,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn targets_refuse_like_the_api_server() {
+        use std::sync::Arc;
+        let store = Arc::new(crate::store::Store::in_memory());
+        let dir = std::env::temp_dir();
+        let app = App {
+            kubelet: crate::kubelet::Kubelet::new(store.clone(), dir.clone()),
+            store: store.clone(),
+            token: "t".into(),
+            state_dir: Arc::new(dir),
+        };
+        store
+            .create(
+                resources::get("Pod"),
+                Some("default"),
+                json!({"metadata": {"name": "mysql-0"}, "spec": {"containers": [{"name": "mysql"}]},
+                    "status": {"containerStatuses": [{"state": {"waiting": {"reason": "ContainerCreating"}}}]}}),
+            )
+            .unwrap();
+        assert_eq!(target(&app, "default", "nope", None).unwrap_err().code, 404);
+        let e = target(&app, "default", "mysql-0", Some("web")).unwrap_err();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (400, "container web is not valid for pod mysql-0")
+        );
+        let e = target(&app, "default", "mysql-0", Some("mysql")).unwrap_err();
+        assert_eq!(
+            e.message,
+            "container \"mysql\" in pod \"mysql-0\" is waiting to start: ContainerCreating"
+        );
+    }
+
+    #[test]
     fn query_and_status() {
         let q = ExecQuery::parse(Some("command=mysql&command=-u&command=root&command=-p&container=mysql&stdin=true&stdout=true&tty=true"));
         assert_eq!(q.command, ["mysql", "-u", "root", "-p"]);

@@ -649,6 +649,20 @@ async fn exec_and_portforward_with_kube_rs() {
         ["1"]
     );
 
+    // A pod removed from the store outright (force delete) has its server stopped.
+    let pid = pid_of(&k, "mysql-0");
+    store
+        .remove(get("Pod"), Some("default"), "mysql-0")
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while alive(pid) || k.runtime("default", "mysql-0").is_some() {
+        assert!(
+            Instant::now() < deadline,
+            "server of a removed pod still running"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     trigger.fire();
     tokio::time::timeout(Duration::from_secs(40), task)
         .await
