@@ -207,10 +207,7 @@ async fn session(mut socket: WebSocket, rt: PodRuntime, q: ExecQuery, v5: bool) 
     cmd.args(&args).env_clear().current_dir(&rt.root_dir);
     for (k, v) in &rt.env {
         // Inside the pod the client must reach the pod's own server only.
-        if !matches!(
-            k.as_str(),
-            "MYSQL_HOST" | "MYSQL_TCP_PORT" | "MYSQL_UNIX_PORT" | "PATH" | "HOME"
-        ) {
+        if !command::REDIRECTING_ENV.contains(&k.as_str()) {
             cmd.env(k, v);
         }
     }

@@ -16,6 +16,18 @@ const CLIENTS: &[(&str, &str)] = &[
 /// Message for anything that is not allowed (stderr of exec, exit code 126).
 pub const REFUSED: &str = "labsim의 파드는 컨테이너가 아니라 호스트 프로세스이므로 셸 등 다른 명령은 실행하지 않습니다; 허용: mysql, mysqladmin, mysqldump, hostname, env, cat, ls (labsim pods are host processes, not containers: only these commands run)";
 
+/// Container variables not passed to the local clients: inside a pod they would point at the
+/// container's own server, on the host they would point elsewhere (or replace PATH/HOME).
+pub const REDIRECTING_ENV: &[&str] = &[
+    "MYSQL_HOST",
+    "MYSQL_TCP_PORT",
+    "MYSQL_UNIX_PORT",
+    "PATH",
+    "HOME",
+    "LD_PRELOAD",
+    "LD_LIBRARY_PATH",
+];
+
 /// A pod command mapped to something labsim can run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mapped {

@@ -165,6 +165,13 @@ pub async fn run(
                         .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
                         .stdin(std::process::Stdio::null())
                         .kill_on_drop(true);
+                    // The probe runs "in the container": it sees the container's environment
+                    // (e.g. MYSQL_PWD), except what would point the client away from this pod.
+                    for (k, v) in env {
+                        if !command::REDIRECTING_ENV.contains(&k.as_str()) {
+                            cmd.env(k, v);
+                        }
+                    }
                     let out = tokio::time::timeout(p.timeout, cmd.output()).await;
                     match out {
                         Ok(Ok(o)) if o.status.success() => Ok(()),

@@ -691,6 +691,11 @@ async fn seed_manifest_pod_template_becomes_ready() {
         .create(get("Secret"), Some("default"), secret_doc)
         .unwrap();
     volume(&store, &state, "mysql-0");
+    // A first start that an earlier labsim left half done (marker present) is redone.
+    let data = state.join("volumes/pvc-mysql-0");
+    std::fs::create_dir_all(data.join("mysql")).unwrap();
+    std::fs::write(data.join(super::mariadb::INIT_MARKER), "").unwrap();
+    std::fs::write(data.join("mysql/leftover"), "x").unwrap();
     let mut pod = sts["spec"]["template"].clone();
     pod["metadata"]["name"] = json!("mysql-0");
     pod["spec"]["nodeName"] = json!("minikube");
@@ -717,6 +722,9 @@ async fn seed_manifest_pod_template_becomes_ready() {
         4
     );
     assert_eq!(p["status"]["conditions"][2]["status"], "True");
+    assert!(
+        !data.join("mysql/leftover").exists() && !data.join(super::mariadb::INIT_MARKER).exists()
+    );
     trigger.fire();
     tokio::time::timeout(Duration::from_secs(40), task)
         .await
