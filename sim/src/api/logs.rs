@@ -1,7 +1,8 @@
 //! `kubectl logs`: the pod's server log (entrypoint lines + mariadbd's error log), `--tail`,
 //! `--previous`, and `-f` which follows until the container ends or the pod goes away.
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
+use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -112,11 +113,14 @@ async fn serve(
         }
         current
     };
-    let mut text =
-        std::fs::read(&path).map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
-    let offset = text.len() as u64;
+    // One open handle for the whole request: it keeps reading this container's log even after
+    // a restart renames it to mysqld.previous.log.
+    let mut file = std::fs::File::open(&path)
+        .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
+    let mut text = Vec::new();
+    file.read_to_end(&mut text)
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     let mut first = tail(&text, q.tail_lines).to_vec();
-    text.clear();
     if let Some(l) = q.limit_bytes {
         first.truncate(l);
     }
@@ -124,6 +128,7 @@ async fn serve(
     if !q.follow || q.previous {
         return Ok(resp(Body::from(first)));
     }
+    let ino = file.metadata().map(|m| m.ino()).unwrap_or(0);
     let uid = p["metadata"]["uid"].as_str().unwrap_or("").to_string();
     let state = Follow {
         app,
@@ -131,7 +136,8 @@ async fn serve(
         name,
         uid,
         path,
-        offset,
+        file,
+        ino,
         started: Instant::now(),
         first: Some(first),
     };
@@ -148,14 +154,15 @@ struct Follow {
     name: String,
     uid: String,
     path: PathBuf,
-    offset: u64,
+    file: std::fs::File,
+    ino: u64,
     started: Instant,
     first: Option<Vec<u8>>,
 }
 
 impl Follow {
-    /// The next piece of log, or `None` when the container ended (log rotated by a restart) or
-    /// the pod is gone.
+    /// The next piece of log, or `None` when the container ended (its log was rotated away by a
+    /// restart) or the pod is gone.
     async fn next(&mut self) -> Option<Vec<u8>> {
         if let Some(f) = self.first.take() {
             return Some(f);
@@ -164,16 +171,9 @@ impl Follow {
             if self.started.elapsed() > FOLLOW_MAX {
                 return None;
             }
-            let len = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
-            if len < self.offset {
-                return None;
-            }
-            if len > self.offset {
-                let mut f = std::fs::File::open(&self.path).ok()?;
-                f.seek(SeekFrom::Start(self.offset)).ok()?;
-                let mut buf = Vec::new();
-                f.take(len - self.offset).read_to_end(&mut buf).ok()?;
-                self.offset += buf.len() as u64;
+            let mut buf = Vec::new();
+            self.file.read_to_end(&mut buf).ok()?;
+            if !buf.is_empty() {
                 return Some(buf);
             }
             let alive = self
@@ -182,13 +182,8 @@ impl Follow {
                 .get(resources::get("Pod"), Some(&self.ns), &self.name)
                 .ok()
                 .is_some_and(|p: Value| p["metadata"]["uid"] == self.uid.as_str());
-            // A restart rotates the log file away: that container has ended.
-            let rotated = self
-                .app
-                .kubelet
-                .runtime(&self.ns, &self.name)
-                .is_some_and(|rt| rt.log_path != self.path);
-            if !alive || rotated || !self.path.exists() {
+            let same_file = std::fs::metadata(&self.path).is_ok_and(|m| m.ino() == self.ino);
+            if !alive || !same_file {
                 return None;
             }
             tokio::time::sleep(POLL).await;
@@ -284,6 +279,31 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(&next[..], b"four\n");
+        // A restart renames the log away: the follow of that container ends.
+        std::fs::rename(&cur, cur.with_file_name("mysqld.previous.log")).unwrap();
+        std::fs::write(&cur, "new container\n").unwrap();
+        let end = tokio::time::timeout(Duration::from_secs(5), s.next())
+            .await
+            .unwrap();
+        assert!(end.is_none(), "follow ends with its container");
+        let r = logs(
+            app.clone(),
+            "default".into(),
+            "mysql-0".into(),
+            Some("follow=true".into()),
+        )
+        .await;
+        let mut s = r.into_body().into_data_stream();
+        assert_eq!(&s.next().await.unwrap().unwrap()[..], b"new container\n");
+        let r = logs(
+            app.clone(),
+            "default".into(),
+            "mysql-0".into(),
+            Some("previous=true".into()),
+        )
+        .await;
+        let b = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        assert_eq!(&b[..], b"one\ntwo\nthree\nfour\n");
         app.store
             .remove(resources::get("Pod"), Some("default"), "mysql-0")
             .unwrap();
