@@ -193,8 +193,12 @@ async fn session(mut socket: WebSocket, rt: PodRuntime, q: ExecQuery, v5: bool) 
         }
         return finish(&mut socket, code).await;
     }
-    let (program, args) = match mapped {
-        Mapped::Client { program, args } => (program, args),
+    let (program, args, password) = match mapped {
+        Mapped::Client {
+            program,
+            args,
+            password,
+        } => (program, args, password),
         Mapped::Refused(why) => {
             let _ = socket
                 .send(frame(err_ch, format!("{why}\n").as_bytes()))
@@ -210,6 +214,10 @@ async fn session(mut socket: WebSocket, rt: PodRuntime, q: ExecQuery, v5: bool) 
         if !command::REDIRECTING_ENV.contains(&k.as_str()) {
             cmd.env(k, v);
         }
+    }
+    // A password given on the command line travels as MYSQL_PWD, not as a host-visible argument.
+    if let Some(pw) = &password {
+        cmd.env("MYSQL_PWD", pw);
     }
     // HOME is the pod's run dir: the client's history file stays inside labsim's state dir.
     cmd.env("PATH", "/usr/bin:/bin")
@@ -401,7 +409,11 @@ async fn run_tty(
                     let _ = writer.flush().await;
                 }
                 Some(Input::Resize(w, h)) => set_winsize(master_raw, w, h),
-                Some(Input::StdinClosed) => {}
+                // The client's input ended: what Ctrl-D at a terminal sends.
+                Some(Input::StdinClosed) => {
+                    let _ = writer.write_all(&[0x04]).await;
+                    let _ = writer.flush().await;
+                }
                 Some(Input::Gone) => {
                     let _ = child.kill().await;
                     return Some(137);

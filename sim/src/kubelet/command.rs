@@ -31,10 +31,13 @@ pub const REDIRECTING_ENV: &[&str] = &[
 /// A pod command mapped to something labsim can run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mapped {
-    /// A local MariaDB client: `program` with connection options already prepended.
+    /// A local MariaDB client: `program` with connection options already prepended. A password
+    /// given as `-pSECRET` / `--password=SECRET` is moved to `password` so the caller passes it as
+    /// `MYSQL_PWD` instead of a host-visible argument (a bare `-p` still prompts).
     Client {
         program: String,
         args: Vec<String>,
+        password: Option<String>,
     },
     Hostname,
     Env,
@@ -80,10 +83,20 @@ pub fn map(argv: &[String], env: &[(String, String)], port: u16) -> Mapped {
             "-h127.0.0.1".into(),
             format!("-P{port}"),
         ];
-        args.extend(strip_connection_options(rest));
+        let mut password = None;
+        for a in strip_connection_options(rest) {
+            if let Some(p) = a.strip_prefix("--password=") {
+                password = Some(p.to_string());
+            } else if a.len() > 2 && a.starts_with("-p") && !a.starts_with("--") {
+                password = Some(a[2..].to_string());
+            } else {
+                args.push(a);
+            }
+        }
         return Mapped::Client {
             program: program.to_string(),
             args,
+            password,
         };
     }
     match name {
@@ -277,6 +290,7 @@ mod tests {
                     "root",
                     "-p"
                 ]),
+                password: None,
             }
         );
         let m = map(
@@ -295,6 +309,7 @@ mod tests {
                     "-P1",
                     "ping"
                 ]),
+                password: None,
             }
         );
     }
@@ -310,11 +325,17 @@ mod tests {
             &env(),
             7,
         );
-        let Mapped::Client { program, args } = m else {
+        let Mapped::Client {
+            program,
+            args,
+            password,
+        } = m
+        else {
             panic!("{m:?}")
         };
         assert_eq!(program, "mariadb-admin");
-        assert_eq!(args[4..], v(&["ping", "-uroot", "-ppa ss$"]));
+        assert_eq!(args[4..], v(&["ping", "-uroot"]));
+        assert_eq!(password.as_deref(), Some("pa ss$"));
         let m = map(
             &v(&[
                 "bash",
@@ -324,10 +345,19 @@ mod tests {
             &env(),
             7,
         );
-        let Mapped::Client { args, .. } = m else {
+        let Mapped::Client { args, password, .. } = m else {
             panic!()
         };
-        assert_eq!(args[4..], v(&["-uroot", "-ppa ss$", "-e", "SELECT 1"]));
+        assert_eq!(args[4..], v(&["-uroot", "-e", "SELECT 1"]));
+        assert_eq!(password.as_deref(), Some("pa ss$"));
+        let m = map(&v(&["mysql", "--password=x", "-p", "db"]), &[], 7);
+        let Mapped::Client { args, password, .. } = m else {
+            panic!()
+        };
+        assert_eq!(
+            (&args[4..], password.as_deref()),
+            (&v(&["-p", "db"])[..], Some("x"))
+        );
     }
 
     #[test]

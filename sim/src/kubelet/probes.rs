@@ -158,7 +158,11 @@ pub async fn run(
         Action::Exec(argv) => {
             let argv: Vec<String> = argv.iter().map(|a| expand_refs(a, static_env)).collect();
             match command::map(&argv, env, mysql_port) {
-                Mapped::Client { program, args } => {
+                Mapped::Client {
+                    program,
+                    args,
+                    password,
+                } => {
                     let mut cmd = tokio::process::Command::new(&program);
                     cmd.args(&args)
                         .env_clear()
@@ -171,6 +175,9 @@ pub async fn run(
                         if !command::REDIRECTING_ENV.contains(&k.as_str()) {
                             cmd.env(k, v);
                         }
+                    }
+                    if let Some(pw) = &password {
+                        cmd.env("MYSQL_PWD", pw);
                     }
                     let out = tokio::time::timeout(p.timeout, cmd.output()).await;
                     match out {
