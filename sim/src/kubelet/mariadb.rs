@@ -212,6 +212,8 @@ pub fn server_args(
         "--user=root".into(),
         format!("--socket={sock}"),
         format!("--port={port}"),
+        // If the port is briefly busy, wait for it instead of failing the start.
+        "--port-open-timeout=5".into(),
         "--bind-address=127.0.0.1".into(),
         "--skip-name-resolve".into(),
         "--skip-log-bin".into(),

@@ -742,8 +742,18 @@ fn append(path: &Path, text: &str) {
     }
 }
 
-/// A free loopback port (bound, read, released).
+/// A free loopback port below Linux's ephemeral range (32768-60999): a port picked by
+/// `bind(0)` is an ephemeral one that an outgoing connection (a probe, a client) may grab before
+/// mariadbd binds it, which made a first start fail now and then.
 pub fn free_port() -> Option<u16> {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    for _ in 0..100 {
+        let p = rng.gen_range(20000..32000);
+        if std::net::TcpListener::bind(("127.0.0.1", p)).is_ok() {
+            return Some(p);
+        }
+    }
     let l = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
     l.local_addr().ok().map(|a| a.port())
 }

@@ -170,6 +170,10 @@ async fn statefulset_pod_lifecycle_with_real_mariadbd() {
         .as_str()
         .unwrap()
         .starts_with("docker://"));
+    if cs(&p)["restartCount"] != 0 {
+        let (_, prev) = k.log_paths(&p);
+        eprintln!("{}", std::fs::read_to_string(prev).unwrap_or_default());
+    }
     assert_eq!(cs(&p)["restartCount"], 0);
     let port = k.runtime("default", "mysql-0").unwrap().mysql_port;
     let dbs = sql(port, "password", "SHOW DATABASES").await.unwrap();
