@@ -165,6 +165,8 @@ impl Worker {
         }
     }
 
+    /// Publishes a waiting state. Callers record their events first, so whoever sees the state
+    /// also finds the events that explain it.
     fn wait_state(&mut self, reason: &str, message: Option<String>) {
         self.view.state = State::Waiting {
             reason: reason.into(),
@@ -202,7 +204,6 @@ impl Worker {
             let cname = self.view.container.clone();
             let Some(flavor) = mariadb::flavor(&image) else {
                 let msg = mariadb::unsupported_image_message(&image);
-                self.wait_state("ErrImagePull", Some(msg.clone()));
                 self.event("Normal", "Pulling", &format!("Pulling image \"{image}\""));
                 self.event(
                     "Warning",
@@ -210,19 +211,20 @@ impl Worker {
                     &format!("Failed to pull image \"{image}\": {msg}"),
                 );
                 self.event("Warning", "Failed", "Error: ErrImagePull");
+                self.wait_state("ErrImagePull", Some(msg.clone()));
                 if self.sleep_or_stop(Duration::from_secs(1)).await {
                     return;
                 }
-                self.wait_state(
-                    "ImagePullBackOff",
-                    Some(format!("Back-off pulling image \"{image}\": {msg}")),
-                );
                 self.event(
                     "Normal",
                     "BackOff",
                     &format!("Back-off pulling image \"{image}\""),
                 );
                 self.event("Warning", "Failed", "Error: ImagePullBackOff");
+                self.wait_state(
+                    "ImagePullBackOff",
+                    Some(format!("Back-off pulling image \"{image}\": {msg}")),
+                );
                 if self.sleep_or_stop(pull_backoff).await {
                     return;
                 }
@@ -249,8 +251,8 @@ impl Worker {
             let env = match super::env::resolve(&self.k.store, &pod, &container) {
                 Ok(e) => e,
                 Err(e) => {
-                    self.wait_state("CreateContainerConfigError", Some(e.to_string()));
                     self.event("Warning", "Failed", &format!("Error: {e}"));
+                    self.wait_state("CreateContainerConfigError", Some(e.to_string()));
                     if self.sleep_or_stop(Duration::from_secs(2)).await {
                         return;
                     }
@@ -269,17 +271,17 @@ impl Worker {
             }
             if backoff > Duration::ZERO {
                 let pod_ref = format!("{}_{}({})", self.name, self.ns, self.uid);
+                self.event(
+                    "Warning",
+                    "BackOff",
+                    &format!("Back-off restarting failed container {cname} in pod {pod_ref}"),
+                );
                 self.wait_state(
                     "CrashLoopBackOff",
                     Some(format!(
                         "back-off {}s restarting failed container={cname} pod={pod_ref}",
                         backoff.as_secs()
                     )),
-                );
-                self.event(
-                    "Warning",
-                    "BackOff",
-                    "Back-off restarting failed container mysql in pod",
                 );
                 if self.sleep_or_stop(backoff).await {
                     return;
@@ -349,6 +351,7 @@ impl Worker {
         started_at: &str,
     ) -> End {
         let log = self.run_dir.join("mysqld.log");
+        let _ = std::fs::create_dir_all(self.run_dir.join("tmp"));
         if log.exists() {
             let _ = std::fs::rename(&log, self.run_dir.join("mysqld.previous.log"));
         }
@@ -567,7 +570,7 @@ impl Worker {
             .open(log);
         let mut install = Command::new("mariadb-install-db");
         install
-            .args(mariadb::install_args(data_dir))
+            .args(mariadb::install_args(data_dir, &self.run_dir.join("tmp")))
             .current_dir(&self.run_dir)
             .stdin(Stdio::null())
             .kill_on_drop(true);
@@ -694,14 +697,16 @@ impl Worker {
         self.k.release_port(self.port);
         let stop = self.stop_request();
         let gone = self.pod().is_none();
-        if stop.is_some_and(|s| s.remove) {
+        let remove = stop.is_some_and(|s| s.remove);
+        // Clean up first: once the object is gone, nothing of the pod may remain.
+        if remove || gone {
+            let _ = std::fs::remove_dir_all(&self.run_dir);
+            self.k.release_ip(&self.uid);
+        }
+        if remove {
             self.k
                 .store
                 .remove_uid(resources::get("Pod"), Some(&self.ns), &self.name, &self.uid);
-        }
-        if stop.is_some_and(|s| s.remove) || gone {
-            let _ = std::fs::remove_dir_all(&self.run_dir);
-            self.k.release_ip(&self.uid);
         }
     }
 }

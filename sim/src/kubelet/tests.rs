@@ -417,19 +417,60 @@ async fn missing_password_crash_loops_and_other_images_fail_to_pull() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn liveness_failure_restarts_and_orphans_are_reaped_after_a_crash() {
+async fn liveness_failure_restarts_the_container() {
+    let t = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(&t.path().join("store")).unwrap());
+    // tcpSocket on a port the pod does not serve: liveness fails, the kubelet restarts it.
+    let probes = json!({"livenessProbe": {"tcpSocket": {"port": 8080}, "initialDelaySeconds": 1, "periodSeconds": 1, "failureThreshold": 2}});
+    let mut p = mysql_pod(
+        "live",
+        "minikube",
+        "mysql:8.4",
+        json!([{"name": "MYSQL_ALLOW_EMPTY_PASSWORD", "value": "yes"}]),
+        probes,
+    );
+    p["spec"]["volumes"][0] = json!({"name": "data", "emptyDir": {}});
+    store.create(get("Pod"), Some("default"), p).unwrap();
+    let k = Kubelet::new(store.clone(), t.path().to_path_buf());
+    let (trigger, sd) = shutdown::channel();
+    let task = tokio::spawn(k.clone().run(sd));
+    let p = until(&store, "live", 90, "restart after liveness failure", |p| {
+        cs(p)["restartCount"].as_u64() >= Some(1) && cs(p)["state"]["running"].is_object()
+    })
+    .await;
+    // SIGTERM on a liveness kill: mariadbd shuts down cleanly and exits 0.
+    assert_eq!(
+        cs(&p)["lastState"]["terminated"]["exitCode"],
+        0,
+        "{:#}",
+        p["status"]
+    );
+    let evs = store.list(get("Event"), Some("default")).0;
+    let has = |reason: &str, text: &str| {
+        evs.iter()
+            .any(|e| e["reason"] == reason && e["message"].as_str().unwrap().contains(text))
+    };
+    assert!(has("Unhealthy", "Liveness probe failed"));
+    assert!(has("Killing", "failed liveness probe, will be restarted"));
+    trigger.fire();
+    tokio::time::timeout(Duration::from_secs(40), task)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orphans_are_reaped_after_a_crash_and_pods_come_back() {
     let t = tempfile::tempdir().unwrap();
     let state = t.path().to_path_buf();
     let store = Arc::new(Store::open(&state.join("store")).unwrap());
     secret(&store, "pw");
-    volume(&store, &state, "live");
-    // tcpSocket on a port the pod does not serve: liveness fails, the kubelet restarts it.
-    let probes = json!({"livenessProbe": {"tcpSocket": {"port": 8080}, "initialDelaySeconds": 1, "periodSeconds": 1, "failureThreshold": 2}});
+    volume(&store, &state, "orph");
     store
         .create(
             get("Pod"),
             Some("default"),
-            mysql_pod("live", "minikube", "mysql:8.4", secret_env(), probes),
+            mysql_pod("orph", "minikube", "mysql:8.4", secret_env(), json!({})),
         )
         .unwrap();
 
@@ -442,23 +483,9 @@ async fn liveness_failure_restarts_and_orphans_are_reaped_after_a_crash() {
     let k1 = Kubelet::new(store.clone(), state.clone());
     let (_t1, sd1) = shutdown::channel();
     rt.spawn(k1.clone().run(sd1));
-    let p = until(&store, "live", 90, "restart after liveness failure", |p| {
-        cs(p)["restartCount"].as_u64() >= Some(1) && cs(p)["state"]["running"].is_object()
-    })
-    .await;
-    let evs = store.list(get("Event"), Some("default")).0;
-    assert!(evs.iter().any(|e| e["reason"] == "Unhealthy"
-        && e["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("Liveness probe failed")));
-    assert!(evs.iter().any(|e| e["reason"] == "Killing"
-        && e["message"]
-            .as_str()
-            .unwrap()
-            .contains("failed liveness probe")));
-    let orphan = pid_of(&k1, "live");
-    let restarts = cs(&p)["restartCount"].as_u64().unwrap();
+    let p = until(&store, "orph", 90, "Ready", ready).await;
+    let orphan = pid_of(&k1, "orph");
+    let old_id = cs(&p)["containerID"].clone();
     rt.shutdown_background();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
@@ -467,24 +494,17 @@ async fn liveness_failure_restarts_and_orphans_are_reaped_after_a_crash() {
     );
 
     // The next labsim stops the orphan and brings the pod back with a new container.
-    store
-        .modify(get("Pod"), Some("default"), "live", |p| {
-            p["spec"]["containers"][0]
-                .as_object_mut()
-                .unwrap()
-                .remove("livenessProbe");
-        })
-        .unwrap();
     let k2 = Kubelet::new(store.clone(), state.clone());
     let (t2, sd2) = shutdown::channel();
     let task = tokio::spawn(k2.clone().run(sd2));
-    let p = until(&store, "live", 60, "back after crash", |p| {
-        ready(p) && k2.runtime("default", "live").is_some()
+    let p = until(&store, "orph", 60, "back after crash", |p| {
+        ready(p) && k2.runtime("default", "orph").is_some()
     })
     .await;
     assert!(!alive(orphan), "orphaned mariadbd still alive");
-    assert!(cs(&p)["restartCount"].as_u64().unwrap() >= restarts);
-    let port = k2.runtime("default", "live").unwrap().mysql_port;
+    assert_ne!(cs(&p)["containerID"], old_id);
+    assert_eq!(cs(&p)["restartCount"], 0);
+    let port = k2.runtime("default", "orph").unwrap().mysql_port;
     assert_eq!(sql(port, "pw", "SELECT 1").await.unwrap(), ["1"]);
     t2.fire();
     tokio::time::timeout(Duration::from_secs(40), task)
