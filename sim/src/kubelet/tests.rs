@@ -13,6 +13,32 @@ use crate::resources::get;
 use crate::shutdown;
 use crate::store::Store;
 
+/// Kills every mariadbd of a test's state dir when the test ends, passed or panicked, so a
+/// failing test leaves no server behind.
+struct Reaper(std::path::PathBuf);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let Ok(rd) = std::fs::read_dir(self.0.join("pods")) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let Some(pid) = std::fs::read_to_string(e.path().join("mysqld.pid"))
+                .ok()
+                .and_then(|s| s.trim().parse::<i32>().ok())
+            else {
+                continue;
+            };
+            if super::is_our_mariadbd(pid, &e.path()) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
+    }
+}
+
 fn secret(store: &Store, password: &str) {
     let rt = get("Secret");
     let _ = store.remove(rt, Some("default"), "mysql-secret");
@@ -128,6 +154,7 @@ fn pid_of(k: &Kubelet, name: &str) -> i32 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statefulset_pod_lifecycle_with_real_mariadbd() {
     let t = tempfile::tempdir().unwrap();
+    let _reaper = Reaper(t.path().to_path_buf());
     let state = t.path().to_path_buf();
     let store = Arc::new(Store::open(&state.join("store")).unwrap());
     secret(&store, "password");
@@ -330,6 +357,7 @@ async fn statefulset_pod_lifecycle_with_real_mariadbd() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_password_crash_loops_and_other_images_fail_to_pull() {
     let t = tempfile::tempdir().unwrap();
+    let _reaper = Reaper(t.path().to_path_buf());
     let store = Arc::new(Store::open(&t.path().join("store")).unwrap());
     let k = Kubelet::new(store.clone(), t.path().to_path_buf());
     let (trigger, sd) = shutdown::channel();
@@ -419,6 +447,7 @@ async fn missing_password_crash_loops_and_other_images_fail_to_pull() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn liveness_failure_restarts_the_container() {
     let t = tempfile::tempdir().unwrap();
+    let _reaper = Reaper(t.path().to_path_buf());
     let store = Arc::new(Store::open(&t.path().join("store")).unwrap());
     // tcpSocket on a port the pod does not serve: liveness fails, the kubelet restarts it.
     let probes = json!({"livenessProbe": {"tcpSocket": {"port": 8080}, "initialDelaySeconds": 1, "periodSeconds": 1, "failureThreshold": 2}});
@@ -462,6 +491,7 @@ async fn liveness_failure_restarts_the_container() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orphans_are_reaped_after_a_crash_and_pods_come_back() {
     let t = tempfile::tempdir().unwrap();
+    let _reaper = Reaper(t.path().to_path_buf());
     let state = t.path().to_path_buf();
     let store = Arc::new(Store::open(&state.join("store")).unwrap());
     secret(&store, "pw");
@@ -523,6 +553,7 @@ async fn exec_and_portforward_with_kube_rs() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let t = tempfile::tempdir().unwrap();
+    let _reaper = Reaper(t.path().to_path_buf());
     let state = t.path().to_path_buf();
     let store = Arc::new(Store::open(&state.join("store")).unwrap());
     let k = Kubelet::new(store.clone(), state.clone());
@@ -709,6 +740,7 @@ async fn seed_manifest_pod_template_becomes_ready() {
     let secret_doc = docs.iter().find(|d| d["kind"] == "Secret").unwrap().clone();
     let sts = docs.iter().find(|d| d["kind"] == "StatefulSet").unwrap();
     let t = tempfile::tempdir().unwrap();
+    let _reaper = Reaper(t.path().to_path_buf());
     let state = t.path().to_path_buf();
     let store = Arc::new(Store::open(&state.join("store")).unwrap());
     store
