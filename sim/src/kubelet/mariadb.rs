@@ -152,8 +152,15 @@ pub fn init_sql(fs: &FirstStart) -> String {
     if pw.is_some() {
         l.push(format!("ALTER USER 'root'@'localhost'{by};"));
     }
-    if fs.root_host != "localhost" {
-        let host = lit(&fs.root_host);
+    // In a container `localhost` is the unix socket; labsim's clients (exec, probes) reach the
+    // server over loopback TCP, which `--skip-name-resolve` sees as 127.0.0.1.
+    let extra_host = if fs.root_host == "localhost" {
+        "127.0.0.1"
+    } else {
+        fs.root_host.as_str()
+    };
+    {
+        let host = lit(extra_host);
         l.push(format!("CREATE USER 'root'@{host}{by};"));
         l.push(format!(
             "GRANT ALL ON *.* TO 'root'@{host} WITH GRANT OPTION;"
@@ -337,5 +344,13 @@ mod tests {
         assert!(sql.contains("CREATE DATABASE IF NOT EXISTS `te``st`;"));
         assert!(sql.contains("GRANT ALL ON `te``st`.* TO 'u'@'%';"));
         assert!(sql.lines().all(|l| l.ends_with(';')));
+        assert!(sql.contains("CREATE USER 'root'@'%' IDENTIFIED BY"));
+        let local = init_sql(&FirstStart {
+            root_host: "localhost".into(),
+            root: RootPassword::Empty,
+            ..fs
+        });
+        assert!(local.contains("CREATE USER 'root'@'127.0.0.1';"), "{local}");
+        assert!(!local.contains("ALTER USER"), "{local}");
     }
 }
