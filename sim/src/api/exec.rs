@@ -1,18 +1,491 @@
-//! exec over WebSocket, served by the kubelet's `PodRuntime`. (Stub.)
+//! exec over WebSocket (`v5.channel.k8s.io` for kubectl, `v4` for kube-rs), served by the
+//! kubelet's `PodRuntime`: the mapped command (local MariaDB client against the pod's port, or a
+//! read-only builtin) runs with pipes, or on a real pty when `tty=true` (so `mysql -p` can ask
+//! `Enter password:`). Frames: first byte is the channel (0 stdin, 1 stdout, 2 stderr, 3 status,
+//! 4 resize); v5 clients send `[0xFF, 0x00]` when their stdin ends.
 
-use axum::extract::Request;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::process::Stdio;
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{FromRequest, Request};
 use axum::response::Response;
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
 
 use crate::app::App;
+use crate::kubelet::builtins;
+use crate::kubelet::command::{self, Mapped};
+use crate::kubelet::PodRuntime;
+use crate::resources;
 use crate::status::ApiError;
+
+/// An exec session may not outlive this (cells and terminals must not hang forever).
+const SESSION_MAX: Duration = Duration::from_secs(8 * 3600);
+
+/// The parsed exec query.
+#[derive(Debug, Default, PartialEq, Eq, Clone)]
+pub struct ExecQuery {
+    pub command: Vec<String>,
+    pub container: Option<String>,
+    pub stdin: bool,
+    pub stdout: bool,
+    pub stderr: bool,
+    pub tty: bool,
+}
+
+impl ExecQuery {
+    pub fn parse(q: Option<&str>) -> ExecQuery {
+        let mut out = ExecQuery::default();
+        let yes = |v: &str| v == "true" || v == "1";
+        for (k, v) in url::form_urlencoded::parse(q.unwrap_or("").as_bytes()) {
+            match &*k {
+                "command" => out.command.push(v.into_owned()),
+                "container" => out.container = Some(v.into_owned()).filter(|c| !c.is_empty()),
+                "stdin" => out.stdin = yes(&v),
+                "stdout" => out.stdout = yes(&v),
+                "stderr" => out.stderr = yes(&v),
+                "tty" => out.tty = yes(&v),
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// The pod's runtime, or the Status a real API server answers when it cannot exec.
+// ApiError is the project-wide error (Status); boxing it here alone would not help.
+#[allow(clippy::result_large_err)]
+pub fn target(
+    app: &App,
+    ns: &str,
+    name: &str,
+    container: Option<&str>,
+) -> Result<PodRuntime, ApiError> {
+    let p = app.store.get(resources::get("Pod"), Some(ns), name)?;
+    let cname = p["spec"]["containers"][0]["name"].as_str().unwrap_or("");
+    if let Some(c) = container {
+        if c != cname {
+            return Err(ApiError::bad_request(format!(
+                "container {c} is not valid for pod {name}"
+            )));
+        }
+    }
+    match app.kubelet.runtime(ns, name) {
+        // A terminating pod still runs until its server stops, as in a real cluster.
+        Some(rt) => Ok(rt),
+        None => {
+            let waiting = &p["status"]["containerStatuses"][0]["state"]["waiting"]["reason"];
+            Err(ApiError::bad_request(match waiting.as_str() {
+                Some(r) => {
+                    format!("container \"{cname}\" in pod \"{name}\" is waiting to start: {r}")
+                }
+                None => format!("pod {name} is not running"),
+            }))
+        }
+    }
+}
 
 /// `GET|POST /api/v1/namespaces/{ns}/pods/{name}/exec?...` (an Upgrade: websocket request).
 pub async fn exec(
-    _app: App,
-    _namespace: String,
-    _pod: String,
-    _query: Option<String>,
-    _req: Request,
+    app: App,
+    namespace: String,
+    pod: String,
+    query: Option<String>,
+    req: Request,
 ) -> Response {
-    crate::api::status_response(&ApiError::internal("exec not implemented yet"))
+    let q = ExecQuery::parse(query.as_deref());
+    if q.command.is_empty() {
+        return crate::api::status_response(&ApiError::bad_request(
+            "you must specify at least 1 command",
+        ));
+    }
+    let rt = match target(&app, &namespace, &pod, q.container.as_deref()) {
+        Ok(rt) => rt,
+        Err(e) => return crate::api::status_response(&e),
+    };
+    let ws = match WebSocketUpgrade::from_request(req, &()).await {
+        Ok(ws) => ws,
+        Err(_) => {
+            return crate::api::status_response(&ApiError::bad_request(
+                "labsim serves exec over WebSocket only (v5.channel.k8s.io / v4.channel.k8s.io); SPDY is not supported",
+            ))
+        }
+    };
+    let ws = ws.protocols(["v5.channel.k8s.io", "v4.channel.k8s.io"]);
+    let v5 = ws
+        .selected_protocol()
+        .is_some_and(|p| p == "v5.channel.k8s.io");
+    ws.on_upgrade(move |socket| async move {
+        let _ = tokio::time::timeout(SESSION_MAX, session(socket, rt, q, v5)).await;
+    })
+}
+
+/// Status frame body for an exit code.
+pub fn exit_status(code: i32) -> Value {
+    if code == 0 {
+        json!({"metadata": {}, "status": "Success"})
+    } else {
+        json!({"metadata": {}, "status": "Failure",
+            "message": format!("command terminated with non-zero exit code: exit status {code}"),
+            "reason": "NonZeroExitCode",
+            "details": {"causes": [{"reason": "ExitCode", "message": code.to_string()}]}})
+    }
+}
+
+fn frame(ch: u8, data: &[u8]) -> Message {
+    let mut v = Vec::with_capacity(data.len() + 1);
+    v.push(ch);
+    v.extend_from_slice(data);
+    Message::Binary(v.into())
+}
+
+/// What the client sends during a session.
+enum Input {
+    Stdin(Vec<u8>),
+    StdinClosed,
+    Resize(u16, u16),
+    Gone,
+}
+
+fn decode(msg: Option<Result<Message, axum::Error>>, v5: bool) -> Option<Input> {
+    match msg {
+        None | Some(Err(_)) | Some(Ok(Message::Close(_))) => Some(Input::Gone),
+        Some(Ok(Message::Binary(b))) => match b.first() {
+            Some(0) => Some(Input::Stdin(b[1..].to_vec())),
+            Some(4) => {
+                let v: Value = serde_json::from_slice(&b[1..]).ok()?;
+                Some(Input::Resize(
+                    v["Width"].as_u64()? as u16,
+                    v["Height"].as_u64()? as u16,
+                ))
+            }
+            Some(255) if v5 && b.get(1) == Some(&0) => Some(Input::StdinClosed),
+            _ => None,
+        },
+        Some(Ok(Message::Text(t))) => {
+            // Old clients may send base64 text frames; labsim only speaks binary framing.
+            let _ = t;
+            None
+        }
+        Some(Ok(_)) => None,
+    }
+}
+
+async fn finish(socket: &mut WebSocket, code: i32) {
+    let _ = socket
+        .send(frame(3, exit_status(code).to_string().as_bytes()))
+        .await;
+    let _ = socket.send(Message::Close(None)).await;
+}
+
+async fn session(mut socket: WebSocket, rt: PodRuntime, q: ExecQuery, v5: bool) {
+    let mapped = command::map(&q.command, &rt.env, rt.mysql_port);
+    let err_ch = if q.tty { 1 } else { 2 };
+    if let Some((out, err, code)) = builtins::run(&mapped, &rt) {
+        if q.stdout && !out.is_empty() {
+            let _ = socket.send(frame(1, &out)).await;
+        }
+        if !err.is_empty() {
+            let _ = socket.send(frame(err_ch, &err)).await;
+        }
+        return finish(&mut socket, code).await;
+    }
+    let (program, args, password) = match mapped {
+        Mapped::Client {
+            program,
+            args,
+            password,
+        } => (program, args, password),
+        Mapped::Refused(why) => {
+            let _ = socket
+                .send(frame(err_ch, format!("{why}\n").as_bytes()))
+                .await;
+            return finish(&mut socket, 126).await;
+        }
+        _ => unreachable!("builtins handled above"),
+    };
+    let mut cmd = tokio::process::Command::new(&program);
+    cmd.args(&args).env_clear().current_dir(&rt.root_dir);
+    for (k, v) in &rt.env {
+        // Inside the pod the client must reach the pod's own server only.
+        if !command::REDIRECTING_ENV.contains(&k.as_str()) {
+            cmd.env(k, v);
+        }
+    }
+    // A password given on the command line travels as MYSQL_PWD, not as a host-visible argument.
+    if let Some(pw) = &password {
+        cmd.env("MYSQL_PWD", pw);
+    }
+    // HOME is the pod's run dir: the client's history file stays inside labsim's state dir.
+    cmd.env("PATH", "/usr/bin:/bin")
+        .env("HOME", &rt.root_dir)
+        .env("HOSTNAME", &rt.hostname)
+        .env("LANG", "C.UTF-8");
+    let code = if q.tty {
+        run_tty(&mut socket, cmd, &q, v5).await
+    } else {
+        run_pipes(&mut socket, cmd, &q, v5).await
+    };
+    match code {
+        Some(c) => finish(&mut socket, c).await,
+        None => {
+            let _ = socket
+                .send(frame(
+                    err_ch,
+                    format!("labsim: cannot run {program}\n").as_bytes(),
+                ))
+                .await;
+            finish(&mut socket, 127).await
+        }
+    }
+}
+
+fn code_of(st: std::io::Result<std::process::ExitStatus>) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    match st {
+        Ok(s) => s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(9)),
+        Err(_) => 255,
+    }
+}
+
+/// Pipes: stdout → 1, stderr → 2, channel 0 → stdin. `None` if the program did not start.
+async fn run_pipes(
+    socket: &mut WebSocket,
+    mut cmd: tokio::process::Command,
+    q: &ExecQuery,
+    v5: bool,
+) -> Option<i32> {
+    cmd.stdin(if q.stdin {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .kill_on_drop(true);
+    let mut child = cmd.spawn().ok()?;
+    drop(cmd);
+    let mut stdin = child.stdin.take();
+    let (tx, mut rx) = mpsc::channel::<(u8, Vec<u8>)>(16);
+    let mut readers = Vec::new();
+    for (ch, pipe) in [
+        (
+            1u8,
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+        ),
+        (2, child.stderr.take().map(|p| Box::new(p) as _)),
+    ] {
+        let Some(mut pipe) = pipe else { continue };
+        let tx = tx.clone();
+        readers.push(tokio::spawn(async move {
+            let mut buf = vec![0u8; 16 * 1024];
+            while let Ok(n) = pipe.read(&mut buf).await {
+                if n == 0 || tx.send((ch, buf[..n].to_vec())).await.is_err() {
+                    break;
+                }
+            }
+        }));
+    }
+    drop(tx);
+    let mut outputs_open = true;
+    let mut exit: Option<i32> = None;
+    loop {
+        if exit.is_some() && !outputs_open {
+            break;
+        }
+        tokio::select! {
+            out = rx.recv(), if outputs_open => match out {
+                Some((ch, data)) => {
+                    let wanted = if ch == 1 { q.stdout } else { q.stderr };
+                    if wanted && socket.send(frame(ch, &data)).await.is_err() {
+                        let _ = child.kill().await;
+                        return Some(137);
+                    }
+                }
+                None => outputs_open = false,
+            },
+            st = child.wait(), if exit.is_none() => exit = Some(code_of(st)),
+            msg = socket.recv(), if exit.is_none() => match decode(msg, v5) {
+                Some(Input::Stdin(data)) => {
+                    if let Some(s) = stdin.as_mut() {
+                        if s.write_all(&data).await.is_err() {
+                            stdin = None;
+                        }
+                    }
+                }
+                Some(Input::StdinClosed) => stdin = None,
+                Some(Input::Gone) => {
+                    let _ = child.kill().await;
+                    return Some(137);
+                }
+                _ => {}
+            },
+        }
+    }
+    Some(exit.unwrap_or(0))
+}
+
+/// A real pty: the child gets it as controlling terminal; output → channel 1; resize → TIOCSWINSZ.
+async fn run_tty(
+    socket: &mut WebSocket,
+    mut cmd: tokio::process::Command,
+    _q: &ExecQuery,
+    v5: bool,
+) -> Option<i32> {
+    let pty = nix::pty::openpty(None, None).ok()?;
+    let master: OwnedFd = pty.master;
+    let slave: OwnedFd = pty.slave;
+    cmd.stdin(Stdio::from(slave.try_clone().ok()?))
+        .stdout(Stdio::from(slave.try_clone().ok()?))
+        .stderr(Stdio::from(slave.try_clone().ok()?))
+        .env("TERM", "xterm")
+        .kill_on_drop(true);
+    // SAFETY: only async-signal-safe calls (setsid, ioctl) between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::unistd::setsid().map_err(std::io::Error::from)?;
+            if nix::libc::ioctl(0, nix::libc::TIOCSCTTY as _, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().ok()?;
+    // The Command holds copies of the slave: drop them so reads end with EIO at exit.
+    drop(cmd);
+    drop(slave);
+    let master_raw = master.as_raw_fd();
+    let reader = std::fs::File::from(master.try_clone().ok()?);
+    let mut writer = tokio::fs::File::from_std(std::fs::File::from(master));
+    let (tx, mut rx) = mpsc::channel::<Vec<u8>>(16);
+    // Blocking reads of the pty master end with EIO once the child and its terminal are gone.
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut reader = reader;
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if tx.blocking_send(buf[..n].to_vec()).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    let mut exit: Option<i32> = None;
+    loop {
+        tokio::select! {
+            out = rx.recv() => match out {
+                Some(data) => {
+                    if socket.send(frame(1, &data)).await.is_err() {
+                        let _ = child.kill().await;
+                        return Some(137);
+                    }
+                }
+                None => break,
+            },
+            st = child.wait(), if exit.is_none() => {
+                exit = Some(code_of(st));
+                // Output still buffered in the pty is read until EIO; don't wait long for it.
+                let drain = async {
+                    while let Some(data) = rx.recv().await {
+                        if socket.send(frame(1, &data)).await.is_err() { break; }
+                    }
+                };
+                let _ = tokio::time::timeout(Duration::from_millis(500), drain).await;
+                break;
+            }
+            msg = socket.recv() => match decode(msg, v5) {
+                Some(Input::Stdin(data)) => {
+                    let _ = writer.write_all(&data).await;
+                    let _ = writer.flush().await;
+                }
+                Some(Input::Resize(w, h)) => set_winsize(master_raw, w, h),
+                // The client's input ended: what Ctrl-D at a terminal sends.
+                Some(Input::StdinClosed) => {
+                    let _ = writer.write_all(&[0x04]).await;
+                    let _ = writer.flush().await;
+                }
+                Some(Input::Gone) => {
+                    let _ = child.kill().await;
+                    return Some(137);
+                }
+                None => {}
+            },
+        }
+    }
+    let code = match exit {
+        Some(c) => c,
+        None => code_of(child.wait().await),
+    };
+    Some(code)
+}
+
+fn set_winsize(fd: i32, w: u16, h: u16) {
+    let ws = nix::libc::winsize {
+        ws_row: h,
+        ws_col: w,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads a winsize from a valid pointer; fd is the live pty master.
+    unsafe {
+        nix::libc::ioctl(fd, nix::libc::TIOCSWINSZ, &ws);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_refuse_like_the_api_server() {
+        use std::sync::Arc;
+        let store = Arc::new(crate::store::Store::in_memory());
+        let dir = std::env::temp_dir();
+        let app = App {
+            kubelet: crate::kubelet::Kubelet::new(store.clone(), dir.clone()),
+            store: store.clone(),
+            token: "t".into(),
+            state_dir: Arc::new(dir),
+        };
+        store
+            .create(
+                resources::get("Pod"),
+                Some("default"),
+                json!({"metadata": {"name": "mysql-0"}, "spec": {"containers": [{"name": "mysql"}]},
+                    "status": {"containerStatuses": [{"state": {"waiting": {"reason": "ContainerCreating"}}}]}}),
+            )
+            .unwrap();
+        assert_eq!(target(&app, "default", "nope", None).unwrap_err().code, 404);
+        let e = target(&app, "default", "mysql-0", Some("web")).unwrap_err();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (400, "container web is not valid for pod mysql-0")
+        );
+        let e = target(&app, "default", "mysql-0", Some("mysql")).unwrap_err();
+        assert_eq!(
+            e.message,
+            "container \"mysql\" in pod \"mysql-0\" is waiting to start: ContainerCreating"
+        );
+    }
+
+    #[test]
+    fn query_and_status() {
+        let q = ExecQuery::parse(Some("command=mysql&command=-u&command=root&command=-p&container=mysql&stdin=true&stdout=true&tty=true"));
+        assert_eq!(q.command, ["mysql", "-u", "root", "-p"]);
+        assert!(q.stdin && q.stdout && q.tty && !q.stderr);
+        assert_eq!(exit_status(0)["status"], "Success");
+        let s = exit_status(126);
+        assert_eq!(s["details"]["causes"][0]["message"], "126");
+        assert_eq!(s["reason"], "NonZeroExitCode");
+    }
 }

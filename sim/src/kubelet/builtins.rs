@@ -1,0 +1,194 @@
+//! The read-only builtins exec offers inside a pod: `hostname`, `env`, `cat` and `ls` of the pod's
+//! own files (`/var/lib/mysql` is its data directory; nothing else of the host is visible).
+
+use std::path::{Component, Path, PathBuf};
+
+use super::command::Mapped;
+use super::PodRuntime;
+
+/// Output of a builtin: (stdout, stderr, exit code).
+pub type Output = (Vec<u8>, Vec<u8>, i32);
+
+/// Where the pod's data directory appears inside the "container".
+pub const DATA_MOUNT: &str = "/var/lib/mysql";
+
+/// Runs a builtin; `None` if `m` is not one.
+pub fn run(m: &Mapped, rt: &PodRuntime) -> Option<Output> {
+    Some(match m {
+        Mapped::Hostname => (format!("{}\n", rt.hostname).into_bytes(), Vec::new(), 0),
+        Mapped::Env => {
+            let mut s = format!("HOSTNAME={}\n", rt.hostname);
+            for (k, v) in &rt.env {
+                s.push_str(&format!("{k}={v}\n"));
+            }
+            (s.into_bytes(), Vec::new(), 0)
+        }
+        Mapped::Cat(args) => cat(args, rt),
+        Mapped::Ls(args) => ls(args, rt),
+        _ => return None,
+    })
+}
+
+/// Maps a path inside the pod to the host, refusing anything outside the pod's files.
+pub fn resolve(path: &str, rt: &PodRuntime) -> Result<PathBuf, String> {
+    let rel = Path::new(path)
+        .strip_prefix(DATA_MOUNT)
+        .map_err(|_| format!("{path}: labsim 파드에서는 {DATA_MOUNT} 아래만 볼 수 있습니다 (only {DATA_MOUNT} is visible)"))?;
+    let mut out = rt.data_dir.clone();
+    for c in rel.components() {
+        match c {
+            Component::Normal(n) => out.push(n),
+            Component::CurDir => {}
+            _ => {
+                return Err(format!(
+                    "{path}: 파드 밖을 가리키는 경로입니다 (path escapes the pod)"
+                ))
+            }
+        }
+    }
+    // A symlink inside the data dir must not lead out of it either.
+    if let (Ok(real), Ok(root)) = (out.canonicalize(), rt.data_dir.canonicalize()) {
+        if !real.starts_with(&root) {
+            return Err(format!(
+                "{path}: 파드 밖을 가리키는 경로입니다 (path escapes the pod)"
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn cat(args: &[String], rt: &PodRuntime) -> Output {
+    let (mut out, mut err, mut code) = (Vec::new(), Vec::new(), 0);
+    if args.is_empty() {
+        return (
+            out,
+            "cat: 파일 이름이 필요합니다 (a file name is required)\n"
+                .as_bytes()
+                .to_vec(),
+            1,
+        );
+    }
+    for a in args {
+        match resolve(a, rt).and_then(|p| std::fs::read(&p).map_err(|e| format!("{a}: {e}"))) {
+            Ok(bytes) => out.extend(bytes),
+            Err(e) => {
+                err.extend(format!("cat: {e}\n").into_bytes());
+                code = 1;
+            }
+        }
+    }
+    (out, err, code)
+}
+
+fn ls(args: &[String], rt: &PodRuntime) -> Output {
+    let flags: String = args
+        .iter()
+        .filter(|a| a.starts_with('-'))
+        .map(|a| a.trim_start_matches('-'))
+        .collect();
+    let (all, long) = (flags.contains('a'), flags.contains('l'));
+    let mut paths: Vec<&str> = args
+        .iter()
+        .filter(|a| !a.starts_with('-'))
+        .map(String::as_str)
+        .collect();
+    if paths.is_empty() {
+        paths.push(DATA_MOUNT);
+    }
+    let (mut out, mut err, mut code) = (String::new(), String::new(), 0);
+    let many = paths.len() > 1;
+    for p in paths {
+        let host = match resolve(p, rt) {
+            Ok(h) => h,
+            Err(e) => {
+                err.push_str(&format!("ls: {e}\n"));
+                code = 2;
+                continue;
+            }
+        };
+        let entries = match std::fs::read_dir(&host) {
+            Ok(rd) => {
+                let mut v: Vec<(String, std::fs::Metadata)> = rd
+                    .flatten()
+                    .filter_map(|e| {
+                        Some((
+                            e.file_name().to_string_lossy().into_owned(),
+                            e.metadata().ok()?,
+                        ))
+                    })
+                    .filter(|(n, _)| all || !n.starts_with('.'))
+                    .collect();
+                v.sort_by(|a, b| a.0.cmp(&b.0));
+                v
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+                match std::fs::metadata(&host) {
+                    Ok(m) => vec![(p.to_string(), m)],
+                    Err(e) => {
+                        err.push_str(&format!("ls: cannot access '{p}': {e}\n"));
+                        code = 2;
+                        continue;
+                    }
+                }
+            }
+            Err(e) => {
+                err.push_str(&format!("ls: cannot access '{p}': {e}\n"));
+                code = 2;
+                continue;
+            }
+        };
+        if many {
+            out.push_str(&format!("{p}:\n"));
+        }
+        for (name, m) in entries {
+            if long {
+                let kind = if m.is_dir() { 'd' } else { '-' };
+                out.push_str(&format!("{kind} {:>10} {name}\n", m.len()));
+            } else {
+                out.push_str(&format!("{name}\n"));
+            }
+        }
+    }
+    (out.into_bytes(), err.into_bytes(), code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rt(dir: &Path) -> PodRuntime {
+        PodRuntime {
+            mysql_port: 1,
+            log_path: dir.join("log"),
+            env: vec![("A".into(), "1".into())],
+            root_dir: dir.to_path_buf(),
+            hostname: "mysql-0".into(),
+            data_dir: dir.join("data"),
+        }
+    }
+
+    #[test]
+    fn cat_ls_hostname_env_and_refusals() {
+        let t = tempfile::tempdir().unwrap();
+        let rt = rt(t.path());
+        std::fs::create_dir_all(rt.data_dir.join("mysql")).unwrap();
+        std::fs::write(rt.data_dir.join("f.txt"), "hello").unwrap();
+        std::fs::write(t.path().join("secret"), "no").unwrap();
+        let (o, _, c) = run(&Mapped::Cat(vec!["/var/lib/mysql/f.txt".into()]), &rt).unwrap();
+        assert_eq!((o.as_slice(), c), (&b"hello"[..], 0));
+        let (o, _, _) = run(&Mapped::Ls(vec![]), &rt).unwrap();
+        assert_eq!(String::from_utf8(o).unwrap(), "f.txt\nmysql\n");
+        for bad in ["/var/lib/mysql/../secret", "/etc/passwd", "secret"] {
+            let (o, e, c) = run(&Mapped::Cat(vec![bad.into()]), &rt).unwrap();
+            assert!(o.is_empty() && c == 1 && !e.is_empty(), "{bad}");
+        }
+        std::os::unix::fs::symlink(t.path().join("secret"), rt.data_dir.join("link")).unwrap();
+        let (o, _, c) = run(&Mapped::Cat(vec!["/var/lib/mysql/link".into()]), &rt).unwrap();
+        assert!(o.is_empty() && c == 1);
+        let (o, _, _) = run(&Mapped::Hostname, &rt).unwrap();
+        assert_eq!(o, b"mysql-0\n");
+        let (o, _, _) = run(&Mapped::Env, &rt).unwrap();
+        assert_eq!(String::from_utf8(o).unwrap(), "HOSTNAME=mysql-0\nA=1\n");
+        assert!(run(&Mapped::Refused("x".into()), &rt).is_none());
+    }
+}

@@ -1,0 +1,794 @@
+//! One pod's worker: prepares its data dir, runs `mariadbd` (initialising the data dir on its
+//! first start), probes it, restarts it with back-off, and stops it on deletion or shutdown.
+//! Every state change is published to the pod's `status` through `store.modify`.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::process::{Child, Command};
+use tokio::sync::watch;
+
+use super::mariadb::{self, EntrypointError, Flavor, RootPassword};
+use super::probes::{self, Counter, Probe, Verdict};
+use super::status::{self, PodView, State, Terminated};
+use super::volumes::{self, DataDir};
+use super::{events, Kubelet, PodRuntime};
+use crate::resources;
+use crate::store::now;
+
+/// A request to stop the pod's container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stop {
+    /// SIGTERM, then SIGKILL after this long.
+    pub grace: Duration,
+    /// Remove the pod object afterwards (graceful deletion); else just stop (shutdown, pod gone).
+    pub remove: bool,
+}
+
+pub type Control = watch::Receiver<Option<Stop>>;
+
+/// Crash back-off. Real kubelets start at 10 s and double up to 5 min; labsim starts at 1 s and
+/// doubles up to 10 s so a lab session never waits minutes. The first restart is immediate.
+const BACKOFF_START: Duration = Duration::from_secs(1);
+const BACKOFF_MAX: Duration = Duration::from_secs(10);
+/// A container that ran this long resets the back-off (10 min in real kubelets).
+const BACKOFF_RESET: Duration = Duration::from_secs(60);
+/// How long a first start (install + init) may take before it counts as failed.
+const INIT_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a started server may take to answer.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+
+struct Worker {
+    k: Arc<Kubelet>,
+    ns: String,
+    name: String,
+    uid: String,
+    run_dir: PathBuf,
+    ctl: Control,
+    view: PodView,
+    published: Option<PodView>,
+    port: u16,
+}
+
+/// How a running container ended.
+enum End {
+    Exited { code: i32 },
+    Stopped,
+}
+
+/// Runs the pod until stopped. The pod object is the one the kubelet first saw.
+pub async fn run(k: Arc<Kubelet>, pod: Value, ctl: Control) {
+    let ns = pod["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or("default")
+        .to_string();
+    let name = pod["metadata"]["name"].as_str().unwrap_or("").to_string();
+    let uid = pod["metadata"]["uid"].as_str().unwrap_or("").to_string();
+    let run_dir = k.run_dir(&ns, &name, &uid);
+    let node = pod["spec"]["nodeName"]
+        .as_str()
+        .unwrap_or("minikube")
+        .to_string();
+    let node_obj = k
+        .store
+        .get(resources::get("Node"), None, &node)
+        .unwrap_or(Value::Null);
+    let container = &pod["spec"]["containers"][0];
+    let old = &pod["status"]["containerStatuses"][0];
+    let view = PodView {
+        container: container["name"].as_str().unwrap_or("mysql").to_string(),
+        image: container["image"].as_str().unwrap_or("").to_string(),
+        image_id: image_id(container["image"].as_str().unwrap_or("")),
+        container_id: None,
+        host_ip: status::host_ip(&node_obj, &node),
+        pod_ip: None,
+        start_time: pod["status"]["startTime"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(now),
+        state: State::Waiting {
+            reason: "ContainerCreating".into(),
+            message: None,
+        },
+        ready: false,
+        started: false,
+        // A labsim restart brings pods back with their restart count (new container IDs).
+        restart_count: old["restartCount"].as_u64().unwrap_or(0) as u32,
+        last: None,
+    };
+    let mut w = Worker {
+        k,
+        ns,
+        name,
+        uid,
+        run_dir,
+        ctl,
+        view,
+        published: None,
+        port: 0,
+    };
+    if w.stop_request().is_none() {
+        w.live().await;
+    }
+    w.finish().await;
+}
+
+impl Worker {
+    fn stop_request(&self) -> Option<Stop> {
+        *self.ctl.borrow()
+    }
+
+    /// Sleeps `d` unless a stop arrives first; true when stopping.
+    async fn sleep_or_stop(&mut self, d: Duration) -> bool {
+        if self.stop_request().is_some() {
+            return true;
+        }
+        let _ = tokio::time::timeout(d, self.ctl.changed()).await;
+        self.stop_request().is_some()
+    }
+
+    /// The pod as stored now, if it is still this pod.
+    fn pod(&self) -> Option<Value> {
+        let p = self
+            .k
+            .store
+            .get(resources::get("Pod"), Some(&self.ns), &self.name)
+            .ok()?;
+        (p["metadata"]["uid"] == self.uid.as_str()).then_some(p)
+    }
+
+    fn publish(&mut self) {
+        if self.published.as_ref() == Some(&self.view) {
+            return;
+        }
+        let (view, uid) = (self.view.clone(), self.uid.clone());
+        let r = self
+            .k
+            .store
+            .modify(resources::get("Pod"), Some(&self.ns), &self.name, |p| {
+                if p["metadata"]["uid"] == uid.as_str() {
+                    let s = status::render(&view, &p["status"], &now());
+                    p["status"] = s;
+                }
+            });
+        if r.is_ok() {
+            self.published = Some(self.view.clone());
+        }
+    }
+
+    fn event(&self, kind: &str, reason: &str, message: &str) {
+        if let Some(p) = self.pod() {
+            events::record(&self.k.store, &p, kind, reason, message);
+        }
+    }
+
+    /// Publishes a waiting state. Callers record their events first, so whoever sees the state
+    /// also finds the events that explain it.
+    fn wait_state(&mut self, reason: &str, message: Option<String>) {
+        self.view.state = State::Waiting {
+            reason: reason.into(),
+            message,
+        };
+        self.view.ready = false;
+        self.view.started = false;
+        self.publish();
+    }
+
+    /// The pod's life until a stop request.
+    async fn live(&mut self) {
+        if std::fs::create_dir_all(&self.run_dir).is_err() {
+            self.wait_state(
+                "CreateContainerError",
+                Some(format!("cannot create {}", self.run_dir.display())),
+            );
+        }
+        self.view.pod_ip = Some(
+            self.k.allocate_ip(
+                &self.uid,
+                &self.node_name(),
+                self.pod()
+                    .and_then(|p| p["status"]["podIP"].as_str().map(str::to_string)),
+            ),
+        );
+        self.port = self.k.allocate_port();
+        self.publish();
+        let mut backoff = Duration::ZERO;
+        let mut pull_backoff = BACKOFF_START;
+        loop {
+            let Some(pod) = self.pod() else { return };
+            let container = pod["spec"]["containers"][0].clone();
+            let image = container["image"].as_str().unwrap_or("").to_string();
+            let cname = self.view.container.clone();
+            let Some(flavor) = mariadb::flavor(&image) else {
+                let msg = mariadb::unsupported_image_message(&image);
+                self.event("Normal", "Pulling", &format!("Pulling image \"{image}\""));
+                self.event(
+                    "Warning",
+                    "Failed",
+                    &format!("Failed to pull image \"{image}\": {msg}"),
+                );
+                self.event("Warning", "Failed", "Error: ErrImagePull");
+                self.wait_state("ErrImagePull", Some(msg.clone()));
+                if self.sleep_or_stop(Duration::from_secs(1)).await {
+                    return;
+                }
+                self.event(
+                    "Normal",
+                    "BackOff",
+                    &format!("Back-off pulling image \"{image}\""),
+                );
+                self.event("Warning", "Failed", "Error: ImagePullBackOff");
+                self.wait_state(
+                    "ImagePullBackOff",
+                    Some(format!("Back-off pulling image \"{image}\": {msg}")),
+                );
+                if self.sleep_or_stop(pull_backoff).await {
+                    return;
+                }
+                pull_backoff = (pull_backoff * 2).min(BACKOFF_MAX);
+                continue;
+            };
+            let (data_dir, _) = match volumes::data_dir(
+                &self.k.store,
+                &self.k.state_dir,
+                &self.run_dir,
+                &pod,
+                &container,
+            ) {
+                DataDir::Ready { path, ephemeral } => (path, ephemeral),
+                DataDir::Waiting(why) => {
+                    tracing::debug!(pod = %self.name, "waiting for volume: {why}");
+                    self.wait_state("ContainerCreating", None);
+                    if self.sleep_or_stop(Duration::from_millis(500)).await {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            let env = match super::env::resolve(&self.k.store, &pod, &container) {
+                Ok(e) => e,
+                Err(e) => {
+                    self.event("Warning", "Failed", &format!("Error: {e}"));
+                    self.wait_state("CreateContainerConfigError", Some(e.to_string()));
+                    if self.sleep_or_stop(Duration::from_secs(2)).await {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            if let Err(e) = std::fs::create_dir_all(&data_dir) {
+                self.wait_state(
+                    "CreateContainerError",
+                    Some(format!("{}: {e}", data_dir.display())),
+                );
+                if self.sleep_or_stop(Duration::from_secs(2)).await {
+                    return;
+                }
+                continue;
+            }
+            if backoff > Duration::ZERO {
+                let pod_ref = format!("{}_{}({})", self.name, self.ns, self.uid);
+                self.event(
+                    "Warning",
+                    "BackOff",
+                    &format!("Back-off restarting failed container {cname} in pod {pod_ref}"),
+                );
+                self.wait_state(
+                    "CrashLoopBackOff",
+                    Some(format!(
+                        "back-off {}s restarting failed container={cname} pod={pod_ref}",
+                        backoff.as_secs()
+                    )),
+                );
+                if self.sleep_or_stop(backoff).await {
+                    return;
+                }
+            }
+            if self.view.last.is_some() {
+                self.view.restart_count += 1;
+            }
+            self.event(
+                "Normal",
+                "Pulled",
+                &format!("Container image \"{image}\" already present on machine"),
+            );
+            self.event("Normal", "Created", &format!("Created container {cname}"));
+            let started_at = now();
+            let container_id = format!(
+                "docker://{}",
+                hex64(&format!("{}{}", self.uid, uuid::Uuid::new_v4()))
+            );
+            self.view.container_id = Some(container_id.clone());
+            self.view.image = image.clone();
+            self.view.image_id = image_id(&image);
+            let began = Instant::now();
+            let end = self
+                .run_container(flavor, &container, &data_dir, env, &started_at)
+                .await;
+            self.k.set_runtime(&self.ns, &self.name, None);
+            let code = match end {
+                End::Stopped => return,
+                End::Exited { code } => code,
+            };
+            self.view.last = Some(Terminated {
+                exit_code: code,
+                reason: if code == 0 { "Completed" } else { "Error" }.into(),
+                started_at,
+                finished_at: now(),
+                container_id,
+            });
+            self.view.state = State::Terminated(self.view.last.clone().expect("set above"));
+            self.view.ready = false;
+            self.view.started = false;
+            self.publish();
+            backoff = if began.elapsed() >= BACKOFF_RESET {
+                Duration::ZERO
+            } else if backoff.is_zero() && self.view.restart_count == 0 {
+                // The first restart is immediate, as in a real kubelet.
+                Duration::ZERO
+            } else {
+                (backoff * 2).clamp(BACKOFF_START, BACKOFF_MAX)
+            };
+        }
+    }
+
+    fn node_name(&self) -> String {
+        self.pod()
+            .and_then(|p| p["spec"]["nodeName"].as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// Starts the server (entrypoint included), supervises it with probes, stops it on request.
+    async fn run_container(
+        &mut self,
+        flavor: Flavor,
+        container: &Value,
+        data_dir: &Path,
+        env: Vec<(String, String)>,
+        started_at: &str,
+    ) -> End {
+        let log = self.run_dir.join("mysqld.log");
+        let _ = std::fs::create_dir_all(self.run_dir.join("tmp"));
+        if log.exists() {
+            let _ = std::fs::rename(&log, self.run_dir.join("mysqld.previous.log"));
+        }
+        let mut child = match self.entrypoint(flavor, data_dir, &env, &log).await {
+            Ok(c) => c,
+            Err(code) => {
+                self.view.state = State::Running {
+                    started_at: started_at.into(),
+                };
+                self.publish();
+                self.event(
+                    "Normal",
+                    "Started",
+                    &format!("Started container {}", self.view.container),
+                );
+                return match self.stop_request() {
+                    Some(_) => End::Stopped,
+                    None => End::Exited { code },
+                };
+            }
+        };
+        self.view.state = State::Running {
+            started_at: started_at.into(),
+        };
+        self.view.ready = false;
+        let ports = &container["ports"];
+        let startup = Probe::parse(&container["startupProbe"], ports);
+        let liveness = Probe::parse(&container["livenessProbe"], ports);
+        let readiness = Probe::parse(&container["readinessProbe"], ports);
+        let static_env = probes::static_env(container);
+        self.view.started = startup.is_none();
+        self.publish();
+        self.event(
+            "Normal",
+            "Started",
+            &format!("Started container {}", self.view.container),
+        );
+        self.k.set_runtime(
+            &self.ns,
+            &self.name,
+            Some(PodRuntime {
+                mysql_port: self.port,
+                log_path: log.clone(),
+                env: env.clone(),
+                root_dir: self.run_dir.clone(),
+                hostname: self.name.clone(),
+                data_dir: data_dir.to_path_buf(),
+            }),
+        );
+        let t0 = Instant::now();
+        let due = |p: &Option<Probe>| p.as_ref().map(|p| t0 + p.initial_delay);
+        let (mut next_s, mut next_l, mut next_r) = (due(&startup), due(&liveness), due(&readiness));
+        let (mut cs, mut cl, mut cr) = (Counter::default(), Counter::default(), Counter::default());
+        loop {
+            // Without a readiness probe the container is ready once the server answers.
+            if readiness.is_none()
+                && self.view.started
+                && !self.view.ready
+                && mariadb::server_answers(self.port, Duration::from_millis(500)).await
+            {
+                self.view.ready = true;
+                self.publish();
+            }
+            let mut wake = Instant::now()
+                + Duration::from_millis(if readiness.is_none() && !self.view.ready {
+                    200
+                } else {
+                    1000
+                });
+            for n in [next_s, next_l, next_r].into_iter().flatten() {
+                wake = wake.min(n);
+            }
+            tokio::select! {
+                st = child.wait() => {
+                    let code = st.map(exit_code).unwrap_or(255);
+                    return End::Exited { code };
+                }
+                _ = self.ctl.changed() => {}
+                _ = tokio::time::sleep_until(wake.into()) => {}
+            }
+            if let Some(stop) = self.stop_request() {
+                self.event(
+                    "Normal",
+                    "Killing",
+                    &format!("Stopping container {}", self.view.container),
+                );
+                terminate(&mut child, stop.grace).await;
+                return End::Stopped;
+            }
+            let now_i = Instant::now();
+            if !self.view.started {
+                if let (Some(p), Some(n)) = (&startup, next_s) {
+                    if now_i >= n {
+                        next_s = Some(now_i + p.period);
+                        let r = probes::run(p, self.port, &static_env, &env).await;
+                        if let Err(out) = &r {
+                            self.event(
+                                "Warning",
+                                "Unhealthy",
+                                &format!("Startup probe failed: {out}"),
+                            );
+                        }
+                        match cs.observe(p, r.is_ok()) {
+                            Verdict::Pass => {
+                                self.view.started = true;
+                                self.publish();
+                                let t = Instant::now();
+                                next_l = liveness.as_ref().map(|p| t + p.initial_delay);
+                                next_r = readiness.as_ref().map(|p| t + p.initial_delay);
+                            }
+                            Verdict::Fail => {
+                                self.event(
+                                    "Normal",
+                                    "Killing",
+                                    &format!(
+                                        "Container {} failed startup probe, will be restarted",
+                                        self.view.container
+                                    ),
+                                );
+                                return End::Exited {
+                                    code: terminate(&mut child, Duration::from_secs(30)).await,
+                                };
+                            }
+                            Verdict::Hold => {}
+                        }
+                    }
+                }
+                continue;
+            }
+            if let (Some(p), Some(n)) = (&liveness, next_l) {
+                if now_i >= n {
+                    next_l = Some(now_i + p.period);
+                    let r = probes::run(p, self.port, &static_env, &env).await;
+                    if let Err(out) = &r {
+                        self.event(
+                            "Warning",
+                            "Unhealthy",
+                            &format!("Liveness probe failed: {out}"),
+                        );
+                    }
+                    if cl.observe(p, r.is_ok()) == Verdict::Fail {
+                        self.event(
+                            "Normal",
+                            "Killing",
+                            &format!(
+                                "Container {} failed liveness probe, will be restarted",
+                                self.view.container
+                            ),
+                        );
+                        return End::Exited {
+                            code: terminate(&mut child, Duration::from_secs(30)).await,
+                        };
+                    }
+                }
+            }
+            if let (Some(p), Some(n)) = (&readiness, next_r) {
+                if now_i >= n {
+                    next_r = Some(now_i + p.period);
+                    let r = probes::run(p, self.port, &static_env, &env).await;
+                    if let Err(out) = &r {
+                        self.event(
+                            "Warning",
+                            "Unhealthy",
+                            &format!("Readiness probe failed: {out}"),
+                        );
+                    }
+                    match cr.observe(p, r.is_ok()) {
+                        Verdict::Pass => self.view.ready = true,
+                        Verdict::Fail => self.view.ready = false,
+                        Verdict::Hold => {}
+                    }
+                    self.publish();
+                }
+            }
+        }
+    }
+
+    /// What the official images' entrypoint does, then `mariadbd`. `Err(exit code)` when the
+    /// container ends before the server runs (its log says why).
+    async fn entrypoint(
+        &mut self,
+        flavor: Flavor,
+        data_dir: &Path,
+        env: &[(String, String)],
+        log: &Path,
+    ) -> Result<Child, i32> {
+        if mariadb::initialised(data_dir) {
+            append(log, "[Note] [Entrypoint]: Database files found; skipping initialization (password env ignored)\n");
+            return self.spawn_server(data_dir, log, None).await.map_err(|_| 1);
+        }
+        let first = match mariadb::first_start(flavor, env) {
+            Ok(f) => f,
+            Err(EntrypointError::MissingPassword(t) | EntrypointError::RootUser(t)) => {
+                append(log, &format!("{} [Note] [Entrypoint]: Entrypoint script for MySQL Server started.\n{} {t}\n", now(), now()));
+                return Err(1);
+            }
+        };
+        append(log, "[Note] [Entrypoint]: Initializing database files\n");
+        // A half-done earlier init (marker present) is redone from scratch.
+        if data_dir.join(mariadb::INIT_MARKER).exists() {
+            if let Ok(rd) = std::fs::read_dir(data_dir) {
+                for e in rd.flatten() {
+                    let p = e.path();
+                    let _ = if p.is_dir() {
+                        std::fs::remove_dir_all(&p)
+                    } else {
+                        std::fs::remove_file(&p)
+                    };
+                }
+            }
+        }
+        let _ = std::fs::write(data_dir.join(mariadb::INIT_MARKER), b"");
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log);
+        let mut install = Command::new("mariadb-install-db");
+        install
+            .args(mariadb::install_args(data_dir, &self.run_dir.join("tmp")))
+            .current_dir(&self.run_dir)
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        match out {
+            Ok(f) => {
+                let f2 = f.try_clone().ok();
+                install.stdout(Stdio::from(f));
+                if let Some(f2) = f2 {
+                    install.stderr(Stdio::from(f2));
+                }
+            }
+            Err(_) => {
+                install.stdout(Stdio::null()).stderr(Stdio::null());
+            }
+        }
+        match tokio::time::timeout(INIT_TIMEOUT, install.status()).await {
+            Ok(Ok(s)) if s.success() => {}
+            _ => {
+                append(log, "[ERROR] [Entrypoint]: mariadb-install-db failed\n");
+                return Err(1);
+            }
+        }
+        for n in &first.notes {
+            append(log, &format!("{n}\n"));
+        }
+        let init_file = self.run_dir.join("init.sql");
+        if crate::cluster::write_private(&init_file, mariadb::init_sql(&first).as_bytes()).is_err()
+        {
+            return Err(1);
+        }
+        let child = self.spawn_server(data_dir, log, Some(&init_file)).await;
+        let _ = std::fs::remove_file(&init_file);
+        match child {
+            Ok(c) => {
+                let _ = std::fs::remove_file(data_dir.join(mariadb::INIT_MARKER));
+                if let RootPassword::Random(p) = &first.root {
+                    // The official images print the generated password once to the container log.
+                    append(
+                        log,
+                        &format!("[Note] [Entrypoint]: GENERATED ROOT PASSWORD: {p}\n"),
+                    );
+                }
+                append(
+                    log,
+                    "[Note] [Entrypoint]: MySQL init process done. Ready for start up.\n",
+                );
+                Ok(c)
+            }
+            Err(code) => Err(code),
+        }
+    }
+
+    /// Spawns `mariadbd` and waits until it answers (or exits: `Err(exit code)`).
+    async fn spawn_server(
+        &mut self,
+        data_dir: &Path,
+        log: &Path,
+        init_file: Option<&Path>,
+    ) -> Result<Child, i32> {
+        let bin = if Path::new("/usr/sbin/mariadbd").exists() {
+            "/usr/sbin/mariadbd"
+        } else {
+            "mariadbd"
+        };
+        let mut cmd = Command::new(bin);
+        cmd.args(mariadb::server_args(
+            data_dir,
+            &self.run_dir,
+            self.port,
+            init_file,
+        ))
+        .current_dir(&self.run_dir)
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .stdin(Stdio::null())
+        // Its own process group: a Ctrl-C at labsim's terminal must not hit the servers,
+        // which labsim shuts down cleanly itself.
+        .process_group(0)
+        .kill_on_drop(false);
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+        {
+            Ok(f) => {
+                let f2 = f.try_clone().ok();
+                cmd.stdout(Stdio::from(f));
+                cmd.stderr(f2.map(Stdio::from).unwrap_or_else(Stdio::null));
+            }
+            Err(_) => {
+                cmd.stdout(Stdio::null()).stderr(Stdio::null());
+            }
+        }
+        let mut child = cmd.spawn().map_err(|e| {
+            append(
+                log,
+                &format!("[ERROR] labsim: cannot start mariadbd: {e}\n"),
+            );
+            127
+        })?;
+        let deadline = Instant::now() + ANSWER_TIMEOUT;
+        loop {
+            if let Ok(Some(st)) = child.try_wait() {
+                return Err(exit_code(st));
+            }
+            if self.stop_request().is_some() {
+                terminate(&mut child, Duration::from_secs(10)).await;
+                return Err(0);
+            }
+            if mariadb::server_answers(self.port, Duration::from_millis(500)).await {
+                return Ok(child);
+            }
+            if Instant::now() > deadline {
+                append(log, "[ERROR] labsim: mariadbd did not answer in time\n");
+                return Err(terminate(&mut child, Duration::from_secs(10)).await);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// After the stop: remove the pod object (graceful deletion) and its run dir, free its IP.
+    async fn finish(&mut self) {
+        self.k.set_runtime(&self.ns, &self.name, None);
+        self.k.release_port(self.port);
+        let stop = self.stop_request();
+        let gone = self.pod().is_none();
+        let remove = stop.is_some_and(|s| s.remove);
+        // Clean up first: once the object is gone, nothing of the pod may remain.
+        if remove || gone {
+            let _ = std::fs::remove_dir_all(&self.run_dir);
+            self.k.release_ip(&self.uid);
+        }
+        if remove {
+            self.k
+                .store
+                .remove_uid(resources::get("Pod"), Some(&self.ns), &self.name, &self.uid);
+        }
+    }
+}
+
+/// SIGTERM (clean InnoDB shutdown), SIGKILL after `grace`; returns the exit code.
+pub async fn terminate(child: &mut Child, grace: Duration) -> i32 {
+    if let Some(pid) = child.id() {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+    }
+    match tokio::time::timeout(grace, child.wait()).await {
+        Ok(Ok(st)) => exit_code(st),
+        _ => {
+            let _ = child.start_kill();
+            match tokio::time::timeout(Duration::from_secs(10), child.wait()).await {
+                Ok(Ok(st)) => exit_code(st),
+                _ => 137,
+            }
+        }
+    }
+}
+
+fn exit_code(st: std::process::ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    st.code().unwrap_or_else(|| 128 + st.signal().unwrap_or(9))
+}
+
+fn append(path: &Path, text: &str) {
+    use std::io::Write;
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = f.write_all(text.as_bytes());
+    }
+}
+
+/// A free loopback port below Linux's ephemeral range (32768-60999): a port picked by
+/// `bind(0)` is an ephemeral one that an outgoing connection (a probe, a client) may grab before
+/// mariadbd binds it, which made a first start fail now and then.
+pub fn free_port() -> Option<u16> {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    for _ in 0..100 {
+        let p = rng.gen_range(20000..32000);
+        if std::net::TcpListener::bind(("127.0.0.1", p)).is_ok() {
+            return Some(p);
+        }
+    }
+    let l = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
+    l.local_addr().ok().map(|a| a.port())
+}
+
+/// 64 hex chars derived from `seed`.
+pub fn hex64(seed: &str) -> String {
+    (0..4)
+        .map(|i| format!("{:016x}", events::fnv(&format!("{i}:{seed}"))))
+        .collect()
+}
+
+/// `docker-pullable://mysql@sha256:...` (stable per image name; labsim pulls nothing).
+pub fn image_id(image: &str) -> String {
+    let repo = image.split('@').next().unwrap_or(image);
+    let repo = match repo.rsplit_once(':') {
+        Some((r, tag)) if !tag.contains('/') => r,
+        _ => repo,
+    };
+    format!("docker-pullable://{repo}@sha256:{}", hex64(image))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn image_ids_are_stable_and_shaped() {
+        let a = super::image_id("mysql:8.4.3");
+        assert!(a.starts_with("docker-pullable://mysql@sha256:"));
+        assert_eq!(a.len(), "docker-pullable://mysql@sha256:".len() + 64);
+        assert_eq!(a, super::image_id("mysql:8.4.3"));
+        assert!(super::image_id("localhost:5000/mariadb:11")
+            .starts_with("docker-pullable://localhost:5000/mariadb@"));
+    }
+}

@@ -1,0 +1,269 @@
+//! Pod status as data: the kubelet's view of one pod (`PodView`) rendered into `status` JSON the way
+//! the real kubelet writes it (phase, conditions, containerStatuses). Pure, so rules are testable.
+
+use serde_json::{json, Value};
+
+/// The container's current state (`state.waiting|running|terminated`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// Not running: `ContainerCreating`, `ErrImagePull`, `ImagePullBackOff`, `CrashLoopBackOff`,
+    /// `CreateContainerConfigError`.
+    Waiting {
+        reason: String,
+        message: Option<String>,
+    },
+    Running {
+        started_at: String,
+    },
+    Terminated(Terminated),
+}
+
+/// A finished container run (`state.terminated` / `lastState.terminated`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Terminated {
+    pub exit_code: i32,
+    /// `Error`, `Completed`, `OOMKilled`.
+    pub reason: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub container_id: String,
+}
+
+impl Terminated {
+    fn to_json(&self) -> Value {
+        json!({"terminated": {
+            "exitCode": self.exit_code,
+            "reason": self.reason,
+            "startedAt": self.started_at,
+            "finishedAt": self.finished_at,
+            "containerID": self.container_id,
+        }})
+    }
+}
+
+/// Everything the kubelet knows about one pod with one container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodView {
+    pub container: String,
+    pub image: String,
+    pub image_id: String,
+    pub container_id: Option<String>,
+    pub host_ip: String,
+    pub pod_ip: Option<String>,
+    pub start_time: String,
+    pub state: State,
+    pub ready: bool,
+    /// Startup probe passed (or none) while running.
+    pub started: bool,
+    pub restart_count: u32,
+    pub last: Option<Terminated>,
+}
+
+impl PodView {
+    /// Phase: a pod whose container never ran is Pending; with `restartPolicy: Always` it stays
+    /// Running through crashes and back-offs.
+    pub fn phase(&self) -> &'static str {
+        match &self.state {
+            State::Running { .. } => "Running",
+            _ if self.restart_count > 0 || self.last.is_some() => "Running",
+            _ => "Pending",
+        }
+    }
+}
+
+/// Renders `status`. `old` is the live status: conditions keep their `lastTransitionTime` while
+/// their value does not change, as the real kubelet does.
+pub fn render(view: &PodView, old: &Value, now: &str) -> Value {
+    let running = matches!(view.state, State::Running { .. });
+    let creating =
+        matches!(&view.state, State::Waiting { reason, .. } if reason == "ContainerCreating");
+    let ready = running && view.ready;
+    let unready = json!(format!(
+        "containers with unready status: [{}]",
+        view.container
+    ));
+    let cond = |kind: &str, ok: bool, reason: Option<&str>| {
+        let since = old["conditions"]
+            .as_array()
+            .and_then(|cs| cs.iter().find(|c| c["type"] == kind))
+            .filter(|c| c["status"] == if ok { "True" } else { "False" })
+            .and_then(|c| c["lastTransitionTime"].as_str())
+            .unwrap_or(now)
+            .to_string();
+        let mut c = json!({"type": kind, "status": if ok {"True"} else {"False"},
+            "lastProbeTime": null, "lastTransitionTime": since});
+        if let Some(r) = reason {
+            c["reason"] = json!(r);
+            c["message"] = unready.clone();
+        }
+        c
+    };
+    let not_ready = if ready {
+        None
+    } else {
+        Some("ContainersNotReady")
+    };
+    let conditions = vec![
+        cond("PodReadyToStartContainers", !creating, None),
+        cond("Initialized", true, None),
+        cond("Ready", ready, not_ready),
+        cond("ContainersReady", ready, not_ready),
+        cond("PodScheduled", true, None),
+    ];
+    let state = match &view.state {
+        State::Waiting { reason, message } => {
+            let mut w = json!({"reason": reason});
+            if let Some(m) = message {
+                w["message"] = json!(m);
+            }
+            json!({"waiting": w})
+        }
+        State::Running { started_at } => json!({"running": {"startedAt": started_at}}),
+        State::Terminated(t) => t.to_json(),
+    };
+    let mut cs = json!({
+        "name": view.container,
+        "image": view.image,
+        "imageID": if creating { String::new() } else { view.image_id.clone() },
+        "ready": ready,
+        "restartCount": view.restart_count,
+        "started": running && view.started,
+        "state": state,
+        "lastState": view.last.as_ref().map(Terminated::to_json).unwrap_or_else(|| json!({})),
+    });
+    if let Some(id) = &view.container_id {
+        cs["containerID"] = json!(id);
+    }
+    let mut status = json!({
+        "phase": view.phase(),
+        "conditions": conditions,
+        "hostIP": view.host_ip,
+        "hostIPs": [{"ip": view.host_ip}],
+        "startTime": view.start_time,
+        "containerStatuses": [cs],
+        "qosClass": "BestEffort",
+    });
+    if let Some(ip) = &view.pod_ip {
+        status["podIP"] = json!(ip);
+        status["podIPs"] = json!([{"ip": ip}]);
+    }
+    status
+}
+
+/// The pod IP range of a node, minikube style: `minikube` 10.244.0.x, `minikube-m02` 10.244.1.x.
+pub fn node_index(node: &str) -> u8 {
+    node.rsplit_once("-m")
+        .and_then(|(_, n)| n.parse::<u8>().ok())
+        .map(|n| n.saturating_sub(1))
+        .unwrap_or(0)
+}
+
+/// The node's InternalIP as minikube's docker driver assigns it (192.168.49.2, .3, .4).
+pub fn host_ip(node: &Value, name: &str) -> String {
+    node["status"]["addresses"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["type"] == "InternalIP"))
+        .and_then(|x| x["address"].as_str())
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("192.168.49.{}", 2 + node_index(name) as u16))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(state: State) -> PodView {
+        PodView {
+            container: "mysql".into(),
+            image: "mysql:8.4.3".into(),
+            image_id: "docker-pullable://mysql@sha256:ab".into(),
+            container_id: None,
+            host_ip: "192.168.49.3".into(),
+            pod_ip: None,
+            start_time: "2026-01-01T00:00:00Z".into(),
+            state,
+            ready: false,
+            started: false,
+            restart_count: 0,
+            last: None,
+        }
+    }
+
+    fn golden(name: &str, got: &Value) {
+        let path = format!(
+            "{}/src/kubelet/golden/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = serde_json::to_string_pretty(got).unwrap() + "\n";
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&path, &text).unwrap();
+        }
+        let want = std::fs::read_to_string(&path).expect("golden file (UPDATE_GOLDEN=1 writes it)");
+        assert_eq!(text, want, "golden {name}");
+    }
+
+    #[test]
+    fn creating_is_pending_and_not_ready() {
+        let v = view(State::Waiting {
+            reason: "ContainerCreating".into(),
+            message: None,
+        });
+        let s = render(&v, &Value::Null, "2026-01-01T00:00:01Z");
+        assert_eq!(s["phase"], "Pending");
+        golden("creating", &s);
+    }
+
+    #[test]
+    fn running_ready_after_restart_golden() {
+        let mut v = view(State::Running {
+            started_at: "2026-01-01T00:01:00Z".into(),
+        });
+        v.pod_ip = Some("10.244.1.2".into());
+        v.container_id = Some("docker://cafe".into());
+        v.ready = true;
+        v.started = true;
+        v.restart_count = 1;
+        v.last = Some(Terminated {
+            exit_code: 137,
+            reason: "Error".into(),
+            started_at: "2026-01-01T00:00:02Z".into(),
+            finished_at: "2026-01-01T00:00:59Z".into(),
+            container_id: "docker://beef".into(),
+        });
+        let s = render(&v, &Value::Null, "2026-01-01T00:01:01Z");
+        assert_eq!(s["phase"], "Running");
+        golden("running_ready", &s);
+    }
+
+    #[test]
+    fn crashloop_keeps_running_phase_and_transition_times_stick() {
+        let mut v = view(State::Waiting {
+            reason: "CrashLoopBackOff".into(),
+            message: Some("back-off 1s restarting failed container".into()),
+        });
+        v.restart_count = 2;
+        let first = render(&v, &Value::Null, "T1");
+        assert_eq!(first["phase"], "Running");
+        assert_eq!(first["containerStatuses"][0]["ready"], false);
+        let second = render(&v, &first, "T2");
+        assert_eq!(second["conditions"][2]["lastTransitionTime"], "T1");
+        v.state = State::Running {
+            started_at: "T3".into(),
+        };
+        v.ready = true;
+        let third = render(&v, &second, "T3");
+        assert_eq!(third["conditions"][2]["status"], "True");
+        assert_eq!(third["conditions"][2]["lastTransitionTime"], "T3");
+        assert_eq!(third["conditions"][1]["lastTransitionTime"], "T1");
+    }
+
+    #[test]
+    fn nodes_map_to_pod_ranges_and_host_ips() {
+        assert_eq!(node_index("minikube"), 0);
+        assert_eq!(node_index("minikube-m02"), 1);
+        assert_eq!(node_index("minikube-m03"), 2);
+        assert_eq!(host_ip(&Value::Null, "minikube-m03"), "192.168.49.4");
+        let n = json!({"status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.9"}]}});
+        assert_eq!(host_ip(&n, "minikube"), "10.0.0.9");
+    }
+}

@@ -1,0 +1,789 @@
+//! Real-process tests of the kubelet: pods placed directly in a tempdir store (as if the
+//! StatefulSet controller and scheduler had made them), each served by a real `mariadbd`.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mysql_async::prelude::Queryable;
+use serde_json::{json, Value};
+
+use super::Kubelet;
+use crate::resources::get;
+use crate::shutdown;
+use crate::store::Store;
+
+/// Kills every mariadbd of a test's state dir when the test ends, passed or panicked, so a
+/// failing test leaves no server behind.
+struct Reaper(std::path::PathBuf);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let Ok(rd) = std::fs::read_dir(self.0.join("pods")) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let Some(pid) = std::fs::read_to_string(e.path().join("mysqld.pid"))
+                .ok()
+                .and_then(|s| s.trim().parse::<i32>().ok())
+            else {
+                continue;
+            };
+            if super::is_our_mariadbd(pid, &e.path()) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
+    }
+}
+
+fn secret(store: &Store, password: &str) {
+    let rt = get("Secret");
+    let _ = store.remove(rt, Some("default"), "mysql-secret");
+    store
+        .create(
+            rt,
+            Some("default"),
+            json!({"metadata": {"name": "mysql-secret"}, "stringData": {"password": password}}),
+        )
+        .unwrap();
+}
+
+/// A bound PVC `data-<pod>` with its PV under `<state>/volumes/`.
+fn volume(store: &Store, state: &Path, pod: &str) {
+    let pv = format!("pvc-{pod}");
+    store
+        .create(get("PersistentVolume"), None, json!({"metadata": {"name": pv}, "spec": {"hostPath": {"path": state.join("volumes").join(&pv)}}}))
+        .unwrap();
+    store
+        .create(
+            get("PersistentVolumeClaim"),
+            Some("default"),
+            json!({"metadata": {"name": format!("data-{pod}")}, "spec": {"volumeName": pv}, "status": {"phase": "Bound"}}),
+        )
+        .unwrap();
+}
+
+fn mysql_pod(name: &str, node: &str, image: &str, env: Value, probes: Value) -> Value {
+    let mut c = json!({"name": "mysql", "image": image, "env": env,
+        "ports": [{"name": "mysql", "containerPort": 3306}],
+        "volumeMounts": [{"name": "data", "mountPath": "/var/lib/mysql"}]});
+    for (k, v) in probes.as_object().into_iter().flatten() {
+        c[k] = v.clone();
+    }
+    json!({"metadata": {"name": name, "namespace": "default", "labels": {"app": "mysql"}},
+        "spec": {"nodeName": node, "containers": [c],
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": format!("data-{name}")}}]}})
+}
+
+fn secret_env() -> Value {
+    json!([{"name": "MYSQL_ROOT_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "mysql-secret", "key": "password"}}}])
+}
+
+fn readiness() -> Value {
+    json!({"readinessProbe": {"exec": {"command": ["sh", "-c", "mysqladmin ping -h 127.0.0.1 -uroot -p\"${MYSQL_ROOT_PASSWORD}\""]},
+        "periodSeconds": 1, "timeoutSeconds": 5, "failureThreshold": 30}})
+}
+
+fn pod(store: &Store, name: &str) -> Option<Value> {
+    store.get(get("Pod"), Some("default"), name).ok()
+}
+
+/// Polls until `f` holds on the pod (or panics after `secs`, showing the status).
+async fn until(
+    store: &Store,
+    name: &str,
+    secs: u64,
+    what: &str,
+    f: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(p) = pod(store, name) {
+            if f(&p) {
+                return p;
+            }
+            if Instant::now() > deadline {
+                panic!("timeout waiting for {what}: {:#}", p["status"]);
+            }
+        } else if Instant::now() > deadline {
+            panic!("timeout waiting for {what}: pod gone");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn ready(p: &Value) -> bool {
+    p["status"]["containerStatuses"][0]["ready"] == true
+}
+
+fn cs(p: &Value) -> &Value {
+    &p["status"]["containerStatuses"][0]
+}
+
+async fn sql(port: u16, password: &str, q: &str) -> Result<Vec<String>, mysql_async::Error> {
+    let opts = mysql_async::OptsBuilder::default()
+        .ip_or_hostname("127.0.0.1")
+        .tcp_port(port)
+        .user(Some("root"))
+        .pass(Some(password));
+    let mut c = mysql_async::Conn::new(opts).await?;
+    let rows: Vec<String> = c.query(q).await?;
+    c.disconnect().await?;
+    Ok(rows)
+}
+
+fn alive(pid: i32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .unwrap_or_default()
+            .contains(") Z")
+}
+
+fn pid_of(k: &Kubelet, name: &str) -> i32 {
+    let rt = k.runtime("default", name).expect("running");
+    std::fs::read_to_string(rt.root_dir.join("mysqld.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statefulset_pod_lifecycle_with_real_mariadbd() {
+    let t = tempfile::tempdir().unwrap();
+    let _reaper = Reaper(t.path().to_path_buf());
+    let state = t.path().to_path_buf();
+    let store = Arc::new(Store::open(&state.join("store")).unwrap());
+    secret(&store, "password");
+    volume(&store, &state, "mysql-0");
+    let k = Kubelet::new(store.clone(), state.clone());
+    let (trigger, sd) = shutdown::channel();
+    let task = tokio::spawn(k.clone().run(sd));
+    store
+        .create(
+            get("Pod"),
+            Some("default"),
+            mysql_pod(
+                "mysql-0",
+                "minikube-m02",
+                "mysql:8.4.3",
+                secret_env(),
+                readiness(),
+            ),
+        )
+        .unwrap();
+
+    let p = until(&store, "mysql-0", 10, "ContainerCreating or Running", |p| {
+        !p["status"].is_null()
+    })
+    .await;
+    assert!(["Pending", "Running"].contains(&p["status"]["phase"].as_str().unwrap()));
+    let started = Instant::now();
+    let p = until(&store, "mysql-0", 90, "Ready", ready).await;
+    eprintln!(
+        "first start (install + init) ready after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(p["status"]["phase"], "Running");
+    assert!(p["status"]["podIP"]
+        .as_str()
+        .unwrap()
+        .starts_with("10.244.1."));
+    assert_eq!(p["status"]["hostIP"], "192.168.49.3");
+    assert!(cs(&p)["containerID"]
+        .as_str()
+        .unwrap()
+        .starts_with("docker://"));
+    if cs(&p)["restartCount"] != 0 {
+        let (_, prev) = k.log_paths(&p);
+        eprintln!("{}", std::fs::read_to_string(prev).unwrap_or_default());
+    }
+    assert_eq!(cs(&p)["restartCount"], 0);
+    let port = k.runtime("default", "mysql-0").unwrap().mysql_port;
+    let dbs = sql(port, "password", "SHOW DATABASES").await.unwrap();
+    assert_eq!(
+        dbs,
+        ["information_schema", "mysql", "performance_schema", "sys"]
+    );
+    let users = sql(
+        port,
+        "password",
+        "SELECT CONCAT(user,'@',host) FROM mysql.user ORDER BY 1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(users, ["mariadb.sys@localhost", "root@%", "root@localhost"]);
+    sql(port, "password", "CREATE DATABASE testdb")
+        .await
+        .unwrap();
+    sql(
+        port,
+        "password",
+        "CREATE TABLE testdb.users (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255))",
+    )
+    .await
+    .unwrap();
+    sql(
+        port,
+        "password",
+        "INSERT INTO testdb.users (name) VALUES ('Alice'), ('Bob')",
+    )
+    .await
+    .unwrap();
+    assert!(!state
+        .join("pods")
+        .read_dir()
+        .unwrap()
+        .flatten()
+        .any(|d| d.path().join("init.sql").exists()));
+    let rss: u64 = std::fs::read_to_string(format!("/proc/{}/status", pid_of(&k, "mysql-0")))
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("VmRSS:")
+                .map(|v| v.trim().trim_end_matches(" kB").parse().unwrap())
+        })
+        .unwrap();
+    eprintln!("mariadbd RSS {} MB", rss / 1024);
+    assert!(rss < 120 * 1024, "RSS {rss} kB");
+
+    // kill -9: restarted, counted, lastState recorded, data intact.
+    let old_id = cs(&p)["containerID"].clone();
+    let pid = pid_of(&k, "mysql-0");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let p = until(&store, "mysql-0", 60, "restart", |p| {
+        cs(p)["restartCount"] == 1 && ready(p)
+    })
+    .await;
+    assert_eq!(cs(&p)["lastState"]["terminated"]["exitCode"], 137);
+    assert_eq!(cs(&p)["lastState"]["terminated"]["reason"], "Error");
+    assert_ne!(cs(&p)["containerID"], old_id);
+    let port2 = k.runtime("default", "mysql-0").unwrap().mysql_port;
+    assert_eq!(
+        sql(
+            port2,
+            "password",
+            "SELECT name FROM testdb.users ORDER BY id"
+        )
+        .await
+        .unwrap(),
+        ["Alice", "Bob"]
+    );
+
+    // Graceful deletion: SIGTERM, clean stop, the object removed by uid.
+    let pid = pid_of(&k, "mysql-0");
+    let uid = p["metadata"]["uid"].as_str().unwrap().to_string();
+    store
+        .delete(get("Pod"), Some("default"), "mysql-0", Some(30))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while pod(&store, "mysql-0").is_some() {
+        assert!(Instant::now() < deadline, "pod not removed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!alive(pid), "mariadbd still running after deletion");
+    assert!(!state
+        .join("pods")
+        .join(format!("default_mysql-0_{uid}"))
+        .exists());
+    let reasons: Vec<String> = store
+        .list(get("Event"), Some("default"))
+        .0
+        .iter()
+        .map(|e| e["reason"].as_str().unwrap().to_string())
+        .collect();
+    for r in ["Pulled", "Created", "Started", "Killing"] {
+        assert!(
+            reasons.iter().any(|x| x == r),
+            "event {r} missing: {reasons:?}"
+        );
+    }
+
+    // The re-created namesake finds the data and the ORIGINAL password (a Secret change does not
+    // re-initialise the data dir, as in reality).
+    secret(&store, "changed");
+    store
+        .create(
+            get("Pod"),
+            Some("default"),
+            mysql_pod(
+                "mysql-0",
+                "minikube",
+                "mysql:8.4.3",
+                secret_env(),
+                json!({}),
+            ),
+        )
+        .unwrap();
+    let p = until(&store, "mysql-0", 60, "re-created Ready", ready).await;
+    assert!(p["status"]["podIP"]
+        .as_str()
+        .unwrap()
+        .starts_with("10.244.0."));
+    let port3 = k.runtime("default", "mysql-0").unwrap().mysql_port;
+    assert_eq!(
+        sql(
+            port3,
+            "password",
+            "SELECT name FROM testdb.users ORDER BY id"
+        )
+        .await
+        .unwrap(),
+        ["Alice", "Bob"]
+    );
+    assert!(sql(port3, "changed", "SELECT 1").await.is_err());
+
+    // Shutdown stops the server cleanly.
+    let pid = pid_of(&k, "mysql-0");
+    let log = k.runtime("default", "mysql-0").unwrap().log_path;
+    trigger.fire();
+    tokio::time::timeout(Duration::from_secs(40), task)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!alive(pid));
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(log.contains("Shutdown complete"), "{log}");
+    assert!(!log.contains("password'"), "log must not hold the password");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_password_crash_loops_and_other_images_fail_to_pull() {
+    let t = tempfile::tempdir().unwrap();
+    let _reaper = Reaper(t.path().to_path_buf());
+    let store = Arc::new(Store::open(&t.path().join("store")).unwrap());
+    let k = Kubelet::new(store.clone(), t.path().to_path_buf());
+    let (trigger, sd) = shutdown::channel();
+    let task = tokio::spawn(k.clone().run(sd));
+    let mut p = mysql_pod("nopw", "minikube", "mariadb:11", json!([]), json!({}));
+    p["spec"]["volumes"][0] = json!({"name": "data", "emptyDir": {}});
+    store.create(get("Pod"), Some("default"), p).unwrap();
+    store
+        .create(
+            get("Pod"),
+            Some("default"),
+            mysql_pod("web", "minikube-m03", "nginx:1.27", json!([]), json!({})),
+        )
+        .unwrap();
+    let mut p = mysql_pod("nosecret", "minikube", "mysql:8.4", secret_env(), json!({}));
+    p["spec"]["volumes"][0] = json!({"name": "data", "emptyDir": {}});
+    store.create(get("Pod"), Some("default"), p).unwrap();
+    let unbound = mysql_pod("unbound", "minikube", "mysql:8.4", secret_env(), json!({}));
+    store.create(get("Pod"), Some("default"), unbound).unwrap();
+
+    let p = until(&store, "nopw", 30, "CrashLoopBackOff", |p| {
+        cs(p)["state"]["waiting"]["reason"] == "CrashLoopBackOff"
+    })
+    .await;
+    assert!(cs(&p)["restartCount"].as_u64().unwrap() >= 1);
+    assert_eq!(p["status"]["phase"], "Running");
+    assert_eq!(cs(&p)["lastState"]["terminated"]["exitCode"], 1);
+    let (log, _) = k.log_paths(&p);
+    assert!(std::fs::read_to_string(log)
+        .unwrap()
+        .contains("password option is not specified"));
+
+    until(&store, "web", 10, "ErrImagePull", |p| {
+        cs(p)["state"]["waiting"]["reason"] == "ErrImagePull"
+    })
+    .await;
+    let p = until(&store, "web", 10, "ImagePullBackOff", |p| {
+        cs(p)["state"]["waiting"]["reason"] == "ImagePullBackOff"
+    })
+    .await;
+    assert!(cs(&p)["state"]["waiting"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("nginx:1.27"));
+    assert_eq!(p["status"]["phase"], "Pending");
+    assert!(p["status"]["podIP"]
+        .as_str()
+        .unwrap()
+        .starts_with("10.244.2."));
+
+    let p = until(&store, "nosecret", 10, "CreateContainerConfigError", |p| {
+        cs(p)["state"]["waiting"]["reason"] == "CreateContainerConfigError"
+    })
+    .await;
+    assert_eq!(
+        cs(&p)["state"]["waiting"]["message"],
+        "secret \"mysql-secret\" not found"
+    );
+    let p = until(&store, "unbound", 10, "ContainerCreating", |p| {
+        cs(p)["state"]["waiting"]["reason"] == "ContainerCreating"
+    })
+    .await;
+    assert_eq!(p["status"]["phase"], "Pending");
+    assert_eq!(p["status"]["conditions"][2]["type"], "Ready");
+    assert_eq!(p["status"]["conditions"][2]["status"], "False");
+
+    let evs = store.list(get("Event"), Some("default")).0;
+    assert!(evs
+        .iter()
+        .any(|e| e["reason"] == "BackOff" && e["involvedObject"]["name"] == "web"));
+    assert!(evs
+        .iter()
+        .any(|e| e["reason"] == "Failed" && e["involvedObject"]["name"] == "web"));
+    assert!(evs
+        .iter()
+        .any(|e| e["reason"] == "BackOff" && e["involvedObject"]["name"] == "nopw"));
+
+    // A pod removed from the store at once (force delete) leaves no worker behind.
+    store.remove(get("Pod"), Some("default"), "web").unwrap();
+    trigger.fire();
+    tokio::time::timeout(Duration::from_secs(30), task)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn liveness_failure_restarts_the_container() {
+    let t = tempfile::tempdir().unwrap();
+    let _reaper = Reaper(t.path().to_path_buf());
+    let store = Arc::new(Store::open(&t.path().join("store")).unwrap());
+    // tcpSocket on a port the pod does not serve: liveness fails, the kubelet restarts it.
+    let probes = json!({"livenessProbe": {"tcpSocket": {"port": 8080}, "initialDelaySeconds": 1, "periodSeconds": 1, "failureThreshold": 2}});
+    let mut p = mysql_pod(
+        "live",
+        "minikube",
+        "mysql:8.4",
+        json!([{"name": "MYSQL_ALLOW_EMPTY_PASSWORD", "value": "yes"}]),
+        probes,
+    );
+    p["spec"]["volumes"][0] = json!({"name": "data", "emptyDir": {}});
+    store.create(get("Pod"), Some("default"), p).unwrap();
+    let k = Kubelet::new(store.clone(), t.path().to_path_buf());
+    let (trigger, sd) = shutdown::channel();
+    let task = tokio::spawn(k.clone().run(sd));
+    let p = until(&store, "live", 90, "restart after liveness failure", |p| {
+        cs(p)["restartCount"].as_u64() >= Some(1) && cs(p)["state"]["running"].is_object()
+    })
+    .await;
+    // SIGTERM on a liveness kill: mariadbd shuts down cleanly and exits 0.
+    assert_eq!(
+        cs(&p)["lastState"]["terminated"]["exitCode"],
+        0,
+        "{:#}",
+        p["status"]
+    );
+    let evs = store.list(get("Event"), Some("default")).0;
+    let has = |reason: &str, text: &str| {
+        evs.iter()
+            .any(|e| e["reason"] == reason && e["message"].as_str().unwrap().contains(text))
+    };
+    assert!(has("Unhealthy", "Liveness probe failed"));
+    assert!(has("Killing", "failed liveness probe, will be restarted"));
+    trigger.fire();
+    tokio::time::timeout(Duration::from_secs(40), task)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orphans_are_reaped_after_a_crash_and_pods_come_back() {
+    let t = tempfile::tempdir().unwrap();
+    let _reaper = Reaper(t.path().to_path_buf());
+    let state = t.path().to_path_buf();
+    let store = Arc::new(Store::open(&state.join("store")).unwrap());
+    secret(&store, "pw");
+    volume(&store, &state, "orph");
+    store
+        .create(
+            get("Pod"),
+            Some("default"),
+            mysql_pod("orph", "minikube", "mysql:8.4", secret_env(), json!({})),
+        )
+        .unwrap();
+
+    // A labsim that dies abruptly: its runtime is dropped without stopping anything.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let k1 = Kubelet::new(store.clone(), state.clone());
+    let (_t1, sd1) = shutdown::channel();
+    rt.spawn(k1.clone().run(sd1));
+    let p = until(&store, "orph", 90, "Ready", ready).await;
+    let orphan = pid_of(&k1, "orph");
+    let old_id = cs(&p)["containerID"].clone();
+    rt.shutdown_background();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        alive(orphan),
+        "the orphan must survive its labsim for this test"
+    );
+
+    // The next labsim stops the orphan and brings the pod back with a new container.
+    let k2 = Kubelet::new(store.clone(), state.clone());
+    let (t2, sd2) = shutdown::channel();
+    let task = tokio::spawn(k2.clone().run(sd2));
+    let p = until(&store, "orph", 60, "back after crash", |p| {
+        ready(p) && k2.runtime("default", "orph").is_some()
+    })
+    .await;
+    assert!(!alive(orphan), "orphaned mariadbd still alive");
+    assert_ne!(cs(&p)["containerID"], old_id);
+    assert_eq!(cs(&p)["restartCount"], 0);
+    let port = k2.runtime("default", "orph").unwrap().mysql_port;
+    assert_eq!(sql(port, "pw", "SELECT 1").await.unwrap(), ["1"]);
+    t2.fire();
+    tokio::time::timeout(Duration::from_secs(40), task)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+/// exec and port-forward driven by kube-rs (one of labsim's judges) through a tiny in-process
+/// axum server that routes only these subresources to the real handlers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_and_portforward_with_kube_rs() {
+    use axum::extract::{Path as P, Request, State};
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::api::{Api, AttachParams};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let t = tempfile::tempdir().unwrap();
+    let _reaper = Reaper(t.path().to_path_buf());
+    let state = t.path().to_path_buf();
+    let store = Arc::new(Store::open(&state.join("store")).unwrap());
+    let k = Kubelet::new(store.clone(), state.clone());
+    let (trigger, sd) = shutdown::channel();
+    let task = tokio::spawn(k.clone().run(sd));
+    let mut p = mysql_pod(
+        "mysql-0",
+        "minikube",
+        "mysql:8.4.3",
+        json!([{"name": "MYSQL_ROOT_PASSWORD", "value": "pw"}]),
+        json!({}),
+    );
+    p["spec"]["volumes"][0] = json!({"name": "data", "emptyDir": {}});
+    store.create(get("Pod"), Some("default"), p).unwrap();
+    until(&store, "mysql-0", 90, "Ready", ready).await;
+
+    let app = crate::app::App {
+        store: store.clone(),
+        kubelet: k.clone(),
+        token: "t".into(),
+        state_dir: Arc::new(state.clone()),
+    };
+    async fn ex(
+        State(app): State<crate::app::App>,
+        P((ns, name)): P<(String, String)>,
+        req: Request,
+    ) -> axum::response::Response {
+        let q = req.uri().query().map(str::to_string);
+        crate::api::exec::exec(app, ns, name, q, req).await
+    }
+    async fn pf(
+        State(app): State<crate::app::App>,
+        P((ns, name)): P<(String, String)>,
+        req: Request,
+    ) -> axum::response::Response {
+        let q = req.uri().query().map(str::to_string);
+        crate::api::portforward::portforward(app, ns, name, q, req).await
+    }
+    let router = axum::Router::new()
+        .route(
+            "/api/v1/namespaces/{ns}/pods/{name}/exec",
+            axum::routing::any(ex),
+        )
+        .route(
+            "/api/v1/namespaces/{ns}/pods/{name}/portforward",
+            axum::routing::any(pf),
+        )
+        .with_state(app);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let client =
+        kube::Client::try_from(kube::Config::new(format!("http://{addr}").parse().unwrap()))
+            .unwrap();
+    let pods: Api<Pod> = Api::namespaced(client, "default");
+
+    async fn run(pods: &Api<Pod>, cmd: &[&str]) -> (String, String, Option<String>) {
+        let mut ap = pods
+            .exec("mysql-0", cmd.to_vec(), &AttachParams::default())
+            .await
+            .unwrap();
+        let (mut o, mut e) = (String::new(), String::new());
+        let mut so = ap.stdout().unwrap();
+        let mut se = ap.stderr().unwrap();
+        let status = ap.take_status().unwrap();
+        let (_, _, st) = tokio::join!(so.read_to_string(&mut o), se.read_to_string(&mut e), status);
+        let code = st.and_then(|s| s.details?.causes?.first()?.message.clone());
+        (o, e, code)
+    }
+    assert_eq!(
+        run(&pods, &["hostname"]).await,
+        ("mysql-0\n".into(), String::new(), None)
+    );
+    let (o, _, code) = run(
+        &pods,
+        &["mysql", "-uroot", "-ppw", "-N", "-e", "SHOW DATABASES"],
+    )
+    .await;
+    assert_eq!(
+        (o.as_str(), code),
+        ("information_schema\nmysql\nperformance_schema\nsys\n", None)
+    );
+    let (_, e, code) = run(&pods, &["sh", "-c", "mysql -uroot -pwrong -e 'SELECT 1'"]).await;
+    assert!(e.contains("Access denied"), "{e}");
+    assert_eq!(code.as_deref(), Some("1"));
+    let (o, e, code) = run(&pods, &["bash"]).await;
+    assert!(o.is_empty() && e.contains("허용: mysql"), "{e}");
+    assert_eq!(code.as_deref(), Some("126"));
+    let (o, _, _) = run(&pods, &["ls", "/var/lib/mysql"]).await;
+    assert!(o.lines().any(|l| l == "mysql"), "{o}");
+    assert!(pods
+        .exec("nope", vec!["hostname"], &AttachParams::default())
+        .await
+        .is_err());
+
+    // The seed's `kubectl exec -it mysql-0 -- mysql -u root -p` on a real pty.
+    let mut ap = pods
+        .exec(
+            "mysql-0",
+            vec!["mysql", "-u", "root", "-p"],
+            &AttachParams::interactive_tty(),
+        )
+        .await
+        .unwrap();
+    let mut stdin = ap.stdin().unwrap();
+    let mut stdout = ap.stdout().unwrap();
+    let status = ap.take_status().unwrap();
+    let mut seen = String::new();
+    async fn read_until(out: &mut (impl AsyncReadExt + Unpin), seen: &mut String, want: &str) {
+        let mut buf = [0u8; 4096];
+        let fut = async {
+            while !seen.contains(want) {
+                let n = out.read(&mut buf).await.unwrap();
+                assert!(n > 0, "eof before {want:?}: {seen}");
+                seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(20), fut)
+            .await
+            .unwrap_or_else(|_| panic!("no {want:?} in {seen:?}"));
+    }
+    read_until(&mut stdout, &mut seen, "Enter password:").await;
+    stdin.write_all(b"pw\n").await.unwrap();
+    read_until(&mut stdout, &mut seen, "]>").await;
+    stdin.write_all(b"SHOW DATABASES;\n").await.unwrap();
+    read_until(&mut stdout, &mut seen, "| performance_schema |").await;
+    stdin.write_all(b"exit\n").await.unwrap();
+    let st = tokio::time::timeout(Duration::from_secs(20), status)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(st.status.as_deref(), Some("Success"));
+    assert!(!seen.contains("pw\r\n"), "the password must not echo");
+
+    // port-forward 3306 → the pod's server, used by a real MySQL client.
+    let mut fwd = pods.portforward("mysql-0", &[3306]).await.unwrap();
+    let mut stream = fwd.take_stream(3306).unwrap();
+    let local = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let lport = local.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let (mut s, _) = local.accept().await.unwrap();
+        let _ = tokio::io::copy_bidirectional(&mut s, &mut stream).await;
+    });
+    assert_eq!(
+        sql(lport, "pw", "SELECT @@hostname IS NOT NULL")
+            .await
+            .unwrap(),
+        ["1"]
+    );
+
+    // A pod removed from the store outright (force delete) has its server stopped.
+    let pid = pid_of(&k, "mysql-0");
+    store
+        .remove(get("Pod"), Some("default"), "mysql-0")
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while alive(pid) || k.runtime("default", "mysql-0").is_some() {
+        assert!(
+            Instant::now() < deadline,
+            "server of a removed pod still running"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    trigger.fire();
+    tokio::time::timeout(Duration::from_secs(40), task)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+/// The seed's manifest (manifests/1-sts-mysql.yaml): its Secret and pod template, as the
+/// StatefulSet controller would stamp out mysql-0, become Ready with the manifest's own probe.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_manifest_pod_template_becomes_ready() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../manifests/1-sts-mysql.yaml"
+    ))
+    .unwrap();
+    let docs: Vec<Value> = serde_yaml::Deserializer::from_str(&text)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .collect();
+    let secret_doc = docs.iter().find(|d| d["kind"] == "Secret").unwrap().clone();
+    let sts = docs.iter().find(|d| d["kind"] == "StatefulSet").unwrap();
+    let t = tempfile::tempdir().unwrap();
+    let _reaper = Reaper(t.path().to_path_buf());
+    let state = t.path().to_path_buf();
+    let store = Arc::new(Store::open(&state.join("store")).unwrap());
+    store
+        .create(get("Secret"), Some("default"), secret_doc)
+        .unwrap();
+    volume(&store, &state, "mysql-0");
+    // A first start that an earlier labsim left half done (marker present) is redone.
+    let data = state.join("volumes/pvc-mysql-0");
+    std::fs::create_dir_all(data.join("mysql")).unwrap();
+    std::fs::write(data.join(super::mariadb::INIT_MARKER), "").unwrap();
+    std::fs::write(data.join("mysql/leftover"), "x").unwrap();
+    let mut pod = sts["spec"]["template"].clone();
+    pod["metadata"]["name"] = json!("mysql-0");
+    pod["spec"]["nodeName"] = json!("minikube");
+    pod["spec"]["volumes"] =
+        json!([{"name": "data", "persistentVolumeClaim": {"claimName": "data-mysql-0"}}]);
+    store.create(get("Pod"), Some("default"), pod).unwrap();
+    let k = Kubelet::new(store.clone(), state.clone());
+    let (trigger, sd) = shutdown::channel();
+    let task = tokio::spawn(k.clone().run(sd));
+    let started = Instant::now();
+    let p = until(
+        &store,
+        "mysql-0",
+        60,
+        "Ready by the manifest's readiness probe",
+        ready,
+    )
+    .await;
+    eprintln!("seed pod Ready after {:?}", started.elapsed());
+    assert_eq!(cs(&p)["image"], "mysql:8.4.3");
+    let port = k.runtime("default", "mysql-0").unwrap().mysql_port;
+    assert_eq!(
+        sql(port, "password", "SHOW DATABASES").await.unwrap().len(),
+        4
+    );
+    assert_eq!(p["status"]["conditions"][2]["status"], "True");
+    assert!(
+        !data.join("mysql/leftover").exists() && !data.join(super::mariadb::INIT_MARKER).exists()
+    );
+    trigger.fire();
+    tokio::time::timeout(Duration::from_secs(40), task)
+        .await
+        .unwrap()
+        .unwrap();
+}
