@@ -178,7 +178,14 @@ async fn finish(socket: &mut WebSocket, code: i32) {
     let _ = socket
         .send(frame(3, exit_status(code).to_string().as_bytes()))
         .await;
-    let _ = socket.send(Message::Close(None)).await;
+    // A normal-closure code: kubectl (gorilla/websocket) reports a close without status (1005)
+    // as an error and exits 1 even after a successful command.
+    let _ = socket
+        .send(Message::Close(Some(axum::extract::ws::CloseFrame {
+            code: axum::extract::ws::close_code::NORMAL,
+            reason: "".into(),
+        })))
+        .await;
 }
 
 async fn session(mut socket: WebSocket, rt: PodRuntime, q: ExecQuery, v5: bool) {
