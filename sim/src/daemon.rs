@@ -94,6 +94,7 @@ pub fn up(state_dir: &Path, port: Option<u16>, timeout_secs: u64) -> Result<Exit
         eprintln!("경고: mariadbd를 찾을 수 없습니다. MySQL 파드가 시작되지 않습니다.");
         eprintln!("      설치: sudo apt-get install -y mariadb-server (Debian/Ubuntu)");
     }
+    fs::create_dir_all(state_dir)?;
     let _ = fs::remove_file(state_dir.join(ENDPOINT));
     let log = OpenOptions::new()
         .create(true)
