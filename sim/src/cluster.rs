@@ -33,6 +33,7 @@ impl Cluster {
         let pki = Pki::load_or_create(&state_dir.join("pki"))?;
         let token = load_or_create_token(&state_dir.join("token"))?;
         let kubelet = Kubelet::new(store.clone(), state_dir.clone());
+        kubelet.mark_restarting();
         let app = App {
             store,
             kubelet,

@@ -159,6 +159,44 @@ impl Kubelet {
         lock(&self.ips).remove(uid);
     }
 
+    /// Called once at start, before the API serves: no pod process survives a labsim stop or
+    /// crash, so a status saying Ready would be a lie until the worker restarts the server (as
+    /// after a node reboot). Marks every pod on a node as not ready and its container waiting.
+    pub fn mark_restarting(&self) {
+        let pod_rt = resources::get("Pod");
+        let (pods, _) = self.store.list(pod_rt, None);
+        for p in pods {
+            if p["spec"]["nodeName"].as_str().unwrap_or("").is_empty() {
+                continue;
+            }
+            let (ns, name) = (
+                p["metadata"]["namespace"].as_str().unwrap_or("default"),
+                p["metadata"]["name"].as_str().unwrap_or(""),
+            );
+            let _ = self.store.modify(pod_rt, Some(ns), name, |pod| {
+                if let Some(conds) = pod["status"]["conditions"].as_array_mut() {
+                    for c in conds
+                        .iter_mut()
+                        .filter(|c| c["type"] == "Ready" || c["type"] == "ContainersReady")
+                    {
+                        if c["status"] == "True" {
+                            c["status"] = serde_json::json!("False");
+                            c["lastTransitionTime"] = serde_json::json!(crate::store::now());
+                        }
+                    }
+                }
+                if let Some(cs) = pod["status"]["containerStatuses"].as_array_mut() {
+                    for c in cs.iter_mut() {
+                        c["ready"] = serde_json::json!(false);
+                        c["started"] = serde_json::json!(false);
+                        c["state"] =
+                            serde_json::json!({"waiting": {"reason": "ContainerCreating"}});
+                    }
+                }
+            });
+        }
+    }
+
     /// Syncs pods with processes until `shutdown` resolves, then stops every process cleanly.
     pub async fn run(self: Arc<Self>, shutdown: crate::shutdown::Shutdown) {
         let me = self.clone();

@@ -1,0 +1,183 @@
+//! Faults through the real clients: broken requests get Kubernetes errors and the server keeps
+//! serving; a killed mariadbd is restarted (RESTARTS counts it) with its data; a SIGKILLed labsim
+//! comes back with the same objects, pods and rows.
+
+mod common;
+
+use common::{manifest, text, Sim};
+
+fn sql(sim: &Sim, pod: &str, query: &str) -> String {
+    sim.ok(&[
+        "exec",
+        pod,
+        "--",
+        "mysql",
+        "-uroot",
+        "-ppassword",
+        "-N",
+        "-e",
+        query,
+    ])
+}
+
+#[test]
+fn bad_requests_get_errors_and_nothing_is_lost() {
+    let sim = Sim::up();
+    sim.ok(&["create", "configmap", "keep", "--from-literal=a=1"]);
+
+    // Unknown resource type.
+    let out = sim.kubectl(&["get", "widgets"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("the server doesn't have a resource type \"widgets\""),
+        "{}",
+        text(&out)
+    );
+
+    // A body that is not JSON, straight to the API.
+    let junk = sim.state().join("junk.json");
+    std::fs::write(&junk, "{not json").unwrap();
+    let out = sim.kubectl(&[
+        "create",
+        "--raw",
+        "/api/v1/namespaces/default/configmaps",
+        "-f",
+        junk.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success(), "{}", text(&out));
+
+    // An invalid name and a duplicate.
+    let out = sim.kubectl(&["create", "configmap", "Bad_Name"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is invalid"),
+        "{}",
+        text(&out)
+    );
+    let out = sim.kubectl(&["create", "configmap", "keep"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("AlreadyExists")
+            || String::from_utf8_lossy(&out.stderr).contains("already exists"),
+        "{}",
+        text(&out)
+    );
+
+    // A wrong token.
+    let out = sim.kubectl(&["--token", "wrong", "get", "pods"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Unauthorized")
+            || String::from_utf8_lossy(&out.stderr).contains("provide credentials"),
+        "{}",
+        text(&out)
+    );
+
+    // A broken YAML manifest: kubectl reports it and nothing changes.
+    let broken = sim.state().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n data: [\n",
+    )
+    .unwrap();
+    let out = sim.kubectl(&["apply", "-f", broken.to_str().unwrap()]);
+    assert!(!out.status.success(), "{}", text(&out));
+
+    // Still serving, nothing lost.
+    assert_eq!(sim.json(&["get", "cm", "keep"])["data"]["a"], "1");
+}
+
+#[test]
+fn killed_mariadbd_restarts_and_sigkilled_labsim_comes_back() {
+    let sim = Sim::up();
+    sim.ok(&["apply", "-f", &manifest("1-sts-mysql.yaml")]);
+    sim.wait_ready(3, 180);
+    sql(&sim, "mysql-0", "CREATE DATABASE survivor; CREATE TABLE survivor.t (v INT); INSERT INTO survivor.t VALUES (42)");
+
+    // Kill mysql-0's mariadbd: the kubelet restarts it and RESTARTS counts it.
+    let datadir_marker = sim.state().to_string_lossy().into_owned();
+    let pids = String::from_utf8(
+        std::process::Command::new("pgrep")
+            .args(["-f", &format!("mariadbd.*{datadir_marker}")])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(pids.lines().count(), 3, "three mariadbd processes: {pids}");
+    let pod = sim.json(&["get", "pod", "mysql-0"]);
+    let uid = pod["metadata"]["uid"].as_str().unwrap().to_string();
+    let victim = pids
+        .lines()
+        .find(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
+                .unwrap_or_default()
+                .contains(&uid)
+        })
+        .or_else(|| {
+            // The data dir is the PV's; find the pid whose cwd is mysql-0's run dir.
+            pids.lines().find(|pid| {
+                std::fs::read_link(format!("/proc/{pid}/cwd"))
+                    .map(|p| p.to_string_lossy().contains("mysql-0"))
+                    .unwrap_or(false)
+            })
+        })
+        .expect("mysql-0's mariadbd")
+        .to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-9", &victim])
+        .status()
+        .unwrap()
+        .success());
+    sim.wait_for("RESTARTS 1 on mysql-0", 60, || {
+        let p = sim.json(&["get", "pod", "mysql-0"]);
+        (p["status"]["containerStatuses"][0]["restartCount"].as_i64() == Some(1)).then_some(())
+    });
+    sim.wait_ready(3, 60);
+    let line = sim.ok(&["get", "pod", "mysql-0"]);
+    assert!(
+        line.lines().nth(1).unwrap().split_whitespace().nth(3) == Some("1"),
+        "RESTARTS column: {line}"
+    );
+    assert_eq!(
+        sql(&sim, "mysql-0", "SELECT v FROM survivor.t").trim(),
+        "42"
+    );
+
+    // SIGKILL labsim itself: up again brings back the same objects, pods and rows.
+    let before = sim.json(&["get", "sts", "mysql"])["metadata"]["uid"].clone();
+    let pid = std::fs::read_to_string(sim.state().join("labsim.pid")).unwrap();
+    assert!(std::process::Command::new("kill")
+        .args(["-9", pid.trim()])
+        .status()
+        .unwrap()
+        .success());
+    for _ in 0..100 {
+        if !std::path::Path::new(&format!("/proc/{}", pid.trim())).exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let up = sim.labsim(&["up"]);
+    assert!(up.status.success(), "{}", text(&up));
+    assert_eq!(
+        sim.json(&["get", "sts", "mysql"])["metadata"]["uid"],
+        before
+    );
+    sim.wait_ready(3, 180);
+    assert_eq!(
+        sql(&sim, "mysql-0", "SELECT v FROM survivor.t").trim(),
+        "42"
+    );
+    let pids = String::from_utf8(
+        std::process::Command::new("pgrep")
+            .args(["-f", &format!("mariadbd.*{datadir_marker}")])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        pids.lines().count(),
+        3,
+        "orphans reaped, one mariadbd per pod: {pids}"
+    );
+}
