@@ -234,6 +234,9 @@ pub fn server_args(
         "--key-buffer-size=1M".into(),
         "--aria-pagecache-buffer-size=1M".into(),
         "--table-open-cache=200".into(),
+        // The mysql:8 image's defaults: Korean text (and emoji) fit in every column.
+        "--character-set-server=utf8mb4".into(),
+        "--collation-server=utf8mb4_general_ci".into(),
         // A private tmpdir: servers sharing /tmp can collide on temporary table files.
         format!("--tmpdir={}", run_dir.join("tmp").display()),
         format!("--log-error={}", run_dir.join("mysqld.log").display()),
