@@ -6,20 +6,6 @@ mod common;
 
 use common::{manifest, text, Sim};
 
-fn sql(sim: &Sim, pod: &str, query: &str) -> String {
-    sim.ok(&[
-        "exec",
-        pod,
-        "--",
-        "mysql",
-        "-uroot",
-        "-ppassword",
-        "-N",
-        "-e",
-        query,
-    ])
-}
-
 #[test]
 fn bad_requests_get_errors_and_nothing_is_lost() {
     let sim = Sim::up();
@@ -90,23 +76,15 @@ fn killed_mariadbd_restarts_and_sigkilled_labsim_comes_back() {
     let sim = Sim::up();
     sim.ok(&["apply", "-f", &manifest("1-sts-mysql.yaml")]);
     sim.wait_ready(3, 180);
-    sql(&sim, "mysql-0", "CREATE DATABASE survivor; CREATE TABLE survivor.t (v INT); INSERT INTO survivor.t VALUES (42)");
+    sim.sql("mysql-0", "CREATE DATABASE survivor; CREATE TABLE survivor.t (v INT); INSERT INTO survivor.t VALUES (42)");
 
     // Kill mysql-0's mariadbd: the kubelet restarts it and RESTARTS counts it.
-    let datadir_marker = sim.state().to_string_lossy().into_owned();
-    let pids = String::from_utf8(
-        std::process::Command::new("pgrep")
-            .args(["-f", &format!("mariadbd.*{datadir_marker}")])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    assert_eq!(pids.lines().count(), 3, "three mariadbd processes: {pids}");
+    let pids = sim.mariadbd_pids();
+    assert_eq!(pids.len(), 3, "three mariadbd processes: {pids:?}");
     let pod = sim.json(&["get", "pod", "mysql-0"]);
     let uid = pod["metadata"]["uid"].as_str().unwrap().to_string();
     let victim = pids
-        .lines()
+        .iter()
         .find(|pid| {
             std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
                 .unwrap_or_default()
@@ -114,7 +92,7 @@ fn killed_mariadbd_restarts_and_sigkilled_labsim_comes_back() {
         })
         .or_else(|| {
             // The data dir is the PV's; find the pid whose cwd is mysql-0's run dir.
-            pids.lines().find(|pid| {
+            pids.iter().find(|pid| {
                 std::fs::read_link(format!("/proc/{pid}/cwd"))
                     .map(|p| p.to_string_lossy().contains("mysql-0"))
                     .unwrap_or(false)
@@ -138,8 +116,8 @@ fn killed_mariadbd_restarts_and_sigkilled_labsim_comes_back() {
         "RESTARTS column: {line}"
     );
     assert_eq!(
-        sql(&sim, "mysql-0", "SELECT v FROM survivor.t").trim(),
-        "42"
+        sim.sql("mysql-0", "SELECT v FROM survivor.t").trim(),
+        "v\n42"
     );
 
     // SIGKILL labsim itself: up again brings back the same objects, pods and rows.
@@ -164,20 +142,13 @@ fn killed_mariadbd_restarts_and_sigkilled_labsim_comes_back() {
     );
     sim.wait_ready(3, 180);
     assert_eq!(
-        sql(&sim, "mysql-0", "SELECT v FROM survivor.t").trim(),
-        "42"
+        sim.sql("mysql-0", "SELECT v FROM survivor.t").trim(),
+        "v\n42"
     );
-    let pids = String::from_utf8(
-        std::process::Command::new("pgrep")
-            .args(["-f", &format!("mariadbd.*{datadir_marker}")])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let pids = sim.mariadbd_pids();
     assert_eq!(
-        pids.lines().count(),
+        pids.len(),
         3,
-        "orphans reaped, one mariadbd per pod: {pids}"
+        "orphans reaped, one mariadbd per pod: {pids:?}"
     );
 }

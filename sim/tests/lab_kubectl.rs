@@ -52,19 +52,6 @@ fn first(lines: &[String], pod: &str, ready: &str) -> usize {
         .unwrap_or_else(|| panic!("{pod} never showed READY {ready} in:\n{}", lines.join("\n")))
 }
 
-fn sql(sim: &Sim, pod: &str, query: &str) -> String {
-    sim.ok(&[
-        "exec",
-        pod,
-        "--",
-        "mysql",
-        "-uroot",
-        "-ppassword",
-        "-e",
-        query,
-    ])
-}
-
 fn uids(sim: &Sim) -> Vec<String> {
     let pods = sim.json(&["get", "pods", "-l", "app=mysql"]);
     let mut v: Vec<(String, String)> = pods["items"]
@@ -220,26 +207,24 @@ fn the_seed_lab_through_kubectl() {
     );
 
     // SHOW DATABASES: the four system schemas
-    let dbs = sql(&sim, "mysql-0", "SHOW DATABASES");
+    let dbs = sim.sql("mysql-0", "SHOW DATABASES");
     for db in ["information_schema", "mysql", "performance_schema", "sys"] {
         assert!(dbs.lines().any(|l| l.trim() == db), "{dbs}");
     }
-    sql(
-        &sim,
-        "mysql-0",
+    sim.sql("mysql-0",
         "CREATE DATABASE testdb; USE testdb; CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255)); INSERT INTO users (name) VALUES ('Alice'), ('Bob');",
     );
-    let rows = sql(&sim, "mysql-0", "SELECT * FROM testdb.users");
+    let rows = sim.sql("mysql-0", "SELECT * FROM testdb.users");
     assert_eq!(rows.trim(), "id\tname\n1\tAlice\n2\tBob", "{rows}");
 
     // kubectl delete pod mysql-0: the rows survive
     let out = sim.ok(&["delete", "pod", "mysql-0"]);
     assert!(out.contains("pod \"mysql-0\" deleted"), "{out}");
     sim.wait_ready(3, 120);
-    let rows = sql(&sim, "mysql-0", "SELECT * FROM testdb.users");
+    let rows = sim.sql("mysql-0", "SELECT * FROM testdb.users");
     assert_eq!(rows.trim(), "id\tname\n1\tAlice\n2\tBob", "{rows}");
     // The replicas are independent databases.
-    assert!(!sql(&sim, "mysql-1", "SHOW DATABASES").contains("testdb"));
+    assert!(!sim.sql("mysql-1", "SHOW DATABASES").contains("testdb"));
 
     // A second apply changes nothing.
     let again = sim.ok(&["apply", "-f", &manifest("1-sts-mysql.yaml")]);
@@ -280,12 +265,13 @@ fn the_seed_lab_through_kubectl() {
     );
     sim.wait_ready(3, 120);
     assert_eq!(
-        sql(&sim, "mysql-0", "SELECT name FROM testdb.users ORDER BY id").trim(),
+        sim.sql("mysql-0", "SELECT name FROM testdb.users ORDER BY id")
+            .trim(),
         "name\nAlice\nBob"
     );
 
     // Scale down and up: the highest ordinal goes first and its PVC (and data) stays.
-    sql(&sim, "mysql-2", "CREATE DATABASE only_on_2");
+    sim.sql("mysql-2", "CREATE DATABASE only_on_2");
     let out = sim.ok(&["scale", "sts", "mysql", "--replicas=1"]);
     assert!(out.contains("statefulset.apps/mysql scaled"), "{out}");
     sim.wait_for("scale down to 1", 120, || {
@@ -300,7 +286,7 @@ fn the_seed_lab_through_kubectl() {
     sim.ok(&["scale", "sts", "mysql", "--replicas=3"]);
     sim.wait_ready(3, 180);
     assert!(
-        sql(&sim, "mysql-2", "SHOW DATABASES").contains("only_on_2"),
+        sim.sql("mysql-2", "SHOW DATABASES").contains("only_on_2"),
         "mysql-2 got its old PVC back"
     );
 }

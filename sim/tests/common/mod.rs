@@ -83,6 +83,33 @@ impl Sim {
         serde_json::from_str(&self.ok(&a)).expect("kubectl -o json")
     }
 
+    /// SQL in a pod through `kubectl exec ... mysql` (the lab's root password); stdout.
+    pub fn sql(&self, pod: &str, query: &str) -> String {
+        self.ok(&[
+            "exec",
+            pod,
+            "--",
+            "mysql",
+            "-uroot",
+            "-ppassword",
+            "-e",
+            query,
+        ])
+    }
+
+    /// Pids of the `mariadbd` processes running on this labsim's volumes.
+    pub fn mariadbd_pids(&self) -> Vec<String> {
+        let pattern = format!("mariadbd.*{}", self.state().display());
+        let out = Command::new("pgrep")
+            .args(["-f", &pattern])
+            .output()
+            .expect("pgrep");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Polls `f` until it returns Some, failing after `secs`.
     pub fn wait_for<T>(&self, what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
         let deadline = Instant::now() + Duration::from_secs(secs);
