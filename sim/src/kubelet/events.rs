@@ -1,45 +1,24 @@
 //! Events the kubelet records about a pod (`Pulled`, `Created`, `Started`, `Killing`, `BackOff`,
 //! `Unhealthy`, `Failed`), aggregated like client-go's recorder: a repeat bumps `count`.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::resources;
-use crate::store::{now, Store};
+use crate::controllers::events::{EventRecorder, Source};
+use crate::store::Store;
 
-/// Records one event about `pod` (source: kubelet on the pod's node).
+/// Records one event about `pod` (source: kubelet on the pod's node), through the recorder
+/// every component shares, so repeats aggregate the same way everywhere.
 pub fn record(store: &Store, pod: &Value, kind: &str, reason: &str, message: &str) {
-    let ns = pod["metadata"]["namespace"].as_str().unwrap_or("default");
-    let name = pod["metadata"]["name"].as_str().unwrap_or("");
-    let uid = pod["metadata"]["uid"].as_str().unwrap_or("");
-    let node = pod["spec"]["nodeName"].as_str().unwrap_or("");
-    let rt = resources::get("Event");
-    // One object per (pod uid, reason, message), as the real recorder's aggregation key.
-    let key = fnv(&format!("{uid}/{reason}/{message}"));
-    let ev_name = format!("{name}.{key:016x}");
-    let ts = now();
-    let bumped = store.modify(rt, Some(ns), &ev_name, |e| {
-        let c = e["count"].as_i64().unwrap_or(1);
-        e["count"] = json!(c + 1);
-        e["lastTimestamp"] = json!(ts);
-    });
-    if bumped.is_ok() {
-        return;
-    }
-    let ev = json!({
-        "metadata": {"name": ev_name, "namespace": ns},
-        "involvedObject": {"kind": "Pod", "namespace": ns, "name": name, "uid": uid,
-            "apiVersion": "v1", "fieldPath": "spec.containers{mysql}"},
-        "reason": reason,
-        "message": message,
-        "type": kind,
-        "source": {"component": "kubelet", "host": node},
-        "reportingComponent": "kubelet",
-        "reportingInstance": node,
-        "firstTimestamp": ts,
-        "lastTimestamp": ts,
-        "count": 1,
-    });
-    if let Err(e) = store.create(rt, Some(ns), ev) {
+    let container = pod["spec"]["containers"][0]["name"]
+        .as_str()
+        .unwrap_or("mysql");
+    let field_path = format!("spec.containers{{{container}}}");
+    let source = Source {
+        component: "kubelet",
+        host: pod["spec"]["nodeName"].as_str(),
+        field_path: Some(&field_path),
+    };
+    if let Err(e) = EventRecorder::record_from(store, pod, kind, reason, message, &source) {
         tracing::debug!("event not recorded: {e}");
     }
 }
@@ -54,11 +33,13 @@ pub fn fnv(s: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resources;
+    use serde_json::json;
 
     #[test]
     fn repeats_are_counted() {
         let s = Store::in_memory();
-        let pod = json!({"metadata": {"name": "p", "namespace": "default", "uid": "u1"}, "spec": {"nodeName": "minikube"}});
+        let pod = json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "p", "namespace": "default", "uid": "u1"}, "spec": {"nodeName": "minikube"}});
         record(&s, &pod, "Warning", "BackOff", "back-off");
         record(&s, &pod, "Warning", "BackOff", "back-off");
         record(&s, &pod, "Normal", "Started", "Started container mysql");
