@@ -18,7 +18,17 @@ pub fn apply(store: &Store, rt: &ResourceType, obj: &mut Value, live: Option<&Va
                 .as_object_mut()
                 .expect("pod_spec made an object");
             set(spec, "enableServiceLinks", json!(true));
+            // The ServiceAccount and DefaultTolerationSeconds admission plugins.
             set(spec, "serviceAccountName", json!("default"));
+            set(spec, "serviceAccount", json!("default"));
+            set(
+                spec,
+                "tolerations",
+                json!([
+                    {"effect": "NoExecute", "key": "node.kubernetes.io/not-ready", "operator": "Exists", "tolerationSeconds": 300},
+                    {"effect": "NoExecute", "key": "node.kubernetes.io/unreachable", "operator": "Exists", "tolerationSeconds": 300},
+                ]),
+            );
             set(spec, "priority", json!(0));
             set(spec, "preemptionPolicy", json!("PreemptLowerPriority"));
             if live.is_none() {

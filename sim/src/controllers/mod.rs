@@ -5,7 +5,6 @@
 //! all after every burst of store changes (coalesced for [`DEBOUNCE`]) and on a [`TICK`].
 
 pub mod bootstrap;
-pub mod defaults;
 pub mod endpoints;
 pub mod events;
 pub mod gc;

@@ -235,7 +235,7 @@ fn create_claims(
             Ok(_) => {}
             Err(_) => {
                 let mut obj = new_claim(set, tmpl, ord);
-                super::defaults::apply("PersistentVolumeClaim", &mut obj);
+                crate::api::defaults::apply(store, rt, &mut obj, None);
                 if policy.delete_when_deleted {
                     obj["metadata"]["ownerReferences"] = json!([owner_ref(set, false)]);
                 }
@@ -263,8 +263,8 @@ fn create_claims(
 }
 
 fn create_pod(store: &Store, set: &Value, mut pod: Value) -> Result<(), ControllerError> {
-    // Created behind the API's back, so defaulted and admitted here as the API server would.
-    super::defaults::apply("Pod", &mut pod);
+    // Created behind the API's back, so defaulted and admitted here by the API's own rules.
+    crate::api::defaults::apply(store, get("Pod"), &mut pod, None);
     let pod_name = name(&pod).to_string();
     match store.create(get("Pod"), Some(namespace(set)), pod) {
         Ok(_) => {
