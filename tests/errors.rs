@@ -16,9 +16,11 @@ fn has_all(msg: &str, parts: &[&str]) {
     }
 }
 
-const BROKEN_YAML: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: broken\n spec:\n  clusterIP: None\n";
+const BROKEN_YAML: &str =
+    "apiVersion: v1\nkind: Service\nmetadata:\n  name: broken\n spec:\n  clusterIP: None\n";
 
-const UNKNOWN_KIND: &str = "apiVersion: apps/v1\nkind: StatefulSett\nmetadata:\n  name: typo\nspec: {}\n";
+const UNKNOWN_KIND: &str =
+    "apiVersion: apps/v1\nkind: StatefulSett\nmetadata:\n  name: typo\nspec: {}\n";
 
 const NGINX_STS: &str = "apiVersion: apps/v1
 kind: StatefulSet
@@ -53,7 +55,12 @@ fn every_error_is_korean_with_cause_and_next_step() {
     );
     has_all(
         &e.to_string(),
-        &["파일을 찾을 수 없습니다", "does-not-exist.yaml", "현재 디렉터리", "→"],
+        &[
+            "파일을 찾을 수 없습니다",
+            "does-not-exist.yaml",
+            "현재 디렉터리",
+            "→",
+        ],
     );
     // Debug is the same Korean text (evcxr prints `?` errors with Debug)
     assert!(format!("{e:?}").contains("파일을 찾을 수 없습니다"));
@@ -99,7 +106,10 @@ fn every_error_is_korean_with_cause_and_next_step() {
         matches!(e, Error::Objects(kubelab::objects::Error::NotFound { .. })),
         "{e:?}"
     );
-    has_all(&e.to_string(), &["'nope'", "없습니다", "mysql-1", "kubectl get pods"]);
+    has_all(
+        &e.to_string(),
+        &["'nope'", "없습니다", "mysql-1", "kubectl get pods"],
+    );
     // and nothing was deleted
     assert_eq!(sim.pod_uids("app=mysql").len(), 3);
 
@@ -114,7 +124,13 @@ fn every_error_is_korean_with_cause_and_next_step() {
     }
     has_all(
         &e.to_string(),
-        &["CREATE DATABASE errdb", "ERROR 1064 (42000)", "SELEC", "문법", "→"],
+        &[
+            "CREATE DATABASE errdb",
+            "ERROR 1064 (42000)",
+            "SELEC",
+            "문법",
+            "→",
+        ],
     );
     // the session still works and the first statement took effect
     let out = db.sql("SHOW DATABASES LIKE 'errdb';").unwrap();
@@ -123,9 +139,11 @@ fn every_error_is_korean_with_cause_and_next_step() {
     // a wait that times out, with a diagnosis: labsim only runs MySQL images
     let web = write_file(dir.path(), "web.yaml", NGINX_STS);
     apply(&web).unwrap();
-    let (r, took) = bounded("watch_pods_for(app=web, 10s)", Duration::from_secs(40), || {
-        watch_pods_for("app=web", Duration::from_secs(10))
-    });
+    let (r, took) = bounded(
+        "watch_pods_for(app=web, 10s)",
+        Duration::from_secs(40),
+        || watch_pods_for("app=web", Duration::from_secs(10)),
+    );
     let e = r.unwrap_err();
     assert!(
         took >= Duration::from_secs(10) && took < Duration::from_secs(30),
@@ -141,20 +159,39 @@ fn every_error_is_korean_with_cause_and_next_step() {
         msg.contains("ImagePullBackOff") || msg.contains("ErrImagePull"),
         "{msg}"
     );
-    has_all(&msg, &["MySQL/MariaDB 이미지", "nginx:1.27", "이미지를 받을 수 없습니다"]);
+    has_all(
+        &msg,
+        &[
+            "MySQL/MariaDB 이미지",
+            "nginx:1.27",
+            "이미지를 받을 수 없습니다",
+        ],
+    );
 
     // labsim stopped: the next call fails quickly and says how to start a cluster
     sim.stop();
-    let (r, took) = bounded("nodes() with labsim stopped", Duration::from_secs(40), nodes);
+    let (r, took) = bounded(
+        "nodes() with labsim stopped",
+        Duration::from_secs(40),
+        nodes,
+    );
     let e = r.unwrap_err();
     assert!(
-        matches!(e, Error::Cluster(kubelab::cluster::Error::Unreachable { .. })),
+        matches!(
+            e,
+            Error::Cluster(kubelab::cluster::Error::Unreachable { .. })
+        ),
         "{e:?}"
     );
     assert!(took < Duration::from_secs(30), "{took:?}");
     has_all(
         &e.to_string(),
-        &["클러스터에 연결할 수 없습니다", "labsim", "127.0.0.1", "start_cluster()"],
+        &[
+            "클러스터에 연결할 수 없습니다",
+            "labsim",
+            "127.0.0.1",
+            "start_cluster()",
+        ],
     );
     drop(db);
 }

@@ -25,7 +25,13 @@ fn kubectl_pods(sim: &Sim) -> Vec<(String, String, String)> {
 }
 
 fn pvc_names(sim: &Sim) -> Vec<String> {
-    let out = sim.kubectl(&["get", "pvc", "--no-headers", "-o", "custom-columns=N:.metadata.name"]);
+    let out = sim.kubectl(&[
+        "get",
+        "pvc",
+        "--no-headers",
+        "-o",
+        "custom-columns=N:.metadata.name",
+    ]);
     out.lines().map(str::to_string).collect()
 }
 
@@ -45,8 +51,16 @@ fn whole_lab_through_the_sync_facade() {
 
     // 2. apply the manifest (the learner's relative path)
     let rep = apply("manifests/1-sts-mysql.yaml").unwrap();
-    assert_eq!(rep.outcome("service/mysql"), Some(Outcome::Created), "{rep}");
-    assert_eq!(rep.outcome("secret/mysql-secret"), Some(Outcome::Created), "{rep}");
+    assert_eq!(
+        rep.outcome("service/mysql"),
+        Some(Outcome::Created),
+        "{rep}"
+    );
+    assert_eq!(
+        rep.outcome("secret/mysql-secret"),
+        Some(Outcome::Created),
+        "{rep}"
+    );
     assert_eq!(
         rep.outcome("statefulset.apps/mysql"),
         Some(Outcome::Created),
@@ -68,7 +82,11 @@ fn whole_lab_through_the_sync_facade() {
     }
     let p = pods().unwrap();
     assert_eq!(p.get("mysql-2", "READY").as_deref(), Some("1/1"), "{p}");
-    assert_eq!(p.get("mysql-2", "STATUS").as_deref(), Some("Running"), "{p}");
+    assert_eq!(
+        p.get("mysql-2", "STATUS").as_deref(),
+        Some("Running"),
+        "{p}"
+    );
     let sts = statefulsets().unwrap();
     assert_eq!(sts.get("mysql", "READY").as_deref(), Some("3/3"), "{sts}");
 
@@ -85,11 +103,7 @@ fn whole_lab_through_the_sync_facade() {
     let pl = placement().unwrap();
     for i in 0..3 {
         let pod = format!("mysql-{i}");
-        assert_eq!(
-            pl.get(&pod, "PVC"),
-            Some(format!("data-mysql-{i}")),
-            "{pl}"
-        );
+        assert_eq!(pl.get(&pod, "PVC"), Some(format!("data-mysql-{i}")), "{pl}");
         let vol = pl.get(&pod, "VOLUME").unwrap();
         assert_eq!(pv.get(&format!("data-mysql-{i}"), "VOLUME"), Some(vol));
         assert!(!pl.get(&pod, "NODE").unwrap().is_empty(), "{pl}");
@@ -150,7 +164,11 @@ fn whole_lab_through_the_sync_facade() {
     let r = wait_ready("mysql-0").unwrap();
     assert!(r.recreated, "{r}");
     assert_ne!(r.uid, uid0);
-    assert_eq!(sim.pod_uids("app=mysql")[0].1, r.uid, "kubectl sees the same new pod");
+    assert_eq!(
+        sim.pod_uids("app=mysql")[0].1,
+        r.uid,
+        "kubectl sees the same new pod"
+    );
     let out = db.sql("SELECT * FROM users ORDER BY id;").unwrap();
     assert_eq!(out.last().column("name"), some(&["Alice", "Bob"]), "{out}");
 
@@ -168,7 +186,11 @@ fn whole_lab_through_the_sync_facade() {
 
     // 11. apply again: nothing changes
     let rep = apply("manifests/1-sts-mysql.yaml").unwrap();
-    for o in ["service/mysql", "secret/mysql-secret", "statefulset.apps/mysql"] {
+    for o in [
+        "service/mysql",
+        "secret/mysql-secret",
+        "statefulset.apps/mysql",
+    ] {
         assert_eq!(rep.outcome(o), Some(Outcome::Unchanged), "{o}: {rep}");
     }
 
