@@ -40,6 +40,9 @@ fn kubectl(kubeconfig: &PathBuf, home: &PathBuf, args: &[&str]) -> Duration {
     t0.elapsed()
 }
 
+/// A kubelab read call.
+type ReadFn = fn() -> kubelab::Result<Table>;
+
 /// Pod name -> instants at which labsim's store recorded the pod Ready=True (per UID, first only).
 type ReadyLog = Arc<Mutex<HashMap<String, Vec<Instant>>>>;
 
@@ -113,7 +116,7 @@ fn main() {
 
     // wait_ready after a pod delete, a few times
     let mut lags = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..5 {
         delete_pod("mysql-2").expect("delete_pod");
         wait_ready("mysql-2").expect("wait_ready");
         let done = Instant::now();
@@ -122,7 +125,7 @@ fn main() {
     }
 
     // reads: kubelab call vs kubectl process (both warmed first)
-    let reads: Vec<(&str, fn() -> kubelab::Result<Table>, Vec<&str>)> = vec![
+    let reads: Vec<(&str, ReadFn, Vec<&str>)> = vec![
         ("nodes()", nodes, vec!["get", "nodes"]),
         ("pods()", pods, vec!["get", "pods"]),
         ("statefulsets()", statefulsets, vec!["get", "statefulsets"]),
@@ -173,7 +176,7 @@ fn main() {
         ms(watch_lag)
     );
     println!(
-        "server Ready -> wait_ready return (3 runs):  {}",
+        "server Ready -> wait_ready return (5 runs):  {}",
         lags.iter().map(|d| ms(*d)).collect::<Vec<_>>().join(", ")
     );
 
