@@ -193,5 +193,21 @@ fn every_error_is_korean_with_cause_and_next_step() {
             "start_cluster()",
         ],
     );
-    drop(db);
+    // the open SQL session gives up soon too (its reconnect sees the API server gone), with
+    // the cause and the next step, instead of polling for the whole 180 s reconnect window
+    let (r, took) = bounded(
+        "db.sql with labsim stopped",
+        Duration::from_secs(60),
+        move || db.sql("SELECT 1;"),
+    );
+    let e = r.unwrap_err();
+    assert!(took < Duration::from_secs(40), "{took:?}");
+    has_all(
+        &e.to_string(),
+        &[
+            "mysql-0",
+            "클러스터에 연결할 수 없습니다",
+            "start_cluster()",
+        ],
+    );
 }
