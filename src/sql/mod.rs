@@ -29,6 +29,9 @@ pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Time to wait for a re-created pod before reconnecting.
 pub const RECONNECT_TIMEOUT: Duration = Duration::from_secs(180);
 
+/// How long a reconnect keeps trying while the API server does not answer at all.
+pub const UNREACHABLE_GIVE_UP: Duration = Duration::from_secs(10);
+
 /// Errors of MySQL sessions.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -295,12 +298,27 @@ impl Session {
             self.pod
         );
         let deadline = Instant::now() + RECONNECT_TIMEOUT;
+        // when the API server itself is gone (cluster stopped), say so quickly instead of
+        // polling for the whole RECONNECT_TIMEOUT
+        let mut unreachable_since: Option<Instant> = None;
         while let Some(lab) = &self.lab {
-            let p = lab
+            let p = match lab
                 .call("get pod", lab.api::<Pod>().get_opt(&self.pod))
                 .await
-                .ok()
-                .flatten();
+            {
+                Ok(p) => {
+                    unreachable_since = None;
+                    p
+                }
+                Err(crate::Error::Cluster(e @ crate::cluster::Error::Unreachable { .. })) => {
+                    let since = *unreachable_since.get_or_insert_with(Instant::now);
+                    if since.elapsed() >= UNREACHABLE_GIVE_UP {
+                        return Err(e.to_string());
+                    }
+                    None
+                }
+                Err(_) => None,
+            };
             if p.as_ref().is_some_and(is_ready) {
                 break;
             }
@@ -671,6 +689,42 @@ mod live_tests {
             conn: None,
             database: None,
         }
+    }
+
+    /// A stopped cluster: every API request fails to connect.
+    fn unreachable_lab() -> Arc<Lab> {
+        let svc = tower::service_fn(|_req: http::Request<kube::client::Body>| async {
+            Err::<http::Response<kube::client::Body>, _>(std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                "connection refused",
+            ))
+        });
+        Arc::new(Lab {
+            client: kube::Client::new(svc, "default"),
+            ctx: crate::context::ContextInfo {
+                name: "labsim".into(),
+                cluster: "labsim".into(),
+                server: "https://127.0.0.1:1".into(),
+            },
+            kind: crate::context::ClusterKind::Labsim,
+            version: "v1.31.0".into(),
+        })
+    }
+
+    #[tokio::test]
+    async fn reconnect_gives_up_soon_when_the_api_server_is_gone() {
+        let mut s = session(1);
+        s.lab = Some(unreachable_lab());
+        let t0 = Instant::now();
+        let e = s.reconnect().await.unwrap_err();
+        let took = t0.elapsed();
+        assert!(took >= UNREACHABLE_GIVE_UP, "{took:?}");
+        assert!(
+            took < UNREACHABLE_GIVE_UP + Duration::from_secs(5),
+            "{took:?}"
+        );
+        assert!(e.contains("클러스터에 연결할 수 없습니다"), "{e}");
+        assert!(e.contains("start_cluster()"), "{e}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
