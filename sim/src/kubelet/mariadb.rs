@@ -2,7 +2,7 @@
 //! contract (root password, database, user), the one-shot init SQL, the server's arguments (tuned
 //! for ~60-90 MB RSS) and a readiness check that speaks the MySQL handshake.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
@@ -200,6 +200,70 @@ pub fn install_args(datadir: &Path, tmpdir: &Path) -> Vec<String> {
         "--innodb-log-file-size=8M".into(),
         "--innodb-buffer-pool-size=16M".into(),
     ]
+}
+
+/// The pristine data directory `mariadb-install-db` writes, made once per state dir under
+/// `<state>/cache/mariadb-datadir/data` and copied into each new volume: the same files a fresh
+/// install would write, in tens of milliseconds instead of about two seconds per pod.
+pub async fn pristine_datadir(
+    state_dir: &Path,
+    log: &Path,
+    timeout: Duration,
+) -> std::io::Result<PathBuf> {
+    // One install at a time: pods starting together wait for the first one's template.
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _guard = LOCK.lock().await;
+    let cache = state_dir.join("cache");
+    let template = cache.join("mariadb-datadir");
+    if template.join("complete").exists() {
+        return Ok(template.join("data"));
+    }
+    let work = cache.join("mariadb-datadir.new");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(work.join("data"))?;
+    std::fs::create_dir_all(work.join("tmp"))?;
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)?;
+    let status = tokio::process::Command::new("mariadb-install-db")
+        .args(install_args(&work.join("data"), &work.join("tmp")))
+        .current_dir(&work)
+        .stdin(std::process::Stdio::null())
+        .stdout(out.try_clone()?)
+        .stderr(out)
+        .kill_on_drop(true)
+        .status();
+    match tokio::time::timeout(timeout, status).await {
+        Ok(Ok(s)) if s.success() => {}
+        Ok(Ok(s)) => return Err(std::io::Error::other(format!("exit status {s}"))),
+        Ok(Err(e)) => return Err(e),
+        Err(_) => {
+            return Err(std::io::Error::other(format!(
+                "timed out after {timeout:?}"
+            )))
+        }
+    }
+    let _ = std::fs::remove_dir_all(work.join("tmp"));
+    std::fs::write(work.join("complete"), b"")?;
+    let _ = std::fs::remove_dir_all(&template);
+    std::fs::rename(&work, &template)?;
+    Ok(template.join("data"))
+}
+
+/// Copies a directory tree (files and subdirectories) into `to`, which may exist.
+pub fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
 }
 
 /// `mariadbd` for one pod. The process runs with its cwd in `run_dir`; the socket goes there too

@@ -58,7 +58,7 @@ struct WorkerHandle {
 /// Owns the pod processes.
 pub struct Kubelet {
     store: Arc<Store>,
-    state_dir: PathBuf,
+    pub(crate) state_dir: PathBuf,
     workers: Mutex<HashMap<String, WorkerHandle>>,
     runtimes: Mutex<HashMap<(String, String), PodRuntime>>,
     ips: Mutex<HashMap<String, String>>,

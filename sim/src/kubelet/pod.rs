@@ -564,34 +564,25 @@ impl Worker {
             }
         }
         let _ = std::fs::write(data_dir.join(mariadb::INIT_MARKER), b"");
-        let out = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log);
-        let mut install = Command::new("mariadb-install-db");
-        install
-            .args(mariadb::install_args(data_dir, &self.run_dir.join("tmp")))
-            .current_dir(&self.run_dir)
-            .stdin(Stdio::null())
-            .kill_on_drop(true);
-        match out {
-            Ok(f) => {
-                let f2 = f.try_clone().ok();
-                install.stdout(Stdio::from(f));
-                if let Some(f2) = f2 {
-                    install.stderr(Stdio::from(f2));
-                }
-            }
-            Err(_) => {
-                install.stdout(Stdio::null()).stderr(Stdio::null());
-            }
-        }
-        match tokio::time::timeout(INIT_TIMEOUT, install.status()).await {
-            Ok(Ok(s)) if s.success() => {}
-            _ => {
-                append(log, "[ERROR] [Entrypoint]: mariadb-install-db failed\n");
+        let template = match mariadb::pristine_datadir(&self.k.state_dir, log, INIT_TIMEOUT).await {
+            Ok(t) => t,
+            Err(e) => {
+                append(
+                    log,
+                    &format!("[ERROR] [Entrypoint]: mariadb-install-db failed: {e}\n"),
+                );
                 return Err(1);
             }
+        };
+        if let Err(e) = mariadb::copy_dir(&template, data_dir) {
+            append(
+                log,
+                &format!(
+                    "[ERROR] [Entrypoint]: could not initialise {}: {e}\n",
+                    data_dir.display()
+                ),
+            );
+            return Err(1);
         }
         for n in &first.notes {
             append(log, &format!("{n}\n"));
