@@ -75,6 +75,7 @@ rust-checks:
 	cargo test --workspace
 
 notebook-tests: setup
+	"$(PYTHON)" -m unittest tests/notebooks/test_run.py
 	"$(PYTHON)" tests/notebooks/run.py --labsim "$(KUBELAB_LABSIM)" --out "$(NOTEBOOK_OUT)" "$(REPO)/notebooks"
 
 labsim-down:

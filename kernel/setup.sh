@@ -74,12 +74,14 @@ rm -rf "$logos"
 new="$LAB_DIR/kernel-build.new"
 rm -rf "$new"
 if [ -d "$template/target" ]; then cp -a --reflink=auto "$template" "$new"; else mkdir -p "$new"; fi
+# Resolve the kernel's dependencies to the versions the repo's own Cargo.lock pins (and tests).
+if [ -f "$CRATE/Cargo.lock" ]; then cp "$CRATE/Cargo.lock" "$new/Cargo.lock"; fi
 # The kernelspec must be installed for jupyter_client to start it; install before prebuilding.
 "$PYTHON" -m jupyter kernelspec install "$KERNEL_SCOPE" --name "$KERNEL_NAME" "$ks" >/dev/null
 KUBELAB_KERNEL_PREBUILD="$new" "$PYTHON" "$here/prebuild.py" "$KERNEL_NAME" "$new"
 rm -rf "$template.old"
-[ -d "$template" ] && mv "$template" "$template.old"
+if [ -d "$template" ]; then mv "$template" "$template.old"; fi
 mv "$new" "$template"
 rm -rf "$template.old"
 echo "$stamp" > "$LAB_DIR/kernel.stamp"
-echo "커널 '$KERNEL_NAME' 준비 완료: $(du -sh "$template" | cut -f1) 빌드 폴더, $(jupyter_dir=$("$PYTHON" -m jupyter kernelspec list | awk -v n="$KERNEL_NAME" '$1==n{print $2}'); echo "$jupyter_dir")"
+echo "커널 '$KERNEL_NAME' 준비 완료 (미리 빌드된 폴더 $(du -sh "$template" | cut -f1): $template)"
