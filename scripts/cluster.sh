@@ -33,6 +33,7 @@ start_labsim() {
   if [ -f "$state/kubeconfig" ] && "$labsim" status --state-dir "$state" >/dev/null 2>&1; then
     use "$state/kubeconfig" "실행 중인 labsim을 사용합니다"; return
   fi
+  mkdir -p "$state"
   echo "[cluster] labsim 시작: $labsim up --state-dir $state"
   "$labsim" up --state-dir "$state"
   use "$state/kubeconfig" "labsim이 준비되었습니다 (가상 3노드 minikube)"

@@ -33,6 +33,9 @@ cat <<MSG
 ==============================================================================
 
 MSG
-exec "$PYTHON" -m jupyter lab --no-browser --ip=127.0.0.1 --port="$port" --ServerApp.port_retries=0 \
+extra=()
+# JupyterLab refuses to run as root without this (containers, CI machines).
+[ "$(id -u)" = 0 ] && extra+=(--allow-root)
+exec "$PYTHON" -m jupyter lab "${extra[@]}" --no-browser --ip=127.0.0.1 --port="$port" --ServerApp.port_retries=0 \
   --IdentityProvider.token="$token" --ServerApp.root_dir="$nbdir" \
   --MappingKernelManager.default_kernel_name=kubelab

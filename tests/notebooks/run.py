@@ -125,7 +125,7 @@ def run_notebook(path: Path, out_dir: Path, result: Result, args) -> dict:
     print(f"\n=== {name} ===", flush=True)
     client = NotebookClient(
         nb,
-        kernel_name=KERNEL,
+        kernel_name=args.kernel,
         timeout=args.cell_timeout,
         startup_timeout=args.startup_timeout,
         allow_errors=True,  # we inspect every output ourselves, and stop at the first bad cell
@@ -185,10 +185,13 @@ def run_notebook(path: Path, out_dir: Path, result: Result, args) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("notebooks", type=Path, help="notebook dir (or files)", nargs="+")
+    ap.add_argument("--kernel", default=KERNEL, help="kernelspec name (default kubelab)")
     ap.add_argument("--labsim", default=os.environ.get("KUBELAB_LABSIM", "labsim"))
     ap.add_argument("--out", type=Path, default=Path("tests/notebooks/out"))
     ap.add_argument("--startup-timeout", type=int, default=900, help="kernel start (cold build) seconds")
     ap.add_argument("--cell-timeout", type=int, default=600)
+    ap.add_argument("--current-cluster", action="store_true",
+                    help="use the cluster KUBECONFIG points at instead of a fresh labsim")
     ap.add_argument("--keep-state", action="store_true", help="keep the labsim state dir")
     args = ap.parse_args()
 
@@ -201,6 +204,10 @@ def main() -> int:
         print("노트북이 없습니다", file=sys.stderr)
         return 1
 
+    if args.current_cluster:  # e.g. a running minikube: the notebooks change it like a learner would
+        stats = [run_notebook(path, args.out.resolve(), result, args) for path in paths]
+        return summary(stats, result, args)
+
     state = Path(tempfile.mkdtemp(prefix="kubelab-nbtest-"))
     print(f"labsim up --state-dir {state}", flush=True)
     up = subprocess.run([args.labsim, "up", "--state-dir", str(state), "--timeout", "60"], text=True,
@@ -208,7 +215,9 @@ def main() -> int:
     stats = []
     try:
         if up.returncode != 0 or not (state / "kubeconfig").exists():
-            result.check(False, "labsim up", f"exit {up.returncode}\n{up.stdout}\n{up.stderr}")
+            log = state / "labsim.log"
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:]) if log.exists() else ""
+            result.check(False, "labsim up", f"exit {up.returncode}\n{up.stdout}\n{up.stderr}\n--- labsim.log ---\n{tail}")
         else:
             print(up.stdout.strip(), flush=True)
             os.environ["KUBECONFIG"] = str(state / "kubeconfig")
@@ -223,6 +232,10 @@ def main() -> int:
         if not args.keep_state:
             shutil.rmtree(state, ignore_errors=True)
 
+    return summary(stats, result, args)
+
+
+def summary(stats: list[dict], result: Result, args) -> int:
     print("\n=== 요약 ===")
     for s in stats:
         print(f"  {s['name']}: 커널 시작 {s['kernel_start'] or 0:.1f}s, 셀 중앙값 {s['median']:.2f}s, 전체 {s['total']:.1f}s")
