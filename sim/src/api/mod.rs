@@ -1,24 +1,231 @@
-//! The HTTP API: routing of Kubernetes paths to handlers. (Stub until the API lands.)
+//! The HTTP API: routing of Kubernetes paths to handlers. Auth and the body limit are applied by
+//! the server around this router.
 
+pub mod crud;
+pub mod defaults;
+pub mod discovery;
 pub mod exec;
 pub mod logs;
+pub mod negotiate;
+pub mod openapi;
 pub mod patch;
 pub mod portforward;
 pub mod tables;
+pub mod target;
+pub mod watch;
 
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
 use axum::Router;
+use serde_json::{json, Value};
 
 use crate::app::App;
+use crate::status::ApiError;
+
+/// The Kubernetes version labsim claims (kubectl's dispatcher picks kubectl 1.31 by it).
+pub const VERSION: &str = "v1.31.0";
 
 /// Every route labsim serves (auth is applied by the server around it).
 pub fn router(app: App) -> Router {
-    Router::new().with_state(app)
+    const POD: &str = "/api/v1/namespaces/{ns}/pods/{name}";
+    Router::new()
+        .route("/version", any(version))
+        .route("/healthz", any(health))
+        .route("/readyz", any(health))
+        .route("/livez", any(health))
+        .route("/api", any(api_root))
+        .route("/apis", any(apis_root))
+        .route("/api/{version}", any(group_version_core))
+        .route("/apis/{group}", any(api_group))
+        .route("/apis/{group}/{version}", any(group_version))
+        .route("/openapi/v3", any(openapi_root))
+        .route("/openapi/v3/{*key}", any(openapi_doc))
+        .route(&format!("{POD}/exec"), get(exec).post(exec))
+        .route(&format!("{POD}/attach"), get(exec).post(exec))
+        .route(
+            &format!("{POD}/portforward"),
+            get(portforward).post(portforward),
+        )
+        .route(&format!("{POD}/log"), get(logs))
+        .fallback(crud::handle)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(app)
+}
+
+/// A JSON body with its HTTP code.
+pub fn json_response(code: StatusCode, body: &Value) -> Response {
+    (
+        code,
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::to_vec(body).expect("JSON values serialize"),
+    )
+        .into_response()
 }
 
 /// A `Status` body with its HTTP code.
 pub fn status_response(err: &crate::status::ApiError) -> axum::response::Response {
-    use axum::response::IntoResponse;
     let code = axum::http::StatusCode::from_u16(err.code)
         .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
     (code, axum::Json(err.to_status())).into_response()
 }
+
+/// Discovery and the like answer GET only: the 405 for other methods.
+fn not_get(method: &Method, path: &str) -> Option<Response> {
+    if method == Method::GET || method == Method::HEAD {
+        None
+    } else {
+        Some(status_response(&ApiError::method_not_allowed(format!(
+            "{method} is not supported on {path}"
+        ))))
+    }
+}
+
+async fn method_not_allowed(req: Request) -> Response {
+    status_response(&ApiError::method_not_allowed(format!(
+        "{} is not supported on {}",
+        req.method(),
+        req.uri().path()
+    )))
+}
+
+async fn version(method: Method) -> Response {
+    if let Some(r) = not_get(&method, "/version") {
+        return r;
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "major": "1",
+            "minor": "31",
+            "gitVersion": VERSION,
+            "gitCommit": "labsim",
+            "gitTreeState": "clean",
+            "buildDate": "2024-08-13T07:28:49Z",
+            "goVersion": "go1.22.5",
+            "compiler": "gc",
+            "platform": "linux/amd64",
+        }),
+    )
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+async fn api_root(method: Method, headers: HeaderMap) -> Response {
+    if let Some(r) = not_get(&method, "/api") {
+        return r;
+    }
+    if negotiate::wants_aggregated_discovery(&headers) {
+        aggregated_response(&discovery::aggregated_core())
+    } else {
+        json_response(StatusCode::OK, &discovery::api_versions())
+    }
+}
+
+async fn apis_root(method: Method, headers: HeaderMap) -> Response {
+    if let Some(r) = not_get(&method, "/apis") {
+        return r;
+    }
+    if negotiate::wants_aggregated_discovery(&headers) {
+        aggregated_response(&discovery::aggregated_groups())
+    } else {
+        json_response(StatusCode::OK, &discovery::api_group_list())
+    }
+}
+
+fn aggregated_response(body: &Value) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, negotiate::AGGREGATED_DISCOVERY),
+            (header::VARY, "Accept"),
+        ],
+        serde_json::to_vec(body).expect("JSON values serialize"),
+    )
+        .into_response()
+}
+
+async fn group_version_core(method: Method, Path(version): Path<String>) -> Response {
+    resource_list(&method, "", &version)
+}
+
+async fn group_version(method: Method, Path((group, version)): Path<(String, String)>) -> Response {
+    resource_list(&method, &group, &version)
+}
+
+fn resource_list(method: &Method, group: &str, version: &str) -> Response {
+    let path = if group.is_empty() {
+        format!("/api/{version}")
+    } else {
+        format!("/apis/{group}/{version}")
+    };
+    if let Some(r) = not_get(method, &path) {
+        return r;
+    }
+    match discovery::resource_list(group, version) {
+        Some(list) => json_response(StatusCode::OK, &list),
+        None => status_response(&ApiError::no_such_path(&path)),
+    }
+}
+
+async fn api_group(method: Method, Path(group): Path<String>) -> Response {
+    let path = format!("/apis/{group}");
+    if let Some(r) = not_get(&method, &path) {
+        return r;
+    }
+    match discovery::api_group(&group) {
+        Some(g) => json_response(StatusCode::OK, &g),
+        None => status_response(&ApiError::no_such_path(&path)),
+    }
+}
+
+async fn openapi_root(method: Method) -> Response {
+    if let Some(r) = not_get(&method, "/openapi/v3") {
+        return r;
+    }
+    json_response(StatusCode::OK, &openapi::root())
+}
+
+async fn openapi_doc(method: Method, Path(key): Path<String>) -> Response {
+    let path = format!("/openapi/v3/{key}");
+    if let Some(r) = not_get(&method, &path) {
+        return r;
+    }
+    match openapi::document_for(&key) {
+        Some(doc) => json_response(StatusCode::OK, &doc),
+        None => status_response(&ApiError::no_such_path(&path)),
+    }
+}
+
+async fn exec(
+    State(app): State<App>,
+    Path((ns, name)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    let query = req.uri().query().map(str::to_string);
+    exec::exec(app, ns, name, query, req).await
+}
+
+async fn portforward(
+    State(app): State<App>,
+    Path((ns, name)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    let query = req.uri().query().map(str::to_string);
+    portforward::portforward(app, ns, name, query, req).await
+}
+
+async fn logs(
+    State(app): State<App>,
+    Path((ns, name)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    let query = req.uri().query().map(str::to_string);
+    logs::logs(app, ns, name, query).await
+}
+
+#[cfg(test)]
+mod tests;

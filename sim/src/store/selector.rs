@@ -133,6 +133,10 @@ impl FieldSelector {
                     | "involvedObject.name"
                     | "involvedObject.kind"
                     | "involvedObject.uid"
+                    | "involvedObject.namespace"
+                    | "involvedObject.apiVersion"
+                    | "involvedObject.fieldPath"
+                    | "reason"
                     | "type"
             ) {
                 return Err(ApiError::bad_request(format!(

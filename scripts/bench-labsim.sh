@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Benchmarks for labsim (figures for the closing note; not a test):
+#   labsim up to a ready API, apply to 3/3 Ready, idle RSS, RSS per mariadbd, kubectl get pods.
+# Usage: scripts/bench-labsim.sh [path/to/labsim]   (builds it if not given)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kubelab-target}"
+LABSIM="${1:-}"
+if [ -z "$LABSIM" ]; then
+  cargo build -q -p labsim
+  LABSIM="$CARGO_TARGET_DIR/debug/labsim"
+fi
+STATE=$(mktemp -d /tmp/labsim-bench.XXXXXX)
+HOME_DIR=$(mktemp -d)
+trap '"$LABSIM" down --state-dir "$STATE" >/dev/null 2>&1 || true; rm -rf "$STATE" "$HOME_DIR"' EXIT
+ms() { date +%s%3N; }
+k() { HOME="$HOME_DIR" kubectl --kubeconfig "$STATE/kubeconfig" "$@"; }
+rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
+
+t0=$(ms); "$LABSIM" up --state-dir "$STATE" >/dev/null; t1=$(ms)
+echo "labsim up (fresh state dir) to ready API: $((t1 - t0)) ms"
+"$LABSIM" down --state-dir "$STATE" >/dev/null
+t0=$(ms); "$LABSIM" up --state-dir "$STATE" >/dev/null; t1=$(ms)
+echo "labsim up (existing state dir) to ready API: $((t1 - t0)) ms"
+PID=$(cat "$STATE/labsim.pid")
+sleep 1
+echo "idle RSS without pods: $(( $(rss_kb "$PID") / 1024 )) MB"
+
+k get pods >/dev/null 2>&1 || true   # warm kubectl's discovery cache
+n=20; t0=$(ms); for _ in $(seq $n); do k get pods >/dev/null 2>&1; done; t1=$(ms)
+echo "kubectl get pods: $(( (t1 - t0) / n )) ms mean over $n runs (process start included)"
+
+t0=$(ms); k apply -f manifests/1-sts-mysql.yaml >/dev/null
+until [ "$(k get sts mysql -o jsonpath='{.status.readyReplicas}' 2>/dev/null)" = "3" ]; do
+  sleep 0.05
+  if [ $(( $(ms) - t0 )) -gt 300000 ]; then echo "apply: not 3/3 Ready in 300 s"; exit 1; fi
+done
+t1=$(ms)
+echo "kubectl apply to 3/3 Ready: $((t1 - t0)) ms"
+sleep 2
+for p in $(pgrep -f "mariadbd.*$STATE" || true); do
+  echo "mariadbd pid $p RSS: $(( $(rss_kb "$p") / 1024 )) MB"
+done
+echo "labsim RSS with 3 pods: $(( $(rss_kb "$PID") / 1024 )) MB"
+n=20; t0=$(ms); for _ in $(seq $n); do k get pods >/dev/null 2>&1; done; t1=$(ms)
+echo "kubectl get pods (3 pods): $(( (t1 - t0) / n )) ms mean over $n runs"

@@ -1,0 +1,200 @@
+//! Golden tests: every kind's Table for realistic objects (`testdata/fixtures.json`), rendered
+//! like `kubectl get -o wide` into `testdata/<kind>.txt`; the pod Table's wire JSON in
+//! `testdata/pods.table.json`. `UPDATE_GOLDEN=1` rewrites the files after a reviewed change.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::table_at;
+use crate::resources;
+
+fn testdata(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("src/api/tables/testdata")
+        .join(name)
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-25T03:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn fixtures() -> serde_json::Map<String, Value> {
+    let text = std::fs::read_to_string(testdata("fixtures.json")).unwrap();
+    serde_json::from_str::<Value>(&text)
+        .unwrap()
+        .as_object()
+        .unwrap()
+        .clone()
+}
+
+/// Compares with the golden file, printing a line diff on mismatch.
+fn check_golden(file: &str, actual: &str) {
+    let path = testdata(file);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1)", path.display()));
+    if expected == actual {
+        return;
+    }
+    let (exp, act): (Vec<_>, Vec<_>) = (expected.lines().collect(), actual.lines().collect());
+    let mut diff = String::new();
+    for i in 0..exp.len().max(act.len()) {
+        match (exp.get(i), act.get(i)) {
+            (Some(e), Some(a)) if e == a => diff.push_str(&format!("  {e}\n")),
+            (e, a) => {
+                if let Some(e) = e {
+                    diff.push_str(&format!("- {e}\n"));
+                }
+                if let Some(a) = a {
+                    diff.push_str(&format!("+ {a}\n"));
+                }
+            }
+        }
+    }
+    panic!("{file} differs from the golden file (- expected, + actual):\n{diff}");
+}
+
+/// Strings print as-is (empty as `""`), other JSON cells in braces so `{3}` is not `"3"`.
+fn cell_text(v: &Value) -> String {
+    match v {
+        Value::String(s) if s.is_empty() => "\"\"".to_string(),
+        Value::String(s) => s.clone(),
+        other => format!("{{{other}}}"),
+    }
+}
+
+/// Renders a Table like `kubectl get -o wide` (wide headers marked `*`), plus each row's
+/// object reference and row conditions, which kubectl uses but does not print.
+fn render(table: &Value) -> String {
+    let defs = table["columnDefinitions"].as_array().unwrap();
+    let mut lines: Vec<Vec<String>> = Vec::new();
+    let mut header: Vec<String> = defs
+        .iter()
+        .map(|d| {
+            let name = d["name"].as_str().unwrap().to_uppercase();
+            if d["priority"].as_i64() == Some(0) {
+                name
+            } else {
+                format!("{name}*")
+            }
+        })
+        .collect();
+    header.push("| OBJECT".into());
+    header.push("CONDITIONS".into());
+    lines.push(header);
+    for row in table["rows"].as_array().unwrap() {
+        let cells = row["cells"].as_array().unwrap();
+        assert_eq!(cells.len(), defs.len(), "one cell per column");
+        let mut line: Vec<String> = cells.iter().map(cell_text).collect();
+        let meta = &row["object"]["metadata"];
+        let object = match meta["namespace"].as_str() {
+            Some(ns) => format!("| {ns}/{}", meta["name"].as_str().unwrap()),
+            None => format!("| {}", meta["name"].as_str().unwrap()),
+        };
+        line.push(object);
+        line.push(
+            row.get("conditions")
+                .map(|c| {
+                    c.as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|c| {
+                            let f = |k: &str| c[k].as_str().unwrap_or("").to_string();
+                            format!("{}={} ({})", f("type"), f("status"), f("reason"))
+                        })
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .unwrap_or_default(),
+        );
+        lines.push(line);
+    }
+    let widths: Vec<usize> = (0..lines[0].len())
+        .map(|i| lines.iter().map(|l| l[i].chars().count()).max().unwrap())
+        .collect();
+    let mut out = String::new();
+    for l in &lines {
+        let padded: Vec<String> = l
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        out.push_str(padded.join("   ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn every_kind_matches_its_golden_rendering() {
+    let fixtures = fixtures();
+    assert_eq!(
+        fixtures.len(),
+        resources::RESOURCES.len(),
+        "a fixture per kind"
+    );
+    for (kind, items) in &fixtures {
+        let rt = resources::get(kind);
+        let table = table_at(rt, items.as_array().unwrap(), 1234, true, now());
+        assert_eq!(table["kind"], "Table");
+        assert_eq!(table["metadata"]["resourceVersion"], "1234");
+        check_golden(&format!("{}.txt", rt.plural), &render(&table));
+    }
+}
+
+#[test]
+fn pod_table_wire_json_matches_golden() {
+    let fixtures = fixtures();
+    let pods = &fixtures["Pod"].as_array().unwrap()[..2];
+    let table = table_at(resources::get("Pod"), pods, 77, true, now());
+    let mut text = serde_json::to_string_pretty(&table).unwrap();
+    text.push('\n');
+    check_golden("pods.table.json", &text);
+}
+
+#[test]
+fn watch_tables_after_the_first_omit_column_definitions() {
+    let fixtures = fixtures();
+    let pod = &fixtures["Pod"].as_array().unwrap()[..1];
+    let rt = resources::get("Pod");
+    let later = table_at(rt, pod, 78, false, now());
+    // Go encodes the nil slice of a NoHeaders table as null; the rows keep every cell.
+    assert!(later["columnDefinitions"].is_null());
+    let first = table_at(rt, pod, 78, true, now());
+    assert_eq!(later["rows"], first["rows"]);
+    assert_eq!(first["columnDefinitions"].as_array().unwrap().len(), 9);
+}
+
+#[test]
+fn rows_carry_the_full_metadata_and_empty_lists_have_no_rows() {
+    let fixtures = fixtures();
+    let pod = &fixtures["Pod"].as_array().unwrap()[0];
+    let table = table_at(
+        resources::get("Pod"),
+        std::slice::from_ref(pod),
+        5,
+        true,
+        now(),
+    );
+    assert_eq!(table["rows"][0]["object"]["metadata"], pod["metadata"]);
+    assert_eq!(table["rows"][0]["object"]["kind"], "PartialObjectMetadata");
+    let empty = table_at(resources::get("Pod"), &[], 5, true, now());
+    assert_eq!(empty["rows"], serde_json::json!([]));
+}
+
+#[test]
+fn public_table_uses_the_wall_clock() {
+    let created = (Utc::now() - chrono::Duration::seconds(30)).to_rfc3339();
+    let ns = serde_json::json!({"metadata": {"name": "default", "creationTimestamp": created},
+        "status": {"phase": "Active"}});
+    let table = super::table(resources::get("Namespace"), &[ns], 1, true);
+    let age = table["rows"][0]["cells"][2].as_str().unwrap();
+    assert!(["29s", "30s", "31s"].contains(&age), "{age}");
+}

@@ -1,0 +1,434 @@
+//! minikube's hostpath provisioner plus the PV/PVC binding and protection controllers: a PVC of
+//! class `standard` gets a PV `pvc-<uid>` backed by `<state>/volumes/pvc-<uid>/`; deleting the
+//! PVC releases (Retain) or deletes (Delete) the PV and only then its directory. The
+//! `kubernetes.io/pvc-protection` finalizer keeps a claim while a pod still uses it.
+
+use std::path::{Component, Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use super::bootstrap::{DEFAULT_CLASS_ANNOTATION, HOSTPATH_PROVISIONER};
+use super::events::EventRecorder;
+use super::objects::{is_terminating, name, namespace, pod_claims, pod_finished, uid};
+use super::ControllerError;
+use crate::resources::get;
+use crate::store::{now, Store};
+
+pub const PVC_PROTECTION: &str = "kubernetes.io/pvc-protection";
+pub const PV_PROTECTION: &str = "kubernetes.io/pv-protection";
+const PROVISIONED_BY: &str = "pv.kubernetes.io/provisioned-by";
+const IDENTITY: &str = "hostPathProvisionerIdentity";
+
+/// The directory that backs PV `pv_name`.
+pub fn volume_dir(state_dir: &Path, pv_name: &str) -> PathBuf {
+    state_dir.join("volumes").join(pv_name)
+}
+
+/// Removes a PV's directory, refusing anything that is not exactly `<state>/volumes/pvc-*`.
+pub fn remove_volume_dir(state_dir: &Path, path: &Path) -> Result<(), ControllerError> {
+    let volumes = state_dir.join("volumes");
+    let plain = path
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::RootDir));
+    let named = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("pvc-") && n.len() > 4);
+    let is_link = path
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink());
+    if !plain || !named || is_link || path.parent() != Some(volumes.as_path()) {
+        return Err(ControllerError::UnsafePath(path.to_path_buf()));
+    }
+    match std::fs::remove_dir_all(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(ControllerError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// One pass: claims first (finalizer, default class, provisioning, release), then volumes.
+pub fn reconcile(store: &Store, state_dir: &Path) -> Result<(), ControllerError> {
+    let (classes, _) = store.list(get("StorageClass"), None);
+    let default_class = classes
+        .iter()
+        .find(|c| c["metadata"]["annotations"][DEFAULT_CLASS_ANNOTATION] == "true")
+        .map(|c| name(c).to_string());
+    let (pvcs, _) = store.list(get("PersistentVolumeClaim"), None);
+    let (pods, _) = store.list(get("Pod"), None);
+    for pvc in &pvcs {
+        let (ns, claim) = (namespace(pvc), name(pvc));
+        if is_terminating(pvc) {
+            let in_use = pods
+                .iter()
+                .any(|p| namespace(p) == ns && !pod_finished(p) && pod_claims(p).contains(&claim));
+            if !in_use {
+                release_protection(store, pvc)?;
+            }
+            continue;
+        }
+        let pvc = store.modify(get("PersistentVolumeClaim"), Some(ns), claim, |c| {
+            add_finalizer(c, PVC_PROTECTION);
+            // The DefaultStorageClass admission plugin's job, done late.
+            if c["spec"]["storageClassName"].is_null() && c["spec"]["volumeName"].is_null() {
+                if let Some(d) = &default_class {
+                    c["spec"]["storageClassName"] = json!(d);
+                }
+            }
+            if c["status"]["phase"].is_null() {
+                c["status"]["phase"] = json!("Pending");
+            }
+        })?;
+        let bound = pvc["spec"]["volumeName"]
+            .as_str()
+            .is_some_and(|v| !v.is_empty());
+        if bound {
+            continue;
+        }
+        let class = pvc["spec"]["storageClassName"]
+            .as_str()
+            .and_then(|c| classes.iter().find(|sc| name(sc) == c));
+        if let Some(class) = class.filter(|c| c["provisioner"] == HOSTPATH_PROVISIONER) {
+            provision(store, state_dir, &pvc, class)?;
+        }
+    }
+    let (pvs, _) = store.list(get("PersistentVolume"), None);
+    for pv in &pvs {
+        reconcile_volume(store, state_dir, pv)?;
+    }
+    Ok(())
+}
+
+fn add_finalizer(obj: &mut Value, finalizer: &str) {
+    if !obj["metadata"]["finalizers"].is_array() {
+        obj["metadata"]["finalizers"] = json!([]);
+    }
+    let list = obj["metadata"]["finalizers"]
+        .as_array_mut()
+        .expect("finalizers is an array");
+    if !list.iter().any(|f| f == finalizer) {
+        list.push(json!(finalizer));
+    }
+}
+
+/// Drops `finalizer` from a terminating object and removes the object once none is left.
+fn finish_deletion(
+    store: &Store,
+    kind: &str,
+    obj: &Value,
+    finalizer: &str,
+) -> Result<(), ControllerError> {
+    let rt = get(kind);
+    let ns = Some(namespace(obj)).filter(|n| !n.is_empty());
+    let updated = store.modify(rt, ns, name(obj), |o| {
+        if let Some(list) = o["metadata"]
+            .get_mut("finalizers")
+            .and_then(Value::as_array_mut)
+        {
+            list.retain(|f| f != finalizer);
+        }
+    })?;
+    let left = updated["metadata"]["finalizers"]
+        .as_array()
+        .is_some_and(|f| !f.is_empty());
+    if !left && uid(&updated) == uid(obj) {
+        store.remove_uid(rt, ns, name(obj), uid(obj));
+    }
+    Ok(())
+}
+
+fn release_protection(store: &Store, pvc: &Value) -> Result<(), ControllerError> {
+    finish_deletion(store, "PersistentVolumeClaim", pvc, PVC_PROTECTION)
+}
+
+fn provision(
+    store: &Store,
+    state_dir: &Path,
+    pvc: &Value,
+    class: &Value,
+) -> Result<(), ControllerError> {
+    let (ns, claim) = (namespace(pvc), name(pvc));
+    let pv_name = format!("pvc-{}", uid(pvc));
+    let identity = uid(class).to_string();
+    let dir = volume_dir(state_dir, &pv_name);
+    std::fs::create_dir_all(&dir).map_err(|source| ControllerError::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    let storage = pvc["spec"]["resources"]["requests"]["storage"].clone();
+    let storage = if storage.is_null() {
+        json!("1Gi")
+    } else {
+        storage
+    };
+    let access_modes = match &pvc["spec"]["accessModes"] {
+        Value::Array(a) if !a.is_empty() => json!(a),
+        _ => json!(["ReadWriteOnce"]),
+    };
+    let class_name = name(class);
+    let pv = json!({
+        "metadata": {
+            "name": pv_name,
+            "annotations": {IDENTITY: identity, PROVISIONED_BY: HOSTPATH_PROVISIONER},
+            "finalizers": [PV_PROTECTION],
+        },
+        "spec": {
+            "accessModes": access_modes,
+            "capacity": {"storage": storage},
+            "claimRef": {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "name": claim,
+                "namespace": ns,
+                "resourceVersion": pvc["metadata"]["resourceVersion"],
+                "uid": uid(pvc),
+            },
+            "hostPath": {"path": dir.to_string_lossy(), "type": ""},
+            "persistentVolumeReclaimPolicy": class["reclaimPolicy"].as_str().unwrap_or("Delete"),
+            "storageClassName": class_name,
+            "volumeMode": pvc["spec"]["volumeMode"].as_str().unwrap_or("Filesystem"),
+        },
+        "status": {"phase": "Bound", "lastPhaseTransitionTime": now()},
+    });
+    let fresh = match store.create(get("PersistentVolume"), None, pv) {
+        Ok(_) => true,
+        // Created by an earlier pass that stopped half-way: finish the binding.
+        Err(e) if e.code == 409 => false,
+        Err(e) => return Err(e.into()),
+    };
+    if fresh {
+        EventRecorder::record(
+            store,
+            pvc,
+            "Normal",
+            "Provisioning",
+            &format!("External provisioner is provisioning volume for claim \"{ns}/{claim}\""),
+            &format!("{HOSTPATH_PROVISIONER}_minikube_{identity}"),
+        )?;
+    }
+    let bound = store.modify(get("PersistentVolumeClaim"), Some(ns), claim, |c| {
+        c["spec"]["volumeName"] = json!(pv_name);
+        if !c["metadata"]["annotations"].is_object() {
+            c["metadata"]["annotations"] = json!({});
+        }
+        let a = &mut c["metadata"]["annotations"];
+        a["pv.kubernetes.io/bind-completed"] = json!("yes");
+        a["pv.kubernetes.io/bound-by-controller"] = json!("yes");
+        a["volume.beta.kubernetes.io/storage-provisioner"] = json!(HOSTPATH_PROVISIONER);
+        a["volume.kubernetes.io/storage-provisioner"] = json!(HOSTPATH_PROVISIONER);
+        c["status"] = json!({"phase": "Bound", "accessModes": access_modes, "capacity": {"storage": storage}});
+    })?;
+    if fresh {
+        EventRecorder::record(
+            store,
+            &bound,
+            "Normal",
+            "ProvisioningSucceeded",
+            &format!("Successfully provisioned volume {pv_name}"),
+            &format!("{HOSTPATH_PROVISIONER}_minikube_{identity}"),
+        )?;
+    }
+    Ok(())
+}
+
+/// A volume whose claim is gone is deleted (with its directory) or released, per its policy.
+fn reconcile_volume(store: &Store, state_dir: &Path, pv: &Value) -> Result<(), ControllerError> {
+    let rt = get("PersistentVolume");
+    let claim_ref = &pv["spec"]["claimRef"];
+    let claim_alive = !claim_ref.is_null()
+        && store
+            .get(
+                get("PersistentVolumeClaim"),
+                claim_ref["namespace"].as_str(),
+                claim_ref["name"].as_str().unwrap_or(""),
+            )
+            .is_ok_and(|c| uid(&c) == claim_ref["uid"].as_str().unwrap_or(""));
+    if claim_alive {
+        return Ok(());
+    }
+    let ours = pv["metadata"]["annotations"][PROVISIONED_BY] == HOSTPATH_PROVISIONER;
+    let delete = pv["spec"]["persistentVolumeReclaimPolicy"] == "Delete" && !claim_ref.is_null();
+    if delete && ours {
+        if let Some(path) = pv["spec"]["hostPath"]["path"].as_str() {
+            match remove_volume_dir(state_dir, Path::new(path)) {
+                Ok(()) => {}
+                // Not ours to remove (e.g. a state dir that moved): drop the object only.
+                Err(ControllerError::UnsafePath(p)) => {
+                    tracing::warn!("PV {}: not removing {}", name(pv), p.display())
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        store.remove_uid(rt, None, name(pv), uid(pv));
+        return Ok(());
+    }
+    if is_terminating(pv) {
+        return finish_deletion(store, "PersistentVolume", pv, PV_PROTECTION);
+    }
+    if !claim_ref.is_null() {
+        store.modify(rt, None, name(pv), |v| {
+            if v["status"]["phase"] != "Released" {
+                v["status"]["phase"] = json!("Released");
+                v["status"]["lastPhaseTransitionTime"] = json!(now());
+            }
+        })?;
+    } else {
+        store.modify(rt, None, name(pv), |v| {
+            if v["status"]["phase"] != "Available" {
+                v["status"]["phase"] = json!("Available");
+                v["status"]["lastPhaseTransitionTime"] = json!(now());
+            }
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (Store, tempfile::TempDir) {
+        let s = Store::in_memory();
+        super::super::bootstrap::run(&s).unwrap();
+        (s, tempfile::tempdir().unwrap())
+    }
+
+    fn claim(s: &Store, name: &str, class: Option<&str>) -> Value {
+        let mut spec = json!({"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}});
+        if let Some(c) = class {
+            spec["storageClassName"] = json!(c);
+        }
+        s.create(
+            get("PersistentVolumeClaim"),
+            Some("default"),
+            json!({"metadata": {"name": name}, "spec": spec}),
+        )
+        .unwrap()
+    }
+
+    fn pvc(s: &Store, name: &str) -> Option<Value> {
+        s.get(get("PersistentVolumeClaim"), Some("default"), name)
+            .ok()
+    }
+
+    #[test]
+    fn provisions_binds_and_deletes_directory_with_the_claim() {
+        let (s, dir) = setup();
+        let c = claim(&s, "data-mysql-0", None);
+        reconcile(&s, dir.path()).unwrap();
+        let pv_name = format!("pvc-{}", uid(&c));
+        let c = pvc(&s, "data-mysql-0").unwrap();
+        assert_eq!(c["spec"]["storageClassName"], "standard");
+        assert_eq!(c["spec"]["volumeName"], pv_name.as_str());
+        assert_eq!(c["status"]["phase"], "Bound");
+        assert_eq!(c["status"]["capacity"]["storage"], "1Gi");
+        assert_eq!(c["metadata"]["finalizers"], json!([PVC_PROTECTION]));
+        assert_eq!(
+            c["metadata"]["annotations"]["pv.kubernetes.io/bind-completed"],
+            "yes"
+        );
+        let pv = s.get(get("PersistentVolume"), None, &pv_name).unwrap();
+        let path = dir.path().join("volumes").join(&pv_name);
+        assert_eq!(pv["spec"]["hostPath"]["path"], path.to_str().unwrap());
+        assert_eq!(pv["spec"]["persistentVolumeReclaimPolicy"], "Delete");
+        assert_eq!(pv["spec"]["claimRef"]["uid"], uid(&c));
+        assert_eq!(pv["status"]["phase"], "Bound");
+        assert_eq!(
+            pv["metadata"]["annotations"][PROVISIONED_BY],
+            HOSTPATH_PROVISIONER
+        );
+        assert!(path.is_dir());
+        std::fs::write(path.join("ibdata1"), b"x").unwrap();
+        let (events, _) = s.list(get("Event"), Some("default"));
+        assert!(events.iter().any(|e| e["reason"] == "ProvisioningSucceeded"
+            && e["message"] == format!("Successfully provisioned volume {pv_name}")));
+        // Idempotent.
+        let rv = s.resource_version();
+        reconcile(&s, dir.path()).unwrap();
+        assert_eq!(s.resource_version(), rv);
+
+        // A pod uses the claim: deleting the claim leaves it Terminating.
+        s.create(
+            get("Pod"),
+            Some("default"),
+            json!({"metadata": {"name": "mysql-0"}, "spec": {"volumes": [
+                {"name": "data", "persistentVolumeClaim": {"claimName": "data-mysql-0"}}]}}),
+        )
+        .unwrap();
+        s.delete(
+            get("PersistentVolumeClaim"),
+            Some("default"),
+            "data-mysql-0",
+            None,
+        )
+        .unwrap();
+        reconcile(&s, dir.path()).unwrap();
+        assert!(is_terminating(&pvc(&s, "data-mysql-0").unwrap()));
+        assert!(path.join("ibdata1").exists());
+        // The pod goes: the claim, the volume and its directory go.
+        s.remove(get("Pod"), Some("default"), "mysql-0").unwrap();
+        reconcile(&s, dir.path()).unwrap();
+        assert!(pvc(&s, "data-mysql-0").is_none());
+        assert!(s.get(get("PersistentVolume"), None, &pv_name).is_err());
+        assert!(!path.exists());
+        assert!(dir.path().join("volumes").is_dir());
+    }
+
+    #[test]
+    fn retain_releases_and_keeps_directory() {
+        let (s, dir) = setup();
+        s.create(
+            get("StorageClass"),
+            None,
+            json!({"metadata": {"name": "keep"}, "provisioner": HOSTPATH_PROVISIONER, "reclaimPolicy": "Retain"}),
+        )
+        .unwrap();
+        let c = claim(&s, "data", Some("keep"));
+        reconcile(&s, dir.path()).unwrap();
+        let pv_name = format!("pvc-{}", uid(&c));
+        s.delete(get("PersistentVolumeClaim"), Some("default"), "data", None)
+            .unwrap();
+        reconcile(&s, dir.path()).unwrap();
+        reconcile(&s, dir.path()).unwrap();
+        let pv = s.get(get("PersistentVolume"), None, &pv_name).unwrap();
+        assert_eq!(pv["status"]["phase"], "Released");
+        assert!(dir.path().join("volumes").join(&pv_name).is_dir());
+    }
+
+    #[test]
+    fn other_classes_are_left_pending() {
+        let (s, dir) = setup();
+        claim(&s, "manual", Some(""));
+        reconcile(&s, dir.path()).unwrap();
+        let c = pvc(&s, "manual").unwrap();
+        assert_eq!(c["status"]["phase"], "Pending");
+        assert!(c["spec"]["volumeName"].is_null());
+        assert!(s.list(get("PersistentVolume"), None).0.is_empty());
+    }
+
+    #[test]
+    fn refuses_paths_outside_volumes() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("store");
+        std::fs::create_dir_all(&outside).unwrap();
+        for bad in [
+            outside.clone(),
+            dir.path().join("volumes/../store"),
+            dir.path().join("volumes/data"),
+            PathBuf::from("/tmp/pvc-x"),
+        ] {
+            assert!(matches!(
+                remove_volume_dir(dir.path(), &bad),
+                Err(ControllerError::UnsafePath(_))
+            ));
+        }
+        assert!(outside.is_dir());
+        let ok = dir.path().join("volumes/pvc-1");
+        std::fs::create_dir_all(ok.join("sub")).unwrap();
+        remove_volume_dir(dir.path(), &ok).unwrap();
+        assert!(!ok.exists());
+    }
+}

@@ -1,0 +1,678 @@
+//! labsim's API judged by the real clients: `kubectl` (through `/usr/bin/kubectl`, which picks
+//! kubectl 1.31 by the server's /version) and kube-rs, against a cluster started in-process.
+//!
+//! Only plain objects are used (ConfigMaps, Secrets, Services, a StatefulSet whose pods nobody
+//! creates, pods without a kubelet), so these tests do not depend on controllers or the kubelet.
+
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::runtime::watcher;
+use kube::{Client, Config};
+use labsim::cluster::{Cluster, Running};
+use labsim::resources;
+use serde_json::{json, Value};
+
+const KUBECTL: &str = "/usr/bin/kubectl";
+/// No kubectl call in these tests may take longer.
+const KUBECTL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A running cluster plus a private HOME for kubectl (fresh discovery cache).
+struct Lab {
+    running: Running,
+    home: tempfile::TempDir,
+    _state: tempfile::TempDir,
+}
+
+impl Lab {
+    async fn start() -> Lab {
+        let state = tempfile::tempdir().unwrap();
+        let running = Cluster::start(state.path()).await.unwrap();
+        Lab {
+            running,
+            home: tempfile::tempdir().unwrap(),
+            _state: state,
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(KUBECTL);
+        cmd.env_clear()
+            .env("HOME", self.home.path())
+            .env("PATH", "/usr/bin:/bin")
+            .arg("--kubeconfig")
+            .arg(&self.running.kubeconfig)
+            .arg("--cache-dir")
+            .arg(self.home.path().join("cache"))
+            .args(args)
+            .kill_on_drop(true);
+        cmd
+    }
+
+    /// Runs kubectl to completion (with a timeout).
+    async fn kubectl(&self, args: &[&str]) -> Out {
+        let out = tokio::time::timeout(KUBECTL_TIMEOUT, self.command(args).output())
+            .await
+            .unwrap_or_else(|_| panic!("kubectl {args:?} timed out"))
+            .unwrap();
+        Out(out)
+    }
+
+    /// Runs kubectl with stdin.
+    async fn kubectl_stdin(&self, args: &[&str], input: &str) -> Out {
+        use tokio::io::AsyncWriteExt;
+        let mut child = self
+            .command(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.as_bytes()).await.unwrap();
+        drop(stdin);
+        let out = tokio::time::timeout(KUBECTL_TIMEOUT, child.wait_with_output())
+            .await
+            .unwrap_or_else(|_| panic!("kubectl {args:?} timed out"))
+            .unwrap();
+        Out(out)
+    }
+
+    async fn client(&self) -> Client {
+        client_for(&self.running.kubeconfig, None).await
+    }
+}
+
+async fn client_for(kubeconfig: &Path, token: Option<&str>) -> Client {
+    let mut kc = Kubeconfig::read_from(kubeconfig).unwrap();
+    if let Some(t) = token {
+        kc.auth_infos[0].auth_info.as_mut().unwrap().token = Some(t.to_string().into());
+    }
+    let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .unwrap();
+    Client::try_from(config).unwrap()
+}
+
+struct Out(Output);
+
+impl Out {
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+    fn code(&self) -> Option<i32> {
+        self.0.status.code()
+    }
+    /// Asserts exit 0 and returns stdout.
+    fn ok(&self) -> String {
+        assert_eq!(
+            self.code(),
+            Some(0),
+            "stdout: {}\nstderr: {}",
+            self.stdout(),
+            self.stderr()
+        );
+        self.stdout()
+    }
+}
+
+const MANIFEST: &str = r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  labels:
+    app: mysql
+data:
+  mode: lab
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: mysql-password
+type: Opaque
+stringData:
+  password: s3cret
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: mysql-svc
+  labels:
+    app: mysql
+spec:
+  selector:
+    app: mysql
+  ports:
+  - port: 3306
+  clusterIP: None
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: mysql
+spec:
+  selector:
+    matchLabels:
+      app: mysql
+  serviceName: mysql-svc
+  replicas: 3
+  template:
+    metadata:
+      labels:
+        app: mysql
+    spec:
+      containers:
+      - name: mysql
+        image: mysql:8.4
+        env:
+        - name: MYSQL_ROOT_PASSWORD
+          valueFrom:
+            secretKeyRef:
+              name: mysql-password
+              key: password
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_apply_get_delete() {
+    let lab = Lab::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lab.yaml");
+    std::fs::write(&file, MANIFEST).unwrap();
+    let file = file.to_str().unwrap();
+
+    let applied = lab.kubectl(&["apply", "-f", file]).await;
+    assert_eq!(applied.stderr(), "", "no warnings from apply");
+    let out = applied.ok();
+    for line in [
+        "configmap/settings created",
+        "secret/mysql-password created",
+        "service/mysql-svc created",
+        "statefulset.apps/mysql created",
+    ] {
+        assert!(out.contains(line), "{out}");
+    }
+    // The same file again: kubectl finds nothing to patch.
+    let out = lab.kubectl(&["apply", "-f", file]).await.ok();
+    assert!(out.contains("configmap/settings unchanged"), "{out}");
+    assert!(out.contains("statefulset.apps/mysql unchanged"), "{out}");
+    let sts = lab
+        .running
+        .store
+        .get(resources::get("StatefulSet"), Some("default"), "mysql")
+        .unwrap();
+    assert!(
+        sts["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+            .is_string()
+    );
+    assert_eq!(
+        sts["spec"]["template"]["spec"]["containers"][0]["env"][0]["name"],
+        "MYSQL_ROOT_PASSWORD"
+    );
+
+    let cm: Value = serde_json::from_str(
+        &lab.kubectl(&["get", "cm", "settings", "-o", "json"])
+            .await
+            .ok(),
+    )
+    .unwrap();
+    assert_eq!(cm["data"]["mode"], "lab");
+    assert_eq!(cm["metadata"]["namespace"], "default");
+
+    // Server-side printing: kubectl shows the server's columns.
+    let out = lab.kubectl(&["get", "svc"]).await.ok();
+    let header: Vec<&str> = out.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "NAME",
+            "TYPE",
+            "CLUSTER-IP",
+            "EXTERNAL-IP",
+            "PORT(S)",
+            "AGE"
+        ],
+        "{out}"
+    );
+    let row: Vec<&str> = out.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(
+        &row[..5],
+        ["mysql-svc", "ClusterIP", "None", "<none>", "3306/TCP"],
+        "{out}"
+    );
+
+    // A changed manifest is patched (strategic merge keeps env).
+    std::fs::write(file, MANIFEST.replace("mysql:8.4", "mysql:8.0")).unwrap();
+    let out = lab.kubectl(&["apply", "-f", file]).await.ok();
+    assert!(out.contains("statefulset.apps/mysql configured"), "{out}");
+    assert!(out.contains("service/mysql-svc unchanged"), "{out}");
+    let sts = lab
+        .running
+        .store
+        .get(resources::get("StatefulSet"), Some("default"), "mysql")
+        .unwrap();
+    let c = &sts["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(c["image"], "mysql:8.0");
+    assert_eq!(c["env"][0]["name"], "MYSQL_ROOT_PASSWORD");
+    let names = lab
+        .kubectl(&["get", "svc,cm", "-l", "app=mysql", "-o", "name"])
+        .await
+        .ok();
+    assert_eq!(
+        names.lines().collect::<Vec<_>>(),
+        ["service/mysql-svc", "configmap/settings"]
+    );
+
+    let out = lab.kubectl(&["get", "cm", "nope"]).await;
+    assert_eq!(out.code(), Some(1));
+    assert!(out.stderr().contains("NotFound"), "{}", out.stderr());
+    assert!(
+        out.stderr().contains(r#"configmaps "nope" not found"#),
+        "{}",
+        out.stderr()
+    );
+
+    // Server-side dry run (dryRun=All) answers but stores nothing.
+    let dry = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dry\ndata:\n  a: b\n";
+    let out = lab
+        .kubectl_stdin(&["apply", "--dry-run=server", "-f", "-"], dry)
+        .await
+        .ok();
+    assert!(
+        out.contains("configmap/dry created (server dry run)"),
+        "{out}"
+    );
+    let out = lab.kubectl(&["get", "cm", "dry"]).await;
+    assert_eq!(out.code(), Some(1), "dry run stored nothing");
+
+    let out = lab.kubectl(&["create", "configmap", "Bad_Name"]).await;
+    assert_eq!(out.code(), Some(1));
+    assert!(out.stderr().contains("is invalid"), "{}", out.stderr());
+
+    let out = lab.kubectl(&["delete", "cm", "settings"]).await.ok();
+    assert!(out.contains(r#"configmap "settings" deleted"#), "{out}");
+    assert!(lab
+        .running
+        .store
+        .get(resources::get("ConfigMap"), Some("default"), "settings")
+        .is_err());
+
+    let out = lab
+        .kubectl(&["scale", "sts", "mysql", "--replicas=2"])
+        .await
+        .ok();
+    assert!(out.contains("statefulset.apps/mysql scaled"), "{out}");
+    let sts = lab
+        .running
+        .store
+        .get(resources::get("StatefulSet"), Some("default"), "mysql")
+        .unwrap();
+    assert_eq!(sts["spec"]["replicas"], 2);
+
+    // rollout status watches the StatefulSet until its status says the rollout is done.
+    let store = lab.running.store.clone();
+    let finish = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        store
+            .modify(resources::get("StatefulSet"), Some("default"), "mysql", |o| {
+                let generation = o["metadata"]["generation"].clone();
+                o["status"] = json!({"observedGeneration": generation, "replicas": 2, "readyReplicas": 2,
+                    "currentReplicas": 2, "updatedReplicas": 2, "availableReplicas": 2,
+                    "currentRevision": "mysql-1", "updateRevision": "mysql-1"});
+            })
+            .unwrap();
+    });
+    let out = lab
+        .kubectl(&["rollout", "status", "sts/mysql", "--timeout=30s"])
+        .await
+        .ok();
+    finish.await.unwrap();
+    assert!(out.contains("roll out complete: 2 new pods"), "{out}");
+    lab.running.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_watch_and_delete_with_wait() {
+    let lab = Lab::start().await;
+    let store = lab.running.store.clone();
+    let pods = resources::get("Pod");
+    let pod = |name: &str, node: Option<&str>| {
+        json!({"metadata": {"name": name, "labels": {"app": "mysql"}},
+            "spec": {"nodeName": node, "containers": [{"name": "mysql", "image": "mysql:8.4"}]}})
+    };
+    store
+        .create(pods, Some("default"), pod("mysql-0", Some("minikube")))
+        .unwrap();
+    store
+        .create(pods, Some("default"), pod("mysql-1", None))
+        .unwrap();
+    store
+        .create(pods, Some("default"), pod("web", None))
+        .unwrap();
+    store
+        .modify(pods, Some("default"), "web", |p| {
+            p["metadata"]["labels"]["app"] = json!("web");
+        })
+        .unwrap();
+
+    // get -w: the list, then events as they happen; the stream stays open.
+    let mut watch = lab
+        .command(&["get", "pods", "-w", "-o", "name"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines =
+        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(watch.stdout.take().unwrap()));
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut created = false;
+    while !seen.iter().any(|l: &String| l == "pod/late") {
+        let line = tokio::time::timeout_at(deadline, lines.next_line())
+            .await
+            .expect("watch event within 30 s")
+            .unwrap()
+            .expect("kubectl get -w ended early");
+        seen.push(line);
+        if !created && seen.len() == 3 {
+            created = true;
+            let mut late = pod("late", None);
+            late["metadata"]["labels"]["app"] = json!("web");
+            store.create(pods, Some("default"), late).unwrap();
+        }
+    }
+    assert_eq!(&seen[..3], ["pod/mysql-0", "pod/mysql-1", "pod/web"]);
+    assert!(watch.try_wait().unwrap().is_none(), "watch still running");
+    watch.kill().await.unwrap();
+
+    // The same with server-side Tables: a header, rows, then one row per event.
+    let mut watch = lab
+        .command(&["get", "pods", "-w"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines =
+        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(watch.stdout.take().unwrap()));
+    let mut rows = Vec::new();
+    while !rows.iter().any(|l: &String| l.starts_with("later ")) {
+        let line = tokio::time::timeout_at(deadline, lines.next_line())
+            .await
+            .expect("table watch event within 30 s")
+            .unwrap()
+            .expect("kubectl get -w ended early");
+        rows.push(line);
+        if rows.len() == 5 {
+            let mut later = pod("later", None);
+            later["metadata"]["labels"]["app"] = json!("web");
+            store.create(pods, Some("default"), later).unwrap();
+        }
+    }
+    let header: Vec<&str> = rows[0].split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
+        "{rows:?}"
+    );
+    assert!(rows[1].starts_with("late "), "{rows:?}");
+    assert!(rows.last().unwrap().starts_with("later "), "{rows:?}");
+    watch.kill().await.unwrap();
+
+    // delete -l with the default --wait: mysql-0 is on a node, so it terminates gracefully until
+    // "the kubelet" (here the test) removes it; kubectl must wait for that.
+    let remover = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for _ in 0..100 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                let p = store.get(pods, Some("default"), "mysql-0").unwrap();
+                if p["metadata"]["deletionTimestamp"].is_string() {
+                    tokio::time::sleep(Duration::from_millis(1000)).await;
+                    let uid = p["metadata"]["uid"].as_str().unwrap().to_string();
+                    return store
+                        .remove_uid(pods, Some("default"), "mysql-0", &uid)
+                        .is_some();
+                }
+            }
+            false
+        })
+    };
+    let started = std::time::Instant::now();
+    let out = lab
+        .kubectl(&["delete", "pod", "-l", "app=mysql"])
+        .await
+        .ok();
+    assert!(
+        out.contains(r#"pod "mysql-0" deleted"#) && out.contains(r#"pod "mysql-1" deleted"#),
+        "{out}"
+    );
+    assert!(remover.await.unwrap(), "mysql-0 was deleted gracefully");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "kubectl waited for the removal"
+    );
+    let (left, _) = store.list(pods, Some("default"));
+    let names: Vec<_> = left
+        .iter()
+        .map(|p| p["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["late", "later", "web"]);
+    lab.running.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_and_body_limit() {
+    let lab = Lab::start().await;
+    let out = lab.kubectl(&["get", "cm", "--token", "wrong"]).await;
+    assert_eq!(out.code(), Some(1));
+    assert!(
+        out.stderr().contains("You must be logged in to the server"),
+        "{}",
+        out.stderr()
+    );
+
+    let bad = client_for(&lab.running.kubeconfig, Some("wrong")).await;
+    let err = Api::<ConfigMap>::default_namespaced(bad)
+        .list(&ListParams::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, kube::Error::Api(s) if s.code == 401),
+        "{err:?}"
+    );
+
+    let client = lab.client().await;
+    let junk = vec![b'x'; 5 * 1024 * 1024];
+    let req = http::Request::post("/api/v1/namespaces/default/configmaps")
+        .header("content-type", "application/json")
+        .body(junk)
+        .unwrap();
+    let err = client.request_text(req).await.unwrap_err();
+    assert!(
+        matches!(&err, kube::Error::Api(s) if s.code == 413),
+        "{err:?}"
+    );
+    // Still serving.
+    let cms = Api::<ConfigMap>::default_namespaced(client.clone());
+    cms.list(&ListParams::default()).await.unwrap();
+    let out = lab.kubectl(&["get", "cm", "-o", "name"]).await;
+    out.ok();
+    lab.running.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kube_rs_crud_and_watcher() {
+    let lab = Lab::start().await;
+    let client = lab.client().await;
+    let cms = Api::<ConfigMap>::default_namespaced(client.clone());
+
+    // The watcher lists first (InitDone), then watches: the create must arrive as a watch event.
+    let events = watcher(cms.clone(), watcher::Config::default());
+    let (listed_tx, listed_rx) = tokio::sync::oneshot::channel();
+    let seen = tokio::spawn(async move {
+        let mut events = std::pin::pin!(events);
+        let mut listed_tx = Some(listed_tx);
+        while let Some(ev) = events.try_next().await.unwrap() {
+            match ev {
+                watcher::Event::InitDone => {
+                    if let Some(tx) = listed_tx.take() {
+                        let _ = tx.send(());
+                    }
+                }
+                watcher::Event::Apply(cm) if cm.metadata.name.as_deref() == Some("from-rs") => {
+                    return cm.data.unwrap_or_default().get("k").cloned();
+                }
+                _ => {}
+            }
+        }
+        None
+    });
+    tokio::time::timeout(Duration::from_secs(10), listed_rx)
+        .await
+        .expect("watcher listed within 10 s")
+        .unwrap();
+    // kube-rs starts its watch request right after the list; give it a moment to connect (a
+    // create before that still arrives: the watch replays from the list's resourceVersion).
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let cm: ConfigMap = serde_json::from_value(json!({
+        "metadata": {"name": "from-rs", "labels": {"app": "rs"}},
+        "data": {"k": "v"}
+    }))
+    .unwrap();
+    let created = cms.create(&PostParams::default(), &cm).await.unwrap();
+    assert!(created.metadata.uid.is_some());
+    let got = tokio::time::timeout(Duration::from_secs(20), seen)
+        .await
+        .expect("watcher saw the ConfigMap")
+        .unwrap();
+    assert_eq!(got.as_deref(), Some("v"));
+
+    let listed = cms
+        .list(&ListParams::default().labels("app=rs"))
+        .await
+        .unwrap();
+    assert_eq!(listed.items.len(), 1);
+    assert!(listed.metadata.resource_version.is_some());
+
+    let mut changed = created.clone();
+    changed.data = Some([("k".to_string(), "w".to_string())].into());
+    let replaced = cms
+        .replace("from-rs", &PostParams::default(), &changed)
+        .await
+        .unwrap();
+    assert_eq!(replaced.data.unwrap()["k"], "w");
+    // The stale resourceVersion conflicts now.
+    let err = cms
+        .replace("from-rs", &PostParams::default(), &changed)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, kube::Error::Api(s) if s.code == 409),
+        "{err:?}"
+    );
+
+    // Server-side apply: creates, then changes only what this manager sets.
+    let applied: ConfigMap = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "ssa"}, "data": {"a": "1"}
+    }))
+    .unwrap();
+    let pp = PatchParams::apply("labsim-test").force();
+    let got = cms
+        .patch("ssa", &pp, &Patch::Apply(&applied))
+        .await
+        .unwrap();
+    assert_eq!(got.data.unwrap()["a"], "1");
+    let again: ConfigMap = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "ssa"}, "data": {"a": "2"}
+    }))
+    .unwrap();
+    let got = cms.patch("ssa", &pp, &Patch::Apply(&again)).await.unwrap();
+    assert_eq!(got.data.unwrap()["a"], "2");
+    let merged = cms
+        .patch(
+            "ssa",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"data": {"b": "3"}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(merged.data.as_ref().unwrap().len(), 2);
+    let ops: Vec<_> = merged
+        .metadata
+        .managed_fields
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| m.operation.unwrap_or_default())
+        .collect();
+    assert_eq!(
+        ops,
+        ["Apply", "Update"],
+        "the merge patch is recorded as an Update"
+    );
+
+    cms.delete("from-rs", &DeleteParams::default())
+        .await
+        .unwrap();
+    let err = cms.get("from-rs").await.unwrap_err();
+    assert!(
+        matches!(&err, kube::Error::Api(s) if s.code == 404),
+        "{err:?}"
+    );
+
+    let mut stream = std::pin::pin!(watcher(
+        cms.clone(),
+        watcher::Config::default().streaming_lists()
+    ));
+    // Streaming list: Init, one InitApply per object, then InitDone (sent on the bookmark
+    // carrying `k8s.io/initial-events-end`).
+    cms.create(&PostParams::default(), &cm).await.unwrap();
+    let mut got = Vec::new();
+    while !matches!(got.last(), Some(watcher::Event::InitDone)) {
+        let ev = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("streaming list answers")
+            .unwrap()
+            .unwrap();
+        got.push(ev);
+    }
+    assert!(matches!(got[0], watcher::Event::Init), "{got:?}");
+    let names: Vec<_> = got[1..got.len() - 1]
+        .iter()
+        .map(|e| match e {
+            watcher::Event::InitApply(c) => c.metadata.name.clone().unwrap(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(names, ["from-rs", "ssa"]);
+    lab.running.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_keeps_pki_token_and_objects() {
+    let state = tempfile::tempdir().unwrap();
+    let first = Cluster::start(state.path()).await.unwrap();
+    let ca = std::fs::read_to_string(state.path().join("pki/ca.crt")).unwrap();
+    let cms = Api::<ConfigMap>::default_namespaced(client_for(&first.kubeconfig, None).await);
+    let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "kept"}})).unwrap();
+    cms.create(&PostParams::default(), &cm).await.unwrap();
+    first.stop().await.unwrap();
+
+    let second = Cluster::start(state.path()).await.unwrap();
+    assert_eq!(
+        std::fs::read_to_string(state.path().join("pki/ca.crt")).unwrap(),
+        ca,
+        "the CA survives a restart"
+    );
+    let cms = Api::<ConfigMap>::default_namespaced(client_for(&second.kubeconfig, None).await);
+    assert!(cms.get("kept").await.is_ok());
+    second.stop().await.unwrap();
+}

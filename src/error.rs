@@ -1,0 +1,39 @@
+//! The top-level `kubelab::Error`: wraps each module's error; Display and Debug both print the
+//! Korean message (evcxr shows a `?` error through Debug).
+
+use std::fmt;
+
+/// Any kubelab failure. Each variant wraps the error enum of the module that failed.
+#[derive(thiserror::Error)]
+pub enum Error {
+    /// Kube context, kubeconfig, reaching or starting the cluster.
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::Error),
+    /// Reading or applying a manifest.
+    #[error(transparent)]
+    Apply(#[from] crate::apply::Error),
+    /// Reading, deleting or scaling objects.
+    #[error(transparent)]
+    Objects(#[from] crate::objects::Error),
+    /// Waiting for pods.
+    #[error(transparent)]
+    Wait(#[from] crate::wait::Error),
+    /// MySQL sessions and statements.
+    #[error(transparent)]
+    Sql(#[from] crate::sql::Error),
+    /// Port-forwarding to a pod.
+    #[error(transparent)]
+    PortForward(#[from] crate::portforward::Error),
+    /// Running a command in a pod.
+    #[error(transparent)]
+    Exec(#[from] crate::exec::Error),
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// `Result` with `kubelab::Error`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,205 @@
+//! Non-interactive `kubectl exec POD -- CMD...` over kube's WebSocket exec: stdout, stderr and the
+//! exit code from the status channel.
+
+use std::fmt;
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
+use kube::api::AttachParams;
+use tokio::io::AsyncReadExt;
+
+use crate::lab::Lab;
+use crate::table::{escape, pre};
+use crate::Result;
+
+/// Time an exec may take.
+pub const EXEC_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Errors running a command in a pod.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The exec session could not be opened or broke.
+    #[error("파드 {pod} 에서 명령을 실행하지 못했습니다: {detail}\n→ 파드가 Running 인지 pods() 로 확인하세요.")]
+    Failed {
+        /// Pod name.
+        pod: String,
+        /// What failed.
+        detail: String,
+    },
+    /// The command did not finish in time.
+    #[error("파드 {pod} 의 명령이 {secs}초 안에 끝나지 않았습니다.\n→ 입력을 기다리는 명령(예: mysql -p)은 쓸 수 없습니다: 비밀번호는 mysql(\"{pod}\") 이 Secret에서 읽습니다.")]
+    TimedOut {
+        /// Pod name.
+        pod: String,
+        /// Timeout.
+        secs: u64,
+    },
+}
+
+/// What a command printed and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecOutput {
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// Exit code (0 = success).
+    pub code: i32,
+}
+
+impl fmt::Display for ExecOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.stdout.trim_end_matches('\n'))?;
+        if !self.stderr.is_empty() {
+            write!(f, "\n{}", self.stderr.trim_end_matches('\n'))?;
+        }
+        if self.code != 0 {
+            write!(f, "\ncommand terminated with exit code {}", self.code)?;
+        }
+        Ok(())
+    }
+}
+
+impl ExecOutput {
+    /// HTML for Jupyter (stderr in red).
+    pub fn to_html(&self) -> String {
+        let mut h = pre(self.stdout.trim_end_matches('\n'));
+        if !self.stderr.is_empty() {
+            h.push_str(&format!(
+                "<pre style=\"color:#cf222e;margin:2px 0\">{}</pre>",
+                escape(self.stderr.trim_end())
+            ));
+        }
+        if self.code != 0 {
+            h.push_str(&pre(&format!(
+                "command terminated with exit code {}",
+                self.code
+            )));
+        }
+        h
+    }
+}
+crate::table::evcxr_report!(ExecOutput);
+
+/// The exit code carried by an exec status (`NonZeroExitCode` cause `ExitCode`).
+pub fn exit_code(status: Option<&Status>) -> i32 {
+    let Some(s) = status else { return 0 };
+    if s.status.as_deref() == Some("Success") {
+        return 0;
+    }
+    s.details
+        .as_ref()
+        .and_then(|d| d.causes.as_ref())
+        .and_then(|cs| cs.iter().find(|c| c.reason.as_deref() == Some("ExitCode")))
+        .and_then(|c| c.message.as_ref())
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(1)
+}
+
+impl Lab {
+    /// `kubectl exec POD -- CMD...` (no stdin, no TTY).
+    pub async fn exec(&self, pod: &str, command: &[&str]) -> Result<ExecOutput> {
+        crate::print_cmd(&format!("kubectl exec {pod} -- {}", command.join(" ")));
+        if self
+            .call("get pod", self.api::<Pod>().get_opt(pod))
+            .await?
+            .is_none()
+        {
+            return Err(self.not_found::<Pod>("pod", "pods", pod).await);
+        }
+        let failed = |d: String| Error::Failed {
+            pod: pod.to_string(),
+            detail: d,
+        };
+        let ap = AttachParams::default()
+            .stdin(false)
+            .stdout(true)
+            .stderr(true)
+            .tty(false);
+        let cmd: Vec<String> = command.iter().map(|s| s.to_string()).collect();
+        let run = async {
+            let mut proc = self
+                .api::<Pod>()
+                .exec(pod, cmd, &ap)
+                .await
+                .map_err(|e| failed(e.to_string()))?;
+            let mut out = proc.stdout().ok_or_else(|| failed("stdout 없음".into()))?;
+            let mut err = proc.stderr().ok_or_else(|| failed("stderr 없음".into()))?;
+            let status = proc
+                .take_status()
+                .ok_or_else(|| failed("status 없음".into()))?;
+            let (mut so, mut se) = (Vec::new(), Vec::new());
+            let (a, b, st) =
+                tokio::join!(out.read_to_end(&mut so), err.read_to_end(&mut se), status);
+            a.map_err(|e| failed(e.to_string()))?;
+            b.map_err(|e| failed(e.to_string()))?;
+            let _ = proc.join().await;
+            Ok::<_, Error>(ExecOutput {
+                stdout: String::from_utf8_lossy(&so).into_owned(),
+                stderr: String::from_utf8_lossy(&se).into_owned(),
+                code: exit_code(st.as_ref()),
+            })
+        };
+        match tokio::time::timeout(EXEC_TIMEOUT, run).await {
+            Ok(r) => {
+                let o = r?;
+                println!("{o}");
+                Ok(o)
+            }
+            Err(_) => Err(Error::TimedOut {
+                pod: pod.to_string(),
+                secs: EXEC_TIMEOUT.as_secs(),
+            }
+            .into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_from_status() {
+        let s: Status =
+            serde_json::from_value(serde_json::json!({"status":"Success","metadata":{}})).unwrap();
+        assert_eq!(exit_code(Some(&s)), 0);
+        let s: Status = serde_json::from_value(
+            serde_json::json!({"status":"Failure","reason":"NonZeroExitCode",
+            "details":{"causes":[{"reason":"ExitCode","message":"42"}]},"metadata":{}}),
+        )
+        .unwrap();
+        assert_eq!(exit_code(Some(&s)), 42);
+        assert_eq!(exit_code(None), 0);
+    }
+
+    #[test]
+    fn display_like_kubectl() {
+        let o = ExecOutput {
+            stdout: "mysql-0\n".into(),
+            stderr: "warn\n".into(),
+            code: 2,
+        };
+        assert_eq!(
+            o.to_string(),
+            "mysql-0\nwarn\ncommand terminated with exit code 2"
+        );
+        assert!(o.to_html().contains("#cf222e"));
+        let m = Error::TimedOut {
+            pod: "mysql-0".into(),
+            secs: 60,
+        }
+        .to_string();
+        assert!(
+            m.contains("60초") && m.contains("mysql(\"mysql-0\")"),
+            "{m}"
+        );
+        assert!(Error::Failed {
+            pod: "p".into(),
+            detail: "d".into()
+        }
+        .to_string()
+        .contains("pods()"));
+    }
+}

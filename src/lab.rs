@@ -1,0 +1,155 @@
+//! `Lab`: the async API (a kube `Client` for the guarded lab context, namespace `default`) and the
+//! process-wide memory of what this process applied and deleted.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use kube::config::{Config, KubeConfigOptions};
+use kube::Client;
+
+use crate::cluster::Error as ClusterError;
+use crate::context::{self, ClusterKind, ContextInfo};
+use crate::objects::Error as ObjError;
+use crate::{Error, Result};
+
+/// Short timeout for connection attempts and single API calls.
+pub const API_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A connected lab: one kube client for the current (guarded) context, namespace `default`.
+/// Build it inside the runtime that will use it (`Lab::connect().await`).
+pub struct Lab {
+    pub(crate) client: Client,
+    pub(crate) ctx: ContextInfo,
+    pub(crate) kind: ClusterKind,
+    pub(crate) version: String,
+}
+
+/// An object applied by this process (for `cleanup`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Applied {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+}
+
+pub(crate) static APPLIED: Mutex<Vec<Applied>> = Mutex::new(Vec::new());
+/// Pod name -> UID it had when this process deleted it (for `wait_ready`).
+pub(crate) static DELETED_UIDS: Mutex<Option<HashMap<String, String>>> = Mutex::new(None);
+
+pub(crate) fn remember_deleted(name: &str, uid: &str) {
+    DELETED_UIDS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert_with(HashMap::new)
+        .insert(name.to_string(), uid.to_string());
+}
+
+pub(crate) fn deleted_uid(name: &str) -> Option<String> {
+    DELETED_UIDS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .and_then(|m| m.get(name).cloned())
+}
+
+/// The namespace the lab works in.
+pub const NAMESPACE: &str = "default";
+
+impl Lab {
+    /// Connects to the current kube context after the lab-cluster guard, and checks that the API
+    /// server answers (short timeout).
+    pub async fn connect() -> Result<Lab> {
+        let (kc, ctx, kind) = context::load_guarded()?;
+        let opts = KubeConfigOptions {
+            context: Some(ctx.name.clone()),
+            ..Default::default()
+        };
+        let mut cfg = Config::from_custom_kubeconfig(kc, &opts)
+            .await
+            .map_err(|e| ClusterError::NoKubeconfig {
+                location: context::kubeconfig_location(),
+                detail: e.to_string(),
+            })?;
+        cfg.connect_timeout = Some(Duration::from_secs(5));
+        cfg.default_namespace = NAMESPACE.to_string();
+        let unreachable = |detail: String| ClusterError::Unreachable {
+            context: ctx.name.clone(),
+            server: ctx.server.clone(),
+            detail,
+        };
+        let client = Client::try_from(cfg).map_err(|e| unreachable(e.to_string()))?;
+        let version =
+            match tokio::time::timeout(Duration::from_secs(8), client.apiserver_version()).await {
+                Ok(Ok(v)) => v.git_version,
+                Ok(Err(e)) => return Err(unreachable(e.to_string()).into()),
+                Err(_) => return Err(unreachable("8초 안에 응답이 없습니다".into()).into()),
+            };
+        Ok(Lab {
+            client,
+            ctx,
+            kind,
+            version,
+        })
+    }
+
+    /// The kube client (for your own kube-rs calls).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The context this lab acts on.
+    pub fn context(&self) -> &ContextInfo {
+        &self.ctx
+    }
+
+    /// minikube, labsim or other.
+    pub fn kind(&self) -> ClusterKind {
+        self.kind
+    }
+
+    /// Turns a kube error into a kubelab error: connection problems name the server.
+    pub(crate) fn err(&self, e: kube::Error, action: &str) -> Error {
+        match e {
+            kube::Error::Api(s) => ObjError::Api {
+                action: action.to_string(),
+                message: format!("{} ({})", s.message, s.code),
+            }
+            .into(),
+            kube::Error::HyperError(_)
+            | kube::Error::Service(_)
+            | kube::Error::UpgradeConnection(_) => ClusterError::Unreachable {
+                context: self.ctx.name.clone(),
+                server: self.ctx.server.clone(),
+                detail: e.to_string(),
+            }
+            .into(),
+            other => ObjError::Api {
+                action: action.to_string(),
+                message: other.to_string(),
+            }
+            .into(),
+        }
+    }
+
+    /// Runs one API call with `API_TIMEOUT`, classifying errors.
+    pub(crate) async fn call<T, F>(&self, action: &str, fut: F) -> Result<T>
+    where
+        F: std::future::Future<Output = kube::Result<T>>,
+    {
+        match tokio::time::timeout(API_TIMEOUT, fut).await {
+            Ok(r) => r.map_err(|e| self.err(e, action)),
+            Err(_) => Err(ClusterError::Unreachable {
+                context: self.ctx.name.clone(),
+                server: self.ctx.server.clone(),
+                detail: format!("{action}: {}초 안에 응답이 없습니다", API_TIMEOUT.as_secs()),
+            }
+            .into()),
+        }
+    }
+}
+
+/// True for a kube 404.
+pub(crate) fn is_not_found(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(s) if s.code == 404)
+}
