@@ -2,13 +2,13 @@
 # kernel/setup.sh: install the `kubelab` Jupyter kernel and prebuild its build folder.
 #
 # Generates (under $LAB_DIR, default <repo>/.lab): evcxr/init.evcxr + evcxr/prelude.rs (the kernel's
-# EVCXR_CONFIG_DIR), kernelspec/ (kernel.json + launch.sh), kernel-build/ (the prebuilt evcxr
-# build folder each kernel copies). Installs the kernelspec into the venv (--sys-prefix) so the
+# EVCXR_CONFIG_DIR), kernelspec/ (kernel.json + launch.sh); and $KERNEL_BUILD_DIR, the prebuilt
+# evcxr build folder each kernel copies. Installs the kernelspec into the venv (--sys-prefix) so the
 # learner's other kernels stay untouched. Does nothing when the stamp (hash of Cargo.lock, the
 # crate's Cargo.toml and src/**, these templates, evcxr and rustc versions) is unchanged.
 #
 # Environment: PYTHON (venv python, required), CRATE (kubelab crate dir, default the repo),
-# LAB_DIR, KERNEL_NAME (default kubelab), KERNEL_SCOPE (default --sys-prefix), EVCXR_OPT
+# LAB_DIR, KERNEL_BUILD_DIR (default ~/.cache/kubelab-kernel/<hash of CRATE>), KERNEL_NAME (default kubelab), KERNEL_SCOPE (default --sys-prefix), EVCXR_OPT
 # (optional `:opt` level), CARGO_BIN (default $CARGO_HOME/bin or ~/.cargo/bin), FORCE=1.
 set -euo pipefail
 
@@ -21,6 +21,7 @@ KERNEL_NAME=${KERNEL_NAME:-kubelab}
 KERNEL_SCOPE=${KERNEL_SCOPE:---sys-prefix}
 CARGO_BIN=${CARGO_BIN:-${CARGO_HOME:-$HOME/.cargo}/bin}
 EVCXR_OPT=${EVCXR_OPT:-}
+KERNEL_BUILD_DIR=${KERNEL_BUILD_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kubelab-kernel/$(printf %s "$CRATE" | sha256sum | cut -c1-12)}
 export PATH="$CARGO_BIN:$PATH"
 
 command -v evcxr_jupyter >/dev/null || { echo "evcxr_jupyter가 없습니다: 'make setup'이 설치합니다." >&2; exit 1; }
@@ -45,14 +46,17 @@ spec = KernelSpecManager().get_kernel_spec(sys.argv[1])
 print(spec.metadata.get("kubelab", {}).get("stamp", ""))
 PY
 )
-if [ -z "${FORCE:-}" ] && [ "$installed_stamp" = "$stamp" ] && [ -d "$LAB_DIR/kernel-build/target" ] \
+if [ -z "${FORCE:-}" ] && [ "$installed_stamp" = "$stamp" ] && [ -d "$KERNEL_BUILD_DIR/target" ] \
    && [ "$(cat "$LAB_DIR/kernel.stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "커널 '$KERNEL_NAME': 최신 상태입니다 (stamp $stamp)."
   exit 0
 fi
 echo "커널 '$KERNEL_NAME': 설정하고 미리 빌드합니다 (stamp $stamp)."
 
-cfg="$LAB_DIR/evcxr"; ks="$LAB_DIR/kernelspec"; template="$LAB_DIR/kernel-build"
+cfg="$LAB_DIR/evcxr"; ks="$LAB_DIR/kernelspec"
+# The build folder must live outside the repo: inside it, cargo would take evcxr's crate for an
+# unlisted member of the repo's workspace and refuse to load it.
+template="$KERNEL_BUILD_DIR"
 mkdir -p "$cfg" "$ks"
 
 # 1. evcxr start-up files (the kernel's EVCXR_CONFIG_DIR).
@@ -71,14 +75,24 @@ cp "$logos"/kernels/rust/logo-*.png "$ks/" 2>/dev/null || true
 rm -rf "$logos"
 
 # 3. Prebuild into a fresh folder (seeded from the old one so only kubelab recompiles), then swap.
-new="$LAB_DIR/kernel-build.new"
-rm -rf "$new"
-if [ -d "$template/target" ]; then cp -a --reflink=auto "$template" "$new"; else mkdir -p "$new"; fi
-# Resolve the kernel's dependencies to the versions the repo's own Cargo.lock pins (and tests).
-if [ -f "$CRATE/Cargo.lock" ]; then cp "$CRATE/Cargo.lock" "$new/Cargo.lock"; fi
+new="$template.new"
+mkdir -p "$(dirname "$template")"
 # The kernelspec must be installed for jupyter_client to start it; install before prebuilding.
 "$PYTHON" -m jupyter kernelspec install "$KERNEL_SCOPE" --name "$KERNEL_NAME" "$ks" >/dev/null
-KUBELAB_KERNEL_PREBUILD="$new" "$PYTHON" "$here/prebuild.py" "$KERNEL_NAME" "$new"
+prebuild() { # $1 = seed folder or empty
+  rm -rf "$new"
+  if [ -n "$1" ]; then cp -a --reflink=auto "$1" "$new"; else mkdir -p "$new"; fi
+  # Resolve the kernel's dependencies to the versions the repo's own Cargo.lock pins (and tests).
+  if [ -f "$CRATE/Cargo.lock" ]; then cp "$CRATE/Cargo.lock" "$new/Cargo.lock"; fi
+  KUBELAB_KERNEL_PREBUILD="$new" "$PYTHON" "$here/prebuild.py" "$KERNEL_NAME" "$new"
+}
+# Seeded from the previous build only kubelab recompiles; if that fails (a stale artifact),
+# build from scratch once before giving up.
+if [ -d "$template/target" ]; then
+  prebuild "$template" || { echo "커널: 이전 빌드를 재사용하지 못해 처음부터 다시 빌드합니다." >&2; prebuild ""; }
+else
+  prebuild ""
+fi
 rm -rf "$template.old"
 if [ -d "$template" ]; then mv "$template" "$template.old"; fi
 mv "$new" "$template"
