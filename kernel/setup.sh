@@ -8,7 +8,7 @@
 # crate's Cargo.toml and src/**, these templates, evcxr and rustc versions) is unchanged.
 #
 # Environment: PYTHON (venv python, required), CRATE (kubelab crate dir, default the repo),
-# LAB_DIR, KERNEL_BUILD_DIR (default ~/.cache/kubelab-kernel/<hash of CRATE>), KERNEL_NAME (default kubelab), KERNEL_SCOPE (default --sys-prefix), EVCXR_OPT
+# LAB_DIR, KERNEL_BUILD_DIR (default /tmp/kubelab-kernel-UID/<hash of CRATE>), KERNEL_NAME (default kubelab), KERNEL_SCOPE (default --sys-prefix), EVCXR_OPT
 # (optional `:opt` level), CARGO_BIN (default $CARGO_HOME/bin or ~/.cargo/bin), FORCE=1.
 set -euo pipefail
 
@@ -21,7 +21,9 @@ KERNEL_NAME=${KERNEL_NAME:-kubelab}
 KERNEL_SCOPE=${KERNEL_SCOPE:---sys-prefix}
 CARGO_BIN=${CARGO_BIN:-${CARGO_HOME:-$HOME/.cargo}/bin}
 EVCXR_OPT=${EVCXR_OPT:-}
-KERNEL_BUILD_DIR=${KERNEL_BUILD_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kubelab-kernel/$(printf %s "$CRATE" | sha256sum | cut -c1-12)}
+# Under /tmp: a build folder under ~/.cache failed here (evcxr built the code crate without its
+# :dep and dlopen failed; cause not found yet), the same steps under /tmp work.
+KERNEL_BUILD_DIR=${KERNEL_BUILD_DIR:-${TMPDIR:-/tmp}/kubelab-kernel-$(id -u)/$(printf %s "$CRATE" | sha256sum | cut -c1-12)}
 export PATH="$CARGO_BIN:$PATH"
 
 command -v evcxr_jupyter >/dev/null || { echo "evcxr_jupyter가 없습니다: 'make setup'이 설치합니다." >&2; exit 1; }
@@ -82,8 +84,6 @@ mkdir -p "$(dirname "$template")"
 prebuild() { # $1 = seed folder or empty
   rm -rf "$new"
   if [ -n "$1" ]; then cp -a --reflink=auto "$1" "$new"; else mkdir -p "$new"; fi
-  # Resolve the kernel's dependencies to the versions the repo's own Cargo.lock pins (and tests).
-  if [ -f "$CRATE/Cargo.lock" ]; then cp "$CRATE/Cargo.lock" "$new/Cargo.lock"; fi
   KUBELAB_KERNEL_PREBUILD="$new" "$PYTHON" "$here/prebuild.py" "$KERNEL_NAME" "$new"
 }
 # Seeded from the previous build only kubelab recompiles; if that fails (a stale artifact),
