@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""tests/notebooks/run.py: run every course notebook headless against a fresh labsim.
+
+Starts `labsim up` in a temporary state dir, points KUBECONFIG at it, executes each notebook in
+order (they share the cluster, as a learner's would) with nbclient and the real `kubelab`
+kernel, and checks:
+  * no output of type "error", no stderr stream (evcxr reports panics and `?` errors as stderr
+    with status "ok"), no panic / compile-error text anywhere;
+  * expected results in the cells tagged for it (see CHECKS), e.g. the four system schemas,
+    Alice and Bob after mysql-0 was re-created, the Ready order 0,1,2.
+Executed notebooks go to --out (never back into notebooks/). Prints per-cell timings, kernel
+start and whole-notebook times, and a final `N passed, M failed` line; exits 1 on any failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+KERNEL = "kubelab"
+BAD_TEXT = re.compile(r"panicked at|^Error: |^error(\[E\d{4}\])?: |RUST_BACKTRACE", re.MULTILINE)
+SYSTEM_SCHEMAS = ("information_schema", "mysql", "performance_schema", "sys")
+
+
+def has_all(*words: str) -> Callable[[str], bool]:
+    return lambda text: all(w in text for w in words)
+
+
+def ready_order_0_1_2(text: str) -> bool:
+    """The notebook prints `관찰된 Ready 순서: [...] → 0,1,2 순서인가? true`."""
+    m = re.search(r"관찰된 Ready 순서: (.*?) → 0,1,2 순서인가\? (true|false)", text)
+    if not m:
+        return False
+    ordinals = re.findall(r"(?:mysql-)?(\d+)", m.group(1))
+    return ordinals == ["0", "1", "2"] and m.group(2) == "true"
+
+
+def schemas_without_testdb(text: str) -> bool:
+    return all(s in text for s in SYSTEM_SCHEMAS) and "testdb" not in text.split("SHOW DATABASES", 1)[-1]
+
+
+# notebook file name -> [(cell tag, what is checked, check on the cell's output text)]
+CHECKS: dict[str, list[tuple[str, str, Callable[[str], bool]]]] = {
+    "00-setup.ipynb": [
+        ("kernel-ok", "커널이 Rust 코드를 실행한다", has_all("커널 동작 확인: 1 + 2 = 3")),
+        ("cluster", "cluster()가 labsim 클러스터를 알아본다", lambda t: "labsim" in t.lower()),
+    ],
+    "01-statefulset-mysql.ipynb": [
+        ("nodes", "노드 3개 (minikube, -m02, -m03)", has_all("minikube", "minikube-m02", "minikube-m03", "Ready")),
+        ("watch-order", "처음 생성: Ready 순서 0,1,2", ready_order_0_1_2),
+        ("watch-order-again", "전부 삭제 후 재생성: Ready 순서 0,1,2", ready_order_0_1_2),
+        ("storage-classes", "standard (default) / k8s.io/minikube-hostpath", has_all("standard", "k8s.io/minikube-hostpath")),
+        ("pvcs", "파드마다 PVC 하나 (Bound)", has_all("mysql-0", "mysql-1", "mysql-2", "Bound")),
+        ("placement", "파드와 볼륨의 노드가 보인다", has_all("mysql-0", "mysql-1", "mysql-2")),
+        ("show-databases", "시스템 스키마 4개", has_all(*SYSTEM_SCHEMAS)),
+        ("users", "Alice, Bob 입력", has_all("Alice", "Bob")),
+        ("after-recreate", "mysql-0 재생성 후에도 Alice, Bob", has_all("Alice", "Bob")),
+        ("mysql-1-independent", "mysql-1은 별개의 DB (testdb 없음)", schemas_without_testdb),
+    ],
+    "02-scaling-and-cleanup.ipynb": [
+        ("row-written", "mysql-2에 행 기록", has_all("Carol")),
+        ("pvcs-after-scale-down", "축소 후에도 mysql-2의 PVC가 남는다", has_all("mysql-2", "Bound")),
+        ("row-back", "다시 확장하면 mysql-2의 데이터가 돌아온다", has_all("Carol")),
+        ("pvcs-after-sts-delete", "StatefulSet 삭제 후에도 PVC가 남는다", has_all("mysql-0", "mysql-1", "mysql-2")),
+    ],
+}
+
+
+@dataclass
+class Result:
+    passed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def check(self, ok: bool, name: str, detail: str = "") -> None:
+        (self.passed if ok else self.failed).append(name)
+        print(f"  {'PASS' if ok else 'FAIL'} {name}" + (f"\n{indent(detail)}" if detail and not ok else ""), flush=True)
+
+
+def indent(text: str, n: int = 8, limit: int = 3000) -> str:
+    text = text if len(text) <= limit else text[:limit] + "\n…"
+    return "\n".join(" " * n + line for line in text.splitlines())
+
+
+def output_text(cell) -> tuple[str, list[str]]:
+    """All text a cell showed, and the problems found in it (errors, stderr, panic text)."""
+    parts, problems = [], []
+    for out in cell.get("outputs", []):
+        kind = out.get("output_type")
+        if kind == "error":
+            problems.append(f"error output: {out.get('ename')}: {out.get('evalue')}\n" + "\n".join(out.get("traceback", [])))
+        elif kind == "stream":
+            parts.append(out.get("text", ""))
+            if out.get("name") == "stderr":
+                problems.append("stderr: " + out.get("text", ""))
+        elif kind in ("display_data", "execute_result"):
+            data = out.get("data", {})
+            if "text/plain" in data:
+                parts.append(data["text/plain"])
+            if "text/html" in data:
+                parts.append(html.unescape(re.sub(r"<[^>]+>", " ", data["text/html"])))
+    text = "\n".join(parts)
+    if BAD_TEXT.search(text) and not any(p.startswith("stderr") for p in problems):
+        problems.append("panic/error text: " + BAD_TEXT.search(text).group(0))
+    return text, problems
+
+
+def run_notebook(path: Path, out_dir: Path, result: Result, args) -> dict:
+    nb = nbformat.read(path, as_version=4)
+    name = path.name
+    print(f"\n=== {name} ===", flush=True)
+    client = NotebookClient(
+        nb,
+        kernel_name=args.kernel,
+        timeout=args.cell_timeout,
+        startup_timeout=args.startup_timeout,
+        allow_errors=True,  # we inspect every output ourselves, and stop at the first bad cell
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    timings: list[float] = []
+    started = time.monotonic()
+    kernel_start = None
+    failed_at = None
+    tagged_text: dict[str, str] = {}
+    try:
+        with client.setup_kernel():
+            kernel_start = time.monotonic() - started
+            print(f"  커널 시작 {kernel_start:.1f}s", flush=True)
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                t0 = time.monotonic()
+                try:
+                    client.execute_cell(cell, index)
+                    crash = ""
+                except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+                    crash = f"{type(exc).__name__}: {exc}"
+                dt = time.monotonic() - t0
+                timings.append(dt)
+                text, problems = output_text(cell)
+                if crash:
+                    problems.append(crash)
+                first_line = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+                print(f"  [{index:2d}] {dt:6.2f}s  {first_line[:70]}", flush=True)
+                for tag in cell.metadata.get("tags", []):
+                    tagged_text[tag] = text
+                if problems:
+                    failed_at = (index, first_line, "\n".join(problems), text)
+                    break
+    except Exception as exc:  # kernel failed to start or died: the notebook fails, the run goes on
+        failed_at = (-1, "(kernel)", f"{type(exc).__name__}: {exc}", "")
+    total = time.monotonic() - started
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out_dir / name)
+
+    if failed_at:
+        index, line, problems, text = failed_at
+        result.check(False, f"{name}: 모든 셀이 오류 없이 실행된다", f"셀 [{index}] {line}\n{problems}\n--- 출력 ---\n{text}")
+    else:
+        result.check(True, f"{name}: 모든 셀이 오류 없이 실행된다")
+    for tag, what, check in CHECKS.get(name, []):
+        if tag not in tagged_text:
+            result.check(False, f"{name}: {what}", f"태그 '{tag}' 셀이 실행되지 않았거나 없습니다")
+        else:
+            result.check(check(tagged_text[tag]), f"{name}: {what}", tagged_text[tag])
+    median = statistics.median(timings) if timings else 0.0
+    print(f"  시간: 커널 시작 {kernel_start or 0:.1f}s, 셀 {len(timings)}개 중앙값 {median:.2f}s, 노트북 전체 {total:.1f}s", flush=True)
+    return {"name": name, "kernel_start": kernel_start, "median": median, "total": total}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("notebooks", type=Path, help="notebook dir (or files)", nargs="+")
+    ap.add_argument("--kernel", default=KERNEL, help="kernelspec name (default kubelab)")
+    ap.add_argument("--labsim", default=os.environ.get("KUBELAB_LABSIM", "labsim"))
+    ap.add_argument("--out", type=Path, default=Path("tests/notebooks/out"))
+    ap.add_argument("--startup-timeout", type=int, default=900, help="kernel start (cold build) seconds")
+    ap.add_argument("--cell-timeout", type=int, default=600)
+    ap.add_argument("--current-cluster", action="store_true",
+                    help="use the cluster KUBECONFIG points at instead of a fresh labsim")
+    ap.add_argument("--keep-state", action="store_true", help="keep the labsim state dir")
+    args = ap.parse_args()
+
+    paths: list[Path] = []
+    for p in args.notebooks:
+        paths += sorted(p.glob("*.ipynb")) if p.is_dir() else [p]
+    paths = [p.resolve() for p in paths]
+    result = Result()
+    if not paths:
+        print("노트북이 없습니다", file=sys.stderr)
+        return 1
+
+    if args.current_cluster:  # e.g. a running minikube: the notebooks change it like a learner would
+        stats = [run_notebook(path, args.out.resolve(), result, args) for path in paths]
+        return summary(stats, result, args)
+
+    state = Path(tempfile.mkdtemp(prefix="kubelab-nbtest-"))
+    print(f"labsim up --state-dir {state}", flush=True)
+    up = subprocess.run([args.labsim, "up", "--state-dir", str(state), "--timeout", "60"], text=True,
+                        capture_output=True, timeout=120)
+    stats = []
+    try:
+        if up.returncode != 0 or not (state / "kubeconfig").exists():
+            log = state / "labsim.log"
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:]) if log.exists() else ""
+            result.check(False, "labsim up", f"exit {up.returncode}\n{up.stdout}\n{up.stderr}\n--- labsim.log ---\n{tail}")
+        else:
+            print(up.stdout.strip(), flush=True)
+            os.environ["KUBECONFIG"] = str(state / "kubeconfig")
+            os.environ["KUBELAB_LABSIM"] = args.labsim
+            for path in paths:
+                stats.append(run_notebook(path, args.out.resolve(), result, args))
+    finally:
+        down = subprocess.run([args.labsim, "down", "--state-dir", str(state)], text=True,
+                              capture_output=True, timeout=120)
+        if down.returncode != 0:
+            result.check(False, "labsim down", down.stdout + down.stderr)
+        if not args.keep_state:
+            shutil.rmtree(state, ignore_errors=True)
+
+    return summary(stats, result, args)
+
+
+def summary(stats: list[dict], result: Result, args) -> int:
+    print("\n=== 요약 ===")
+    for s in stats:
+        print(f"  {s['name']}: 커널 시작 {s['kernel_start'] or 0:.1f}s, 셀 중앙값 {s['median']:.2f}s, 전체 {s['total']:.1f}s")
+    print(f"  실행된 노트북: {args.out.resolve()}")
+    for name in result.failed:
+        print(f"  FAILED: {name}")
+    print(f"{len(result.passed)} passed, {len(result.failed)} failed")
+    return 1 if result.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
