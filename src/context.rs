@@ -48,6 +48,20 @@ pub fn allow_context(name: &str) {
     if !a.iter().any(|n| n == name) {
         a.push(name.to_string());
     }
+    // Also in the environment: evcxr gives every cell its own copy of kubelab's statics, but
+    // one process environment, so the choice holds in later cells too.
+    let mut env: Vec<String> = std::env::var("KUBELAB_ALLOW_CONTEXT")
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if !env.iter().any(|n| n == name) {
+        env.push(name.to_string());
+        std::env::set_var("KUBELAB_ALLOW_CONTEXT", env.join(","));
+    }
     println!("컨텍스트 '{name}' 에서의 작업을 허용했습니다.");
     crate::runtime::reset_lab();
 }

@@ -26,6 +26,13 @@ pub fn runtime() -> &'static Runtime {
     })
 }
 
+/// Identifies this copy of kubelab's code: evcxr links its dependencies statically into every
+/// cell's library, so each cell has its own statics (this runtime, the global `Lab`). Objects
+/// that outlive a cell compare this to know whether they were made by the code now running.
+pub fn copy_id() -> usize {
+    &RUNTIME as *const _ as usize
+}
+
 /// Runs `fut` on kubelab's runtime and waits for its result, without ever nesting runtimes.
 pub fn block<F, T>(fut: F) -> T
 where

@@ -96,6 +96,9 @@ struct Session {
     _forward: Option<PortForward>,
     conn: Option<Conn>,
     database: Option<String>,
+    /// Which copy of kubelab's code opened the port-forward and connection (see
+    /// [`crate::runtime::copy_id`]).
+    copy: usize,
 }
 
 fn is_root_password_var(name: &str) -> bool {
@@ -190,6 +193,7 @@ impl Lab {
             _forward: Some(forward),
             conn: None,
             database: None,
+            copy: crate::runtime::copy_id(),
         };
         s.connect(Duration::from_secs(20))
             .await
@@ -288,6 +292,34 @@ impl Session {
             }
             tokio::time::sleep(Duration::from_millis(700)).await;
         }
+    }
+
+    /// evcxr links kubelab (and tokio) into every cell's library, so a session made in one cell
+    /// and used in a later one is driven by another copy of the code and of tokio's runtime
+    /// context; kube's connections then find "no reactor running". Before running anything, a
+    /// session from another copy re-opens its port-forward and connection with this copy's `Lab`
+    /// (the current database is kept).
+    async fn bind_to_this_copy(&mut self) -> Result<()> {
+        let here = crate::runtime::copy_id();
+        if self.copy == here || self.lab.is_none() {
+            return Ok(());
+        }
+        let lab = crate::runtime::lab().await?;
+        self.conn = None;
+        self._forward = None;
+        let forward = PortForward::start(lab.api::<Pod>(), &self.pod, 3306).await?;
+        self.local = forward.local;
+        self._forward = Some(forward);
+        self.lab = Some(lab);
+        self.copy = here;
+        self.connect(Duration::from_secs(20))
+            .await
+            .map_err(|d| Error::Connect {
+                before: String::new(),
+                pod: self.pod.clone(),
+                detail: d,
+            })?;
+        Ok(())
     }
 
     /// Waits until the pod (maybe re-created) is Ready, then connects again.
@@ -447,7 +479,11 @@ impl MySql {
     pub fn sql(&self, script: &str) -> Result<SqlOutput> {
         let inner = self.inner.clone();
         let script = script.to_string();
-        crate::runtime::block(async move { inner.lock().await.run(&script).await })
+        crate::runtime::block(async move {
+            let mut session = inner.lock().await;
+            session.bind_to_this_copy().await?;
+            session.run(&script).await
+        })
     }
 
     /// Async form of `sql` (must be awaited in the runtime the session was created in).
@@ -688,6 +724,7 @@ mod live_tests {
             _forward: None,
             conn: None,
             database: None,
+            copy: crate::runtime::copy_id(),
         }
     }
 
