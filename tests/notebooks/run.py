@@ -59,6 +59,8 @@ CHECKS: dict[str, list[tuple[str, str, Callable[[str], bool]]]] = {
     "00-setup.ipynb": [
         ("kernel-ok", "커널이 Rust 코드를 실행한다", has_all("커널 동작 확인: 1 + 2 = 3")),
         ("cluster", "cluster()가 labsim 클러스터를 알아본다", lambda t: "labsim" in t.lower()),
+        ("async-nodes", "비동기 API(최상위 .await)로 노드 3개", has_all("minikube", "minikube-m02", "minikube-m03")),
+        ("sync-after-await", ".await 이후에도 동기 함수가 동작한다", has_all("minikube", "minikube-m02", "minikube-m03")),
     ],
     "01-statefulset-mysql.ipynb": [
         ("nodes", "노드 3개 (minikube, -m02, -m03)", has_all("minikube", "minikube-m02", "minikube-m03", "Ready")),
