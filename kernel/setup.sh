@@ -32,6 +32,9 @@ stamp=$(
   {
     echo "crate=$CRATE opt=$EVCXR_OPT name=$KERNEL_NAME python=$PYTHON"
     rustc -V
+    # evcxr links with lld when it is installed: a build prepared without it is rebuilt on every
+    # kernel start once lld appears (measured: 78 s), so its presence is part of the stamp.
+    command -v ld.lld || echo "no lld"
     cargo install --list | grep '^evcxr_jupyter ' || true
     cd "$CRATE"
     for f in Cargo.lock Cargo.toml; do [ -f "$f" ] && sha256sum "$f"; done
