@@ -22,6 +22,23 @@ use crate::Result;
 /// Consecutive watch errors tolerated before giving up.
 const MAX_WATCH_FAILURES: u32 = 5;
 
+/// How long `watch_pods` sees no pod at all before it checks that its selector can match.
+const NO_MATCH_GRACE: Duration = Duration::from_secs(10);
+
+/// `app=mysql,tier=db` as pairs; `None` for selectors with other operators.
+fn equality_labels(selector: &str) -> Option<Vec<(String, String)>> {
+    selector
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once("==").or_else(|| p.split_once('='))?;
+            (!k.contains('!') && !k.contains(' '))
+                .then(|| (k.trim().to_string(), v.trim().to_string()))
+        })
+        .collect()
+}
+
 /// Default time a wait may take.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -37,6 +54,14 @@ pub enum Error {
         secs: u64,
         /// One finding per line.
         diagnosis: String,
+    },
+    /// No pod matches the selector, and no StatefulSet would ever create one.
+    #[error("'{selector}' 에 맞는 파드가 없고, 그런 파드를 만들 StatefulSet도 없습니다.\n지금 있는 파드의 레이블: {existing}\n→ 레이블 셀렉터의 철자를 확인하세요 (실습에서는 \"app=mysql\"). 아직 apply 하지 않았다면 apply(...) 를 먼저 실행하세요.")]
+    NoMatch {
+        /// The label selector given.
+        selector: String,
+        /// `name: k=v,...` of the pods that exist, or `(없음)`.
+        existing: String,
     },
     /// The watch stream failed.
     #[error("파드 감시(watch)가 실패했습니다: {detail}\n→ 클러스터가 살아 있는지 cluster() 로 확인하세요.")]
@@ -353,6 +378,55 @@ impl Lab {
         Some((owner, sts.spec.replicas.unwrap_or(1)))
     }
 
+    /// After a short grace, whether anything could still produce pods for `selector`: `Err` when
+    /// no pod matches and no StatefulSet's pod template carries those labels (a typo'd selector
+    /// would otherwise wait for the whole timeout). Selectors other than `k=v,...` are trusted.
+    async fn check_selector_can_match(&self, selector: &str) -> Result<()> {
+        let Some(wanted) = equality_labels(selector) else {
+            return Ok(());
+        };
+        let sets = self
+            .call(
+                "list statefulsets",
+                self.api::<StatefulSet>().list(&ListParams::default()),
+            )
+            .await?;
+        let feeds = sets.items.iter().any(|s| {
+            let labels = s
+                .spec
+                .template
+                .metadata
+                .as_ref()
+                .and_then(|m| m.labels.as_ref());
+            labels.is_some_and(|l| wanted.iter().all(|(k, v)| l.get(k) == Some(v)))
+        });
+        if feeds {
+            return Ok(());
+        }
+        let pods = self
+            .call("list pods", self.api::<Pod>().list(&ListParams::default()))
+            .await?;
+        let mut existing: Vec<String> = pods
+            .items
+            .iter()
+            .map(|p| {
+                let labels: Vec<String> =
+                    p.labels().iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!("{}: {}", p.name_any(), labels.join(","))
+            })
+            .collect();
+        existing.sort();
+        Err(Error::NoMatch {
+            selector: selector.to_string(),
+            existing: if existing.is_empty() {
+                "(없음)".into()
+            } else {
+                existing.join("; ")
+            },
+        }
+        .into())
+    }
+
     /// `kubectl get pods -l SELECTOR -w` until every replica is Ready (default 300 s).
     pub async fn watch_pods(&self, selector: &str, timeout: Duration) -> Result<WatchReport> {
         crate::print_cmd(&format!("kubectl get pods -l {selector} -w"));
@@ -369,7 +443,22 @@ impl Lab {
         let mut stream = watcher(self.api::<Pod>(), cfg).default_backoff().boxed();
         let run = async {
             let mut failures = 0;
-            while let Some(ev) = stream.next().await {
+            // A selector that matches nothing is reported after this grace, not at the timeout.
+            let no_match_check = tokio::time::sleep(NO_MATCH_GRACE.min(timeout));
+            tokio::pin!(no_match_check);
+            let mut checked_match = false;
+            loop {
+                let next = tokio::select! {
+                    ev = stream.next() => ev,
+                    _ = &mut no_match_check, if !checked_match => {
+                        checked_match = true;
+                        if pods.is_empty() {
+                            self.check_selector_can_match(selector).await?;
+                        }
+                        continue;
+                    }
+                };
+                let Some(ev) = next else { break };
                 // the watcher relists by itself (e.g. after 410 Gone); give up only when it keeps failing
                 let ev = match ev {
                     Ok(ev) => {
@@ -379,7 +468,8 @@ impl Lab {
                     Err(e) if failures + 1 >= MAX_WATCH_FAILURES => {
                         return Err(Error::Watch {
                             detail: e.to_string(),
-                        })
+                        }
+                        .into())
                     }
                     Err(_) => {
                         failures += 1;
@@ -447,16 +537,17 @@ impl Lab {
                     None => !live.is_empty() && ready == live.len(),
                 };
                 if done {
-                    return Ok::<(), Error>(());
+                    return Ok::<(), crate::Error>(());
                 }
             }
             Err(Error::Watch {
                 detail: "watch stream ended".into(),
-            })
+            }
+            .into())
         };
         match tokio::time::timeout(timeout, run).await {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(e.into()),
+            Ok(Err(e)) => return Err(e),
             Err(_) => {
                 let diagnosis = self.diagnosis(Some(selector), None, expected.clone()).await;
                 return Err(Error::TimedOut {
@@ -673,6 +764,30 @@ mod tests {
         assert!(Error::Watch { detail: "x".into() }
             .to_string()
             .contains("cluster()"));
+    }
+
+    #[test]
+    fn equality_selectors_and_the_no_match_message() {
+        assert_eq!(
+            equality_labels("app=mysql, tier==db"),
+            Some(vec![
+                ("app".into(), "mysql".into()),
+                ("tier".into(), "db".into())
+            ])
+        );
+        assert_eq!(equality_labels("app!=web"), None);
+        assert_eq!(equality_labels("app in (a,b)"), None);
+        let m = format!(
+            "{:?}",
+            crate::Error::from(Error::NoMatch {
+                selector: "app=mysqll".into(),
+                existing: "mysql-0: app=mysql".into(),
+            })
+        );
+        assert!(
+            m.contains("app=mysqll") && m.contains("mysql-0: app=mysql") && m.contains("→"),
+            "{m}"
+        );
     }
 
     #[test]

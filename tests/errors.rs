@@ -168,6 +168,23 @@ fn every_error_is_korean_with_cause_and_next_step() {
         ],
     );
 
+    // a typo'd selector: no pod and no StatefulSet would ever match, said well before the timeout
+    let (r, took) = bounded(
+        "watch_pods_for(app=mysqll, 120s)",
+        Duration::from_secs(40),
+        || watch_pods_for("app=mysqll", Duration::from_secs(120)),
+    );
+    let e = r.unwrap_err();
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    assert!(
+        matches!(e, Error::Wait(kubelab::wait::Error::NoMatch { .. })),
+        "{e:?}"
+    );
+    has_all(
+        &e.to_string(),
+        &["app=mysqll", "mysql-0: ", "app=mysql", "철자", "→"],
+    );
+
     // labsim stopped: the next call fails quickly and says how to start a cluster
     sim.stop();
     let (r, took) = bounded(
