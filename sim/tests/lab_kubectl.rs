@@ -52,23 +52,6 @@ fn first(lines: &[String], pod: &str, ready: &str) -> usize {
         .unwrap_or_else(|| panic!("{pod} never showed READY {ready} in:\n{}", lines.join("\n")))
 }
 
-fn uids(sim: &Sim) -> Vec<String> {
-    let pods = sim.json(&["get", "pods", "-l", "app=mysql"]);
-    let mut v: Vec<(String, String)> = pods["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["metadata"]["name"].as_str().unwrap().to_string(),
-                p["metadata"]["uid"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    v.sort();
-    v.into_iter().map(|(_, u)| u).collect()
-}
-
 #[test]
 fn the_seed_lab_through_kubectl() {
     let sim = Sim::up();
@@ -122,7 +105,7 @@ fn the_seed_lab_through_kubectl() {
     );
 
     // kubectl delete pod -l app=mysql && kubectl get pods -w
-    let before = uids(&sim);
+    let before = sim.pod_uids("app=mysql");
     let watch = Watch::start(&sim);
     let deleted = sim.ok(&["delete", "pod", "-l", "app=mysql"]);
     for i in 0..3 {
@@ -133,7 +116,7 @@ fn the_seed_lab_through_kubectl() {
     }
     sim.wait_ready(3, 180);
     let lines = watch.stop();
-    let after = uids(&sim);
+    let after = sim.pod_uids("app=mysql");
     for (b, a) in before.iter().zip(&after) {
         assert_ne!(b, a, "re-created pods must have new UIDs");
     }

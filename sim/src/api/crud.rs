@@ -550,30 +550,14 @@ fn delete_one(
 ) -> Result<Value, ApiError> {
     let live = app.store.get(rt, ns, name)?;
     let meta = &live["metadata"];
-    if let Some(uid) = &opts.uid {
-        if meta["uid"].as_str() != Some(uid) {
-            return Err(ApiError::conflict(
-                rt,
-                name,
-                &format!(
-                    "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
-                    meta["uid"].as_str().unwrap_or("")
-                ),
-            ));
-        }
-    }
-    if let Some(rv) = &opts.resource_version {
-        if meta["resourceVersion"].as_str() != Some(rv) {
-            return Err(ApiError::conflict(
-                rt,
-                name,
-                &format!(
-                    "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
-                    meta["resourceVersion"].as_str().unwrap_or("")
-                ),
-            ));
-        }
-    }
+    precondition(rt, name, "UID", opts.uid.as_deref(), meta["uid"].as_str())?;
+    precondition(
+        rt,
+        name,
+        "ResourceVersion",
+        opts.resource_version.as_deref(),
+        meta["resourceVersion"].as_str(),
+    )?;
     if opts.dry_run {
         return Ok(live);
     }
@@ -678,6 +662,28 @@ fn delete_collection(app: &App, t: &Target, q: &Query, bytes: &[u8]) -> Result<R
         StatusCode::OK,
         &list_object(t.rt, deleted, rv),
     ))
+}
+
+/// A delete precondition (`preconditions.uid` / `.resourceVersion`): 409 when it names another
+/// version of the object than the stored one.
+fn precondition(
+    rt: &ResourceType,
+    name: &str,
+    what: &str,
+    want: Option<&str>,
+    got: Option<&str>,
+) -> Result<(), ApiError> {
+    match want {
+        Some(w) if Some(w) != got => Err(ApiError::conflict(
+            rt,
+            name,
+            &format!(
+                "Precondition failed: {what} in precondition: {w}, {what} in object meta: {}",
+                got.unwrap_or("")
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

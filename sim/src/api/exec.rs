@@ -106,13 +106,14 @@ pub async fn exec(
         Ok(rt) => rt,
         Err(e) => return crate::api::status_response(&e),
     };
-    let ws = match WebSocketUpgrade::from_request(req, &()).await {
+    let ws = match upgrade(
+        req,
+        "labsim serves exec over WebSocket only (v5.channel.k8s.io / v4.channel.k8s.io); SPDY is not supported",
+    )
+    .await
+    {
         Ok(ws) => ws,
-        Err(_) => {
-            return crate::api::status_response(&ApiError::bad_request(
-                "labsim serves exec over WebSocket only (v5.channel.k8s.io / v4.channel.k8s.io); SPDY is not supported",
-            ))
-        }
+        Err(refused) => return refused,
     };
     let ws = ws.protocols(["v5.channel.k8s.io", "v4.channel.k8s.io"]);
     let v5 = ws
@@ -172,6 +173,14 @@ fn decode(msg: Option<Result<Message, axum::Error>>, v5: bool) -> Option<Input> 
         }
         Some(Ok(_)) => None,
     }
+}
+
+/// The WebSocket upgrade of an exec or port-forward request; a 400 Status saying `refusal` for
+/// anything else (kubectl's SPDY fallback).
+pub(crate) async fn upgrade(req: Request, refusal: &str) -> Result<WebSocketUpgrade, Response> {
+    WebSocketUpgrade::from_request(req, &())
+        .await
+        .map_err(|_| crate::api::status_response(&ApiError::bad_request(refusal)))
 }
 
 async fn finish(socket: &mut WebSocket, code: i32) {

@@ -4,8 +4,8 @@
 //! (3306 → `PodRuntime::mysql_port`). kubectl's port-forward speaks SPDY, which labsim does not
 //! serve: kubectl users get a Status explaining that (kubelab uses kube-rs).
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{FromRequest, Request};
+use axum::extract::ws::{Message, WebSocket};
+use axum::extract::Request;
 use axum::response::Response;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
@@ -51,13 +51,14 @@ pub async fn portforward(
         Ok(rt) => rt,
         Err(e) => return crate::api::status_response(&e),
     };
-    let ws = match WebSocketUpgrade::from_request(req, &()).await {
+    let ws = match crate::api::exec::upgrade(
+        req,
+        "labsim serves port-forward over WebSocket (v4.channel.k8s.io) only; kubectl's SPDY port-forward is not supported (use kubelab's mysql(), which port-forwards with kube-rs)",
+    )
+    .await
+    {
         Ok(ws) => ws,
-        Err(_) => {
-            return crate::api::status_response(&ApiError::bad_request(
-                "labsim serves port-forward over WebSocket (v4.channel.k8s.io) only; kubectl's SPDY port-forward is not supported (use kubelab's mysql(), which port-forwards with kube-rs)",
-            ))
-        }
+        Err(refused) => return refused,
     };
     let ws = ws.protocols(["v4.channel.k8s.io", "portforward.k8s.io"]);
     ws.on_upgrade(move |socket| session(socket, ports, rt.mysql_port))

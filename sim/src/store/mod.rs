@@ -245,11 +245,7 @@ impl Store {
     ) -> Result<Value, ApiError> {
         let mut inner = self.lock();
         let key = Key::new(rt, namespace, name);
-        let live = inner
-            .objects
-            .get(&key)
-            .ok_or_else(|| ApiError::not_found(rt, name))?
-            .clone();
+        let live = live(&inner, rt, &key, name)?;
         if !obj.is_object() {
             return Err(ApiError::bad_request("object must be a JSON object"));
         }
@@ -285,7 +281,6 @@ impl Store {
         if obj == live {
             return Ok(live);
         }
-        // A finalizer-free object whose deletion was pending is gone once updated so.
         Ok(self.commit(&mut inner, key, ChangeType::Modified, obj))
     }
 
@@ -300,11 +295,7 @@ impl Store {
     ) -> Result<Value, ApiError> {
         let mut inner = self.lock();
         let key = Key::new(rt, namespace, name);
-        let live = inner
-            .objects
-            .get(&key)
-            .ok_or_else(|| ApiError::not_found(rt, name))?
-            .clone();
+        let live = live(&inner, rt, &key, name)?;
         let mut obj = live.clone();
         f(&mut obj);
         merge_immutable(rt, &live, &mut obj);
@@ -326,11 +317,7 @@ impl Store {
     ) -> Result<Value, ApiError> {
         let mut inner = self.lock();
         let key = Key::new(rt, namespace, name);
-        let live = inner
-            .objects
-            .get(&key)
-            .ok_or_else(|| ApiError::not_found(rt, name))?
-            .clone();
+        let live = live(&inner, rt, &key, name)?;
         let has_finalizers = live["metadata"]["finalizers"]
             .as_array()
             .is_some_and(|f| !f.is_empty());
@@ -357,11 +344,7 @@ impl Store {
     ) -> Result<Value, ApiError> {
         let mut inner = self.lock();
         let key = Key::new(rt, namespace, name);
-        let live = inner
-            .objects
-            .get(&key)
-            .ok_or_else(|| ApiError::not_found(rt, name))?
-            .clone();
+        let live = live(&inner, rt, &key, name)?;
         Ok(self.remove_locked(&mut inner, key, live))
     }
 
@@ -471,6 +454,15 @@ impl Store {
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
         self.fanout.subscribe()
     }
+}
+
+/// The stored object at `key`, or 404 naming it.
+fn live(inner: &Inner, rt: &ResourceType, key: &Key, name: &str) -> Result<Value, ApiError> {
+    inner
+        .objects
+        .get(key)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(rt, name))
 }
 
 fn key_has_generation(key: &Key) -> bool {

@@ -97,6 +97,25 @@ impl Sim {
         ])
     }
 
+    /// UIDs of the pods matching `selector`, in pod-name order.
+    pub fn pod_uids(&self, selector: &str) -> Vec<String> {
+        let pods = self.json(&["get", "pods", "-l", selector]);
+        let mut v: Vec<(String, String)> = pods["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|p| {
+                let m = &p["metadata"];
+                (
+                    m["name"].as_str().unwrap_or("").to_string(),
+                    m["uid"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v.into_iter().map(|(_, u)| u).collect()
+    }
+
     /// Pids of the `mariadbd` processes running on this labsim's volumes.
     pub fn mariadbd_pids(&self) -> Vec<String> {
         let pattern = format!("mariadbd.*{}", self.state().display());
