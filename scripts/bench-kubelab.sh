@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kubelab-target}"
-cargo build -q -p kubelab --example bench_steps
+cargo build -q -p kubelab-core --example bench_steps
 # the `$ kubectl ...` lines and streamed watch lines go to the log; the table is printed at the end
 LOG=$(mktemp /tmp/kubelab-bench.XXXXXX.log)
 if ! timeout 600 "$CARGO_TARGET_DIR/debug/examples/bench_steps" >"$LOG" 2>&1; then

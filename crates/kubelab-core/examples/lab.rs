@@ -1,7 +1,7 @@
 //! The whole lab against whatever cluster KUBECONFIG points to (a lab cluster, or one allowed with
 //! KUBELAB_ALLOW_CONTEXT): `cargo run --example lab [manifest]`.
 
-use kubelab::prelude::*;
+use kubelab_core::prelude::*;
 
 fn main() -> Result<(), Error> {
     let manifest = std::env::args()

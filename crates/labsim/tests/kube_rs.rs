@@ -23,7 +23,7 @@ async fn client(kubeconfig: &std::path::Path) -> Client {
 fn manifest() -> String {
     std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../manifests/1-sts-mysql.yaml"
+        "/../../manifests/1-sts-mysql.yaml"
     ))
     .unwrap()
 }

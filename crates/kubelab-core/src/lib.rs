@@ -180,7 +180,7 @@ pub fn mysql(pod: &str) -> Result<MySql> {
     with_lab(move |l| async move { l.mysql(&pod).await })
 }
 
-/// Everything a lab notebook needs: `use kubelab::prelude::*;`.
+/// Everything a lab notebook needs: `use kubelab_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
         allow_context, apply, cleanup, cluster, delete_data, delete_pod, delete_pods,

@@ -6,8 +6,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::Sim;
-use kubelab::apply::Outcome;
-use kubelab::prelude::*;
+use kubelab_core::apply::Outcome;
+use kubelab_core::prelude::*;
 
 fn some(v: &[&str]) -> Vec<Option<String>> {
     v.iter().map(|s| Some(s.to_string())).collect()

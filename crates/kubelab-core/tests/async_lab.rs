@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::Sim;
-use kubelab::apply::Outcome;
-use kubelab::Lab;
+use kubelab_core::apply::Outcome;
+use kubelab_core::Lab;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn async_lab_on_the_callers_runtime() {

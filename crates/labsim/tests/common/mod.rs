@@ -210,7 +210,7 @@ pub fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Output {
 /// The repository's manifests dir.
 pub fn manifest(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
+        .join("../..")
         .join("manifests")
         .join(name)
         .to_string_lossy()

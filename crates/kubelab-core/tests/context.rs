@@ -5,7 +5,7 @@
 mod common;
 
 use common::{write_file, Sim};
-use kubelab::prelude::*;
+use kubelab_core::prelude::*;
 
 #[test]
 fn foreign_context_is_refused_until_allowed() {
@@ -28,7 +28,7 @@ fn foreign_context_is_refused_until_allowed() {
     assert!(
         matches!(
             e,
-            Error::Cluster(kubelab::cluster::Error::ContextRefused { .. })
+            Error::Cluster(kubelab_core::cluster::Error::ContextRefused { .. })
         ),
         "{e:?}"
     );

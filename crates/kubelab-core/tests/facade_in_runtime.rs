@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::Sim;
-use kubelab::prelude::*;
+use kubelab_core::prelude::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_facade_inside_a_multi_thread_runtime() {

@@ -180,7 +180,7 @@ pub fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Output {
 /// Absolute path of a file in the repository's `manifests/`.
 pub fn manifest(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("manifests")
+        .join("../../manifests")
         .join(name)
         .to_string_lossy()
         .into_owned()

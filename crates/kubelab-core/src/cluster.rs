@@ -121,7 +121,7 @@ impl Lab {
 
 /// The repository root (this crate's directory).
 pub(crate) fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
 
 /// Finds an executable on PATH.

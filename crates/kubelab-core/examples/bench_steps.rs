@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kubelab::prelude::*;
+use kubelab_core::prelude::*;
 use labsim::cluster::Cluster;
 
 const RUNS: usize = 10;
@@ -41,7 +41,7 @@ fn kubectl(kubeconfig: &PathBuf, home: &PathBuf, args: &[&str]) -> Duration {
 }
 
 /// A kubelab read call.
-type ReadFn = fn() -> kubelab::Result<Table>;
+type ReadFn = fn() -> kubelab_core::Result<Table>;
 
 /// Pod name -> instants at which labsim's store recorded the pod Ready=True (per UID, first only).
 type ReadyLog = Arc<Mutex<HashMap<String, Vec<Instant>>>>;

@@ -1,4 +1,4 @@
-//! The top-level `kubelab::Error`: wraps each module's error; Display and Debug both print the
+//! The top-level `kubelab_core::Error`: wraps each module's error; Display and Debug both print the
 //! Korean message (evcxr shows a `?` error through Debug).
 
 use std::fmt;
@@ -35,5 +35,5 @@ impl fmt::Debug for Error {
     }
 }
 
-/// `Result` with `kubelab::Error`.
+/// `Result` with `kubelab_core::Error`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::{bounded, write_file, Sim};
-use kubelab::prelude::*;
+use kubelab_core::prelude::*;
 
 fn has_all(msg: &str, parts: &[&str]) {
     for p in parts {
@@ -50,7 +50,7 @@ fn every_error_is_korean_with_cause_and_next_step() {
     // file not found
     let e = apply("manifests/does-not-exist.yaml").unwrap_err();
     assert!(
-        matches!(e, Error::Apply(kubelab::apply::Error::FileNotFound { .. })),
+        matches!(e, Error::Apply(kubelab_core::apply::Error::FileNotFound { .. })),
         "{e:?}"
     );
     has_all(
@@ -69,7 +69,7 @@ fn every_error_is_korean_with_cause_and_next_step() {
     let broken = write_file(dir.path(), "broken.yaml", BROKEN_YAML);
     let e = apply(&broken).unwrap_err();
     match &e {
-        Error::Apply(kubelab::apply::Error::Yaml { line, column, .. }) => {
+        Error::Apply(kubelab_core::apply::Error::Yaml { line, column, .. }) => {
             assert_eq!(*line, 5, "{e}");
             assert!(*column >= 1, "{e}");
         }
@@ -85,7 +85,7 @@ fn every_error_is_korean_with_cause_and_next_step() {
     let typo = write_file(dir.path(), "typo.yaml", UNKNOWN_KIND);
     let e = apply(&typo).unwrap_err();
     assert!(
-        matches!(e, Error::Apply(kubelab::apply::Error::UnknownKind { .. })),
+        matches!(e, Error::Apply(kubelab_core::apply::Error::UnknownKind { .. })),
         "{e:?}"
     );
     has_all(
@@ -103,7 +103,7 @@ fn every_error_is_korean_with_cause_and_next_step() {
     has_all(&msg, &["mysql-9", "없습니다", "mysql-0", "mysql-2", "→"]);
     let e = delete_pod("nope").unwrap_err();
     assert!(
-        matches!(e, Error::Objects(kubelab::objects::Error::NotFound { .. })),
+        matches!(e, Error::Objects(kubelab_core::objects::Error::NotFound { .. })),
         "{e:?}"
     );
     has_all(
@@ -119,7 +119,7 @@ fn every_error_is_korean_with_cause_and_next_step() {
         .sql("CREATE DATABASE errdb; SELEC * FROM nowhere;")
         .unwrap_err();
     match &e {
-        Error::Sql(kubelab::sql::Error::Server { code, .. }) => assert_eq!(*code, 1064),
+        Error::Sql(kubelab_core::sql::Error::Server { code, .. }) => assert_eq!(*code, 1064),
         other => panic!("expected a server error, got {other:?}"),
     }
     has_all(
@@ -150,7 +150,7 @@ fn every_error_is_korean_with_cause_and_next_step() {
         "{took:?}"
     );
     assert!(
-        matches!(e, Error::Wait(kubelab::wait::Error::TimedOut { .. })),
+        matches!(e, Error::Wait(kubelab_core::wait::Error::TimedOut { .. })),
         "{e:?}"
     );
     let msg = e.to_string();
@@ -177,7 +177,7 @@ fn every_error_is_korean_with_cause_and_next_step() {
     let e = r.unwrap_err();
     assert!(took < Duration::from_secs(30), "{took:?}");
     assert!(
-        matches!(e, Error::Wait(kubelab::wait::Error::NoMatch { .. })),
+        matches!(e, Error::Wait(kubelab_core::wait::Error::NoMatch { .. })),
         "{e:?}"
     );
     has_all(
@@ -196,7 +196,7 @@ fn every_error_is_korean_with_cause_and_next_step() {
     assert!(
         matches!(
             e,
-            Error::Cluster(kubelab::cluster::Error::Unreachable { .. })
+            Error::Cluster(kubelab_core::cluster::Error::Unreachable { .. })
         ),
         "{e:?}"
     );
