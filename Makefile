@@ -15,37 +15,35 @@ export PATH := $(CARGO_BIN):$(PATH)
 
 VENV := $(REPO)/.venv
 PYTHON := $(VENV)/bin/python
-EVCXR_VERSION := 0.22.0
 # kubelab's start_cluster() and the notebook tests start this labsim binary.
 KUBELAB_LABSIM := $(CARGO_TARGET_DIR)/debug/labsim
 export KUBELAB_LABSIM
+# The course's kernel and REPL: evcxr + kubelab-core in one process (docs/kernel.md). Release:
+# evcxr's rust-analyzer decides a `let`'s type, and a debug build of it is many times slower.
+KERNEL_BIN := $(CARGO_TARGET_DIR)/release/kubelab-kernel
 LABSIM_STATE ?= $(REPO)/.labsim
-# :opt level of the kernel. 0 measured here: cold prebuild 8.3 min vs 14 min at evcxr's default 2,
-# same per-cell time (~1-2 s); the lab waits on the network, not on the CPU.
-EVCXR_OPT ?= 0
-export EVCXR_OPT
 # auto: a running lab cluster, else minikube (with Docker), else labsim. Or: minikube, labsim.
 CLUSTER ?= auto
 PORT ?= 8888
 NOTEBOOK_OUT ?= $(REPO)/tests/notebooks/out
 
-.PHONY: help setup evcxr venv labsim kernel lab cluster test rust-checks notebook-tests labsim-down
+.PHONY: help setup system venv builds labsim kernel-bin kernel lab repl cluster test rust-checks notebook-tests browser-tests bench-kernel labsim-down
 
 help:
 	@echo "make lab    설정 + 클러스터 + JupyterLab (notebooks/)"
-	@echo "make test   fmt, clippy, cargo test, 노트북 테스트 (labsim)"
-	@echo "make setup  evcxr_jupyter, .venv, labsim, kubelab 커널 (멱등)"
+	@echo "make repl   설정 + 클러스터 + 터미널 REPL (같은 함수, 텍스트 표)"
+	@echo "make test   fmt, clippy, cargo test, 노트북 테스트 (labsim, 브라우저 포함)"
+	@echo "make setup  시스템 패키지, .venv, labsim, kubelab 커널 (멱등)"
 	@echo "make labsim-down   .labsim 클러스터 정지 (데이터는 남음)"
 
-setup: evcxr venv labsim kernel
+# System packages first (they may ask for sudo); then the venv (pip) and the Rust builds, which
+# do not depend on each other, side by side.
+setup: system
+	@$(MAKE) -j2 venv builds
+	@$(MAKE) kernel
 
-evcxr:
-	@if cargo install --list | grep -q '^evcxr_jupyter v$(EVCXR_VERSION):'; then \
-	  echo "[setup] evcxr_jupyter $(EVCXR_VERSION): 설치되어 있습니다."; \
-	else \
-	  echo "[setup] evcxr_jupyter $(EVCXR_VERSION) 설치 중 (처음 한 번, 2코어에서 5-10분)..."; \
-	  cargo install evcxr_jupyter --locked --version $(EVCXR_VERSION); \
-	fi
+system:
+	@scripts/system-deps.sh
 
 venv:
 	@if [ -x "$(PYTHON)" ] && cmp -s kernel/requirements.txt "$(VENV)/.kubelab-requirements"; then \
@@ -53,16 +51,24 @@ venv:
 	else \
 	  echo "[setup] Python 가상환경 .venv 준비 중 (JupyterLab, nbclient)..."; \
 	  python3 -m venv "$(VENV)" || { echo "python3 -m venv 실패: Debian/Ubuntu라면 'sudo apt-get install -y python3-venv'" >&2; exit 1; }; \
-	  "$(PYTHON)" -m pip install --disable-pip-version-check --progress-bar on -r kernel/requirements.txt; \
+	  "$(PYTHON)" -m pip install -q --disable-pip-version-check -r kernel/requirements.txt; \
 	  cp kernel/requirements.txt "$(VENV)/.kubelab-requirements"; \
+	  echo "[setup] .venv 준비 완료"; \
 	fi
+
+# One cargo at a time (they share the target dir): labsim (debug), then the kernel (release).
+builds: labsim kernel-bin
 
 labsim:
 	@echo "[setup] labsim 빌드 (cargo build -p labsim, $(CARGO_TARGET_DIR))"
-	@cargo build -p labsim
+	@cargo build -q -p labsim
 
-kernel: venv evcxr
-	@PYTHON="$(PYTHON)" CARGO_BIN="$(CARGO_BIN)" kernel/setup.sh
+kernel-bin: labsim
+	@echo "[setup] kubelab 커널 빌드 (cargo build --release -p kubelab-kernel; 처음 한 번 2코어에서 10분 안팎)"
+	@cargo build -q --release -p kubelab-kernel
+
+kernel: venv kernel-bin
+	@PYTHON="$(PYTHON)" KERNEL_BIN="$(KERNEL_BIN)" kernel/setup.sh
 
 cluster:
 	@CLUSTER="$(CLUSTER)" scripts/cluster.sh "$(LABSIM_STATE)" "$(REPO)/.lab/cluster.env"
@@ -71,16 +77,37 @@ lab: setup
 	@$(MAKE) cluster
 	@PYTHON="$(PYTHON)" PORT="$(PORT)" scripts/jupyter.sh "$(REPO)/.lab/cluster.env" "$(REPO)/notebooks"
 
+# The REPL needs no venv: system packages, the binaries, the cluster, then the terminal.
+repl: system builds
+	@$(MAKE) cluster
+	@set -a; . "$(REPO)/.lab/cluster.env"; set +a; cd "$(REPO)/notebooks" && exec "$(KERNEL_BIN)" repl
+
 test: rust-checks notebook-tests
 
 rust-checks:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo test --workspace
+	cargo test --workspace --exclude kubelab-kernel
+	@# the kernel links evcxr (rust-analyzer): its tests reuse the release build instead of a
+	@# second, debug build of it
+	cargo test --release -p kubelab-kernel
 
 notebook-tests: setup
 	"$(PYTHON)" -m unittest tests/notebooks/test_run.py
-	"$(PYTHON)" tests/notebooks/run.py --labsim "$(KUBELAB_LABSIM)" --out "$(NOTEBOOK_OUT)" "$(REPO)/notebooks"
+	"$(PYTHON)" tests/notebooks/run.py --labsim "$(KUBELAB_LABSIM)" --out "$(NOTEBOOK_OUT)" \
+	  --again 01-statefulset-mysql.ipynb "$(REPO)/notebooks"
+	"$(PYTHON)" tests/notebooks/errors.py --labsim "$(KUBELAB_LABSIM)"
+	KERNEL_BIN="$(KERNEL_BIN)" "$(PYTHON)" tests/repl/test_repl.py --labsim "$(KUBELAB_LABSIM)"
+	@$(MAKE) browser-tests
+
+# JupyterLab in headless Chromium (Debian's chromium; Playwright from the venv drives it).
+browser-tests: setup
+	@command -v chromium >/dev/null || { echo "chromium이 없습니다: sudo apt-get install -y chromium" >&2; exit 1; }
+	"$(PYTHON)" tests/notebooks/browser.py --labsim "$(KUBELAB_LABSIM)" --out "$(NOTEBOOK_OUT)/browser" "$(REPO)/notebooks"
+
+# Side by side: a plain evcxr kernel and the kubelab kernel, same machine, same run (not a test).
+bench-kernel: setup
+	@PYTHON="$(PYTHON)" KERNEL_BIN="$(KERNEL_BIN)" scripts/bench-kernel.sh
 
 labsim-down:
 	@[ -x "$(KUBELAB_LABSIM)" ] && "$(KUBELAB_LABSIM)" down --state-dir "$(LABSIM_STATE)" || true

@@ -4,8 +4,8 @@
 Starts `labsim up` in a temporary state dir, points KUBECONFIG at it, executes each notebook in
 order (they share the cluster, as a learner's would) with nbclient and the real `kubelab`
 kernel, and checks:
-  * no output of type "error", no stderr stream (evcxr reports panics and `?` errors as stderr
-    with status "ok"), no panic / compile-error text anywhere;
+  * no output of type "error", no stderr stream, no panic / compile-error text anywhere, and no
+    result printed as Rust `Debug` (`Table { ...`) instead of a table;
   * expected results in the cells tagged for it (see CHECKS), e.g. the four system schemas,
     Alice and Bob after mysql-0 was re-created, the Ready order 0,1,2.
 Executed notebooks go to --out (never back into notebooks/). Prints per-cell timings, kernel
@@ -33,6 +33,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 KERNEL = "kubelab"
+# A result printed as Rust `Debug` (`Table { columns: [...`) where a table was meant.
+DEBUG_RESULT = re.compile(r"^\s*[A-Z][A-Za-z0-9_]*(::[A-Za-z0-9_]+)* \{")
 BAD_TEXT = re.compile(r"panicked at|^Error: |^error(\[E\d{4}\])?: |RUST_BACKTRACE", re.MULTILINE)
 SYSTEM_SCHEMAS = ("information_schema", "mysql", "performance_schema", "sys")
 
@@ -111,6 +113,8 @@ def output_text(cell) -> tuple[str, list[str]]:
                 problems.append("stderr: " + out.get("text", ""))
         elif kind in ("display_data", "execute_result"):
             data = out.get("data", {})
+            if "text/html" not in data and DEBUG_RESULT.match(data.get("text/plain", "")):
+                problems.append("result shown as Rust Debug, not as a table: " + data["text/plain"][:200])
             if "text/plain" in data:
                 parts.append(data["text/plain"])
             if "text/html" in data:
@@ -121,9 +125,16 @@ def output_text(cell) -> tuple[str, list[str]]:
     return text, problems
 
 
-def run_notebook(path: Path, out_dir: Path, result: Result, args) -> dict:
+# A notebook run again on the cluster its first run left: it finds the old data and starts fresh.
+AGAIN_CHECKS = [
+    ("leftovers", "다시 실행: 이전 실습이 남아 있다고 알려 준다", has_all("이전 실습이 남아 있습니다", "pvc data-mysql-0")),
+    ("start-fresh", "다시 실행: start_fresh()가 지우고 기다린다", has_all("지웠습니다", "처음부터 시작할 수 있습니다")),
+]
+
+
+def run_notebook(path: Path, out_dir: Path, result: Result, args, again: bool = False) -> dict:
     nb = nbformat.read(path, as_version=4)
-    name = path.name
+    name = path.name + (" (다시)" if again else "")
     print(f"\n=== {name} ===", flush=True)
     client = NotebookClient(
         nb,
@@ -167,14 +178,17 @@ def run_notebook(path: Path, out_dir: Path, result: Result, args) -> dict:
         failed_at = (-1, "(kernel)", f"{type(exc).__name__}: {exc}", "")
     total = time.monotonic() - started
     out_dir.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, out_dir / name)
+    nbformat.write(nb, out_dir / name.replace(" (다시)", ".again"))
 
     if failed_at:
         index, line, problems, text = failed_at
         result.check(False, f"{name}: 모든 셀이 오류 없이 실행된다", f"셀 [{index}] {line}\n{problems}\n--- 출력 ---\n{text}")
     else:
         result.check(True, f"{name}: 모든 셀이 오류 없이 실행된다")
-    for tag, what, check in CHECKS.get(name, []):
+    checks = CHECKS.get(path.name, []) + (AGAIN_CHECKS if again else [])
+    if not again and path.name == "01-statefulset-mysql.ipynb":
+        checks = checks + [("leftovers", "처음 실행: 깨끗한 클러스터라고 알려 준다", has_all("깨끗한 클러스터"))]
+    for tag, what, check in checks:
         if tag not in tagged_text:
             result.check(False, f"{name}: {what}", f"태그 '{tag}' 셀이 실행되지 않았거나 없습니다")
         else:
@@ -195,6 +209,8 @@ def main() -> int:
     ap.add_argument("--current-cluster", action="store_true",
                     help="use the cluster KUBECONFIG points at instead of a fresh labsim")
     ap.add_argument("--keep-state", action="store_true", help="keep the labsim state dir")
+    ap.add_argument("--again", action="append", default=[],
+                    help="run this notebook (file name) a second time right after the first")
     args = ap.parse_args()
 
     paths: list[Path] = []
@@ -226,6 +242,8 @@ def main() -> int:
             os.environ["KUBELAB_LABSIM"] = args.labsim
             for path in paths:
                 stats.append(run_notebook(path, args.out.resolve(), result, args))
+                if path.name in args.again:
+                    stats.append(run_notebook(path, args.out.resolve(), result, args, again=True))
     finally:
         down = subprocess.run([args.labsim, "down", "--state-dir", str(state)], text=True,
                               capture_output=True, timeout=120)

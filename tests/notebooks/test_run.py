@@ -45,6 +45,20 @@ class OutputProblems(unittest.TestCase):
         self.assertTrue(problems)
 
 
+    def test_a_result_shown_as_debug_is_a_problem_but_a_table_is_not(self):
+        debug = cell({"output_type": "execute_result", "metadata": {}, "execution_count": 1,
+                      "data": {"text/plain": 'Table { columns: ["NAME", "STATUS"], rows: [] }'}})
+        _, problems = run.output_text(debug)
+        self.assertTrue(problems and "Debug" in problems[0])
+        table = cell({"output_type": "execute_result", "metadata": {}, "execution_count": 1,
+                      "data": {"text/plain": "NAME   STATUS\nminikube   Ready",
+                               "text/html": "<table></table>"}})
+        self.assertEqual(run.output_text(table)[1], [])
+        number = cell({"output_type": "execute_result", "metadata": {}, "execution_count": 1,
+                       "data": {"text/plain": "3"}})
+        self.assertEqual(run.output_text(number)[1], [])
+
+
 class Checks(unittest.TestCase):
     def test_ready_order(self):
         ok = 'x\n관찰된 Ready 순서: ["mysql-0", "mysql-1", "mysql-2"] → 0,1,2 순서인가? true\n'

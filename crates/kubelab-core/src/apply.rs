@@ -191,7 +191,7 @@ pub fn read_manifest(path: &str) -> Result<String, Error> {
 impl Lab {
     /// `kubectl apply -f path` (server-side apply).
     pub async fn apply(&self, path: &str) -> Result<ApplyReport> {
-        crate::print_cmd(&format!("kubectl apply -f {path}"));
+        crate::out::cmd(&format!("kubectl apply -f {path}"));
         let text = read_manifest(path)?;
         let docs = parse_docs(path, &text)?;
         let mut report = ApplyReport {
@@ -255,7 +255,7 @@ impl Lab {
                 Some(_) => Outcome::Configured,
             };
             let r = object_ref(&doc.api_version, &doc.kind, &doc.name);
-            println!("{r} {outcome}");
+            crate::out::line(format!("{r} {outcome}"));
             report.objects.push((r, outcome));
             let mut applied = APPLIED.lock().unwrap_or_else(|e| e.into_inner());
             let a = Applied {

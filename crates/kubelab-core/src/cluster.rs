@@ -108,7 +108,7 @@ crate::table::evcxr_report!(ClusterInfo);
 impl Lab {
     /// `kubectl cluster-info` + `kubectl get nodes`.
     pub async fn cluster(&self) -> Result<ClusterInfo> {
-        crate::print_cmd("kubectl cluster-info && kubectl get nodes");
+        crate::out::cmd("kubectl cluster-info && kubectl get nodes");
         Ok(ClusterInfo {
             context: self.ctx.name.clone(),
             server: self.ctx.server.clone(),
@@ -171,7 +171,7 @@ async fn run_streaming(program: &Path, args: &[&str], limit: Duration) -> Result
         program.file_name().and_then(|n| n.to_str()).unwrap_or("?"),
         args.join(" ")
     );
-    crate::print_cmd(&shown);
+    crate::out::cmd(&shown);
     let failed = |detail: String| Error::StartFailed {
         command: shown.clone(),
         detail,
@@ -190,8 +190,8 @@ async fn run_streaming(program: &Path, args: &[&str], limit: Duration) -> Result
         let (mut o_done, mut e_done) = (false, false);
         while !(o_done && e_done) {
             tokio::select! {
-                l = out.next_line(), if !o_done => match l { Ok(Some(l)) => println!("{l}"), _ => o_done = true },
-                l = err.next_line(), if !e_done => match l { Ok(Some(l)) => println!("{l}"), _ => e_done = true },
+                l = out.next_line(), if !o_done => match l { Ok(Some(l)) => crate::out::line(l.to_string()), _ => o_done = true },
+                l = err.next_line(), if !e_done => match l { Ok(Some(l)) => crate::out::line(l.to_string()), _ => e_done = true },
             }
         }
         child.wait().await
@@ -230,20 +230,20 @@ async fn connect_retry(limit: Duration) -> Result<Lab> {
 }
 
 /// Reuses a reachable lab cluster, else starts minikube (docker) or labsim.
-pub(crate) async fn start_cluster() -> Result<ClusterInfo> {
+pub async fn start_cluster() -> Result<ClusterInfo> {
     crate::runtime::reset_lab();
     match Lab::connect().await {
         Ok(lab) => {
-            println!(
+            crate::out::line(format!(
                 "실행 중인 실습 클러스터를 사용합니다: 컨텍스트 '{}' ({})",
                 lab.ctx.name, lab.ctx.server
-            );
+            ));
             return finish(lab).await;
         }
-        Err(e) => println!(
+        Err(e) => crate::out::line(format!(
             "현재 컨텍스트를 사용할 수 없습니다: {}",
             first_line(&e.to_string())
-        ),
+        )),
     }
     let minikube = which("minikube");
     let docker = which("docker");
@@ -284,7 +284,10 @@ pub(crate) async fn start_cluster() -> Result<ClusterInfo> {
         }
         // SAFETY of intent: kubelab owns this process's kube configuration from here on.
         std::env::set_var("KUBECONFIG", &kubeconfig);
-        println!("KUBECONFIG={} (이 프로세스에 설정)", kubeconfig.display());
+        crate::out::line(format!(
+            "KUBECONFIG={} (이 프로세스에 설정)",
+            kubeconfig.display()
+        ));
         return finish(connect_retry(Duration::from_secs(30)).await?).await;
     }
     let mut missing = Vec::new();

@@ -62,7 +62,7 @@ pub fn allow_context(name: &str) {
         env.push(name.to_string());
         std::env::set_var("KUBELAB_ALLOW_CONTEXT", env.join(","));
     }
-    println!("컨텍스트 '{name}' 에서의 작업을 허용했습니다.");
+    crate::out::line(format!("컨텍스트 '{name}' 에서의 작업을 허용했습니다."));
     crate::runtime::reset_lab();
 }
 

@@ -33,7 +33,7 @@ impl fmt::Display for ChangeReport {
 
 impl ChangeReport {
     fn line(&mut self, l: String) {
-        println!("{l}");
+        crate::out::line(l.to_string());
         self.lines.push(l);
     }
 
@@ -129,7 +129,7 @@ impl Lab {
 
     /// `kubectl delete pod -l SELECTOR`.
     pub async fn delete_pods(&self, selector: &str) -> Result<DeleteReport> {
-        crate::print_cmd(&format!("kubectl delete pod -l {selector}"));
+        crate::out::cmd(&format!("kubectl delete pod -l {selector}"));
         let pods = self.list_pods(Some(selector)).await?;
         let mut r = DeleteReport::default();
         if pods.is_empty() {
@@ -141,7 +141,7 @@ impl Lab {
 
     /// `kubectl delete pod NAME`.
     pub async fn delete_pod(&self, name: &str) -> Result<DeleteReport> {
-        crate::print_cmd(&format!("kubectl delete pod {name}"));
+        crate::out::cmd(&format!("kubectl delete pod {name}"));
         let Some(p) = self
             .call("get pod", self.api::<Pod>().get_opt(name))
             .await?
@@ -155,7 +155,7 @@ impl Lab {
 
     /// `kubectl scale statefulset NAME --replicas=N`.
     pub async fn scale(&self, name: &str, replicas: i32) -> Result<ChangeReport> {
-        crate::print_cmd(&format!(
+        crate::out::cmd(&format!(
             "kubectl scale statefulset {name} --replicas={replicas}"
         ));
         if self
@@ -182,7 +182,7 @@ impl Lab {
         Ok(r)
     }
 
-    async fn lab_pvcs(&self) -> Result<Vec<String>> {
+    pub(crate) async fn lab_pvcs(&self) -> Result<Vec<String>> {
         let l = self
             .call(
                 "kubectl get pvc",
@@ -202,26 +202,26 @@ impl Lab {
 
     /// `kubectl delete statefulset NAME` (PVCs stay).
     pub async fn delete_statefulset(&self, name: &str) -> Result<CleanupReport> {
-        crate::print_cmd(&format!("kubectl delete statefulset {name}"));
+        crate::out::cmd(&format!("kubectl delete statefulset {name}"));
         if !self.delete_one::<StatefulSet>("statefulset", name).await? {
             return Err(self
                 .not_found::<StatefulSet>("statefulset", "statefulsets", name)
                 .await);
         }
         let line = format!("statefulset.apps \"{name}\" deleted");
-        println!("{line}");
+        crate::out::line(line.to_string());
         let r = CleanupReport {
             deleted: vec![line],
             kept_pvcs: self.lab_pvcs().await?,
         };
-        println!("{}", kept_note(&r.kept_pvcs));
+        crate::out::line(kept_note(&r.kept_pvcs));
         Ok(r)
     }
 
     /// Deletes what the lab created (StatefulSet `mysql`, its Service and Secrets, objects applied in
     /// this process, objects labelled app=mysql), keeping PVCs.
     pub async fn cleanup(&self) -> Result<CleanupReport> {
-        crate::print_cmd("kubectl delete statefulset,service,secret -l app=mysql  (+ kubelab이 apply한 객체, PVC 제외)");
+        crate::out::cmd("kubectl delete statefulset,service,secret -l app=mysql  (+ kubelab이 apply한 객체, PVC 제외)");
         let mut sts_names: Vec<String> = vec!["mysql".into()];
         let mut svc_names: Vec<String> = Vec::new();
         let mut secret_names: Vec<String> = Vec::new();
@@ -309,20 +309,20 @@ impl Lab {
                 };
                 if gone {
                     let l = format!("{shown} \"{n}\" deleted");
-                    println!("{l}");
+                    crate::out::line(l.to_string());
                     r.deleted.push(l);
                 }
             }
         }
         APPLIED.lock().unwrap_or_else(|e| e.into_inner()).clear();
         r.kept_pvcs = self.lab_pvcs().await?;
-        println!("{}", kept_note(&r.kept_pvcs));
+        crate::out::line(kept_note(&r.kept_pvcs));
         Ok(r)
     }
 
     /// `kubectl delete pvc -l app=mysql` (and data-mysql-*): deletes the lab's data.
     pub async fn delete_data(&self) -> Result<DeleteReport> {
-        crate::print_cmd("kubectl delete pvc -l app=mysql");
+        crate::out::cmd("kubectl delete pvc -l app=mysql");
         let mut r = DeleteReport::default();
         let pvcs = self.lab_pvcs().await?;
         if pvcs.is_empty() {

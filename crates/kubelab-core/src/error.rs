@@ -27,6 +27,25 @@ pub enum Error {
     /// Running a command in a pod.
     #[error(transparent)]
     Exec(#[from] crate::exec::Error),
+    /// Starting the lab over.
+    #[error(transparent)]
+    Fresh(#[from] crate::fresh::Error),
+}
+
+impl Error {
+    /// A short Korean title of what failed (shown as the error's name in Jupyter).
+    pub fn title(&self) -> &'static str {
+        match self {
+            Error::Cluster(_) => "클러스터 연결 실패",
+            Error::Apply(_) => "매니페스트 적용 실패",
+            Error::Objects(_) => "리소스 작업 실패",
+            Error::Wait(_) => "대기 실패",
+            Error::Sql(_) => "SQL 실패",
+            Error::PortForward(_) => "포트 포워딩 실패",
+            Error::Exec(_) => "파드 명령 실패",
+            Error::Fresh(_) => "초기화 실패",
+        }
+    }
 }
 
 impl fmt::Debug for Error {

@@ -100,7 +100,7 @@ pub fn exit_code(status: Option<&Status>) -> i32 {
 impl Lab {
     /// `kubectl exec POD -- CMD...` (no stdin, no TTY).
     pub async fn exec(&self, pod: &str, command: &[&str]) -> Result<ExecOutput> {
-        crate::print_cmd(&format!("kubectl exec {pod} -- {}", command.join(" ")));
+        crate::out::cmd(&format!("kubectl exec {pod} -- {}", command.join(" ")));
         if self
             .call("get pod", self.api::<Pod>().get_opt(pod))
             .await?
@@ -142,11 +142,8 @@ impl Lab {
             })
         };
         match tokio::time::timeout(EXEC_TIMEOUT, run).await {
-            Ok(r) => {
-                let o = r?;
-                println!("{o}");
-                Ok(o)
-            }
+            // returned, not printed: the value shows as the cell's result (docs/kubelab-api.md)
+            Ok(r) => Ok(r?),
             Err(_) => Err(Error::TimedOut {
                 pod: pod.to_string(),
                 secs: EXEC_TIMEOUT.as_secs(),

@@ -462,25 +462,25 @@ impl Lab {
 
     /// `kubectl get nodes`.
     pub async fn nodes(&self) -> Result<Table> {
-        crate::print_cmd("kubectl get nodes");
+        crate::out::cmd("kubectl get nodes");
         self.nodes_table().await
     }
 
     /// `kubectl get pods`.
     pub async fn pods(&self) -> Result<Table> {
-        crate::print_cmd("kubectl get pods");
+        crate::out::cmd("kubectl get pods");
         Ok(pods_table(&self.list_pods(None).await?, false, Utc::now()))
     }
 
     /// `kubectl get pods -o wide`.
     pub async fn pods_wide(&self) -> Result<Table> {
-        crate::print_cmd("kubectl get pods -o wide");
+        crate::out::cmd("kubectl get pods -o wide");
         Ok(pods_table(&self.list_pods(None).await?, true, Utc::now()))
     }
 
     /// `kubectl get statefulsets`.
     pub async fn statefulsets(&self) -> Result<Table> {
-        crate::print_cmd("kubectl get statefulsets");
+        crate::out::cmd("kubectl get statefulsets");
         let items = self
             .list_all(self.api::<StatefulSet>(), "kubectl get statefulsets")
             .await?;
@@ -489,7 +489,7 @@ impl Lab {
 
     /// `kubectl get pvc`.
     pub async fn pvcs(&self) -> Result<Table> {
-        crate::print_cmd("kubectl get pvc");
+        crate::out::cmd("kubectl get pvc");
         let items = self
             .list_all(self.api::<PersistentVolumeClaim>(), "kubectl get pvc")
             .await?;
@@ -498,7 +498,7 @@ impl Lab {
 
     /// `kubectl get pv`.
     pub async fn pvs(&self) -> Result<Table> {
-        crate::print_cmd("kubectl get pv");
+        crate::out::cmd("kubectl get pv");
         let items = self
             .list_all(
                 Api::<PersistentVolume>::all(self.client.clone()),
@@ -510,7 +510,7 @@ impl Lab {
 
     /// `kubectl get storageclass`.
     pub async fn storage_classes(&self) -> Result<Table> {
-        crate::print_cmd("kubectl get storageclass");
+        crate::out::cmd("kubectl get storageclass");
         let items = self
             .list_all(
                 Api::<StorageClass>::all(self.client.clone()),
@@ -522,7 +522,7 @@ impl Lab {
 
     /// `kubectl get services`.
     pub async fn services(&self) -> Result<Table> {
-        crate::print_cmd("kubectl get services");
+        crate::out::cmd("kubectl get services");
         let items = self
             .list_all(self.api::<Service>(), "kubectl get services")
             .await?;
@@ -531,7 +531,7 @@ impl Lab {
 
     /// `kubectl get events`.
     pub async fn events(&self) -> Result<Table> {
-        crate::print_cmd("kubectl get events");
+        crate::out::cmd("kubectl get events");
         let items = self
             .list_all(self.api::<Event>(), "kubectl get events")
             .await?;
@@ -540,7 +540,7 @@ impl Lab {
 
     /// Which node each pod runs on and where its volume's data lives.
     pub async fn placement(&self) -> Result<Table> {
-        crate::print_cmd("kubectl get pods -o wide && kubectl get pvc && kubectl get pv");
+        crate::out::cmd("kubectl get pods -o wide && kubectl get pvc && kubectl get pv");
         let pods = self.list_pods(None).await?;
         let pvcs = self
             .list_all(self.api::<PersistentVolumeClaim>(), "kubectl get pvc")

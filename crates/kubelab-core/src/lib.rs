@@ -12,9 +12,11 @@ pub mod context;
 pub mod delete;
 mod error;
 pub mod exec;
+pub mod fresh;
 pub mod get;
 mod lab;
 pub mod objects;
+pub mod out;
 pub mod podstatus;
 pub mod portforward;
 pub mod runtime;
@@ -30,17 +32,13 @@ pub use context::{allow_context, ClusterKind};
 pub use delete::{ChangeReport, CleanupReport, DeleteReport};
 pub use error::{Error, Result};
 pub use exec::ExecOutput;
+pub use fresh::{FreshReport, Leftovers};
 pub use lab::Lab;
 pub use sql::{MySql, SqlOutput, StatementResult};
 pub use table::Table;
 pub use wait::{PodReady, WatchReport};
 
 use runtime::with_lab;
-
-/// Prints the kubectl command a step stands for.
-pub(crate) fn print_cmd(cmd: &str) {
-    println!("$ {cmd}");
-}
 
 /// Reuses a reachable lab cluster; else starts minikube (docker) or labsim; else says what is missing.
 pub fn start_cluster() -> Result<ClusterInfo> {

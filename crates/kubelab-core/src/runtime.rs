@@ -76,28 +76,34 @@ pub fn reset_lab() {
     *LAB_SLOT.lock().unwrap_or_else(|e| e.into_inner()) = None;
 }
 
-/// Runs `f(lab)` on kubelab's runtime with the global `Lab`.
+/// Runs `f(lab)` with the global `Lab` on the caller's runtime; a cluster that went away (or
+/// restarted with a new port/token) makes the next call read the kubeconfig afresh.
+pub async fn on_lab<F, Fut, T>(f: F) -> Result<T>
+where
+    F: FnOnce(Arc<Lab>) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let l = lab().await?;
+    let r = f(l).await;
+    if matches!(
+        r,
+        Err(crate::Error::Cluster(
+            crate::cluster::Error::Unreachable { .. }
+        ))
+    ) {
+        reset_lab();
+    }
+    r
+}
+
+/// Runs `f(lab)` on kubelab's runtime with the global `Lab` (the sync facade).
 pub fn with_lab<F, Fut, T>(f: F) -> Result<T>
 where
     F: FnOnce(Arc<Lab>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<T>> + Send + 'static,
     T: Send + 'static,
 {
-    block(async move {
-        let l = lab().await?;
-        let r = f(l).await;
-        // a cluster that went away (or restarted with a new port/token): read the kubeconfig afresh
-        // on the next call
-        if matches!(
-            r,
-            Err(crate::Error::Cluster(
-                crate::cluster::Error::Unreachable { .. }
-            ))
-        ) {
-            reset_lab();
-        }
-        r
-    })
+    block(on_lab(f))
 }
 
 #[cfg(test)]

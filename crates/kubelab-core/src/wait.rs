@@ -429,10 +429,10 @@ impl Lab {
 
     /// `kubectl get pods -l SELECTOR -w` until every replica is Ready (default 300 s).
     pub async fn watch_pods(&self, selector: &str, timeout: Duration) -> Result<WatchReport> {
-        crate::print_cmd(&format!("kubectl get pods -l {selector} -w"));
+        crate::out::cmd(&format!("kubectl get pods -l {selector} -w"));
         let start = Instant::now();
         let mut lines = vec![watch_header()];
-        println!("{}", lines[0]);
+        crate::out::line(lines[0].clone());
         let mut pods: HashMap<String, Pod> = HashMap::new();
         let mut last_line: HashMap<String, String> = HashMap::new();
         let mut ready_order: Vec<String> = Vec::new();
@@ -506,7 +506,7 @@ impl Lab {
                         ready_order.retain(|n| *n != p.name_any());
                         let mut l = watch_line(&p, Utc::now());
                         l.push_str("  (deleted)");
-                        println!("{l}");
+                        crate::out::line(l.to_string());
                         lines.push(l);
                     }
                 }
@@ -515,7 +515,7 @@ impl Lab {
                     let l = watch_line(&p, Utc::now());
                     // kubectl prints every event; identical lines add nothing
                     if last_line.get(&p.name_any()) != Some(&l) {
-                        println!("{l}");
+                        crate::out::line(l.to_string());
                         lines.push(l.clone());
                         last_line.insert(p.name_any(), l);
                     }
@@ -569,14 +569,14 @@ impl Lab {
             pods: crate::get::pods_table(&final_pods, false, Utc::now()),
             elapsed: start.elapsed(),
         };
-        println!("{}", report.summary());
+        crate::out::line(report.summary());
         Ok(report)
     }
 
     /// `kubectl wait --for=condition=Ready pod/NAME`: a re-created pod (new UID) if this process
     /// deleted it, else the current one.
     pub async fn wait_ready(&self, name: &str, timeout: Duration) -> Result<PodReady> {
-        crate::print_cmd(&format!(
+        crate::out::cmd(&format!(
             "kubectl wait --for=condition=Ready pod/{name} --timeout={}s",
             timeout.as_secs()
         ));
@@ -643,7 +643,7 @@ impl Lab {
                     elapsed: start.elapsed(),
                     recreated: old_uid.is_some(),
                 };
-                println!("{r}");
+                crate::out::line(r.to_string());
                 Ok(r)
             }
             Ok(Err(e)) => Err(e.into()),

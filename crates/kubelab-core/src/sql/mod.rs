@@ -180,7 +180,7 @@ fn cell(v: &Value) -> Option<String> {
 impl Lab {
     /// Opens a MySQL session to `pod` (port-forward + root login).
     pub async fn mysql(self: &Arc<Self>, pod: &str) -> Result<MySql> {
-        crate::print_cmd(&format!(
+        crate::out::cmd(&format!(
             "kubectl port-forward pod/{pod} :3306  &&  mysql -h 127.0.0.1 -u root -p"
         ));
         let password = self.root_password(pod).await?;
@@ -202,7 +202,10 @@ impl Lab {
                 pod: pod.into(),
                 detail: d,
             })?;
-        println!("MySQL({pod})에 root 로 접속했습니다 (로컬 {}).", s.local);
+        crate::out::line(format!(
+            "MySQL({pod})에 root 로 접속했습니다 (로컬 {}).",
+            s.local
+        ));
         Ok(MySql {
             inner: Arc::new(tokio::sync::Mutex::new(s)),
             pod: pod.to_string(),
@@ -325,10 +328,10 @@ impl Session {
     /// Waits until the pod (maybe re-created) is Ready, then connects again.
     async fn reconnect(&mut self) -> std::result::Result<(), String> {
         self.conn = None;
-        println!(
+        crate::out::line(format!(
             "(연결이 끊겼습니다: 파드 {} 가 다시 만들어졌을 수 있습니다. 다시 연결합니다…)",
             self.pod
-        );
+        ));
         let deadline = Instant::now() + RECONNECT_TIMEOUT;
         // when the API server itself is gone (cluster stopped), say so quickly instead of
         // polling for the whole RECONNECT_TIMEOUT
@@ -489,6 +492,11 @@ impl MySql {
     /// Async form of `sql` (must be awaited in the runtime the session was created in).
     pub async fn sql_async(&self, script: &str) -> Result<SqlOutput> {
         self.inner.lock().await.run(script).await
+    }
+
+    /// Async form of `database`.
+    pub async fn database_async(&self) -> Option<String> {
+        self.inner.lock().await.database.clone()
     }
 
     /// The pod this session talks to.

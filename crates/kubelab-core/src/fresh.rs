@@ -1,0 +1,245 @@
+//! Starting the lab over: what an earlier run left in the cluster (read from the cluster, not
+//! guessed), and one explicit call that removes it, so a notebook's Run All from the top is clean.
+
+use std::fmt;
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
+use kube::api::{Api, ListParams};
+use kube::ResourceExt;
+
+use crate::delete::is_lab_pvc;
+use crate::lab::Lab;
+use crate::table::pre;
+use crate::Result;
+
+/// How long `start_fresh` waits for the pods, PVCs and their volumes to be gone.
+pub const FRESH_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// Starting over failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Something was still there when the wait ended.
+    #[error("{waited}초를 기다렸지만 아직 남아 있습니다: {left}\n→ pods()? 와 pvcs()? 로 상태를 보고, events()? 에서 원인을 찾은 뒤 start_fresh()를 다시 실행하세요.")]
+    StillThere {
+        /// What is left, e.g. `pod mysql-0, pvc data-mysql-0`.
+        left: String,
+        /// Seconds waited.
+        waited: u64,
+    },
+}
+
+/// What an earlier run of the lab left in the cluster.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Leftovers {
+    /// StatefulSets labelled app=mysql.
+    pub statefulsets: Vec<String>,
+    /// Pods labelled app=mysql.
+    pub pods: Vec<String>,
+    /// The lab's PVCs (its data).
+    pub pvcs: Vec<String>,
+}
+
+impl Leftovers {
+    /// True when nothing of an earlier run is there.
+    pub fn is_empty(&self) -> bool {
+        self.statefulsets.is_empty() && self.pods.is_empty() && self.pvcs.is_empty()
+    }
+
+    fn listing(&self) -> String {
+        let mut parts = Vec::new();
+        for (kind, names) in [
+            ("statefulset", &self.statefulsets),
+            ("pod", &self.pods),
+            ("pvc", &self.pvcs),
+        ] {
+            for n in names {
+                parts.push(format!("{kind} {n}"));
+            }
+        }
+        parts.join(", ")
+    }
+
+    /// HTML for Jupyter.
+    pub fn to_html(&self) -> String {
+        pre(&self.to_string())
+    }
+}
+
+impl fmt::Display for Leftovers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str(
+                "깨끗한 클러스터입니다: 이전 실습의 StatefulSet, 파드, PVC가 없습니다. 그대로 진행하세요.",
+            );
+        }
+        write!(
+            f,
+            "이전 실습이 남아 있습니다: {}\n\
+             → 그대로 이어 가면 예전 데이터가 보이고, CREATE DATABASE testdb 는 ERROR 1007(이미 있음)로 실패합니다.\n\
+             → 처음부터 다시 하려면 start_fresh()? 를 실행하세요 (위의 것과 그 데이터가 지워집니다).",
+            self.listing()
+        )
+    }
+}
+
+/// What `start_fresh` removed.
+#[derive(Debug, Clone, Default)]
+pub struct FreshReport {
+    /// What was there before.
+    pub removed: Leftovers,
+    /// Time it took.
+    pub elapsed: Duration,
+}
+
+impl fmt::Display for FreshReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.removed.is_empty() {
+            return f.write_str("지울 것이 없었습니다: 처음부터 시작할 수 있습니다.");
+        }
+        write!(
+            f,
+            "지웠습니다 ({:.1}초): {}\n처음부터 시작할 수 있습니다.",
+            self.elapsed.as_secs_f64(),
+            self.removed.listing()
+        )
+    }
+}
+
+impl FreshReport {
+    /// HTML for Jupyter.
+    pub fn to_html(&self) -> String {
+        pre(&self.to_string())
+    }
+}
+
+impl Lab {
+    /// `kubectl get statefulset,pod,pvc -l app=mysql`: what an earlier run left.
+    pub async fn leftovers(&self) -> Result<Leftovers> {
+        crate::out::cmd("kubectl get statefulset,pod,pvc -l app=mysql");
+        self.read_leftovers().await
+    }
+
+    async fn read_leftovers(&self) -> Result<Leftovers> {
+        let lp = ListParams::default().labels("app=mysql");
+        let names = |v: Vec<String>| {
+            let mut v = v;
+            v.sort();
+            v
+        };
+        Ok(Leftovers {
+            statefulsets: names(
+                self.call(
+                    "kubectl get statefulset",
+                    self.api::<StatefulSet>().list(&lp),
+                )
+                .await?
+                .items
+                .iter()
+                .map(|o| o.name_any())
+                .collect(),
+            ),
+            pods: names(
+                self.call("kubectl get pod", self.api::<Pod>().list(&lp))
+                    .await?
+                    .items
+                    .iter()
+                    .map(|o| o.name_any())
+                    .collect(),
+            ),
+            pvcs: self.lab_pvcs().await?,
+        })
+    }
+
+    /// Deletes the lab's StatefulSet, Service, Secret and PVCs (so its data), and waits until the
+    /// pods, the PVCs and their volumes are gone.
+    pub async fn start_fresh(&self, timeout: Duration) -> Result<FreshReport> {
+        let started = std::time::Instant::now();
+        crate::out::cmd(&format!(
+            "kubectl delete statefulset,service,secret,pvc -l app=mysql && kubectl wait --for=delete pod,pvc -l app=mysql --timeout={}s",
+            timeout.as_secs()
+        ));
+        let before = self.read_leftovers().await?;
+        // quietly: the command above is what the learner would type
+        crate::out::silenced(async {
+            self.cleanup().await?;
+            self.delete_data().await
+        })
+        .await?;
+        let pv_api: Api<PersistentVolume> = Api::all(self.client().clone());
+        loop {
+            let now = self.read_leftovers().await?;
+            let lab_pvs: Vec<String> = self
+                .call("kubectl get pv", pv_api.list(&ListParams::default()))
+                .await?
+                .items
+                .iter()
+                .filter(|pv| {
+                    pv.spec
+                        .as_ref()
+                        .and_then(|s| s.claim_ref.as_ref())
+                        .and_then(|c| c.name.as_ref())
+                        .is_some_and(|n| {
+                            is_lab_pvc(&PersistentVolumeClaim {
+                                metadata: kube::api::ObjectMeta {
+                                    name: Some(n.clone()),
+                                    ..Default::default()
+                                },
+                                ..Default::default()
+                            })
+                        })
+                })
+                .map(|pv| pv.name_any())
+                .collect();
+            if now.pods.is_empty() && now.pvcs.is_empty() && lab_pvs.is_empty() {
+                break;
+            }
+            if started.elapsed() > timeout {
+                let mut left = now.listing();
+                for pv in lab_pvs {
+                    left.push_str(&format!(
+                        "{}pv {pv}",
+                        if left.is_empty() { "" } else { ", " }
+                    ));
+                }
+                return Err(Error::StillThere {
+                    left,
+                    waited: timeout.as_secs(),
+                }
+                .into());
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let r = FreshReport {
+            removed: before,
+            elapsed: started.elapsed(),
+        };
+        Ok(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leftovers_say_what_is_there_and_the_one_call_that_starts_over() {
+        let empty = Leftovers::default().to_string();
+        assert!(empty.contains("깨끗한 클러스터"), "{empty}");
+        let l = Leftovers {
+            statefulsets: vec!["mysql".into()],
+            pods: vec!["mysql-0".into()],
+            pvcs: vec!["data-mysql-0".into()],
+        };
+        let s = l.to_string();
+        assert!(
+            s.contains("statefulset mysql, pod mysql-0, pvc data-mysql-0"),
+            "{s}"
+        );
+        assert!(
+            s.contains("start_fresh()") && s.contains("ERROR 1007"),
+            "{s}"
+        );
+    }
+}

@@ -1,0 +1,371 @@
+//! Running cells: evcxr compiles and runs each cell; this decides what the learner sees of it.
+//!
+//! Shared by the Jupyter kernel and the REPL. Two things evcxr alone does not do, and why:
+//! - **Output in its own cell.** evcxr hands a cell's stdout and stderr over on channels that it
+//!   does not wait for, so a failed call's message could arrive after the cell was reported done
+//!   and land under the next cell. Here one pump thread delivers both in order, and a cell ends
+//!   only after the pump has delivered everything the cell wrote (see `settle`).
+//! - **A failed step fails its cell.** evcxr reports a `?` error or a panic as stderr text with
+//!   status "ok". Here a cell that wrote to stderr has failed: a kubelab call's failure becomes an
+//!   error with its Korean name and message (the engine says which), a panic or other error text
+//!   becomes an error too, so Jupyter marks the cell and Run All stops there.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Select, Sender};
+use evcxr::CommandContext;
+
+use crate::engine::{Engine, Failure};
+
+/// Where a cell's live output goes (Jupyter stream messages, or the terminal).
+pub trait Output: Send + Sync {
+    /// A line the cell printed to stdout.
+    fn stdout(&self, line: &str);
+}
+
+/// A failed cell as it is shown: a Korean name, the message, and the lines to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellError {
+    pub name: String,
+    pub message: String,
+    pub lines: Vec<String>,
+}
+
+/// What a cell produced besides its live output.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The final value's renderings by MIME type (`text/html`, `text/plain`).
+    pub data: Vec<(String, String)>,
+    /// Set when the cell failed.
+    pub error: Option<CellError>,
+}
+
+enum Msg {
+    /// Acknowledge once everything received before this has been delivered.
+    Flush(Sender<usize>),
+}
+
+/// The pump: delivers stdout lines as they come, keeps stderr lines for the end of the cell.
+struct Pump {
+    control: Sender<Msg>,
+    stderr: Arc<Mutex<Vec<String>>>,
+    output: Arc<Mutex<Option<Arc<dyn Output>>>>,
+}
+
+impl Pump {
+    fn start(stdout: Receiver<String>, stderr_rx: Receiver<String>) -> Pump {
+        let (control, control_rx) = crossbeam_channel::unbounded::<Msg>();
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let output: Arc<Mutex<Option<Arc<dyn Output>>>> = Arc::new(Mutex::new(None));
+        let (kept, out) = (stderr.clone(), output.clone());
+        std::thread::Builder::new()
+            .name("cell-output".into())
+            .spawn(move || {
+                let mut sel = Select::new();
+                let i_out = sel.recv(&stdout);
+                let i_err = sel.recv(&stderr_rx);
+                let i_ctl = sel.recv(&control_rx);
+                loop {
+                    let op = sel.select();
+                    match op.index() {
+                        i if i == i_out => match op.recv(&stdout) {
+                            Ok(line) => {
+                                if let Some(o) = lock(&out).clone() {
+                                    o.stdout(&line);
+                                }
+                            }
+                            Err(_) => return,
+                        },
+                        i if i == i_err => match op.recv(&stderr_rx) {
+                            Ok(line) => lock(&kept).push(line),
+                            Err(_) => return,
+                        },
+                        _ => match op.recv(&control_rx) {
+                            Ok(Msg::Flush(ack)) => {
+                                let _ = ack.send(lock(&kept).len());
+                            }
+                            Err(_) => return,
+                        },
+                    }
+                    let _ = i_ctl;
+                }
+            })
+            .expect("cell-output thread");
+        Pump {
+            control,
+            stderr,
+            output,
+        }
+    }
+
+    /// Waits until the pump has handled everything it received so far; returns the number of
+    /// stderr lines kept.
+    fn flush(&self) -> usize {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        if self.control.send(Msg::Flush(tx)).is_err() {
+            return lock(&self.stderr).len();
+        }
+        rx.recv_timeout(Duration::from_secs(5)).unwrap_or(0)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Bytes waiting in the pipe behind the runner's stderr (0 when unknown). The runner wrote its
+/// stderr before it reported the cell done; once the pipe is empty evcxr's reader has it.
+fn stderr_pipe_pending(pid: u32) -> usize {
+    use std::os::fd::AsRawFd;
+    let Ok(f) = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags_nonblock()
+        .open(format!("/proc/{pid}/fd/2"))
+    else {
+        return 0;
+    };
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one c_int; the fd is open for the duration of the call. The fd
+    // is only asked for its count, never read, so no byte is taken from evcxr's reader.
+    let rc = unsafe { libc::ioctl(f.as_raw_fd(), libc::FIONREAD, &mut n) };
+    if rc == 0 {
+        n.max(0) as usize
+    } else {
+        0
+    }
+}
+
+trait NonBlock {
+    fn custom_flags_nonblock(&mut self) -> &mut Self;
+}
+
+impl NonBlock for std::fs::OpenOptions {
+    fn custom_flags_nonblock(&mut self) -> &mut Self {
+        use std::os::unix::fs::OpenOptionsExt;
+        self.custom_flags(libc::O_NONBLOCK)
+    }
+}
+
+/// The cell runner of one kernel (or REPL).
+pub struct Cells {
+    ctx: CommandContext,
+    pump: Pump,
+    engine: Arc<Engine>,
+}
+
+/// The first execution: the kubelab crate and its prelude, in one build.
+pub fn init_code(crate_dir: &str) -> String {
+    format!(":dep kubelab = {{ path = {crate_dir:?} }}\nuse kubelab::prelude::*;")
+}
+
+impl Cells {
+    /// Starts evcxr's runner process and loads kubelab (one build).
+    pub fn start(engine: Arc<Engine>, init: &str) -> Result<Cells, String> {
+        let (ctx, outputs) = CommandContext::new().map_err(|e| e.to_string())?;
+        let pump = Pump::start(outputs.stdout, outputs.stderr);
+        let mut cells = Cells { ctx, pump, engine };
+        let out = cells.run(init, None);
+        if let Some(e) = out.error {
+            return Err(format!("{}: {}", e.name, e.message));
+        }
+        Ok(cells)
+    }
+
+    /// The runner's process (to interrupt or kill a cell stuck in user code).
+    pub fn process(&self) -> Arc<Mutex<std::process::Child>> {
+        self.ctx.process_handle()
+    }
+
+    /// Completions at `cursor` (in characters, as Jupyter counts): (start, end, matches).
+    pub fn complete(&mut self, code: &str, cursor: usize) -> Option<(usize, usize, Vec<String>)> {
+        let byte = |chars: usize| {
+            code.char_indices()
+                .nth(chars)
+                .map_or(code.len(), |(b, _)| b)
+        };
+        let chars = |bytes: usize| code[..bytes.min(code.len())].chars().count();
+        let c = self.ctx.completions(code, byte(cursor)).ok()?;
+        let matches = c.completions.into_iter().map(|c| c.code).collect();
+        Some((chars(c.start_offset), chars(c.end_offset), matches))
+    }
+
+    /// Runs one cell, sending its stdout to `output` as it comes.
+    pub fn run(&mut self, code: &str, output: Option<Arc<dyn Output>>) -> Outcome {
+        *lock(&self.pump.output) = output;
+        lock(&self.pump.stderr).clear();
+        let _ = self.engine.take_failures();
+        let result = self.ctx.execute(code);
+        self.settle();
+        *lock(&self.pump.output) = None;
+        let stderr = std::mem::take(&mut *lock(&self.pump.stderr));
+        let failures = self.engine.take_failures();
+        match result {
+            Ok(outputs) => Outcome {
+                data: outputs.content_by_mime_type.into_iter().collect(),
+                error: judge(&stderr, &failures),
+            },
+            Err(e) => Outcome {
+                data: Vec::new(),
+                error: Some(evcxr_error(&e, &stderr)),
+            },
+        }
+    }
+
+    /// Waits until everything the cell wrote has reached the pump: stdout is handed over before
+    /// evcxr returns; stderr until its pipe is empty and no line came for a moment.
+    fn settle(&self) {
+        let pid = lock(&self.ctx.process_handle()).id();
+        let start = Instant::now();
+        let mut seen = self.pump.flush();
+        while start.elapsed() < Duration::from_millis(500) {
+            if stderr_pipe_pending(pid) > 0 {
+                std::thread::sleep(Duration::from_millis(2));
+                seen = self.pump.flush();
+                continue;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+            let now = self.pump.flush();
+            if now == seen {
+                return;
+            }
+            seen = now;
+        }
+    }
+}
+
+/// A cell that evcxr ran: failed when it wrote to stderr. A kubelab failure's message echoed by
+/// `?` is shown as that failure (its Korean name); a panic or other text as it is.
+pub fn judge(stderr: &[String], failures: &[Failure]) -> Option<CellError> {
+    if stderr.iter().all(|l| l.trim().is_empty()) {
+        return None;
+    }
+    let text = stderr.join("\n");
+    for f in failures.iter().rev() {
+        let first = f.message.lines().next().unwrap_or_default();
+        if !first.is_empty() && text.contains(first) {
+            let rest: Vec<String> = remove_block(stderr, &f.message);
+            let mut lines: Vec<String> = rest.into_iter().filter(|l| !is_noise(l)).collect();
+            lines.extend(f.message.lines().map(str::to_string));
+            return Some(CellError {
+                name: f.name.clone(),
+                message: f.message.clone(),
+                lines,
+            });
+        }
+    }
+    let panicked = stderr.iter().any(|l| l.contains("panicked at"));
+    let lines: Vec<String> = stderr.iter().filter(|l| !is_noise(l)).cloned().collect();
+    Some(CellError {
+        name: if panicked { "패닉" } else { "오류" }.into(),
+        message: lines.join("\n"),
+        lines,
+    })
+}
+
+/// Lines of a panic report that only point at a Rust backtrace setting.
+fn is_noise(line: &str) -> bool {
+    line.starts_with("note: run with `RUST_BACKTRACE=1`")
+}
+
+/// `stderr` without the lines of `message` (the echo of a `?` error), other lines kept in order.
+fn remove_block(stderr: &[String], message: &str) -> Vec<String> {
+    let block: Vec<&str> = message.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < stderr.len() {
+        if stderr[i..].len() >= block.len()
+            && stderr[i..i + block.len()]
+                .iter()
+                .zip(&block)
+                .all(|(a, b)| a == b)
+        {
+            i += block.len();
+            continue;
+        }
+        out.push(stderr[i].clone());
+        i += 1;
+    }
+    out
+}
+
+fn evcxr_error(e: &evcxr::Error, stderr: &[String]) -> CellError {
+    match e {
+        evcxr::Error::CompilationErrors(errors) => {
+            let mut lines = Vec::new();
+            for err in errors {
+                lines.extend(err.rendered().lines().map(str::to_string));
+            }
+            let message = errors
+                .iter()
+                .map(|e| e.message())
+                .collect::<Vec<_>>()
+                .join("\n");
+            CellError {
+                name: "컴파일 오류".into(),
+                message,
+                lines,
+            }
+        }
+        other => {
+            let mut lines: Vec<String> = stderr.to_vec();
+            lines.push(other.to_string());
+            CellError {
+                name: "실행 오류".into(),
+                message: other.to_string(),
+                lines,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(name: &str, message: &str) -> Failure {
+        Failure {
+            name: name.into(),
+            message: message.into(),
+        }
+    }
+
+    fn lines(s: &str) -> Vec<String> {
+        s.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn a_cell_without_stderr_did_not_fail_even_if_a_call_failed_and_was_handled() {
+        assert_eq!(judge(&[], &[f("파드 없음", "파드가 없습니다.")]), None);
+    }
+
+    #[test]
+    fn a_question_mark_echo_becomes_the_kubelab_failure() {
+        let msg = "파드 'mysql-9'가 없습니다.\n→ pods()? 로 이름을 확인하세요.";
+        let e = judge(&lines(msg), &[f("리소스 작업 실패", msg)]).unwrap();
+        assert_eq!(e.name, "리소스 작업 실패");
+        assert_eq!(e.message, msg);
+        assert_eq!(e.lines, lines(msg), "shown once, not twice");
+    }
+
+    #[test]
+    fn an_unwrap_panic_on_a_kubelab_failure_is_named_after_it_with_the_panic_text() {
+        let msg = "YAML 오류: 3:1";
+        let stderr = lines(
+            "thread '<unnamed>' panicked at src/lib.rs:1:1:\ncalled `Result::unwrap()` on an `Err` value: YAML 오류: 3:1\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace",
+        );
+        let e = judge(&stderr, &[f("매니페스트 적용 실패", msg)]).unwrap();
+        assert_eq!(e.name, "매니페스트 적용 실패");
+        assert!(e.lines.iter().any(|l| l.contains("panicked at")));
+        assert!(!e.lines.iter().any(|l| l.contains("RUST_BACKTRACE")));
+    }
+
+    #[test]
+    fn other_stderr_fails_the_cell_as_it_is() {
+        let e = judge(&lines("No such file or directory (os error 2)"), &[]).unwrap();
+        assert_eq!(e.name, "오류");
+        assert_eq!(e.message, "No such file or directory (os error 2)");
+        let p = judge(&lines("thread 'x' panicked at a.rs:1:1:\nboom"), &[]).unwrap();
+        assert_eq!(p.name, "패닉");
+    }
+}
