@@ -10,6 +10,7 @@ pub mod negotiate;
 pub mod openapi;
 pub mod patch;
 pub mod portforward;
+pub mod spdy;
 pub mod tables;
 pub mod target;
 pub mod watch;
