@@ -425,11 +425,16 @@ impl Session {
                 data,
             } => {
                 if let Some(ds) = self.data_streams.get_mut(&stream) {
-                    if !data.is_empty() {
-                        if let Some(tx) = &ds.to_pod {
-                            if tx.send(data).await.is_err() {
-                                ds.to_pod = None;
-                            }
+                    if let (false, Some(tx)) = (data.is_empty(), &ds.to_pod) {
+                        let sent = if ds.task.is_some() {
+                            tx.send(data).await.is_ok()
+                        } else {
+                            // Unpaired yet (kubectl opens the error stream first): buffer a
+                            // little, never block the session on a stream that may stay alone.
+                            tx.try_send(data).is_ok()
+                        };
+                        if !sent {
+                            ds.to_pod = None;
                         }
                     }
                 }

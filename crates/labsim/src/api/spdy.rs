@@ -23,7 +23,6 @@ pub const VERSION: u16 = 3;
 /// `FLAG_FIN` on data frames and on `SYN_STREAM`/`SYN_REPLY`/`HEADERS`.
 pub const FLAG_FIN: u8 = 0x01;
 /// RST_STREAM status codes used here.
-pub const RST_PROTOCOL_ERROR: u32 = 1;
 pub const RST_INVALID_STREAM: u32 = 2;
 pub const RST_CANCEL: u32 = 5;
 /// GOAWAY statuses: a normal end of the session, and the peer broke the protocol.
