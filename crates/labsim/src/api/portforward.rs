@@ -352,7 +352,24 @@ where
         }
         w.shutdown().await;
     });
-    let mut frames = FrameReader::new(reader);
+    // Frames are read in their own task: a read cut off by another select branch would lose
+    // the bytes already taken from a half-read frame.
+    let (frames_tx, mut frames) = mpsc::channel::<Result<Frame, spdy::SpdyError>>(16);
+    let reading = tokio::spawn(async move {
+        let mut r = FrameReader::new(reader);
+        loop {
+            let next = r.next().await.transpose();
+            let last = !matches!(next, Some(Ok(_)));
+            if let Some(f) = next {
+                if frames_tx.send(f).await.is_err() {
+                    break;
+                }
+            }
+            if last {
+                break;
+            }
+        }
+    });
     let mut s = Session {
         target: target.clone(),
         out,
@@ -373,14 +390,14 @@ where
     let mut tick = tokio::time::interval(Duration::from_secs(5));
     let goaway = loop {
         tokio::select! {
-            f = frames.next() => match f {
-                Ok(Some(f)) => {
+            f = frames.recv() => match f {
+                Some(Ok(f)) => {
                     if !s.handle(f).await {
                         break None;
                     }
                 }
-                Ok(None) => break None,
-                Err(e) => {
+                None => break None,
+                Some(Err(e)) => {
                     tracing::debug!("port-forward to {}: {e}", target.name);
                     break Some(spdy::GOAWAY_PROTOCOL_ERROR);
                 }
@@ -403,6 +420,7 @@ where
             })
             .await;
     }
+    reading.abort();
     s.tasks.abort_all();
     drop(s);
     let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
