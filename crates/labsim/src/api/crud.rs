@@ -32,8 +32,8 @@ pub async fn handle(State(app): State<App>, req: Request) -> Response {
 }
 
 /// `/api/v1/watch/...` and `/apis/{group}/{version}/watch/...` (deprecated, still served by
-/// kube-apiserver): the path without `watch`.
-fn legacy_watch_path(path: &str) -> Option<String> {
+/// kube-apiserver, GET only): the path without `watch`.
+pub(crate) fn legacy_watch_path(path: &str) -> Option<String> {
     let segs: Vec<&str> = path.split('/').collect();
     let at = match segs.as_slice() {
         ["", "api", _, "watch", ..] => 3,
@@ -51,6 +51,13 @@ async fn dispatch(app: App, req: Request) -> Result<Response, ApiError> {
     let t = target::parse(legacy_watch.as_deref().unwrap_or(parts.uri.path()))?;
     let mut q = Query::parse(parts.uri.query());
     if legacy_watch.is_some() {
+        if parts.method != Method::GET {
+            return Err(ApiError::method_not_allowed(format!(
+                "{} is not supported on {}",
+                parts.method,
+                parts.uri.path()
+            )));
+        }
         q = q.with("watch", "true");
     }
     let headers = parts.headers;

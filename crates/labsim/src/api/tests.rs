@@ -712,3 +712,18 @@ async fn watch_one_object_by_its_path() {
         );
     }
 }
+
+#[test]
+fn legacy_watch_paths_drop_their_watch_segment() {
+    use crate::api::crud::legacy_watch_path;
+    assert_eq!(
+        legacy_watch_path("/api/v1/watch/namespaces/default/pods/mysql-0").as_deref(),
+        Some("/api/v1/namespaces/default/pods/mysql-0")
+    );
+    assert_eq!(
+        legacy_watch_path("/apis/apps/v1/watch/statefulsets").as_deref(),
+        Some("/apis/apps/v1/statefulsets")
+    );
+    assert_eq!(legacy_watch_path("/api/v1/namespaces/watch/pods"), None);
+    assert_eq!(legacy_watch_path("/api/v1/pods"), None);
+}
