@@ -43,8 +43,16 @@ impl ResourceType {
         )
     }
 
+    /// Reviews (`authorization.k8s.io`) are answered, never stored: create is their one verb.
+    pub fn is_review(&self) -> bool {
+        self.group == "authorization.k8s.io"
+    }
+
     /// Verbs as discovery reports them.
     pub fn verbs(&self) -> &'static [&'static str] {
+        if self.is_review() {
+            return &["create"];
+        }
         &[
             "create",
             "delete",
@@ -179,6 +187,36 @@ pub static RESOURCES: &[ResourceType] = &[
         []
     ),
     rt!(
+        "discovery.k8s.io",
+        "v1",
+        "EndpointSlice",
+        "endpointslices",
+        "endpointslice",
+        true,
+        [],
+        []
+    ),
+    rt!(
+        "authorization.k8s.io",
+        "v1",
+        "SelfSubjectAccessReview",
+        "selfsubjectaccessreviews",
+        "selfsubjectaccessreview",
+        false,
+        [],
+        []
+    ),
+    rt!(
+        "authorization.k8s.io",
+        "v1",
+        "SelfSubjectRulesReview",
+        "selfsubjectrulesreviews",
+        "selfsubjectrulesreview",
+        false,
+        [],
+        []
+    ),
+    rt!(
         "storage.k8s.io",
         "v1",
         "StorageClass",
@@ -191,7 +229,12 @@ pub static RESOURCES: &[ResourceType] = &[
 ];
 
 /// The API groups served besides the core group, in discovery order.
-pub static GROUPS: &[(&str, &str)] = &[("apps", "v1"), ("storage.k8s.io", "v1")];
+pub static GROUPS: &[(&str, &str)] = &[
+    ("apps", "v1"),
+    ("authorization.k8s.io", "v1"),
+    ("discovery.k8s.io", "v1"),
+    ("storage.k8s.io", "v1"),
+];
 
 /// Finds a resource by group and plural (URL form).
 pub fn by_plural(group: &str, plural: &str) -> Option<&'static ResourceType> {

@@ -31,22 +31,70 @@ pub async fn handle(State(app): State<App>, req: Request) -> Response {
     }
 }
 
+/// `/api/v1/watch/...` and `/apis/{group}/{version}/watch/...` (deprecated, still served by
+/// kube-apiserver, GET only): the path without `watch`.
+pub(crate) fn legacy_watch_path(path: &str) -> Option<String> {
+    let segs: Vec<&str> = path.split('/').collect();
+    let at = match segs.as_slice() {
+        ["", "api", _, "watch", ..] => 3,
+        ["", "apis", _, _, "watch", ..] => 4,
+        _ => return None,
+    };
+    let mut rest = segs;
+    rest.remove(at);
+    Some(rest.join("/"))
+}
+
 async fn dispatch(app: App, req: Request) -> Result<Response, ApiError> {
     let (parts, body) = req.into_parts();
-    let t = target::parse(parts.uri.path())?;
-    let q = Query::parse(parts.uri.query());
+    let legacy_watch = legacy_watch_path(parts.uri.path());
+    let t = target::parse(legacy_watch.as_deref().unwrap_or(parts.uri.path()))?;
+    let mut q = Query::parse(parts.uri.query());
+    if legacy_watch.is_some() {
+        if parts.method != Method::GET {
+            return Err(ApiError::method_not_allowed(format!(
+                "{} is not supported on {}",
+                parts.method,
+                parts.uri.path()
+            )));
+        }
+        q = q.with("watch", "true");
+    }
     let headers = parts.headers;
     let output = negotiate::output(&headers);
     let m = &parts.method;
     let name = t.name.clone();
+    if t.rt.is_review() {
+        return match name {
+            None if m == Method::POST => {
+                let bytes = crate::server::read_body(body).await?;
+                let obj = parse_object(t.rt, &headers, &bytes)?;
+                let answer = crate::api::reviews::answer(t.rt, obj)?;
+                Ok(json_response(StatusCode::CREATED, &answer))
+            }
+            _ => Err(ApiError::method_not_allowed(format!(
+                "the server does not allow this method on the requested resource ({m} {})",
+                parts.uri.path()
+            ))),
+        };
+    }
+    let shutdown = parts.extensions.get::<Shutdown>().cloned();
     match (t.sub.as_deref(), name.as_deref()) {
         (None, None) if m == Method::GET => {
             if q.flag("watch") {
-                let shutdown = parts.extensions.get::<Shutdown>().cloned();
                 watch::watch(&app, &t, &q, output, shutdown)
             } else {
                 list(&app, &t, &q, output)
             }
+        }
+        (None, Some(name)) if m == Method::GET && q.flag("watch") => {
+            // A watch on one object is a collection watch selecting it by name.
+            let collection = Target {
+                name: None,
+                ..t.clone()
+            };
+            let by_name = q.and_field_selector(&format!("metadata.name={name}"));
+            watch::watch(&app, &collection, &by_name, output, shutdown)
         }
         (None, None) if t.rt.namespaced && t.namespace.is_none() => Err(
             ApiError::method_not_allowed(format!("{m} is not supported on all namespaces")),
@@ -111,16 +159,20 @@ fn rv_of(obj: &Value) -> u64 {
         .unwrap_or(0)
 }
 
-/// `GET` a collection. `limit` is honoured by returning everything (no `continue` needed).
+/// `GET` a collection, a page at a time when the client names a `limit`.
 fn list(app: &App, t: &Target, q: &Query, output: Output) -> Result<Response, ApiError> {
     let filter = Filter::new(t, q)?;
-    q.int("limit")?;
-    let (items, rv) = app.store.list(t.rt, t.namespace.as_deref());
-    let items: Vec<Value> = items.into_iter().filter(|o| filter.matches(o)).collect();
-    let body = match output {
-        Output::Table => crate::api::tables::table(t.rt, &items, rv, true),
-        Output::Json => list_object(t.rt, items, rv),
+    let page = crate::api::paging::page(&app.store, t, q, &filter)?;
+    let mut body = match output {
+        Output::Table => crate::api::tables::table(t.rt, &page.items, page.rv, true),
+        Output::Json => list_object(t.rt, page.items, page.rv),
     };
+    if let Some(next) = page.next {
+        body["metadata"]["continue"] = json!(next);
+    }
+    if let Some(n) = page.remaining {
+        body["metadata"]["remainingItemCount"] = json!(n);
+    }
     Ok(json_response(StatusCode::OK, &body))
 }
 

@@ -8,8 +8,11 @@ pub mod exec;
 pub mod logs;
 pub mod negotiate;
 pub mod openapi;
+pub mod paging;
 pub mod patch;
 pub mod portforward;
+pub mod reviews;
+pub mod spdy;
 pub mod tables;
 pub mod target;
 pub mod watch;
@@ -32,6 +35,7 @@ pub fn router(app: App) -> Router {
     const POD: &str = "/api/v1/namespaces/{ns}/pods/{name}";
     Router::new()
         .route("/version", any(version))
+        .route("/version/", any(version))
         .route("/healthz", any(health))
         .route("/readyz", any(health))
         .route("/livez", any(health))

@@ -96,6 +96,21 @@ impl Query {
         )
     }
 
+    /// This query plus `key=value` (which then wins over an earlier value).
+    pub fn with(&self, key: &str, value: &str) -> Query {
+        let mut q = self.clone();
+        q.0.push((key.to_string(), value.to_string()));
+        q
+    }
+
+    /// This query with `requirement` added to its field selector.
+    pub fn and_field_selector(&self, requirement: &str) -> Query {
+        match self.get("fieldSelector").filter(|f| !f.trim().is_empty()) {
+            Some(f) => self.with("fieldSelector", &format!("{f},{requirement}")),
+            None => self.with("fieldSelector", requirement),
+        }
+    }
+
     /// The last value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0

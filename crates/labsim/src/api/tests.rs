@@ -603,3 +603,127 @@ async fn orphan_deletion_drops_owner_references() {
     let left = app.store.get(pods, Some("default"), "db-0").unwrap();
     assert_eq!(left["metadata"]["ownerReferences"], json!([]));
 }
+
+#[tokio::test]
+async fn version_slash_reviews_and_paging() {
+    let (app, _d) = app();
+    let (s, v) = call(&app, "GET", "/version/", &[], "").await;
+    assert_eq!(
+        (s, v["gitVersion"].as_str()),
+        (StatusCode::OK, Some("v1.31.0"))
+    );
+
+    // Reviews: create only, never stored.
+    const SSAR: &str = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
+    let body = r#"{"kind":"SelfSubjectAccessReview","apiVersion":"authorization.k8s.io/v1","spec":{"resourceAttributes":{"verb":"delete","resource":"pods"}}}"#;
+    let (s, v) = call(&app, "POST", SSAR, &[], body).await;
+    assert_eq!(
+        (s, &v["status"]),
+        (StatusCode::CREATED, &json!({"allowed": true}))
+    );
+    let (s, _) = call(&app, "GET", SSAR, &[], "").await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    let (s, _) = call(&app, "POST", SSAR, &[], r#"{"spec":{}}"#).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // limit/continue: three pages of one, the third without a token.
+    for n in ["a", "b", "c"] {
+        call(&app, "POST", CM, &[], &cm(n, json!({}))).await;
+    }
+    let (_, p1) = call(&app, "GET", &format!("{CM}?limit=1"), &[], "").await;
+    assert_eq!(p1["items"][0]["metadata"]["name"], "a");
+    assert_eq!(p1["metadata"]["remainingItemCount"], 2);
+    let token = p1["metadata"]["continue"].as_str().unwrap().to_string();
+    call(&app, "POST", CM, &[], &cm("aa", json!({}))).await;
+    let (_, p2) = call(
+        &app,
+        "GET",
+        &format!("{CM}?limit=1&continue={token}"),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(
+        p2["items"][0]["metadata"]["name"], "b",
+        "aa came after the first page"
+    );
+    assert_eq!(
+        p2["metadata"]["resourceVersion"],
+        p1["metadata"]["resourceVersion"]
+    );
+    let token = p2["metadata"]["continue"].as_str().unwrap().to_string();
+    let (_, p3) = call(
+        &app,
+        "GET",
+        &format!("{CM}?limit=1&continue={token}"),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(p3["items"][0]["metadata"]["name"], "c");
+    assert!(p3["metadata"].get("continue").is_none());
+    let (s, v) = call(&app, "GET", &format!("{CM}?limit=1&continue=x"), &[], "").await;
+    assert_eq!(
+        (s, v["reason"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("BadRequest"))
+    );
+    let stale = crate::api::paging::encode(1, &("default".into(), "a".into()));
+    let (s, v) = call(
+        &app,
+        "GET",
+        &format!("{CM}?limit=1&continue={stale}"),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(
+        (s, v["reason"].as_str()),
+        (StatusCode::GONE, Some("Expired"))
+    );
+    // A Table page carries the token too.
+    let table = [("accept", "application/json;as=Table;v=v1;g=meta.k8s.io")];
+    let (_, t) = call(&app, "GET", &format!("{CM}?limit=2"), &table, "").await;
+    assert_eq!(t["kind"], "Table");
+    assert!(t["metadata"]["continue"].is_string());
+}
+
+#[tokio::test]
+async fn watch_one_object_by_its_path() {
+    let (app, _d) = app();
+    call(&app, "POST", CM, &[], &cm("one", json!({}))).await;
+    call(&app, "POST", CM, &[], &cm("two", json!({}))).await;
+    for path in [
+        format!("{CM}/two?watch=1"),
+        "/api/v1/watch/namespaces/default/configmaps/two".to_string(),
+    ] {
+        let resp = super::router(app.clone())
+            .oneshot(Request::get(&path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        let ev = first_line(resp.into_body()).await;
+        assert_eq!(
+            (
+                ev["type"].as_str(),
+                ev["object"]["metadata"]["name"].as_str()
+            ),
+            (Some("ADDED"), Some("two")),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn legacy_watch_paths_drop_their_watch_segment() {
+    use crate::api::crud::legacy_watch_path;
+    assert_eq!(
+        legacy_watch_path("/api/v1/watch/namespaces/default/pods/mysql-0").as_deref(),
+        Some("/api/v1/namespaces/default/pods/mysql-0")
+    );
+    assert_eq!(
+        legacy_watch_path("/apis/apps/v1/watch/statefulsets").as_deref(),
+        Some("/apis/apps/v1/statefulsets")
+    );
+    assert_eq!(legacy_watch_path("/api/v1/namespaces/watch/pods"), None);
+    assert_eq!(legacy_watch_path("/api/v1/pods"), None);
+}

@@ -6,6 +6,7 @@
 
 mod disk;
 pub mod selector;
+mod snapshots;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -92,6 +93,8 @@ pub struct Store {
     inner: Mutex<Inner>,
     fanout: broadcast::Sender<Arc<Change>>,
     disk: Option<disk::Disk>,
+    /// Lists kept for paging (`limit`/`continue` read one consistent snapshot).
+    snapshots: Mutex<snapshots::Snapshots>,
 }
 
 /// Now as Kubernetes writes timestamps (`2026-11-25T02:53:00Z`).
@@ -122,6 +125,7 @@ impl Store {
             }),
             fanout,
             disk,
+            snapshots: Mutex::new(snapshots::Snapshots::default()),
         }
     }
 
@@ -229,6 +233,30 @@ impl Store {
             .map(|(_, v)| v.clone())
             .collect();
         (items, inner.rv)
+    }
+
+    /// Keeps a list (as [`Store::list`] returned it at `rv`) for the next pages of a paged list.
+    pub fn keep_snapshot(
+        &self,
+        rt: &ResourceType,
+        namespace: Option<&str>,
+        rv: u64,
+        items: Arc<Vec<Value>>,
+    ) {
+        let mut s = self.snapshots.lock().unwrap_or_else(|p| p.into_inner());
+        s.keep(rt.key(), namespace.map(str::to_string), rv, items);
+    }
+
+    /// The list kept at `rv`, unless it expired (the paging client then gets 410 Expired, as
+    /// from kube-apiserver once etcd compacted that revision).
+    pub fn snapshot(
+        &self,
+        rt: &ResourceType,
+        namespace: Option<&str>,
+        rv: u64,
+    ) -> Option<Arc<Vec<Value>>> {
+        let mut s = self.snapshots.lock().unwrap_or_else(|p| p.into_inner());
+        s.get(&rt.key(), namespace, rv)
     }
 
     /// Replaces an object (PUT semantics). When `obj` carries a resourceVersion it must match

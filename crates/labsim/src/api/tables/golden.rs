@@ -137,8 +137,11 @@ fn every_kind_matches_its_golden_rendering() {
     let fixtures = fixtures();
     assert_eq!(
         fixtures.len(),
-        resources::RESOURCES.len(),
-        "a fixture per kind"
+        resources::RESOURCES
+            .iter()
+            .filter(|r| !r.is_review())
+            .count(),
+        "a fixture per kind that can be listed"
     );
     for (kind, items) in &fixtures {
         let rt = resources::get(kind);
