@@ -50,7 +50,10 @@ fn every_error_is_korean_with_cause_and_next_step() {
     // file not found
     let e = apply("manifests/does-not-exist.yaml").unwrap_err();
     assert!(
-        matches!(e, Error::Apply(kubelab_core::apply::Error::FileNotFound { .. })),
+        matches!(
+            e,
+            Error::Apply(kubelab_core::apply::Error::FileNotFound { .. })
+        ),
         "{e:?}"
     );
     has_all(
@@ -85,7 +88,10 @@ fn every_error_is_korean_with_cause_and_next_step() {
     let typo = write_file(dir.path(), "typo.yaml", UNKNOWN_KIND);
     let e = apply(&typo).unwrap_err();
     assert!(
-        matches!(e, Error::Apply(kubelab_core::apply::Error::UnknownKind { .. })),
+        matches!(
+            e,
+            Error::Apply(kubelab_core::apply::Error::UnknownKind { .. })
+        ),
         "{e:?}"
     );
     has_all(
@@ -103,7 +109,10 @@ fn every_error_is_korean_with_cause_and_next_step() {
     has_all(&msg, &["mysql-9", "없습니다", "mysql-0", "mysql-2", "→"]);
     let e = delete_pod("nope").unwrap_err();
     assert!(
-        matches!(e, Error::Objects(kubelab_core::objects::Error::NotFound { .. })),
+        matches!(
+            e,
+            Error::Objects(kubelab_core::objects::Error::NotFound { .. })
+        ),
         "{e:?}"
     );
     has_all(

@@ -198,9 +198,9 @@ async fn finish(socket: &mut WebSocket, code: i32) {
 }
 
 async fn session(mut socket: WebSocket, rt: PodRuntime, q: ExecQuery, v5: bool) {
-    let mapped = command::map(&q.command, &rt.env, rt.mysql_port);
+    let mapped = rt.map_command(&q.command);
     let err_ch = if q.tty { 1 } else { 2 };
-    if let Some((out, err, code)) = builtins::run(&mapped, &rt) {
+    if let Some((out, err, code)) = builtins::run_async(&mapped, &rt).await {
         if q.stdout && !out.is_empty() {
             let _ = socket.send(frame(1, &out)).await;
         }

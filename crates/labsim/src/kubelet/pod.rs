@@ -13,7 +13,7 @@ use tokio::sync::watch;
 
 use super::mariadb::{self, EntrypointError, Flavor, RootPassword};
 use super::probes::{self, Counter, Probe, Verdict};
-use super::status::{self, PodView, State, Terminated};
+use super::status::{self, InitView, PodView, State, Terminated};
 use super::volumes::{self, DataDir};
 use super::{events, Kubelet, PodRuntime};
 use crate::resources;
@@ -78,6 +78,22 @@ pub async fn run(k: Arc<Kubelet>, pod: Value, ctl: Control) {
         .unwrap_or(Value::Null);
     let container = &pod["spec"]["containers"][0];
     let old = &pod["status"]["containerStatuses"][0];
+    let init: Vec<InitView> = pod["spec"]["initContainers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut v = InitView::new(
+                c["name"].as_str().unwrap_or(""),
+                c["image"].as_str().unwrap_or(""),
+            );
+            v.restart_count = pod["status"]["initContainerStatuses"][i]["restartCount"]
+                .as_u64()
+                .unwrap_or(0) as u32;
+            v
+        })
+        .collect();
     let view = PodView {
         container: container["name"].as_str().unwrap_or("mysql").to_string(),
         image: container["image"].as_str().unwrap_or("").to_string(),
@@ -90,7 +106,12 @@ pub async fn run(k: Arc<Kubelet>, pod: Value, ctl: Control) {
             .map(str::to_string)
             .unwrap_or_else(now),
         state: State::Waiting {
-            reason: "ContainerCreating".into(),
+            reason: if init.is_empty() {
+                "ContainerCreating"
+            } else {
+                "PodInitializing"
+            }
+            .into(),
             message: None,
         },
         ready: false,
@@ -98,6 +119,7 @@ pub async fn run(k: Arc<Kubelet>, pod: Value, ctl: Control) {
         // A labsim restart brings pods back with their restart count (new container IDs).
         restart_count: old["restartCount"].as_u64().unwrap_or(0) as u32,
         last: None,
+        init,
     };
     let mut w = Worker {
         k,
@@ -195,6 +217,9 @@ impl Worker {
         );
         self.port = self.k.allocate_port();
         self.publish();
+        if !self.run_init_containers().await {
+            return;
+        }
         let mut backoff = Duration::ZERO;
         let mut pull_backoff = BACKOFF_START;
         loop {
@@ -335,6 +360,301 @@ impl Worker {
         }
     }
 
+    /// What exec, probes and init containers need of this pod.
+    fn runtime(
+        &self,
+        log: PathBuf,
+        env: Vec<(String, String)>,
+        data_dir: &Path,
+        mysql_image: bool,
+    ) -> PodRuntime {
+        let pod = self.pod();
+        PodRuntime {
+            mysql_port: self.port,
+            log_path: log,
+            env,
+            root_dir: self.run_dir.clone(),
+            hostname: pod
+                .as_ref()
+                .and_then(|p| p["spec"]["hostname"].as_str().map(str::to_string))
+                .unwrap_or_else(|| self.name.clone()),
+            data_dir: data_dir.to_path_buf(),
+            pod_ip: self.view.pod_ip.clone().unwrap_or_default(),
+            namespace: self.ns.clone(),
+            name: self.name.clone(),
+            mysql_image,
+            kubelet: Arc::downgrade(&self.k),
+        }
+    }
+
+    /// Runs the init containers in order, each to completion, restarting a failed one with
+    /// back-off (`restartPolicy: Always`/`OnFailure`). True when all completed, false when the
+    /// pod is stopping.
+    async fn run_init_containers(&mut self) -> bool {
+        let mut idx = 0;
+        let mut backoff = Duration::ZERO;
+        let mut pull_backoff = BACKOFF_START;
+        while idx < self.view.init.len() {
+            if self.stop_request().is_some() {
+                return false;
+            }
+            let Some(pod) = self.pod() else { return false };
+            let spec = pod["spec"]["initContainers"][idx].clone();
+            let cname = self.view.init[idx].name.clone();
+            let image = spec["image"].as_str().unwrap_or("").to_string();
+            let Some(flavor) = mariadb::flavor(&image) else {
+                let msg = mariadb::unsupported_image_message(&image);
+                self.event("Normal", "Pulling", &format!("Pulling image \"{image}\""));
+                self.event(
+                    "Warning",
+                    "Failed",
+                    &format!("Failed to pull image \"{image}\": {msg}"),
+                );
+                self.event("Warning", "Failed", "Error: ErrImagePull");
+                self.init_state(idx, "ErrImagePull", Some(msg.clone()));
+                if self.sleep_or_stop(Duration::from_secs(1)).await {
+                    return false;
+                }
+                self.event(
+                    "Normal",
+                    "BackOff",
+                    &format!("Back-off pulling image \"{image}\""),
+                );
+                self.event("Warning", "Failed", "Error: ImagePullBackOff");
+                self.init_state(
+                    idx,
+                    "ImagePullBackOff",
+                    Some(format!("Back-off pulling image \"{image}\": {msg}")),
+                );
+                if self.sleep_or_stop(pull_backoff).await {
+                    return false;
+                }
+                pull_backoff = (pull_backoff * 2).min(BACKOFF_MAX);
+                continue;
+            };
+            let env = match super::env::resolve(&self.k.store, &pod, &spec) {
+                Ok(e) => e,
+                Err(e) => {
+                    self.event("Warning", "Failed", &format!("Error: {e}"));
+                    self.init_state(idx, "CreateContainerConfigError", Some(e.to_string()));
+                    if self.sleep_or_stop(Duration::from_secs(2)).await {
+                        return false;
+                    }
+                    continue;
+                }
+            };
+            if backoff > Duration::ZERO {
+                let pod_ref = format!("{}_{}({})", self.name, self.ns, self.uid);
+                self.event(
+                    "Warning",
+                    "BackOff",
+                    &format!("Back-off restarting failed container {cname} in pod {pod_ref}"),
+                );
+                self.init_state(
+                    idx,
+                    "CrashLoopBackOff",
+                    Some(format!(
+                        "back-off {}s restarting failed container={cname} pod={pod_ref}",
+                        backoff.as_secs()
+                    )),
+                );
+                if self.sleep_or_stop(backoff).await {
+                    return false;
+                }
+            }
+            if self.view.init[idx].last.is_some() {
+                self.view.init[idx].restart_count += 1;
+            }
+            self.event(
+                "Normal",
+                "Pulled",
+                &format!("Container image \"{image}\" already present on machine"),
+            );
+            self.event("Normal", "Created", &format!("Created container {cname}"));
+            let started_at = now();
+            let container_id = format!(
+                "docker://{}",
+                hex64(&format!("{}{}", self.uid, uuid::Uuid::new_v4()))
+            );
+            {
+                let v = &mut self.view.init[idx];
+                v.container_id = Some(container_id.clone());
+                v.image = image.clone();
+                v.image_id = image_id(&image);
+                v.state = State::Running {
+                    started_at: started_at.clone(),
+                };
+            }
+            self.publish();
+            self.event("Normal", "Started", &format!("Started container {cname}"));
+            let began = Instant::now();
+            let Some(code) = self.run_init_container(&pod, &spec, flavor, env).await else {
+                return false;
+            };
+            let t = Terminated {
+                exit_code: code,
+                reason: if code == 0 { "Completed" } else { "Error" }.into(),
+                started_at,
+                finished_at: now(),
+                container_id,
+            };
+            let v = &mut self.view.init[idx];
+            v.state = State::Terminated(t.clone());
+            v.last = Some(t);
+            self.publish();
+            if code == 0 {
+                idx += 1;
+                backoff = Duration::ZERO;
+            } else {
+                backoff = if began.elapsed() >= BACKOFF_RESET
+                    || (backoff.is_zero() && self.view.init[idx].restart_count == 0)
+                {
+                    Duration::ZERO
+                } else {
+                    (backoff * 2).clamp(BACKOFF_START, BACKOFF_MAX)
+                };
+            }
+        }
+        // The containers start next; the Initialized condition turns True with this publish.
+        self.view.state = State::Waiting {
+            reason: "PodInitializing".into(),
+            message: None,
+        };
+        self.publish();
+        true
+    }
+
+    /// Publishes a waiting state of init container `idx`.
+    fn init_state(&mut self, idx: usize, reason: &str, message: Option<String>) {
+        self.view.init[idx].state = State::Waiting {
+            reason: reason.into(),
+            message,
+        };
+        self.publish();
+    }
+
+    /// One run of an init container: its `command`/`args` through the same mapping as exec
+    /// (MariaDB clients as host processes, builtins); output goes to `init-<name>.log`. The
+    /// exit code, or None when the pod is stopping.
+    async fn run_init_container(
+        &mut self,
+        pod: &Value,
+        spec: &Value,
+        flavor: Flavor,
+        env: Vec<(String, String)>,
+    ) -> Option<i32> {
+        let strs = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .into_iter()
+                .flatten()
+                .map(|a| super::env::expand_refs(a.as_str().unwrap_or(""), &env))
+                .collect()
+        };
+        let (command, args) = (strs(&spec["command"]), strs(&spec["args"]));
+        let name = spec["name"].as_str().unwrap_or("init");
+        let log = self.run_dir.join(format!("init-{name}.log"));
+        if log.exists() {
+            let _ = std::fs::rename(&log, self.run_dir.join(format!("init-{name}.previous.log")));
+        }
+        // Without a command the image's entrypoint runs `args` (docker-entrypoint.sh execs a
+        // command it is given); with no args, or options only, it starts the database server.
+        let argv: Vec<String> = command.into_iter().chain(args).collect();
+        let server = argv.first().is_none_or(|a| {
+            spec["command"].as_array().is_none_or(Vec::is_empty)
+                && (a.starts_with('-') || a == "mysqld" || a == "mariadbd")
+        });
+        if server {
+            append(&log, "labsim: 이 init 컨테이너는 데이터베이스 서버를 실행합니다(끝나지 않음). labsim은 init 컨테이너에서 명령(command/args)만 실행합니다 (an init container that runs the database server never completes; labsim runs init containers' commands only)\n");
+            return Some(1);
+        }
+        let data_dir =
+            match volumes::data_dir(&self.k.store, &self.k.state_dir, &self.run_dir, pod, spec) {
+                DataDir::Ready { path, .. } => path,
+                DataDir::Waiting(_) => self.run_dir.join("emptydir-data"),
+            };
+        let _ = std::fs::create_dir_all(&data_dir);
+        let rt = self.runtime(log.clone(), env, &data_dir, flavor == Flavor::Mysql);
+        let mapped = rt.map_command(&argv);
+        let mut ctl = self.ctl.clone();
+        let stopping = async move {
+            loop {
+                if ctl.borrow().is_some() || ctl.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        if !matches!(
+            mapped,
+            super::command::Mapped::Client { .. } | super::command::Mapped::Refused(_)
+        ) {
+            let r = tokio::select! {
+                r = super::builtins::run_async(&mapped, &rt) => r,
+                _ = stopping => return None,
+            };
+            let (out, err, code) = r.unwrap_or((Vec::new(), Vec::new(), 0));
+            append_bytes(&log, &out);
+            append_bytes(&log, &err);
+            return Some(code);
+        }
+        let (program, args, password) = match mapped {
+            super::command::Mapped::Client {
+                program,
+                args,
+                password,
+            } => (program, args, password),
+            super::command::Mapped::Refused(why) => {
+                append(&log, &format!("{why}\n"));
+                return Some(126);
+            }
+            _ => return Some(126),
+        };
+        let mut cmd = Command::new(&program);
+        cmd.args(&args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", &self.run_dir)
+            .env("HOSTNAME", &rt.hostname)
+            .current_dir(&self.run_dir)
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        for (k, v) in &rt.env {
+            if !super::command::REDIRECTING_ENV.contains(&k.as_str()) {
+                cmd.env(k, v);
+            }
+        }
+        if let Some(pw) = &password {
+            cmd.env("MYSQL_PWD", pw);
+        }
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+        {
+            Ok(f) => {
+                let f2 = f.try_clone().ok();
+                cmd.stdout(Stdio::from(f));
+                cmd.stderr(f2.map(Stdio::from).unwrap_or_else(Stdio::null));
+            }
+            Err(_) => {
+                cmd.stdout(Stdio::null()).stderr(Stdio::null());
+            }
+        }
+        let mut child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => {
+                append(&log, &format!("labsim: cannot run {program}: {e}\n"));
+                return Some(127);
+            }
+        };
+        tokio::select! {
+            st = child.wait() => Some(st.map(exit_code).unwrap_or(255)),
+            _ = stopping => {
+                terminate(&mut child, Duration::from_secs(5)).await;
+                None
+            }
+        }
+    }
+
     fn node_name(&self) -> String {
         self.pod()
             .and_then(|p| p["spec"]["nodeName"].as_str().map(str::to_string))
@@ -389,18 +709,13 @@ impl Worker {
             "Started",
             &format!("Started container {}", self.view.container),
         );
-        self.k.set_runtime(
-            &self.ns,
-            &self.name,
-            Some(PodRuntime {
-                mysql_port: self.port,
-                log_path: log.clone(),
-                env: env.clone(),
-                root_dir: self.run_dir.clone(),
-                hostname: self.name.clone(),
-                data_dir: data_dir.to_path_buf(),
-            }),
+        let rt = self.runtime(
+            log.clone(),
+            env.clone(),
+            data_dir,
+            mariadb::flavor(&self.view.image) == Some(Flavor::Mysql),
         );
+        self.k.set_runtime(&self.ns, &self.name, Some(rt.clone()));
         let t0 = Instant::now();
         let due = |p: &Option<Probe>| p.as_ref().map(|p| t0 + p.initial_delay);
         let (mut next_s, mut next_l, mut next_r) = (due(&startup), due(&liveness), due(&readiness));
@@ -446,7 +761,7 @@ impl Worker {
                 if let (Some(p), Some(n)) = (&startup, next_s) {
                     if now_i >= n {
                         next_s = Some(now_i + p.period);
-                        let r = probes::run(p, self.port, &static_env, &env).await;
+                        let r = probes::run(p, &rt, &static_env).await;
                         if let Err(out) = &r {
                             self.event(
                                 "Warning",
@@ -484,7 +799,7 @@ impl Worker {
             if let (Some(p), Some(n)) = (&liveness, next_l) {
                 if now_i >= n {
                     next_l = Some(now_i + p.period);
-                    let r = probes::run(p, self.port, &static_env, &env).await;
+                    let r = probes::run(p, &rt, &static_env).await;
                     if let Err(out) = &r {
                         self.event(
                             "Warning",
@@ -510,7 +825,7 @@ impl Worker {
             if let (Some(p), Some(n)) = (&readiness, next_r) {
                 if now_i >= n {
                     next_r = Some(now_i + p.period);
-                    let r = probes::run(p, self.port, &static_env, &env).await;
+                    let r = probes::run(p, &rt, &static_env).await;
                     if let Err(out) = &r {
                         self.event(
                             "Warning",
@@ -725,6 +1040,20 @@ pub async fn terminate(child: &mut Child, grace: Duration) -> i32 {
 fn exit_code(st: std::process::ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
     st.code().unwrap_or_else(|| 128 + st.signal().unwrap_or(9))
+}
+
+fn append_bytes(path: &Path, bytes: &[u8]) {
+    use std::io::Write;
+    if bytes.is_empty() {
+        return;
+    }
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = f.write_all(bytes);
+    }
 }
 
 fn append(path: &Path, text: &str) {
