@@ -367,6 +367,10 @@ fn init_containers_and_http_probes() {
         .to_string();
     assert!(first_done <= second_start, "in order: {st}");
     assert_eq!(status_column(&sim, "init-ok"), "Running");
+    assert_eq!(
+        sim.ok(&["logs", "init-ok", "-c", "say-done"]),
+        "init done\n"
+    );
 
     // An init container that fails: Init:Error, then Init:CrashLoopBackOff; never started.
     let p = sim.wait_for("init-fail back-off", 90, || {
@@ -396,6 +400,11 @@ fn init_containers_and_http_probes() {
             "{want} never shown by kubectl get pod -w:\n{lines}"
         );
     }
+    let log = sim.ok(&["logs", "init-fail", "-c", "wait-for-missing"]);
+    assert_eq!(
+        log,
+        "ERROR 2005 (HY000): Unknown server host 'no-such-db' (-2)\n"
+    );
     let row = sim.ok(&["get", "pod", "init-fail", "--no-headers"]);
     let cols: Vec<&str> = row.split_whitespace().collect();
     assert_eq!(cols[1], "0/1", "{row}");

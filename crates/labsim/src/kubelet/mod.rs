@@ -155,6 +155,44 @@ impl Kubelet {
         (dir.join("mysqld.log"), dir.join("mysqld.previous.log"))
     }
 
+    /// The logs of container `name` of a pod object (default: its container; an init
+    /// container's name gives that one's): (container name, current, previous, its waiting
+    /// reason). `None` when the pod has no such container.
+    pub fn container_logs(
+        &self,
+        pod: &Value,
+        name: Option<&str>,
+    ) -> Option<(String, PathBuf, PathBuf, Option<String>)> {
+        let main = pod["spec"]["containers"][0]["name"].as_str().unwrap_or("");
+        let waiting = |s: &Value| s["state"]["waiting"]["reason"].as_str().map(str::to_string);
+        if name.is_none_or(|n| n == main) {
+            let (cur, prev) = self.log_paths(pod);
+            return Some((
+                main.to_string(),
+                cur,
+                prev,
+                waiting(&pod["status"]["containerStatuses"][0]),
+            ));
+        }
+        let name = name?;
+        let i = pod["spec"]["initContainers"]
+            .as_array()?
+            .iter()
+            .position(|c| c["name"] == name)?;
+        let m = &pod["metadata"];
+        let dir = self.run_dir(
+            m["namespace"].as_str().unwrap_or("default"),
+            m["name"].as_str().unwrap_or(""),
+            m["uid"].as_str().unwrap_or(""),
+        );
+        Some((
+            name.to_string(),
+            dir.join(format!("init-{name}.log")),
+            dir.join(format!("init-{name}.previous.log")),
+            waiting(&pod["status"]["initContainerStatuses"][i]),
+        ))
+    }
+
     fn set_runtime(&self, ns: &str, name: &str, rt: Option<PodRuntime>) {
         let key = (ns.to_string(), name.to_string());
         let mut m = lock(&self.runtimes);

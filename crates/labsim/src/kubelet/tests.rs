@@ -677,7 +677,9 @@ async fn exec_and_portforward_with_kube_rs() {
     }
     read_until(&mut stdout, &mut seen, "Enter password:").await;
     stdin.write_all(b"pw\n").await.unwrap();
-    read_until(&mut stdout, &mut seen, "]>").await;
+    // A mysql:* image: MySQL's prompt, not MariaDB's `MariaDB [(none)]>`.
+    read_until(&mut stdout, &mut seen, "mysql> ").await;
+    assert!(!seen.contains("]>"), "{seen}");
     stdin.write_all(b"SHOW DATABASES;\n").await.unwrap();
     read_until(&mut stdout, &mut seen, "| performance_schema |").await;
     stdin.write_all(b"exit\n").await.unwrap();
@@ -731,7 +733,7 @@ async fn exec_and_portforward_with_kube_rs() {
 async fn seed_manifest_pod_template_becomes_ready() {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../manifests/1-sts-mysql.yaml"
+        "/../../manifests/1-sts-mysql.yaml"
     ))
     .unwrap();
     let docs: Vec<Value> = serde_yaml::Deserializer::from_str(&text)
