@@ -116,6 +116,46 @@ fn cluster_dns_and_clients_across_pods() {
         out,
         "10.96.0.1       kubernetes.default.svc.cluster.local\n"
     );
+    // A ClusterIP Service over the same pods: its name gives the ClusterIP and a client
+    // through it reaches one of the ready pods' servers.
+    let read_svc = sim.state().join("read.yaml");
+    std::fs::write(
+        &read_svc,
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: mysql-read\nspec:\n  selector:\n    app: mysql\n  ports:\n    - port: 3306\n      targetPort: mysql\n",
+    )
+    .unwrap();
+    sim.ok(&["apply", "-f", read_svc.to_str().unwrap()]);
+    let cluster_ip = sim.ok(&[
+        "get",
+        "svc",
+        "mysql-read",
+        "-o",
+        "jsonpath={.spec.clusterIP}",
+    ]);
+    for name in ["mysql-read", "mysql-read.default.svc.cluster.local"] {
+        let (out, _, _) = exec(&sim, "mysql-2", &["getent", "hosts", name]);
+        assert_eq!(
+            out,
+            format!("{cluster_ip:<15} mysql-read.default.svc.cluster.local\n")
+        );
+    }
+    sim.wait_for("mysql-read endpoints", 30, || {
+        let (out, _, code) = exec(
+            &sim,
+            "mysql-2",
+            &[
+                "mysql",
+                "-h",
+                "mysql-read",
+                "-uroot",
+                "-ppassword",
+                "-N",
+                "-e",
+                "SELECT 41+1",
+            ],
+        );
+        (code == 0 && out.trim() == "42").then_some(())
+    });
     // The pod's own name comes from its /etc/hosts.
     let (out, _, _) = exec(&sim, "mysql-1", &["getent", "hosts", "mysql-1"]);
     assert_eq!(
