@@ -177,6 +177,17 @@ fn cluster_dns_and_clients_across_pods() {
             && out.contains(&format!("Name:\t{fqdn0}\nAddress: {}\n", ips[0])),
         "{out}"
     );
+    // A small `sh -c` script: a list with redirections.
+    let (out, err, code) = exec(
+        &sim,
+        "mysql-1",
+        &[
+            "sh",
+            "-c",
+            "getent hosts nope >/dev/null || echo missing; getent hosts mysql-0.mysql >/dev/null && echo found",
+        ],
+    );
+    assert_eq!((out.as_str(), code), ("missing\nfound\n", 0), "{err}");
     let (out, _, code) = exec(&sim, "mysql-1", &["nslookup", "nope"]);
     assert_eq!(code, 1, "{out}");
     assert!(
@@ -284,6 +295,22 @@ fn cluster_dns_and_clients_across_pods() {
 }
 
 const EXTRA: &str = r#"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: init-wait
+spec:
+  initContainers:
+    - name: wait-for-mysql-1
+      image: mysql:8.4.3
+      command: ["sh", "-c", "until mysqladmin ping -h mysql-1.mysql --silent >/dev/null 2>&1; do echo waiting for mysql-1; sleep 1; done; echo mysql-1 is up"]
+  containers:
+    - name: mysql
+      image: mysql:8.4.3
+      env:
+        - name: MYSQL_ROOT_PASSWORD
+          value: password
+---
 apiVersion: v1
 kind: Pod
 metadata:
@@ -451,6 +478,23 @@ fn init_containers_and_http_probes() {
     assert!(
         cols[2] == "Init:CrashLoopBackOff" || cols[2] == "Init:Error",
         "{row}"
+    );
+
+    // The usual wait loop (a `sh -c` until-loop): it waits, printing, until mysql-1 exists.
+    sim.wait_for("init-wait waiting", 60, || {
+        let log = sim.ok(&["logs", "init-wait", "-c", "wait-for-mysql-1"]);
+        (log.matches("waiting for mysql-1\n").count() >= 2).then_some(())
+    });
+    assert_eq!(status_column(&sim, "init-wait"), "Init:0/1");
+    sim.ok(&["scale", "sts", "mysql", "--replicas=2"]);
+    sim.wait_for("init-wait Ready", 180, || {
+        let p = sim.json(&["get", "pod", "init-wait"]);
+        (p["status"]["containerStatuses"][0]["ready"] == true).then_some(())
+    });
+    let log = sim.ok(&["logs", "init-wait", "-c", "wait-for-mysql-1"]);
+    assert!(
+        log.ends_with("waiting for mysql-1\nmysql-1 is up\n"),
+        "{log}"
     );
 
     // httpGet readiness on a port nothing serves: Running, never Ready, refused.

@@ -49,12 +49,32 @@ pub fn run(m: &Mapped, rt: &PodRuntime) -> Option<Output> {
 }
 
 /// [`run`], plus `sleep` (which waits without holding a thread).
-pub async fn run_async(m: &Mapped, rt: &PodRuntime) -> Option<Output> {
+pub async fn run_simple(m: &Mapped, rt: &PodRuntime) -> Option<Output> {
     if let Mapped::Sleep(d) = m {
         tokio::time::sleep(*d).await;
         return Some((Vec::new(), Vec::new(), 0));
     }
     run(m, rt)
+}
+
+/// [`run_simple`], plus `sh -c` scripts (lists, loops; [`super::shell`]) with their output
+/// collected.
+pub async fn run_async(m: &Mapped, rt: &PodRuntime) -> Option<Output> {
+    if let Mapped::Script(script) = m {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = {
+            let mut sink = |is_err: bool, d: &[u8]| {
+                if is_err {
+                    err.extend_from_slice(d)
+                } else {
+                    out.extend_from_slice(d)
+                }
+            };
+            super::shell::run(script, rt, &mut sink).await
+        };
+        return Some((out, err, code));
+    }
+    run_simple(m, rt).await
 }
 
 /// `hostname`, `-i`/`-I` (the addresses the name resolves to), `-f` (FQDN), `-s`, `-d`.

@@ -62,6 +62,9 @@ pub enum Mapped {
     Exit(i32),
     /// `sleep N`.
     Sleep(std::time::Duration),
+    /// A `sh -c` script that is more than one simple command (`;`, `&&`, `||`, loops, `if`,
+    /// `>/dev/null`): run by [`super::shell`].
+    Script(super::shell::Script),
     /// Not allowed; the text says why.
     Refused(String),
 }
@@ -85,8 +88,14 @@ pub fn map(argv: &[String], ctx: &Ctx) -> Mapped {
     let rest = &argv[1..];
     if matches!(name, "sh" | "bash" | "dash") {
         return match rest {
-            [flag, script, ..] if flag == "-c" => match shell_words(script, ctx.env) {
-                Ok(words) => {
+            [flag, script, ..] if flag == "-c" => match super::shell::parse(script, ctx.env) {
+                Ok(parsed) => {
+                    let Some(words) = parsed.as_simple().map(<[String]>::to_vec) else {
+                        return match parsed {
+                            super::shell::Script::Seq(v) if v.is_empty() => Mapped::Exit(0),
+                            s => Mapped::Script(s),
+                        };
+                    };
                     let words = match words.first().map(String::as_str) {
                         Some("exec") => words[1..].to_vec(),
                         _ => words,
@@ -260,122 +269,17 @@ pub enum ShellError {
     Unterminated,
 }
 
-/// Splits a POSIX-shell command line into words: quotes, backslashes, `$VAR` / `${VAR}` expanded
-/// from `env` (unset: empty). Expansions are not word-split (a deliberate simplification).
+/// Splits a POSIX-shell command line that is one simple command into words: quotes,
+/// backslashes, `$VAR` / `${VAR}` expanded from `env` (unset: empty). Expansions are not
+/// word-split (a deliberate simplification). Lists, loops and redirections are an error here.
 pub fn shell_words(script: &str, env: &[(String, String)]) -> Result<Vec<String>, ShellError> {
-    let lookup = |n: &str| {
-        env.iter()
-            .rev()
-            .find(|(k, _)| k == n)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let chars: Vec<char> = script.chars().collect();
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut has_word = false;
-    let mut i = 0;
-    // Reads a `$...` expansion starting at chars[i] == '$'; returns (text, next index).
-    let dollar = |i: usize| -> Result<(String, usize), ShellError> {
-        let next = chars.get(i + 1).copied();
-        match next {
-            Some('{') => {
-                let end = chars[i + 2..]
-                    .iter()
-                    .position(|c| *c == '}')
-                    .ok_or(ShellError::Unterminated)?;
-                let name: String = chars[i + 2..i + 2 + end].iter().collect();
-                Ok((lookup(&name), i + 3 + end))
-            }
-            Some('(') | Some('`') => Err(ShellError::Operator("$(".into())),
-            Some(c) if c.is_ascii_alphabetic() || c == '_' => {
-                let mut j = i + 1;
-                while j < chars.len() && (chars[j].is_ascii_alphanumeric() || chars[j] == '_') {
-                    j += 1;
-                }
-                let name: String = chars[i + 1..j].iter().collect();
-                Ok((lookup(&name), j))
-            }
-            _ => Ok(("$".into(), i + 1)),
-        }
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            ' ' | '\t' | '\n' => {
-                if has_word {
-                    words.push(std::mem::take(&mut cur));
-                    has_word = false;
-                }
-                i += 1;
-            }
-            '\'' => {
-                let end = chars[i + 1..]
-                    .iter()
-                    .position(|c| *c == '\'')
-                    .ok_or(ShellError::Unterminated)?;
-                cur.extend(&chars[i + 1..i + 1 + end]);
-                has_word = true;
-                i += end + 2;
-            }
-            '"' => {
-                has_word = true;
-                i += 1;
-                loop {
-                    match chars.get(i) {
-                        None => return Err(ShellError::Unterminated),
-                        Some('"') => {
-                            i += 1;
-                            break;
-                        }
-                        Some('\\') if matches!(chars.get(i + 1), Some('"' | '\\' | '$' | '`')) => {
-                            cur.push(chars[i + 1]);
-                            i += 2;
-                        }
-                        Some('$') => {
-                            let (t, n) = dollar(i)?;
-                            cur.push_str(&t);
-                            i = n;
-                        }
-                        Some('`') => return Err(ShellError::Operator("`".into())),
-                        Some(ch) => {
-                            cur.push(*ch);
-                            i += 1;
-                        }
-                    }
-                }
-            }
-            '\\' => {
-                if let Some(n) = chars.get(i + 1) {
-                    if *n != '\n' {
-                        cur.push(*n);
-                        has_word = true;
-                    }
-                }
-                i += 2;
-            }
-            '$' => {
-                let (t, n) = dollar(i)?;
-                if !t.is_empty() {
-                    has_word = true;
-                }
-                cur.push_str(&t);
-                i = n;
-            }
-            '|' | '&' | ';' | '<' | '>' | '(' | ')' | '`' => {
-                return Err(ShellError::Operator(c.to_string()));
-            }
-            _ => {
-                cur.push(c);
-                has_word = true;
-                i += 1;
-            }
-        }
+    match super::shell::parse(script, env)? {
+        super::shell::Script::Seq(v) if v.is_empty() => Ok(vec![]),
+        s => s
+            .as_simple()
+            .map(<[String]>::to_vec)
+            .ok_or_else(|| ShellError::Operator(";".into())),
     }
-    if has_word {
-        words.push(cur);
-    }
-    Ok(words)
 }
 
 #[cfg(test)]
@@ -578,6 +482,7 @@ mod tests {
         for argv in [
             &["sh"][..],
             &["bash", "-c", "mysql -e 'select 1' | cat"],
+            &["sh", "-c", "mysql -e 'select 1' > /tmp/out"],
             &["sh", "-c", "mysql -p$(cat /etc/pw)"],
             &["sh", "-c", "sh -c 'mysql'"],
             &["rm", "-rf", "/"],

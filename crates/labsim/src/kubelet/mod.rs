@@ -13,6 +13,7 @@ pub mod events;
 pub mod mariadb;
 pub mod pod;
 pub mod probes;
+pub mod shell;
 pub mod status;
 pub mod volumes;
 

@@ -583,6 +583,16 @@ impl Worker {
                 }
             }
         };
+        if let super::command::Mapped::Script(script) = &mapped {
+            // Output goes to the log as the script produces it (a wait loop's lines show up in
+            // `kubectl logs -c` while it waits).
+            let to_log = log.clone();
+            let mut sink = move |_: bool, d: &[u8]| append_bytes(&to_log, d);
+            return tokio::select! {
+                c = super::shell::run(script, &rt, &mut sink) => Some(c),
+                _ = stopping => None,
+            };
+        }
         if !matches!(
             mapped,
             super::command::Mapped::Client { .. } | super::command::Mapped::Refused(_)
