@@ -228,32 +228,9 @@ impl Worker {
             let image = container["image"].as_str().unwrap_or("").to_string();
             let cname = self.view.container.clone();
             let Some(flavor) = mariadb::flavor(&image) else {
-                let msg = mariadb::unsupported_image_message(&image);
-                self.event("Normal", "Pulling", &format!("Pulling image \"{image}\""));
-                self.event(
-                    "Warning",
-                    "Failed",
-                    &format!("Failed to pull image \"{image}\": {msg}"),
-                );
-                self.event("Warning", "Failed", "Error: ErrImagePull");
-                self.wait_state("ErrImagePull", Some(msg.clone()));
-                if self.sleep_or_stop(Duration::from_secs(1)).await {
+                if self.pull_failed(None, &image, &mut pull_backoff).await {
                     return;
                 }
-                self.event(
-                    "Normal",
-                    "BackOff",
-                    &format!("Back-off pulling image \"{image}\""),
-                );
-                self.event("Warning", "Failed", "Error: ImagePullBackOff");
-                self.wait_state(
-                    "ImagePullBackOff",
-                    Some(format!("Back-off pulling image \"{image}\": {msg}")),
-                );
-                if self.sleep_or_stop(pull_backoff).await {
-                    return;
-                }
-                pull_backoff = (pull_backoff * 2).min(BACKOFF_MAX);
                 continue;
             };
             let (data_dir, _) = match volumes::data_dir(
@@ -403,33 +380,9 @@ impl Worker {
             let cname = self.view.init[idx].name.clone();
             let image = spec["image"].as_str().unwrap_or("").to_string();
             let Some(flavor) = mariadb::flavor(&image) else {
-                let msg = mariadb::unsupported_image_message(&image);
-                self.event("Normal", "Pulling", &format!("Pulling image \"{image}\""));
-                self.event(
-                    "Warning",
-                    "Failed",
-                    &format!("Failed to pull image \"{image}\": {msg}"),
-                );
-                self.event("Warning", "Failed", "Error: ErrImagePull");
-                self.init_state(idx, "ErrImagePull", Some(msg.clone()));
-                if self.sleep_or_stop(Duration::from_secs(1)).await {
+                if self.pull_failed(Some(idx), &image, &mut pull_backoff).await {
                     return false;
                 }
-                self.event(
-                    "Normal",
-                    "BackOff",
-                    &format!("Back-off pulling image \"{image}\""),
-                );
-                self.event("Warning", "Failed", "Error: ImagePullBackOff");
-                self.init_state(
-                    idx,
-                    "ImagePullBackOff",
-                    Some(format!("Back-off pulling image \"{image}\": {msg}")),
-                );
-                if self.sleep_or_stop(pull_backoff).await {
-                    return false;
-                }
-                pull_backoff = (pull_backoff * 2).min(BACKOFF_MAX);
                 continue;
             };
             let env = match super::env::resolve(&self.k.store, &pod, &spec) {
@@ -522,6 +475,49 @@ impl Worker {
         };
         self.publish();
         true
+    }
+
+    /// An image labsim cannot run: ErrImagePull, then ImagePullBackOff for `backoff` (doubled
+    /// for next time), on the container (`None`) or init container `Some(idx)`. True when
+    /// stopping.
+    async fn pull_failed(
+        &mut self,
+        init: Option<usize>,
+        image: &str,
+        backoff: &mut Duration,
+    ) -> bool {
+        let msg = mariadb::unsupported_image_message(image);
+        let set = |w: &mut Self, reason: &str, message: String| match init {
+            Some(i) => w.init_state(i, reason, Some(message)),
+            None => w.wait_state(reason, Some(message)),
+        };
+        self.event("Normal", "Pulling", &format!("Pulling image \"{image}\""));
+        self.event(
+            "Warning",
+            "Failed",
+            &format!("Failed to pull image \"{image}\": {msg}"),
+        );
+        self.event("Warning", "Failed", "Error: ErrImagePull");
+        set(self, "ErrImagePull", msg.clone());
+        if self.sleep_or_stop(Duration::from_secs(1)).await {
+            return true;
+        }
+        self.event(
+            "Normal",
+            "BackOff",
+            &format!("Back-off pulling image \"{image}\""),
+        );
+        self.event("Warning", "Failed", "Error: ImagePullBackOff");
+        set(
+            self,
+            "ImagePullBackOff",
+            format!("Back-off pulling image \"{image}\": {msg}"),
+        );
+        if self.sleep_or_stop(*backoff).await {
+            return true;
+        }
+        *backoff = (*backoff * 2).min(BACKOFF_MAX);
+        false
     }
 
     /// Publishes a waiting state of init container `idx`.
