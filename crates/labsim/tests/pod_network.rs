@@ -545,4 +545,54 @@ fn init_containers_and_http_probes() {
         ev.contains("Container mysql failed liveness probe, will be restarted"),
         "{ev}"
     );
+
+    // A client pod (the StatefulSet tutorial's `kubectl run ... --restart=Never -- mysql -h`):
+    // the image runs the command it is given, once; Completed, or Error when it fails.
+    sim.ok(&[
+        "run",
+        "mysql-client",
+        "--image=mysql:8.4.3",
+        "--restart=Never",
+        "--",
+        "mysql",
+        "-h",
+        "mysql-0.mysql",
+        "-uroot",
+        "-ppassword",
+        "-e",
+        "SHOW DATABASES",
+    ]);
+    sim.ok(&[
+        "run",
+        "bad-client",
+        "--image=mysql:8.4.3",
+        "--restart=Never",
+        "--",
+        "mysql",
+        "-h",
+        "nope",
+        "-e",
+        "SELECT 1",
+    ]);
+    for (pod, phase, status) in [
+        ("mysql-client", "Succeeded", "Completed"),
+        ("bad-client", "Failed", "Error"),
+    ] {
+        sim.wait_for(&format!("{pod} {phase}"), 60, || {
+            let p = sim.json(&["get", "pod", pod]);
+            (p["status"]["phase"] == phase).then_some(())
+        });
+        assert_eq!(status_column(&sim, pod), status);
+    }
+    let log = sim.ok(&["logs", "mysql-client"]);
+    assert!(log.lines().any(|l| l == "information_schema"), "{log}");
+    assert_eq!(
+        sim.ok(&["logs", "bad-client"]),
+        "ERROR 2005 (HY000): Unknown server host 'nope' (-2)\n"
+    );
+    // Done means done: no restart.
+    std::thread::sleep(Duration::from_secs(2));
+    let p = sim.json(&["get", "pod", "bad-client"]);
+    assert_eq!(p["status"]["containerStatuses"][0]["restartCount"], 0);
+    assert_eq!(p["status"]["phase"], "Failed");
 }

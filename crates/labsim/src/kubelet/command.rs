@@ -189,6 +189,10 @@ pub fn map(argv: &[String], ctx: &Ctx) -> Mapped {
 
 /// `5`, `0.5`, `2s`, `1m` (coreutils `sleep`).
 fn parse_sleep(s: &str) -> Option<std::time::Duration> {
+    if s == "infinity" {
+        // A century: tokio clamps the deadline, nothing waits that long.
+        return Some(std::time::Duration::from_secs(100 * 365 * 86_400));
+    }
     let (num, mult) = match s.chars().last()? {
         's' => (&s[..s.len() - 1], 1.0),
         'm' => (&s[..s.len() - 1], 60.0),

@@ -308,7 +308,9 @@ impl Kubelet {
         let pod_rt = resources::get("Pod");
         let (pods, _) = self.store.list(pod_rt, None);
         for p in pods {
-            if p["spec"]["nodeName"].as_str().unwrap_or("").is_empty() {
+            if p["spec"]["nodeName"].as_str().unwrap_or("").is_empty()
+                || matches!(p["status"]["phase"].as_str(), Some("Succeeded" | "Failed"))
+            {
                 continue;
             }
             let (ns, name) = (

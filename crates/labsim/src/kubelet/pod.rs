@@ -120,6 +120,7 @@ pub async fn run(k: Arc<Kubelet>, pod: Value, ctl: Control) {
         restart_count: old["restartCount"].as_u64().unwrap_or(0) as u32,
         last: None,
         init,
+        final_phase: None,
     };
     let mut w = Worker {
         k,
@@ -132,7 +133,15 @@ pub async fn run(k: Arc<Kubelet>, pod: Value, ctl: Control) {
         published: None,
         port: 0,
     };
-    if w.stop_request().is_none() {
+    let done = matches!(
+        pod["status"]["phase"].as_str(),
+        Some("Succeeded" | "Failed")
+    );
+    if done {
+        // A pod that completed (restartPolicy Never / OnFailure) is not run again after a
+        // labsim restart: it waits for its deletion.
+        while !w.sleep_or_stop(Duration::from_secs(3600)).await {}
+    } else if w.stop_request().is_none() {
         w.live().await;
     }
     w.finish().await;
@@ -307,9 +316,13 @@ impl Worker {
             self.view.image = image.clone();
             self.view.image_id = image_id(&image);
             let began = Instant::now();
-            let end = self
-                .run_container(flavor, &container, &data_dir, env, &started_at)
-                .await;
+            let end = if runs_server(&container) {
+                self.run_container(flavor, &container, &data_dir, env, &started_at)
+                    .await
+            } else {
+                self.run_command_container(&pod, &container, flavor, env, &started_at)
+                    .await
+            };
             self.k.set_runtime(&self.ns, &self.name, None);
             let code = match end {
                 End::Stopped => return,
@@ -325,6 +338,17 @@ impl Worker {
             self.view.state = State::Terminated(self.view.last.clone().expect("set above"));
             self.view.ready = false;
             self.view.started = false;
+            let policy = pod["spec"]["restartPolicy"].as_str().unwrap_or("Always");
+            if policy == "Never" || (policy == "OnFailure" && code == 0) {
+                // Not restarted: the pod is done, its object and IP stay until it is deleted.
+                self.view.final_phase = Some(if code == 0 { "Succeeded" } else { "Failed" });
+                self.publish();
+                // Its sandbox is gone: the address goes back to the node's pool (the status
+                // keeps showing it, as in Kubernetes).
+                self.k.release_ip(&self.uid);
+                while !self.sleep_or_stop(Duration::from_secs(3600)).await {}
+                return;
+            }
             self.publish();
             backoff = if began.elapsed() >= BACKOFF_RESET {
                 Duration::ZERO
@@ -454,6 +478,14 @@ impl Worker {
             let v = &mut self.view.init[idx];
             v.state = State::Terminated(t.clone());
             v.last = Some(t);
+            if code != 0 && pod["spec"]["restartPolicy"] == "Never" {
+                // A failed init container of a Never pod fails the pod.
+                self.view.final_phase = Some("Failed");
+                self.publish();
+                self.k.release_ip(&self.uid);
+                while !self.sleep_or_stop(Duration::from_secs(3600)).await {}
+                return false;
+            }
             self.publish();
             if code == 0 {
                 idx += 1;
@@ -529,15 +561,72 @@ impl Worker {
         self.publish();
     }
 
-    /// One run of an init container: its `command`/`args` through the same mapping as exec
-    /// (MariaDB clients as host processes, builtins); output goes to `init-<name>.log`. The
-    /// exit code, or None when the pod is stopping.
+    /// One run of an init container (output to `init-<name>.log`); the exit code, or None when
+    /// the pod is stopping.
     async fn run_init_container(
         &mut self,
         pod: &Value,
         spec: &Value,
         flavor: Flavor,
         env: Vec<(String, String)>,
+    ) -> Option<i32> {
+        let name = spec["name"].as_str().unwrap_or("init");
+        let log = self.run_dir.join(format!("init-{name}.log"));
+        if log.exists() {
+            let _ = std::fs::rename(&log, self.run_dir.join(format!("init-{name}.previous.log")));
+        }
+        if runs_server(spec) {
+            append(&log, "labsim: 이 init 컨테이너는 데이터베이스 서버를 실행합니다(끝나지 않음). labsim은 init 컨테이너에서 명령(command/args)만 실행합니다 (an init container that runs the database server never completes; labsim runs init containers' commands only)\n");
+            return Some(1);
+        }
+        self.run_command(pod, spec, flavor, env, log, false).await
+    }
+
+    /// A container that runs a command instead of the server (`kubectl run ... -- mysql -h
+    /// ...`): its output is the container's log; it is ready while it runs. `End::Exited` with
+    /// its exit code.
+    async fn run_command_container(
+        &mut self,
+        pod: &Value,
+        spec: &Value,
+        flavor: Flavor,
+        env: Vec<(String, String)>,
+        started_at: &str,
+    ) -> End {
+        let log = self.run_dir.join("mysqld.log");
+        if log.exists() {
+            let _ = std::fs::rename(&log, self.run_dir.join("mysqld.previous.log"));
+        }
+        let _ = std::fs::write(&log, b"");
+        self.view.state = State::Running {
+            started_at: started_at.into(),
+        };
+        self.view.started = true;
+        self.view.ready = true;
+        self.publish();
+        self.event(
+            "Normal",
+            "Started",
+            &format!("Started container {}", self.view.container),
+        );
+        match self.run_command(pod, spec, flavor, env, log, true).await {
+            Some(code) => End::Exited { code },
+            None => End::Stopped,
+        }
+    }
+
+    /// Runs a container's `command`/`args` (`$(VAR)` expanded from its env) through the same
+    /// mapping as exec (MariaDB clients as host processes, builtins, scripts) with its output
+    /// appended to `log`. With `exec_ok`, `kubectl exec` reaches the pod while it runs. The exit
+    /// code, or None when the pod is stopping.
+    async fn run_command(
+        &mut self,
+        pod: &Value,
+        spec: &Value,
+        flavor: Flavor,
+        env: Vec<(String, String)>,
+        log: PathBuf,
+        exec_ok: bool,
     ) -> Option<i32> {
         let strs = |v: &Value| -> Vec<String> {
             v.as_array()
@@ -546,23 +635,10 @@ impl Worker {
                 .map(|a| super::env::expand_refs(a.as_str().unwrap_or(""), &env))
                 .collect()
         };
-        let (command, args) = (strs(&spec["command"]), strs(&spec["args"]));
-        let name = spec["name"].as_str().unwrap_or("init");
-        let log = self.run_dir.join(format!("init-{name}.log"));
-        if log.exists() {
-            let _ = std::fs::rename(&log, self.run_dir.join(format!("init-{name}.previous.log")));
-        }
-        // Without a command the image's entrypoint runs `args` (docker-entrypoint.sh execs a
-        // command it is given); with no args, or options only, it starts the database server.
-        let argv: Vec<String> = command.into_iter().chain(args).collect();
-        let server = argv.first().is_none_or(|a| {
-            spec["command"].as_array().is_none_or(Vec::is_empty)
-                && (a.starts_with('-') || a == "mysqld" || a == "mariadbd")
-        });
-        if server {
-            append(&log, "labsim: 이 init 컨테이너는 데이터베이스 서버를 실행합니다(끝나지 않음). labsim은 init 컨테이너에서 명령(command/args)만 실행합니다 (an init container that runs the database server never completes; labsim runs init containers' commands only)\n");
-            return Some(1);
-        }
+        let argv: Vec<String> = strs(&spec["command"])
+            .into_iter()
+            .chain(strs(&spec["args"]))
+            .collect();
         let data_dir =
             match volumes::data_dir(&self.k.store, &self.k.state_dir, &self.run_dir, pod, spec) {
                 DataDir::Ready { path, .. } => path,
@@ -570,6 +646,9 @@ impl Worker {
             };
         let _ = std::fs::create_dir_all(&data_dir);
         let rt = self.runtime(log.clone(), env, &data_dir, flavor == Flavor::Mysql);
+        if exec_ok {
+            self.k.set_runtime(&self.ns, &self.name, Some(rt.clone()));
+        }
         let mapped = rt.map_command(&argv);
         let mut ctl = self.ctl.clone();
         let stopping = async move {
@@ -1023,6 +1102,25 @@ impl Worker {
     }
 }
 
+/// Whether a container runs the image's database server: no `command` (or `mysqld` /
+/// `docker-entrypoint.sh` as the command) and `args` that are empty, options, or `mysqld`;
+/// otherwise the image's entrypoint execs the command it is given.
+pub fn runs_server(spec: &Value) -> bool {
+    let first = |k: &str| {
+        spec[k]
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(Value::as_str)
+            .map(|s| s.rsplit('/').next().unwrap_or(s).to_string())
+    };
+    let server = |a: &str| matches!(a, "mysqld" | "mariadbd");
+    match first("command") {
+        Some(c) if c == "docker-entrypoint.sh" || server(&c) => true,
+        Some(_) => false,
+        None => first("args").is_none_or(|a| a.starts_with('-') || server(&a)),
+    }
+}
+
 /// SIGTERM (clean InnoDB shutdown), SIGKILL after `grace`; returns the exit code.
 pub async fn terminate(child: &mut Child, grace: Duration) -> i32 {
     if let Some(pid) = child.id() {
@@ -1108,6 +1206,23 @@ pub fn image_id(image: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn server_or_command() {
+        use serde_json::json;
+        assert!(super::runs_server(&json!({})));
+        assert!(super::runs_server(&json!({"args": ["--skip-log-bin"]})));
+        assert!(super::runs_server(&json!({"args": ["mysqld"]})));
+        assert!(super::runs_server(
+            &json!({"command": ["docker-entrypoint.sh"], "args": ["mysqld"]})
+        ));
+        assert!(!super::runs_server(
+            &json!({"args": ["mysql", "-h", "mysql-0.mysql"]})
+        ));
+        assert!(!super::runs_server(
+            &json!({"command": ["sh", "-c", "sleep 1"]})
+        ));
+    }
+
     #[test]
     fn image_ids_are_stable_and_shaped() {
         let a = super::image_id("mysql:8.4.3");

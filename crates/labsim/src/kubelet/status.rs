@@ -94,6 +94,9 @@ pub struct PodView {
     pub last: Option<Terminated>,
     /// The init containers, in order.
     pub init: Vec<InitView>,
+    /// `Succeeded` / `Failed` once the container ended for good (`restartPolicy` Never, or
+    /// OnFailure after exit 0).
+    pub final_phase: Option<&'static str>,
 }
 
 impl PodView {
@@ -106,6 +109,9 @@ impl PodView {
     /// not all completed); with `restartPolicy: Always` it stays Running through crashes and
     /// back-offs.
     pub fn phase(&self) -> &'static str {
+        if let Some(p) = self.final_phase {
+            return p;
+        }
         if !self.initialized() {
             return "Pending";
         }
@@ -140,12 +146,16 @@ pub fn render(view: &PodView, old: &Value, now: &str) -> Value {
             "lastProbeTime": null, "lastTransitionTime": since});
         if let Some(r) = reason {
             c["reason"] = json!(r);
-            c["message"] = unready.clone();
+            if r != "PodCompleted" {
+                c["message"] = unready.clone();
+            }
         }
         c
     };
     let not_ready = if ready {
         None
+    } else if view.final_phase.is_some() {
+        Some("PodCompleted")
     } else {
         Some("ContainersNotReady")
     };
@@ -276,6 +286,7 @@ mod tests {
             restart_count: 0,
             last: None,
             init: vec![],
+            final_phase: None,
         }
     }
 

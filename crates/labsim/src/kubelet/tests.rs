@@ -476,6 +476,14 @@ async fn init_containers_block_the_container_until_they_complete() {
             "server-init",
             json!([{"name": "db", "image": "mysql:8.4", "args": ["--skip-log-bin"]}]),
         ),
+        {
+            let mut p = pod_with(
+                "never-init",
+                json!([{"name": "fail", "image": "mysql:8.4", "command": ["sh", "-c", "exit 3"]}]),
+            );
+            p["spec"]["restartPolicy"] = json!("Never");
+            p
+        },
         pod_with(
             "env-init",
             json!([{"name": "greet", "image": "mysql:8.4", "env": [{"name": "WHO", "value": "init"}],
@@ -504,6 +512,14 @@ async fn init_containers_block_the_container_until_they_complete() {
         .unwrap()
         .contains("never completes"));
     assert!(k.container_logs(&p, Some("nope")).is_none());
+
+    let p = until(&store, "never-init", 15, "Failed", |p| {
+        p["status"]["phase"] == "Failed"
+    })
+    .await;
+    assert_eq!(ic(&p)["state"]["terminated"]["exitCode"], 3);
+    assert_eq!(ic(&p)["restartCount"], 0);
+    assert_eq!(cs(&p)["state"]["waiting"]["reason"], "PodInitializing");
 
     let p = until(&store, "env-init", 60, "container ready after init", ready).await;
     assert_eq!(ic(&p)["state"]["terminated"]["reason"], "Completed");
