@@ -84,6 +84,11 @@ fn cluster_dns_and_clients_across_pods() {
     let ips: Vec<String> = (0..3)
         .map(|i| pod_ip(&sim, &format!("mysql-{i}")))
         .collect();
+    // CoreDNS serves what the Endpoints say, which follow pod readiness a moment later.
+    sim.wait_for("3 ready endpoints of mysql", 30, || {
+        let (out, _, _) = exec(&sim, "mysql-0", &["getent", "hosts", "mysql"]);
+        (out.lines().count() == 3).then_some(())
+    });
 
     // getent hosts: the pod's stable name, in every form, gives its IP; glibc's format.
     let fqdn0 = "mysql-0.mysql.default.svc.cluster.local";
@@ -273,6 +278,10 @@ fn cluster_dns_and_clients_across_pods() {
     sim.wait_ready(3, 180);
     let new_ip = pod_ip(&sim, "mysql-0");
     assert_ne!(new_ip, ips[0], "a re-created pod gets a new IP");
+    sim.wait_for("mysql-0's new endpoint", 30, || {
+        let (out, _, _) = exec(&sim, "mysql-1", &["getent", "hosts", "mysql-0.mysql"]);
+        out.starts_with(&format!("{new_ip} ")).then_some(())
+    });
     let (out, _, _) = exec(&sim, "mysql-1", &["getent", "hosts", "mysql-0.mysql"]);
     assert_eq!(out, format!("{new_ip:<15} {fqdn0}\n"));
     let (out, err, _) = exec(
