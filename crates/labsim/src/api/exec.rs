@@ -198,9 +198,14 @@ async fn finish(socket: &mut WebSocket, code: i32) {
 }
 
 async fn session(mut socket: WebSocket, rt: PodRuntime, q: ExecQuery, v5: bool) {
-    let mapped = command::map(&q.command, &rt.env, rt.mysql_port);
+    let mapped = rt.map_command(&q.command);
     let err_ch = if q.tty { 1 } else { 2 };
-    if let Some((out, err, code)) = builtins::run(&mapped, &rt) {
+    // A builtin or script (a wait loop may run long) ends early when the client goes away.
+    let done = tokio::select! {
+        r = builtins::run_async(&mapped, &rt) => r,
+        _ = client_gone(&mut socket, v5) => return,
+    };
+    if let Some((out, err, code)) = done {
         if q.stdout && !out.is_empty() {
             let _ = socket.send(frame(1, &out)).await;
         }
@@ -255,6 +260,15 @@ async fn session(mut socket: WebSocket, rt: PodRuntime, q: ExecQuery, v5: bool) 
                 ))
                 .await;
             finish(&mut socket, 127).await
+        }
+    }
+}
+
+/// Resolves when the client closes the session (other frames are ignored).
+async fn client_gone(socket: &mut WebSocket, v5: bool) {
+    loop {
+        if let Some(Input::Gone) = decode(socket.recv().await, v5) {
+            return;
         }
     }
 }

@@ -83,18 +83,14 @@ async fn serve(
 ) -> Result<Response, ApiError> {
     let q = LogQuery::parse(query.as_deref());
     let p = app.store.get(resources::get("Pod"), Some(&ns), &name)?;
-    let cname = p["spec"]["containers"][0]["name"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
-    if let Some(c) = &q.container {
-        if *c != cname {
-            return Err(ApiError::bad_request(format!(
-                "container {c} is not valid for pod {name}"
-            )));
-        }
-    }
-    let (current, previous) = app.kubelet.log_paths(&p);
+    let Some((cname, current, previous, waiting)) =
+        app.kubelet.container_logs(&p, q.container.as_deref())
+    else {
+        return Err(ApiError::bad_request(format!(
+            "container {} is not valid for pod {name}",
+            q.container.unwrap_or_default()
+        )));
+    };
     let path = if q.previous {
         if !previous.exists() {
             return Err(ApiError::bad_request(format!(
@@ -104,9 +100,7 @@ async fn serve(
         previous
     } else {
         if !current.exists() {
-            let reason = p["status"]["containerStatuses"][0]["state"]["waiting"]["reason"]
-                .as_str()
-                .unwrap_or("ContainerCreating");
+            let reason = waiting.as_deref().unwrap_or("ContainerCreating");
             return Err(ApiError::bad_request(format!(
                 "container \"{cname}\" in pod \"{name}\" is waiting to start: {reason}"
             )));

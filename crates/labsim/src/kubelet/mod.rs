@@ -7,11 +7,13 @@
 
 pub mod builtins;
 pub mod command;
+pub mod dns;
 pub mod env;
 pub mod events;
 pub mod mariadb;
 pub mod pod;
 pub mod probes;
+pub mod shell;
 pub mod status;
 pub mod volumes;
 
@@ -20,7 +22,7 @@ mod tests;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -46,6 +48,50 @@ pub struct PodRuntime {
     pub hostname: String,
     /// The host directory mounted at `/var/lib/mysql`.
     pub data_dir: PathBuf,
+    /// The pod's IP.
+    pub pod_ip: String,
+    /// The pod's namespace and name.
+    pub namespace: String,
+    pub name: String,
+    /// The container image runs as a `mysql:*` image (the client shows `mysql> `).
+    pub mysql_image: bool,
+    /// The kubelet that runs the pod: exec'd commands see the pod network through it.
+    pub kubelet: Weak<Kubelet>,
+}
+
+impl PodRuntime {
+    /// The pod network as this pod sees it now (names, addresses, where connections land).
+    pub fn net(&self) -> dns::Net {
+        let me = dns::Pod {
+            ns: self.namespace.clone(),
+            name: self.name.clone(),
+            ip: self.pod_ip.clone(),
+            hostname: self.hostname.clone(),
+            subdomain: None,
+            port: Some(self.mysql_port),
+        };
+        match self.kubelet.upgrade() {
+            Some(k) => k.net(me),
+            None => dns::Net {
+                me,
+                services: vec![],
+                pods: vec![],
+            },
+        }
+    }
+
+    /// What `argv` runs as in this pod.
+    pub fn map_command(&self, argv: &[String]) -> command::Mapped {
+        let net = self.net();
+        command::map(
+            argv,
+            &command::Ctx {
+                env: &self.env,
+                net: &net,
+                mysql_prompt: self.mysql_image,
+            },
+        )
+    }
 }
 
 struct WorkerHandle {
@@ -62,6 +108,9 @@ pub struct Kubelet {
     workers: Mutex<HashMap<String, WorkerHandle>>,
     runtimes: Mutex<HashMap<(String, String), PodRuntime>>,
     ips: Mutex<HashMap<String, String>>,
+    /// Per node, the offset in its pod CIDR handed out last: addresses go round-robin, so a
+    /// re-created pod gets a new IP (as Calico's and host-local's IPAM do).
+    ip_cursor: Mutex<HashMap<String, u32>>,
     ports: Mutex<std::collections::HashSet<u16>>,
 }
 
@@ -76,6 +125,7 @@ impl Kubelet {
             workers: Mutex::new(HashMap::new()),
             runtimes: Mutex::new(HashMap::new()),
             ips: Mutex::new(HashMap::new()),
+            ip_cursor: Mutex::new(HashMap::new()),
             ports: Mutex::new(Default::default()),
         })
     }
@@ -106,6 +156,44 @@ impl Kubelet {
         (dir.join("mysqld.log"), dir.join("mysqld.previous.log"))
     }
 
+    /// The logs of container `name` of a pod object (default: its container; an init
+    /// container's name gives that one's): (container name, current, previous, its waiting
+    /// reason). `None` when the pod has no such container.
+    pub fn container_logs(
+        &self,
+        pod: &Value,
+        name: Option<&str>,
+    ) -> Option<(String, PathBuf, PathBuf, Option<String>)> {
+        let main = pod["spec"]["containers"][0]["name"].as_str().unwrap_or("");
+        let waiting = |s: &Value| s["state"]["waiting"]["reason"].as_str().map(str::to_string);
+        if name.is_none_or(|n| n == main) {
+            let (cur, prev) = self.log_paths(pod);
+            return Some((
+                main.to_string(),
+                cur,
+                prev,
+                waiting(&pod["status"]["containerStatuses"][0]),
+            ));
+        }
+        let name = name?;
+        let i = pod["spec"]["initContainers"]
+            .as_array()?
+            .iter()
+            .position(|c| c["name"] == name)?;
+        let m = &pod["metadata"];
+        let dir = self.run_dir(
+            m["namespace"].as_str().unwrap_or("default"),
+            m["name"].as_str().unwrap_or(""),
+            m["uid"].as_str().unwrap_or(""),
+        );
+        Some((
+            name.to_string(),
+            dir.join(format!("init-{name}.log")),
+            dir.join(format!("init-{name}.previous.log")),
+            waiting(&pod["status"]["initContainerStatuses"][i]),
+        ))
+    }
+
     fn set_runtime(&self, ns: &str, name: &str, rt: Option<PodRuntime>) {
         let key = (ns.to_string(), name.to_string());
         let mut m = lock(&self.runtimes);
@@ -119,20 +207,74 @@ impl Kubelet {
         }
     }
 
-    /// A pod IP in the node's range (10.244.<node index>.x), keeping `wanted` if free.
+    /// The pod network seen from `me` (its IP and subdomain are filled in from the store).
+    pub fn net(&self, mut me: dns::Pod) -> dns::Net {
+        let ports: HashMap<(String, String), u16> = lock(&self.runtimes)
+            .iter()
+            .map(|(k, rt)| (k.clone(), rt.mysql_port))
+            .collect();
+        if let Ok(p) = self
+            .store
+            .get(resources::get("Pod"), Some(&me.ns), &me.name)
+        {
+            if let Some(full) = dns::pod_of(&p, &ports) {
+                me.ip = full.ip;
+                me.hostname = full.hostname;
+                me.subdomain = full.subdomain;
+            }
+        }
+        dns::Net::from_store(&self.store, me, &ports)
+    }
+
+    /// A pod IP from the node's `spec.podCIDR` (minikube: 10.244.<node index>.0/24), keeping
+    /// `wanted` (the pod's IP before a labsim restart) if it is in range and free; otherwise the
+    /// next free address after the one handed out last on that node.
     fn allocate_ip(&self, uid: &str, node: &str, wanted: Option<String>) -> String {
         let mut ips = lock(&self.ips);
         if let Some(ip) = ips.get(uid) {
             return ip.clone();
         }
-        let prefix = format!("10.244.{}.", status::node_index(node));
-        let taken = |ip: &str, ips: &HashMap<String, String>| ips.values().any(|v| v == ip);
-        let ip = match wanted {
-            Some(w) if w.starts_with(&prefix) && !taken(&w, &ips) => w,
-            _ => (2..255)
-                .map(|x| format!("{prefix}{x}"))
-                .find(|ip| !taken(ip, &ips))
-                .unwrap_or_else(|| format!("{prefix}254")),
+        let cidr = self
+            .store
+            .get(resources::get("Node"), None, node)
+            .ok()
+            .and_then(|n| n["spec"]["podCIDR"].as_str().map(str::to_string))
+            .unwrap_or_else(|| format!("10.244.{}.0/24", status::node_index(node)));
+        let (base, size) = parse_cidr(&cidr).unwrap_or((u32::from_be_bytes([10, 244, 0, 0]), 256));
+        // Addresses held by pods of the store (a pod whose worker has not started yet after a
+        // labsim restart keeps its IP) and by the running workers.
+        let (pods, _) = self.store.list(resources::get("Pod"), None);
+        let mut taken: std::collections::HashSet<String> = pods
+            .iter()
+            .filter(|p| p["metadata"]["uid"] != uid)
+            .filter_map(|p| p["status"]["podIP"].as_str().map(str::to_string))
+            .collect();
+        taken.extend(ips.values().cloned());
+        let addr = |off: u32| std::net::Ipv4Addr::from(base + off).to_string();
+        let mut cursor = lock(&self.ip_cursor);
+        let last = cursor.entry(node.to_string()).or_insert(1);
+        let in_range = |w: &str| {
+            w.parse::<std::net::Ipv4Addr>()
+                .ok()
+                .map(u32::from)
+                .filter(|a| *a > base + 1 && *a < base + size - 1)
+                .map(|a| a - base)
+        };
+        let ip = match wanted.as_deref().and_then(|w| in_range(w).map(|o| (w, o))) {
+            Some((w, off)) if !taken.contains(w) => {
+                *last = (*last).max(off);
+                w.to_string()
+            }
+            _ => {
+                // .0 is the network, .1 the node's gateway, the last one broadcast.
+                let usable = size.saturating_sub(3).max(1);
+                let pick = (1..=usable)
+                    .map(|i| 2 + (*last + i - 2) % usable)
+                    .find(|off| !taken.contains(&addr(*off)))
+                    .unwrap_or(2);
+                *last = pick;
+                addr(pick)
+            }
         };
         ips.insert(uid.to_string(), ip.clone());
         ip
@@ -166,7 +308,9 @@ impl Kubelet {
         let pod_rt = resources::get("Pod");
         let (pods, _) = self.store.list(pod_rt, None);
         for p in pods {
-            if p["spec"]["nodeName"].as_str().unwrap_or("").is_empty() {
+            if p["spec"]["nodeName"].as_str().unwrap_or("").is_empty()
+                || matches!(p["status"]["phase"].as_str(), Some("Succeeded" | "Failed"))
+            {
                 continue;
             }
             let (ns, name) = (
@@ -382,6 +526,58 @@ fn kill_and_wait(pid: i32) {
     }
 }
 
+/// `10.244.1.0/24` → (network address, number of addresses).
+fn parse_cidr(cidr: &str) -> Option<(u32, u32)> {
+    let (ip, bits) = cidr.split_once('/')?;
+    let bits: u32 = bits.parse().ok().filter(|b| (8..=30).contains(b))?;
+    let ip = u32::from(ip.parse::<std::net::Ipv4Addr>().ok()?);
+    let size = 1u32 << (32 - bits);
+    Some((ip & !(size - 1), size))
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod ip_tests {
+    use super::*;
+
+    #[test]
+    fn pod_ips_come_from_the_node_cidr_round_robin() {
+        assert_eq!(
+            parse_cidr("10.244.1.0/24"),
+            Some((u32::from(std::net::Ipv4Addr::new(10, 244, 1, 0)), 256))
+        );
+        let store = Arc::new(Store::in_memory());
+        store
+            .create(
+                resources::get("Node"),
+                None,
+                serde_json::json!({"metadata": {"name": "minikube-m02"}, "spec": {"podCIDR": "10.244.1.0/24"}}),
+            )
+            .unwrap();
+        let k = Kubelet::new(store, std::env::temp_dir());
+        assert_eq!(k.allocate_ip("a", "minikube-m02", None), "10.244.1.2");
+        assert_eq!(k.allocate_ip("b", "minikube-m02", None), "10.244.1.3");
+        assert_eq!(k.allocate_ip("a", "minikube-m02", None), "10.244.1.2");
+        // A re-created pod (new uid) gets the next address, not the one just freed.
+        k.release_ip("a");
+        assert_eq!(k.allocate_ip("a2", "minikube-m02", None), "10.244.1.4");
+        // After a labsim restart a pod keeps its address when free and in range.
+        assert_eq!(
+            k.allocate_ip("c", "minikube-m02", Some("10.244.1.9".into())),
+            "10.244.1.9"
+        );
+        assert_eq!(
+            k.allocate_ip("d", "minikube-m02", Some("10.244.1.9".into())),
+            "10.244.1.10"
+        );
+        assert_eq!(
+            k.allocate_ip("e", "minikube-m02", Some("10.244.0.5".into())),
+            "10.244.1.11"
+        );
+        // A node without a podCIDR: minikube's layout by node index.
+        assert_eq!(k.allocate_ip("f", "minikube-m03", None), "10.244.2.2");
+    }
 }

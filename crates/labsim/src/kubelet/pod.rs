@@ -13,7 +13,7 @@ use tokio::sync::watch;
 
 use super::mariadb::{self, EntrypointError, Flavor, RootPassword};
 use super::probes::{self, Counter, Probe, Verdict};
-use super::status::{self, PodView, State, Terminated};
+use super::status::{self, InitView, PodView, State, Terminated};
 use super::volumes::{self, DataDir};
 use super::{events, Kubelet, PodRuntime};
 use crate::resources;
@@ -78,6 +78,22 @@ pub async fn run(k: Arc<Kubelet>, pod: Value, ctl: Control) {
         .unwrap_or(Value::Null);
     let container = &pod["spec"]["containers"][0];
     let old = &pod["status"]["containerStatuses"][0];
+    let init: Vec<InitView> = pod["spec"]["initContainers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut v = InitView::new(
+                c["name"].as_str().unwrap_or(""),
+                c["image"].as_str().unwrap_or(""),
+            );
+            v.restart_count = pod["status"]["initContainerStatuses"][i]["restartCount"]
+                .as_u64()
+                .unwrap_or(0) as u32;
+            v
+        })
+        .collect();
     let view = PodView {
         container: container["name"].as_str().unwrap_or("mysql").to_string(),
         image: container["image"].as_str().unwrap_or("").to_string(),
@@ -90,7 +106,12 @@ pub async fn run(k: Arc<Kubelet>, pod: Value, ctl: Control) {
             .map(str::to_string)
             .unwrap_or_else(now),
         state: State::Waiting {
-            reason: "ContainerCreating".into(),
+            reason: if init.is_empty() {
+                "ContainerCreating"
+            } else {
+                "PodInitializing"
+            }
+            .into(),
             message: None,
         },
         ready: false,
@@ -98,6 +119,8 @@ pub async fn run(k: Arc<Kubelet>, pod: Value, ctl: Control) {
         // A labsim restart brings pods back with their restart count (new container IDs).
         restart_count: old["restartCount"].as_u64().unwrap_or(0) as u32,
         last: None,
+        init,
+        final_phase: None,
     };
     let mut w = Worker {
         k,
@@ -110,7 +133,15 @@ pub async fn run(k: Arc<Kubelet>, pod: Value, ctl: Control) {
         published: None,
         port: 0,
     };
-    if w.stop_request().is_none() {
+    let done = matches!(
+        pod["status"]["phase"].as_str(),
+        Some("Succeeded" | "Failed")
+    );
+    if done {
+        // A pod that completed (restartPolicy Never / OnFailure) is not run again after a
+        // labsim restart: it waits for its deletion.
+        while !w.sleep_or_stop(Duration::from_secs(3600)).await {}
+    } else if w.stop_request().is_none() {
         w.live().await;
     }
     w.finish().await;
@@ -195,6 +226,9 @@ impl Worker {
         );
         self.port = self.k.allocate_port();
         self.publish();
+        if !self.run_init_containers().await {
+            return;
+        }
         let mut backoff = Duration::ZERO;
         let mut pull_backoff = BACKOFF_START;
         loop {
@@ -203,32 +237,9 @@ impl Worker {
             let image = container["image"].as_str().unwrap_or("").to_string();
             let cname = self.view.container.clone();
             let Some(flavor) = mariadb::flavor(&image) else {
-                let msg = mariadb::unsupported_image_message(&image);
-                self.event("Normal", "Pulling", &format!("Pulling image \"{image}\""));
-                self.event(
-                    "Warning",
-                    "Failed",
-                    &format!("Failed to pull image \"{image}\": {msg}"),
-                );
-                self.event("Warning", "Failed", "Error: ErrImagePull");
-                self.wait_state("ErrImagePull", Some(msg.clone()));
-                if self.sleep_or_stop(Duration::from_secs(1)).await {
+                if self.pull_failed(None, &image, &mut pull_backoff).await {
                     return;
                 }
-                self.event(
-                    "Normal",
-                    "BackOff",
-                    &format!("Back-off pulling image \"{image}\""),
-                );
-                self.event("Warning", "Failed", "Error: ImagePullBackOff");
-                self.wait_state(
-                    "ImagePullBackOff",
-                    Some(format!("Back-off pulling image \"{image}\": {msg}")),
-                );
-                if self.sleep_or_stop(pull_backoff).await {
-                    return;
-                }
-                pull_backoff = (pull_backoff * 2).min(BACKOFF_MAX);
                 continue;
             };
             let (data_dir, _) = match volumes::data_dir(
@@ -305,9 +316,13 @@ impl Worker {
             self.view.image = image.clone();
             self.view.image_id = image_id(&image);
             let began = Instant::now();
-            let end = self
-                .run_container(flavor, &container, &data_dir, env, &started_at)
-                .await;
+            let end = if runs_server(&container) {
+                self.run_container(flavor, &container, &data_dir, env, &started_at)
+                    .await
+            } else {
+                self.run_command_container(&pod, &container, flavor, env, &started_at)
+                    .await
+            };
             self.k.set_runtime(&self.ns, &self.name, None);
             let code = match end {
                 End::Stopped => return,
@@ -323,6 +338,17 @@ impl Worker {
             self.view.state = State::Terminated(self.view.last.clone().expect("set above"));
             self.view.ready = false;
             self.view.started = false;
+            let policy = pod["spec"]["restartPolicy"].as_str().unwrap_or("Always");
+            if policy == "Never" || (policy == "OnFailure" && code == 0) {
+                // Not restarted: the pod is done, its object and IP stay until it is deleted.
+                self.view.final_phase = Some(if code == 0 { "Succeeded" } else { "Failed" });
+                self.publish();
+                // Its sandbox is gone: the address goes back to the node's pool (the status
+                // keeps showing it, as in Kubernetes).
+                self.k.release_ip(&self.uid);
+                while !self.sleep_or_stop(Duration::from_secs(3600)).await {}
+                return;
+            }
             self.publish();
             backoff = if began.elapsed() >= BACKOFF_RESET {
                 Duration::ZERO
@@ -332,6 +358,385 @@ impl Worker {
             } else {
                 (backoff * 2).clamp(BACKOFF_START, BACKOFF_MAX)
             };
+        }
+    }
+
+    /// What exec, probes and init containers need of this pod.
+    fn runtime(
+        &self,
+        log: PathBuf,
+        env: Vec<(String, String)>,
+        data_dir: &Path,
+        mysql_image: bool,
+    ) -> PodRuntime {
+        let pod = self.pod();
+        PodRuntime {
+            mysql_port: self.port,
+            log_path: log,
+            env,
+            root_dir: self.run_dir.clone(),
+            hostname: pod
+                .as_ref()
+                .and_then(|p| p["spec"]["hostname"].as_str().map(str::to_string))
+                .unwrap_or_else(|| self.name.clone()),
+            data_dir: data_dir.to_path_buf(),
+            pod_ip: self.view.pod_ip.clone().unwrap_or_default(),
+            namespace: self.ns.clone(),
+            name: self.name.clone(),
+            mysql_image,
+            kubelet: Arc::downgrade(&self.k),
+        }
+    }
+
+    /// Runs the init containers in order, each to completion, restarting a failed one with
+    /// back-off (`restartPolicy: Always`/`OnFailure`). True when all completed, false when the
+    /// pod is stopping.
+    async fn run_init_containers(&mut self) -> bool {
+        let mut idx = 0;
+        let mut backoff = Duration::ZERO;
+        let mut pull_backoff = BACKOFF_START;
+        while idx < self.view.init.len() {
+            if self.stop_request().is_some() {
+                return false;
+            }
+            let Some(pod) = self.pod() else { return false };
+            let spec = pod["spec"]["initContainers"][idx].clone();
+            let cname = self.view.init[idx].name.clone();
+            let image = spec["image"].as_str().unwrap_or("").to_string();
+            let Some(flavor) = mariadb::flavor(&image) else {
+                if self.pull_failed(Some(idx), &image, &mut pull_backoff).await {
+                    return false;
+                }
+                continue;
+            };
+            let env = match super::env::resolve(&self.k.store, &pod, &spec) {
+                Ok(e) => e,
+                Err(e) => {
+                    self.event("Warning", "Failed", &format!("Error: {e}"));
+                    self.init_state(idx, "CreateContainerConfigError", Some(e.to_string()));
+                    if self.sleep_or_stop(Duration::from_secs(2)).await {
+                        return false;
+                    }
+                    continue;
+                }
+            };
+            if backoff > Duration::ZERO {
+                let pod_ref = format!("{}_{}({})", self.name, self.ns, self.uid);
+                self.event(
+                    "Warning",
+                    "BackOff",
+                    &format!("Back-off restarting failed container {cname} in pod {pod_ref}"),
+                );
+                self.init_state(
+                    idx,
+                    "CrashLoopBackOff",
+                    Some(format!(
+                        "back-off {}s restarting failed container={cname} pod={pod_ref}",
+                        backoff.as_secs()
+                    )),
+                );
+                if self.sleep_or_stop(backoff).await {
+                    return false;
+                }
+            }
+            if self.view.init[idx].last.is_some() {
+                self.view.init[idx].restart_count += 1;
+            }
+            self.event(
+                "Normal",
+                "Pulled",
+                &format!("Container image \"{image}\" already present on machine"),
+            );
+            self.event("Normal", "Created", &format!("Created container {cname}"));
+            let started_at = now();
+            let container_id = format!(
+                "docker://{}",
+                hex64(&format!("{}{}", self.uid, uuid::Uuid::new_v4()))
+            );
+            {
+                let v = &mut self.view.init[idx];
+                v.container_id = Some(container_id.clone());
+                v.image = image.clone();
+                v.image_id = image_id(&image);
+                v.state = State::Running {
+                    started_at: started_at.clone(),
+                };
+            }
+            self.publish();
+            self.event("Normal", "Started", &format!("Started container {cname}"));
+            let began = Instant::now();
+            let Some(code) = self.run_init_container(&pod, &spec, flavor, env).await else {
+                return false;
+            };
+            let t = Terminated {
+                exit_code: code,
+                reason: if code == 0 { "Completed" } else { "Error" }.into(),
+                started_at,
+                finished_at: now(),
+                container_id,
+            };
+            let v = &mut self.view.init[idx];
+            v.state = State::Terminated(t.clone());
+            v.last = Some(t);
+            if code != 0 && pod["spec"]["restartPolicy"] == "Never" {
+                // A failed init container of a Never pod fails the pod.
+                self.view.final_phase = Some("Failed");
+                self.publish();
+                self.k.release_ip(&self.uid);
+                while !self.sleep_or_stop(Duration::from_secs(3600)).await {}
+                return false;
+            }
+            self.publish();
+            if code == 0 {
+                idx += 1;
+                backoff = Duration::ZERO;
+            } else {
+                backoff = if began.elapsed() >= BACKOFF_RESET
+                    || (backoff.is_zero() && self.view.init[idx].restart_count == 0)
+                {
+                    Duration::ZERO
+                } else {
+                    (backoff * 2).clamp(BACKOFF_START, BACKOFF_MAX)
+                };
+            }
+        }
+        // The containers start next; the Initialized condition turns True with this publish.
+        self.view.state = State::Waiting {
+            reason: "PodInitializing".into(),
+            message: None,
+        };
+        self.publish();
+        true
+    }
+
+    /// An image labsim cannot run: ErrImagePull, then ImagePullBackOff for `backoff` (doubled
+    /// for next time), on the container (`None`) or init container `Some(idx)`. True when
+    /// stopping.
+    async fn pull_failed(
+        &mut self,
+        init: Option<usize>,
+        image: &str,
+        backoff: &mut Duration,
+    ) -> bool {
+        let msg = mariadb::unsupported_image_message(image);
+        let set = |w: &mut Self, reason: &str, message: String| match init {
+            Some(i) => w.init_state(i, reason, Some(message)),
+            None => w.wait_state(reason, Some(message)),
+        };
+        self.event("Normal", "Pulling", &format!("Pulling image \"{image}\""));
+        self.event(
+            "Warning",
+            "Failed",
+            &format!("Failed to pull image \"{image}\": {msg}"),
+        );
+        self.event("Warning", "Failed", "Error: ErrImagePull");
+        set(self, "ErrImagePull", msg.clone());
+        if self.sleep_or_stop(Duration::from_secs(1)).await {
+            return true;
+        }
+        self.event(
+            "Normal",
+            "BackOff",
+            &format!("Back-off pulling image \"{image}\""),
+        );
+        self.event("Warning", "Failed", "Error: ImagePullBackOff");
+        set(
+            self,
+            "ImagePullBackOff",
+            format!("Back-off pulling image \"{image}\": {msg}"),
+        );
+        if self.sleep_or_stop(*backoff).await {
+            return true;
+        }
+        *backoff = (*backoff * 2).min(BACKOFF_MAX);
+        false
+    }
+
+    /// Publishes a waiting state of init container `idx`.
+    fn init_state(&mut self, idx: usize, reason: &str, message: Option<String>) {
+        self.view.init[idx].state = State::Waiting {
+            reason: reason.into(),
+            message,
+        };
+        self.publish();
+    }
+
+    /// One run of an init container (output to `init-<name>.log`); the exit code, or None when
+    /// the pod is stopping.
+    async fn run_init_container(
+        &mut self,
+        pod: &Value,
+        spec: &Value,
+        flavor: Flavor,
+        env: Vec<(String, String)>,
+    ) -> Option<i32> {
+        let name = spec["name"].as_str().unwrap_or("init");
+        let log = self.run_dir.join(format!("init-{name}.log"));
+        if log.exists() {
+            let _ = std::fs::rename(&log, self.run_dir.join(format!("init-{name}.previous.log")));
+        }
+        if runs_server(spec) {
+            append(&log, "labsim: 이 init 컨테이너는 데이터베이스 서버를 실행합니다(끝나지 않음). labsim은 init 컨테이너에서 명령(command/args)만 실행합니다 (an init container that runs the database server never completes; labsim runs init containers' commands only)\n");
+            return Some(1);
+        }
+        self.run_command(pod, spec, flavor, env, log, false).await
+    }
+
+    /// A container that runs a command instead of the server (`kubectl run ... -- mysql -h
+    /// ...`): its output is the container's log; it is ready while it runs. `End::Exited` with
+    /// its exit code.
+    async fn run_command_container(
+        &mut self,
+        pod: &Value,
+        spec: &Value,
+        flavor: Flavor,
+        env: Vec<(String, String)>,
+        started_at: &str,
+    ) -> End {
+        let log = self.run_dir.join("mysqld.log");
+        if log.exists() {
+            let _ = std::fs::rename(&log, self.run_dir.join("mysqld.previous.log"));
+        }
+        let _ = std::fs::write(&log, b"");
+        self.view.state = State::Running {
+            started_at: started_at.into(),
+        };
+        self.view.started = true;
+        self.view.ready = true;
+        self.publish();
+        self.event(
+            "Normal",
+            "Started",
+            &format!("Started container {}", self.view.container),
+        );
+        match self.run_command(pod, spec, flavor, env, log, true).await {
+            Some(code) => End::Exited { code },
+            None => End::Stopped,
+        }
+    }
+
+    /// Runs a container's `command`/`args` (`$(VAR)` expanded from its env) through the same
+    /// mapping as exec (MariaDB clients as host processes, builtins, scripts) with its output
+    /// appended to `log`. With `exec_ok`, `kubectl exec` reaches the pod while it runs. The exit
+    /// code, or None when the pod is stopping.
+    async fn run_command(
+        &mut self,
+        pod: &Value,
+        spec: &Value,
+        flavor: Flavor,
+        env: Vec<(String, String)>,
+        log: PathBuf,
+        exec_ok: bool,
+    ) -> Option<i32> {
+        let strs = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .into_iter()
+                .flatten()
+                .map(|a| super::env::expand_refs(a.as_str().unwrap_or(""), &env))
+                .collect()
+        };
+        let argv: Vec<String> = strs(&spec["command"])
+            .into_iter()
+            .chain(strs(&spec["args"]))
+            .collect();
+        let data_dir =
+            match volumes::data_dir(&self.k.store, &self.k.state_dir, &self.run_dir, pod, spec) {
+                DataDir::Ready { path, .. } => path,
+                DataDir::Waiting(_) => self.run_dir.join("emptydir-data"),
+            };
+        let _ = std::fs::create_dir_all(&data_dir);
+        let rt = self.runtime(log.clone(), env, &data_dir, flavor == Flavor::Mysql);
+        if exec_ok {
+            self.k.set_runtime(&self.ns, &self.name, Some(rt.clone()));
+        }
+        let mapped = rt.map_command(&argv);
+        let mut ctl = self.ctl.clone();
+        let stopping = async move {
+            loop {
+                if ctl.borrow().is_some() || ctl.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        if let super::command::Mapped::Script(script) = &mapped {
+            // Output goes to the log as the script produces it (a wait loop's lines show up in
+            // `kubectl logs -c` while it waits).
+            let to_log = log.clone();
+            let mut sink = move |_: bool, d: &[u8]| append_bytes(&to_log, d);
+            return tokio::select! {
+                c = super::shell::run(script, &rt, &mut sink) => Some(c),
+                _ = stopping => None,
+            };
+        }
+        if !matches!(
+            mapped,
+            super::command::Mapped::Client { .. } | super::command::Mapped::Refused(_)
+        ) {
+            let r = tokio::select! {
+                r = super::builtins::run_async(&mapped, &rt) => r,
+                _ = stopping => return None,
+            };
+            let (out, err, code) = r.unwrap_or((Vec::new(), Vec::new(), 0));
+            append_bytes(&log, &out);
+            append_bytes(&log, &err);
+            return Some(code);
+        }
+        let (program, args, password) = match mapped {
+            super::command::Mapped::Client {
+                program,
+                args,
+                password,
+            } => (program, args, password),
+            super::command::Mapped::Refused(why) => {
+                append(&log, &format!("{why}\n"));
+                return Some(126);
+            }
+            _ => return Some(126),
+        };
+        let mut cmd = Command::new(&program);
+        cmd.args(&args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", &self.run_dir)
+            .env("HOSTNAME", &rt.hostname)
+            .current_dir(&self.run_dir)
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        for (k, v) in &rt.env {
+            if !super::command::REDIRECTING_ENV.contains(&k.as_str()) {
+                cmd.env(k, v);
+            }
+        }
+        if let Some(pw) = &password {
+            cmd.env("MYSQL_PWD", pw);
+        }
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+        {
+            Ok(f) => {
+                let f2 = f.try_clone().ok();
+                cmd.stdout(Stdio::from(f));
+                cmd.stderr(f2.map(Stdio::from).unwrap_or_else(Stdio::null));
+            }
+            Err(_) => {
+                cmd.stdout(Stdio::null()).stderr(Stdio::null());
+            }
+        }
+        let mut child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => {
+                append(&log, &format!("labsim: cannot run {program}: {e}\n"));
+                return Some(127);
+            }
+        };
+        tokio::select! {
+            st = child.wait() => Some(st.map(exit_code).unwrap_or(255)),
+            _ = stopping => {
+                terminate(&mut child, Duration::from_secs(5)).await;
+                None
+            }
         }
     }
 
@@ -389,18 +794,13 @@ impl Worker {
             "Started",
             &format!("Started container {}", self.view.container),
         );
-        self.k.set_runtime(
-            &self.ns,
-            &self.name,
-            Some(PodRuntime {
-                mysql_port: self.port,
-                log_path: log.clone(),
-                env: env.clone(),
-                root_dir: self.run_dir.clone(),
-                hostname: self.name.clone(),
-                data_dir: data_dir.to_path_buf(),
-            }),
+        let rt = self.runtime(
+            log.clone(),
+            env.clone(),
+            data_dir,
+            mariadb::flavor(&self.view.image) == Some(Flavor::Mysql),
         );
+        self.k.set_runtime(&self.ns, &self.name, Some(rt.clone()));
         let t0 = Instant::now();
         let due = |p: &Option<Probe>| p.as_ref().map(|p| t0 + p.initial_delay);
         let (mut next_s, mut next_l, mut next_r) = (due(&startup), due(&liveness), due(&readiness));
@@ -446,7 +846,7 @@ impl Worker {
                 if let (Some(p), Some(n)) = (&startup, next_s) {
                     if now_i >= n {
                         next_s = Some(now_i + p.period);
-                        let r = probes::run(p, self.port, &static_env, &env).await;
+                        let r = probes::run(p, &rt, &static_env).await;
                         if let Err(out) = &r {
                             self.event(
                                 "Warning",
@@ -484,7 +884,7 @@ impl Worker {
             if let (Some(p), Some(n)) = (&liveness, next_l) {
                 if now_i >= n {
                     next_l = Some(now_i + p.period);
-                    let r = probes::run(p, self.port, &static_env, &env).await;
+                    let r = probes::run(p, &rt, &static_env).await;
                     if let Err(out) = &r {
                         self.event(
                             "Warning",
@@ -510,7 +910,7 @@ impl Worker {
             if let (Some(p), Some(n)) = (&readiness, next_r) {
                 if now_i >= n {
                     next_r = Some(now_i + p.period);
-                    let r = probes::run(p, self.port, &static_env, &env).await;
+                    let r = probes::run(p, &rt, &static_env).await;
                     if let Err(out) = &r {
                         self.event(
                             "Warning",
@@ -702,6 +1102,25 @@ impl Worker {
     }
 }
 
+/// Whether a container runs the image's database server: no `command` (or `mysqld` /
+/// `docker-entrypoint.sh` as the command) and `args` that are empty, options, or `mysqld`;
+/// otherwise the image's entrypoint execs the command it is given.
+pub fn runs_server(spec: &Value) -> bool {
+    let first = |k: &str| {
+        spec[k]
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(Value::as_str)
+            .map(|s| s.rsplit('/').next().unwrap_or(s).to_string())
+    };
+    let server = |a: &str| matches!(a, "mysqld" | "mariadbd");
+    match first("command") {
+        Some(c) if c == "docker-entrypoint.sh" || server(&c) => true,
+        Some(_) => false,
+        None => first("args").is_none_or(|a| a.starts_with('-') || server(&a)),
+    }
+}
+
 /// SIGTERM (clean InnoDB shutdown), SIGKILL after `grace`; returns the exit code.
 pub async fn terminate(child: &mut Child, grace: Duration) -> i32 {
     if let Some(pid) = child.id() {
@@ -725,6 +1144,20 @@ pub async fn terminate(child: &mut Child, grace: Duration) -> i32 {
 fn exit_code(st: std::process::ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
     st.code().unwrap_or_else(|| 128 + st.signal().unwrap_or(9))
+}
+
+fn append_bytes(path: &Path, bytes: &[u8]) {
+    use std::io::Write;
+    if bytes.is_empty() {
+        return;
+    }
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = f.write_all(bytes);
+    }
 }
 
 fn append(path: &Path, text: &str) {
@@ -773,6 +1206,23 @@ pub fn image_id(image: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn server_or_command() {
+        use serde_json::json;
+        assert!(super::runs_server(&json!({})));
+        assert!(super::runs_server(&json!({"args": ["--skip-log-bin"]})));
+        assert!(super::runs_server(&json!({"args": ["mysqld"]})));
+        assert!(super::runs_server(
+            &json!({"command": ["docker-entrypoint.sh"], "args": ["mysqld"]})
+        ));
+        assert!(!super::runs_server(
+            &json!({"args": ["mysql", "-h", "mysql-0.mysql"]})
+        ));
+        assert!(!super::runs_server(
+            &json!({"command": ["sh", "-c", "sleep 1"]})
+        ));
+    }
+
     #[test]
     fn image_ids_are_stable_and_shaped() {
         let a = super::image_id("mysql:8.4.3");

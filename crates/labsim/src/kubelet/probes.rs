@@ -1,13 +1,20 @@
 //! Probes as the real kubelet runs them: spec parsing with Kubernetes defaults, one probe run
-//! (tcpSocket to the pod's port, exec through [`super::command`] with the local MariaDB clients),
-//! and the threshold counter that turns results into ready / live / started.
+//! (tcpSocket and httpGet to the pod's IP as the pod network routes it, exec through
+//! [`super::command`] with the local MariaDB clients and the builtins), and the threshold counter
+//! that turns results into ready / live / started.
+//!
+//! httpGet speaks real HTTP/1.1 to whatever listens: in the images labsim runs only the
+//! database server listens (port 3306), which answers with its handshake, so such a probe fails
+//! as the kubelet's would (`malformed HTTP response`); any other port refuses the connection.
 
 use std::time::Duration;
 
 use serde_json::Value;
 
 use super::command::{self, Mapped};
+use super::dns::Route;
 use super::env::expand_refs;
+use super::PodRuntime;
 
 /// What a probe does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,8 +23,33 @@ pub enum Action {
     Tcp(u16),
     /// A command (already `$(VAR)`-expanded when run).
     Exec(Vec<String>),
-    /// httpGet / grpc: nothing in a MySQL pod serves them, so they fail honestly.
+    /// An HTTP GET (`kube-probe`); success is a status in 200..400.
+    Http(HttpGet),
+    /// grpc: nothing in a MySQL pod serves it, so it fails honestly.
     Unsupported(String),
+}
+
+/// `httpGet` with defaults: scheme HTTP, path `/`, host the pod IP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpGet {
+    pub https: bool,
+    pub host: Option<String>,
+    pub port: u16,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// A probe's `port`: a number or the name of a container port (0 when unknown).
+fn port_of(p: &Value, ports: &Value) -> u16 {
+    p.as_u64()
+        .map(|n| n as u16)
+        .or_else(|| {
+            let name = p.as_str()?;
+            ports.as_array()?.iter().find(|x| x["name"] == name)?["containerPort"]
+                .as_u64()
+                .map(|n| n as u16)
+        })
+        .unwrap_or(0)
 }
 
 /// One probe with Kubernetes defaults applied.
@@ -45,16 +77,36 @@ impl Probe {
                     .collect(),
             )
         } else if v["tcpSocket"].is_object() {
-            let p = &v["tcpSocket"]["port"];
-            let port = p.as_u64().map(|n| n as u16).or_else(|| {
-                let name = p.as_str()?;
-                ports.as_array()?.iter().find(|x| x["name"] == name)?["containerPort"]
-                    .as_u64()
-                    .map(|n| n as u16)
-            });
-            Action::Tcp(port.unwrap_or(0))
+            Action::Tcp(port_of(&v["tcpSocket"]["port"], ports))
         } else if v["httpGet"].is_object() {
-            Action::Unsupported("httpGet".into())
+            let h = &v["httpGet"];
+            let path = h["path"].as_str().unwrap_or("/");
+            Action::Http(HttpGet {
+                https: h["scheme"]
+                    .as_str()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("https")),
+                host: h["host"]
+                    .as_str()
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+                port: port_of(&h["port"], ports),
+                path: if path.starts_with('/') {
+                    path.to_string()
+                } else {
+                    format!("/{path}")
+                },
+                headers: h["httpHeaders"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|x| {
+                        Some((
+                            x["name"].as_str()?.to_string(),
+                            x["value"].as_str()?.to_string(),
+                        ))
+                    })
+                    .collect(),
+            })
         } else if v["grpc"].is_object() {
             Action::Unsupported("grpc".into())
         } else {
@@ -124,81 +176,204 @@ pub fn static_env(container: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Runs a probe once against the pod's port `mysql_port`. `$(VAR)` is expanded from
-/// `static_env`, `sh -c` variables from the full `env`. `Err` carries the failure output
-/// (what the `Unhealthy` event shows). The password never reaches a log: the command's output
-/// is reported, never its arguments.
+/// Runs a probe once against the pod `rt`. `$(VAR)` is expanded from `static_env`, `sh -c`
+/// variables from the container's full environment. `Err` carries the failure output (what the
+/// `Unhealthy` event shows). The password never reaches a log: the command's output is
+/// reported, never its arguments.
 pub async fn run(
     p: &Probe,
-    mysql_port: u16,
+    rt: &PodRuntime,
     static_env: &[(String, String)],
-    env: &[(String, String)],
 ) -> Result<(), String> {
     match &p.action {
         Action::Tcp(port) => {
-            if *port != 3306 {
-                return Err(format!(
-                    "dial tcp 127.0.0.1:{port}: connect: connection refused"
-                ));
-            }
-            match tokio::time::timeout(
-                p.timeout,
-                tokio::net::TcpStream::connect(("127.0.0.1", mysql_port)),
-            )
-            .await
-            {
-                Ok(Ok(_)) => Ok(()),
-                Ok(Err(e)) => Err(format!("dial tcp :3306: {e}")),
-                Err(_) => Err("dial tcp :3306: i/o timeout".into()),
+            let net = rt.net();
+            let addr = format!("{}:{port}", net.me.ip);
+            match net.route(Some(&net.me.ip), *port) {
+                Route::Port(local) => match tokio::time::timeout(
+                    p.timeout,
+                    tokio::net::TcpStream::connect(("127.0.0.1", local)),
+                )
+                .await
+                {
+                    Ok(Ok(_)) => Ok(()),
+                    Ok(Err(_)) => Err(format!("dial tcp {addr}: connect: connection refused")),
+                    Err(_) => Err(format!("dial tcp {addr}: i/o timeout")),
+                },
+                _ => Err(format!("dial tcp {addr}: connect: connection refused")),
             }
         }
+        Action::Http(h) => http_get(h, rt, p.timeout).await,
         Action::Unsupported(kind) => Err(format!(
             "labsim은 {kind} 프로브를 지원하지 않습니다 ({kind} probes are not supported)"
         )),
         Action::Exec(argv) => {
             let argv: Vec<String> = argv.iter().map(|a| expand_refs(a, static_env)).collect();
-            match command::map(&argv, env, mysql_port) {
+            let mapped = rt.map_command(&argv);
+            if let Some((out, err, code)) =
+                tokio::time::timeout(p.timeout, super::builtins::run_async(&mapped, rt))
+                    .await
+                    .unwrap_or(Some((Vec::new(), b"command timed out".to_vec(), 1)))
+            {
+                return if code == 0 {
+                    Ok(())
+                } else {
+                    let mut text = String::from_utf8_lossy(&out).into_owned();
+                    text.push_str(&String::from_utf8_lossy(&err));
+                    Err(text.trim().to_string())
+                };
+            }
+            match mapped {
                 Mapped::Client {
                     program,
                     args,
                     password,
                 } => {
-                    let mut cmd = tokio::process::Command::new(&program);
-                    cmd.args(&args)
-                        .env_clear()
-                        .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
-                        .stdin(std::process::Stdio::null())
-                        .kill_on_drop(true);
-                    // The probe runs "in the container": it sees the container's environment
-                    // (e.g. MYSQL_PWD), except what would point the client away from this pod.
-                    for (k, v) in env {
-                        if !command::REDIRECTING_ENV.contains(&k.as_str()) {
-                            cmd.env(k, v);
-                        }
-                    }
-                    if let Some(pw) = &password {
-                        cmd.env("MYSQL_PWD", pw);
-                    }
-                    let out = tokio::time::timeout(p.timeout, cmd.output()).await;
+                    let out =
+                        run_client(&program, &args, password.as_deref(), &rt.env, p.timeout).await;
                     match out {
-                        Ok(Ok(o)) if o.status.success() => Ok(()),
-                        Ok(Ok(o)) => {
-                            let mut text = String::from_utf8_lossy(&o.stdout).into_owned();
-                            text.push_str(&String::from_utf8_lossy(&o.stderr));
-                            Err(text.trim().to_string())
-                        }
-                        Ok(Err(e)) => Err(format!("{program}: {e}")),
-                        Err(_) => Err(format!("command timed out after {}s", p.timeout.as_secs())),
+                        Ok((0, _)) => Ok(()),
+                        Ok((_, text)) => Err(text),
+                        Err(e) => Err(e),
                     }
                 }
-                Mapped::Hostname | Mapped::Env => Ok(()),
-                Mapped::Cat(_) | Mapped::Ls(_) => Err(
-                    "labsim: cat/ls 프로브는 지원하지 않습니다 (not supported in probes)".into(),
-                ),
                 Mapped::Refused(why) => Err(why),
+                _ => Err("labsim: unsupported probe command".into()),
             }
         }
     }
+}
+
+/// Runs a local MariaDB client "in the container" (its environment minus what would point it
+/// away from the server labsim chose) with a timeout: (exit code, stdout + stderr).
+pub async fn run_client(
+    program: &str,
+    args: &[String],
+    password: Option<&str>,
+    env: &[(String, String)],
+    timeout: Duration,
+) -> Result<(i32, String), String> {
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    for (k, v) in env {
+        if !command::REDIRECTING_ENV.contains(&k.as_str()) {
+            cmd.env(k, v);
+        }
+    }
+    if let Some(pw) = password {
+        cmd.env("MYSQL_PWD", pw);
+    }
+    match tokio::time::timeout(timeout, cmd.output()).await {
+        Ok(Ok(o)) => {
+            let mut text = String::from_utf8_lossy(&o.stdout).into_owned();
+            text.push_str(&String::from_utf8_lossy(&o.stderr));
+            Ok((o.status.code().unwrap_or(1), text.trim().to_string()))
+        }
+        Ok(Err(e)) => Err(format!("{program}: {e}")),
+        Err(_) => Err(format!("command timed out after {}s", timeout.as_secs())),
+    }
+}
+
+/// An httpGet probe: a real HTTP/1.1 request to where the pod IP and port lead, judged and
+/// reported with the Go HTTP client's wording the kubelet's events show.
+async fn http_get(h: &HttpGet, rt: &PodRuntime, timeout: Duration) -> Result<(), String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let net = rt.net();
+    let host = h.host.clone().unwrap_or_else(|| net.me.ip.clone());
+    let scheme = if h.https { "https" } else { "http" };
+    let url = format!("{scheme}://{host}:{}{}", h.port, h.path);
+    let fail = |what: String| Err(format!("Get \"{url}\": {what}"));
+    let refused = format!("dial tcp {host}:{}: connect: connection refused", h.port);
+    let local = match net.route(Some(&host), h.port) {
+        Route::Port(p) => p,
+        Route::Unreachable => {
+            return fail(format!("dial tcp {host}:{}: i/o timeout", h.port));
+        }
+        Route::UnknownHost => {
+            return fail(format!("dial tcp: lookup {host}: no such host"));
+        }
+        Route::Refused => return fail(refused),
+    };
+    let exchange = async {
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", local))
+            .await
+            .map_err(|_| refused.clone())?;
+        if h.https {
+            // Whatever speaks first here is not TLS: the database server greets.
+            let mut b = [0u8; 5];
+            let _ = s.read(&mut b).await;
+            return Err("tls: first record does not look like a TLS handshake".to_string());
+        }
+        let mut req = format!(
+            "GET {} HTTP/1.1\r\nHost: {host}:{}\r\nUser-Agent: kube-probe/1.31\r\nAccept: */*\r\n",
+            h.path, h.port
+        );
+        for (k, v) in &h.headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        req.push_str("Connection: close\r\n\r\n");
+        let _ = s.write_all(req.as_bytes()).await;
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 1024];
+        while !buf.contains(&b'\n') && buf.len() < 4096 {
+            match s.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        if buf.is_empty() {
+            return Err("EOF".to_string());
+        }
+        let line = buf.split(|b| *b == b'\n').next().unwrap_or(&[]);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let status = std::str::from_utf8(line)
+            .ok()
+            .filter(|l| l.starts_with("HTTP/"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|c| c.parse::<u16>().ok());
+        match status {
+            Some(c) if (200..400).contains(&c) => Ok(()),
+            Some(c) => Err(format!("HTTP probe failed with statuscode: {c}")),
+            None => Err(format!(
+                "net/http: HTTP/1.x transport connection broken: malformed HTTP response {}",
+                go_quote(line)
+            )),
+        }
+    };
+    match tokio::time::timeout(timeout, exchange).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) if e.starts_with("HTTP probe failed") => Err(e),
+        Ok(Err(e)) => fail(e),
+        Err(_) => fail(
+            "context deadline exceeded (Client.Timeout exceeded while awaiting headers)".into(),
+        ),
+    }
+}
+
+/// Go's `%q` of a byte string (strconv.Quote): printable ASCII as is, the usual escapes, `\xNN`.
+pub fn go_quote(b: &[u8]) -> String {
+    let mut s = String::from("\"");
+    for &c in b {
+        match c {
+            b'"' => s.push_str("\\\""),
+            b'\\' => s.push_str("\\\\"),
+            b'\n' => s.push_str("\\n"),
+            b'\r' => s.push_str("\\r"),
+            b'\t' => s.push_str("\\t"),
+            0x07 => s.push_str("\\a"),
+            0x08 => s.push_str("\\b"),
+            0x0c => s.push_str("\\f"),
+            0x0b => s.push_str("\\v"),
+            0x20..=0x7e => s.push(c as char),
+            _ => s.push_str(&format!("\\x{c:02x}")),
+        }
+    }
+    s.push('"');
+    s
 }
 
 #[cfg(test)]
@@ -257,6 +432,22 @@ mod tests {
         assert_eq!(static_env(&c), [("A".to_string(), "1".to_string())]);
     }
 
+    fn rt(port: u16) -> PodRuntime {
+        PodRuntime {
+            mysql_port: port,
+            log_path: "/nonexistent/log".into(),
+            env: vec![],
+            root_dir: "/nonexistent".into(),
+            hostname: "mysql-0".into(),
+            data_dir: "/nonexistent/data".into(),
+            pod_ip: "10.244.0.2".into(),
+            namespace: "default".into(),
+            name: "mysql-0".into(),
+            mysql_image: true,
+            kubelet: std::sync::Weak::new(),
+        }
+    }
+
     #[tokio::test]
     async fn refused_and_unsupported_fail_with_reason() {
         let p = Probe::parse(
@@ -264,20 +455,87 @@ mod tests {
             &Value::Null,
         )
         .unwrap();
-        assert!(run(&p, 1, &[], &[]).await.is_err());
+        assert!(run(&p, &rt(1), &[]).await.is_err());
         let p = Probe::parse(
             &json!({"exec": {"command": ["rm", "-rf", "/"]}}),
             &Value::Null,
         )
         .unwrap();
-        assert!(run(&p, 1, &[], &[]).await.unwrap_err().contains("허용"));
-        let p = Probe::parse(&json!({"httpGet": {"port": 80}}), &Value::Null).unwrap();
-        assert!(run(&p, 1, &[], &[]).await.is_err());
+        assert!(run(&p, &rt(1), &[]).await.unwrap_err().contains("허용"));
+        let p = Probe::parse(
+            &json!({"exec": {"command": ["sh", "-c", "exit 0"]}}),
+            &Value::Null,
+        )
+        .unwrap();
+        assert!(run(&p, &rt(1), &[]).await.is_ok());
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
         let p = Probe::parse(&json!({"tcpSocket": {"port": 3306}}), &Value::Null).unwrap();
-        assert!(run(&p, port, &[], &[]).await.is_ok());
+        assert!(run(&p, &rt(port), &[]).await.is_ok());
+        let p = Probe::parse(&json!({"tcpSocket": {"port": 3307}}), &Value::Null).unwrap();
+        assert_eq!(
+            run(&p, &rt(port), &[]).await.unwrap_err(),
+            "dial tcp 10.244.0.2:3307: connect: connection refused"
+        );
         drop(l);
-        assert!(run(&p, port, &[], &[]).await.is_err());
+        let p = Probe::parse(&json!({"tcpSocket": {"port": 3306}}), &Value::Null).unwrap();
+        assert!(run(&p, &rt(port), &[]).await.is_err());
+    }
+
+    /// A server that greets first (as mariadbd does) on the pod's 3306, and nothing elsewhere.
+    #[tokio::test]
+    async fn http_get_speaks_http_to_what_listens() {
+        use tokio::io::AsyncWriteExt;
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = l.accept().await {
+                let _ = s.write_all(b"[\x00\x00\x00\n11.4.2-MariaDB\x00").await;
+            }
+        });
+        let ports = json!([{"name": "mysql", "containerPort": 3306}]);
+        let p = Probe::parse(
+            &json!({"httpGet": {"port": 8080, "path": "healthz"}}),
+            &ports,
+        )
+        .unwrap();
+        assert_eq!(
+            p.action,
+            Action::Http(HttpGet {
+                https: false,
+                host: None,
+                port: 8080,
+                path: "/healthz".into(),
+                headers: vec![]
+            })
+        );
+        assert_eq!(
+            run(&p, &rt(port), &[]).await.unwrap_err(),
+            "Get \"http://10.244.0.2:8080/healthz\": dial tcp 10.244.0.2:8080: connect: connection refused"
+        );
+        let p = Probe::parse(&json!({"httpGet": {"port": "mysql"}}), &ports).unwrap();
+        assert_eq!(
+            run(&p, &rt(port), &[]).await.unwrap_err(),
+            "Get \"http://10.244.0.2:3306/\": net/http: HTTP/1.x transport connection broken: malformed HTTP response \"[\\x00\\x00\\x00\""
+        );
+        // A real HTTP server on that port passes (status < 400) or fails with its status.
+        for (status, ok) in [("200 OK", true), ("503 Service Unavailable", false)] {
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let hp = l.local_addr().unwrap().port();
+            let reply = format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n");
+            tokio::spawn(async move {
+                if let Ok((mut s, _)) = l.accept().await {
+                    let mut b = [0u8; 512];
+                    let _ = tokio::io::AsyncReadExt::read(&mut s, &mut b).await;
+                    let _ = s.write_all(reply.as_bytes()).await;
+                }
+            });
+            let p = Probe::parse(&json!({"httpGet": {"port": 3306}}), &ports).unwrap();
+            let r = run(&p, &rt(hp), &[]).await;
+            assert_eq!(r.is_ok(), ok, "{r:?}");
+            if !ok {
+                assert_eq!(r.unwrap_err(), "HTTP probe failed with statuscode: 503");
+            }
+        }
     }
 }

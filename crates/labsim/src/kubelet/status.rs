@@ -41,6 +41,41 @@ impl Terminated {
     }
 }
 
+/// One init container: it runs to completion before the next one, all before the containers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitView {
+    pub name: String,
+    pub image: String,
+    pub image_id: String,
+    pub container_id: Option<String>,
+    /// `Waiting{PodInitializing}` until it runs; `Terminated` with exit 0 when done.
+    pub state: State,
+    pub restart_count: u32,
+    pub last: Option<Terminated>,
+}
+
+impl InitView {
+    pub fn new(name: &str, image: &str) -> InitView {
+        InitView {
+            name: name.into(),
+            image: image.into(),
+            image_id: String::new(),
+            container_id: None,
+            state: State::Waiting {
+                reason: "PodInitializing".into(),
+                message: None,
+            },
+            restart_count: 0,
+            last: None,
+        }
+    }
+
+    /// Finished successfully.
+    pub fn done(&self) -> bool {
+        matches!(&self.state, State::Terminated(t) if t.exit_code == 0)
+    }
+}
+
 /// Everything the kubelet knows about one pod with one container.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PodView {
@@ -57,12 +92,29 @@ pub struct PodView {
     pub started: bool,
     pub restart_count: u32,
     pub last: Option<Terminated>,
+    /// The init containers, in order.
+    pub init: Vec<InitView>,
+    /// `Succeeded` / `Failed` once the container ended for good (`restartPolicy` Never, or
+    /// OnFailure after exit 0).
+    pub final_phase: Option<&'static str>,
 }
 
 impl PodView {
-    /// Phase: a pod whose container never ran is Pending; with `restartPolicy: Always` it stays
-    /// Running through crashes and back-offs.
+    /// Every init container completed (or there are none).
+    pub fn initialized(&self) -> bool {
+        self.init.iter().all(InitView::done)
+    }
+
+    /// Phase: a pod whose container never ran is Pending (so is one whose init containers have
+    /// not all completed); with `restartPolicy: Always` it stays Running through crashes and
+    /// back-offs.
     pub fn phase(&self) -> &'static str {
+        if let Some(p) = self.final_phase {
+            return p;
+        }
+        if !self.initialized() {
+            return "Pending";
+        }
         match &self.state {
             State::Running { .. } => "Running",
             _ if self.restart_count > 0 || self.last.is_some() => "Running",
@@ -94,37 +146,48 @@ pub fn render(view: &PodView, old: &Value, now: &str) -> Value {
             "lastProbeTime": null, "lastTransitionTime": since});
         if let Some(r) = reason {
             c["reason"] = json!(r);
-            c["message"] = unready.clone();
+            if r != "PodCompleted" {
+                c["message"] = unready.clone();
+            }
         }
         c
     };
     let not_ready = if ready {
         None
+    } else if view.final_phase.is_some() {
+        Some("PodCompleted")
     } else {
         Some("ContainersNotReady")
     };
+    let initialized = view.initialized();
+    let mut init_cond = cond("Initialized", initialized, None);
+    if !initialized {
+        let pending: Vec<&str> = view
+            .init
+            .iter()
+            .filter(|i| !i.done())
+            .map(|i| i.name.as_str())
+            .collect();
+        init_cond["reason"] = json!("ContainersNotInitialized");
+        init_cond["message"] = json!(format!(
+            "containers with incomplete status: [{}]",
+            pending.join(" ")
+        ));
+    }
     let conditions = vec![
         cond("PodReadyToStartContainers", !creating, None),
-        cond("Initialized", true, None),
+        init_cond,
         cond("Ready", ready, not_ready),
         cond("ContainersReady", ready, not_ready),
         cond("PodScheduled", true, None),
     ];
-    let state = match &view.state {
-        State::Waiting { reason, message } => {
-            let mut w = json!({"reason": reason});
-            if let Some(m) = message {
-                w["message"] = json!(m);
-            }
-            json!({"waiting": w})
-        }
-        State::Running { started_at } => json!({"running": {"startedAt": started_at}}),
-        State::Terminated(t) => t.to_json(),
-    };
+    let state = state_json(&view.state);
+    let never_ran = creating
+        || matches!(&view.state, State::Waiting { reason, .. } if reason == "PodInitializing");
     let mut cs = json!({
         "name": view.container,
         "image": view.image,
-        "imageID": if creating { String::new() } else { view.image_id.clone() },
+        "imageID": if never_ran { String::new() } else { view.image_id.clone() },
         "ready": ready,
         "restartCount": view.restart_count,
         "started": running && view.started,
@@ -143,11 +206,47 @@ pub fn render(view: &PodView, old: &Value, now: &str) -> Value {
         "containerStatuses": [cs],
         "qosClass": "BestEffort",
     });
+    if !view.init.is_empty() {
+        status["initContainerStatuses"] = view
+            .init
+            .iter()
+            .map(|i| {
+                let mut c = json!({
+                    "name": i.name,
+                    "image": i.image,
+                    "imageID": i.image_id,
+                    "ready": i.done(),
+                    "restartCount": i.restart_count,
+                    "started": matches!(i.state, State::Running { .. }),
+                    "state": state_json(&i.state),
+                    "lastState": i.last.as_ref().map(Terminated::to_json).unwrap_or_else(|| json!({})),
+                });
+                if let Some(id) = &i.container_id {
+                    c["containerID"] = json!(id);
+                }
+                c
+            })
+            .collect();
+    }
     if let Some(ip) = &view.pod_ip {
         status["podIP"] = json!(ip);
         status["podIPs"] = json!([{"ip": ip}]);
     }
     status
+}
+
+fn state_json(state: &State) -> Value {
+    match state {
+        State::Waiting { reason, message } => {
+            let mut w = json!({"reason": reason});
+            if let Some(m) = message {
+                w["message"] = json!(m);
+            }
+            json!({"waiting": w})
+        }
+        State::Running { started_at } => json!({"running": {"startedAt": started_at}}),
+        State::Terminated(t) => t.to_json(),
+    }
 }
 
 /// The pod IP range of a node, minikube style: `minikube` 10.244.0.x, `minikube-m02` 10.244.1.x.
@@ -186,6 +285,8 @@ mod tests {
             started: false,
             restart_count: 0,
             last: None,
+            init: vec![],
+            final_phase: None,
         }
     }
 
@@ -255,6 +356,56 @@ mod tests {
         assert_eq!(third["conditions"][2]["status"], "True");
         assert_eq!(third["conditions"][2]["lastTransitionTime"], "T3");
         assert_eq!(third["conditions"][1]["lastTransitionTime"], "T1");
+    }
+
+    #[test]
+    fn init_containers_run_first_golden() {
+        let mut v = view(State::Waiting {
+            reason: "PodInitializing".into(),
+            message: None,
+        });
+        v.pod_ip = Some("10.244.1.2".into());
+        let mut first = InitView::new("init-db", "mysql:8.4.3");
+        first.image_id = "docker-pullable://mysql@sha256:ab".into();
+        first.container_id = Some("docker://f00d".into());
+        first.state = State::Waiting {
+            reason: "CrashLoopBackOff".into(),
+            message: Some("back-off 1s restarting failed container=init-db".into()),
+        };
+        first.restart_count = 1;
+        first.last = Some(Terminated {
+            exit_code: 1,
+            reason: "Error".into(),
+            started_at: "2026-01-01T00:00:02Z".into(),
+            finished_at: "2026-01-01T00:00:03Z".into(),
+            container_id: "docker://f00d".into(),
+        });
+        v.init = vec![first, InitView::new("init-2", "mysql:8.4.3")];
+        let s = render(&v, &Value::Null, "2026-01-01T00:00:04Z");
+        assert_eq!(s["phase"], "Pending");
+        assert_eq!(s["conditions"][1]["status"], "False");
+        assert_eq!(
+            s["conditions"][1]["message"],
+            "containers with incomplete status: [init-db init-2]"
+        );
+        golden("init_crashloop", &s);
+        // All done: Initialized, the main container may run.
+        for i in &mut v.init {
+            i.state = State::Terminated(Terminated {
+                exit_code: 0,
+                reason: "Completed".into(),
+                started_at: "T".into(),
+                finished_at: "T".into(),
+                container_id: "docker://1".into(),
+            });
+        }
+        v.state = State::Running {
+            started_at: "T".into(),
+        };
+        let s = render(&v, &s, "2026-01-01T00:00:05Z");
+        assert_eq!(s["phase"], "Running");
+        assert_eq!(s["conditions"][1]["status"], "True");
+        assert_eq!(s["initContainerStatuses"][1]["ready"], true);
     }
 
     #[test]

@@ -444,6 +444,96 @@ async fn missing_password_crash_loops_and_other_images_fail_to_pull() {
         .unwrap();
 }
 
+/// Init containers whose image labsim cannot run, or whose args leave the image starting the
+/// database server, never complete; the container waits (PodInitializing) and the pod stays
+/// Pending. `sh -c` init commands see the container's own env (`$(VAR)` and `$VAR`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn init_containers_block_the_container_until_they_complete() {
+    let t = tempfile::tempdir().unwrap();
+    let _reaper = Reaper(t.path().to_path_buf());
+    let store = Arc::new(Store::open(&t.path().join("store")).unwrap());
+    let k = Kubelet::new(store.clone(), t.path().to_path_buf());
+    let (trigger, sd) = shutdown::channel();
+    let task = tokio::spawn(k.clone().run(sd));
+    let pod_with = |name: &str, init: Value| {
+        let mut p = mysql_pod(
+            name,
+            "minikube",
+            "mysql:8.4",
+            json!([{"name": "MYSQL_ROOT_PASSWORD", "value": "pw"}]),
+            json!({}),
+        );
+        p["spec"]["volumes"][0] = json!({"name": "data", "emptyDir": {}});
+        p["spec"]["initContainers"] = init;
+        p
+    };
+    for p in [
+        pod_with(
+            "busybox-init",
+            json!([{"name": "fetch", "image": "busybox:1.36", "command": ["true"]}]),
+        ),
+        pod_with(
+            "server-init",
+            json!([{"name": "db", "image": "mysql:8.4", "args": ["--skip-log-bin"]}]),
+        ),
+        {
+            let mut p = pod_with(
+                "never-init",
+                json!([{"name": "fail", "image": "mysql:8.4", "command": ["sh", "-c", "exit 3"]}]),
+            );
+            p["spec"]["restartPolicy"] = json!("Never");
+            p
+        },
+        pod_with(
+            "env-init",
+            json!([{"name": "greet", "image": "mysql:8.4", "env": [{"name": "WHO", "value": "init"}],
+                "command": ["sh", "-c", "echo \"$(WHO) $WHO\" && exit 0"]}]),
+        ),
+    ] {
+        store.create(get("Pod"), Some("default"), p).unwrap();
+    }
+    let ic = |p: &Value| p["status"]["initContainerStatuses"][0].clone();
+    let p = until(&store, "busybox-init", 15, "Init ImagePullBackOff", |p| {
+        ic(p)["state"]["waiting"]["reason"] == "ImagePullBackOff"
+    })
+    .await;
+    assert_eq!(p["status"]["phase"], "Pending");
+    assert_eq!(cs(&p)["state"]["waiting"]["reason"], "PodInitializing");
+    assert_eq!(p["status"]["conditions"][1]["type"], "Initialized");
+    assert_eq!(p["status"]["conditions"][1]["status"], "False");
+
+    let p = until(&store, "server-init", 15, "Init restarted", |p| {
+        ic(p)["restartCount"].as_u64() >= Some(1)
+    })
+    .await;
+    assert_eq!(ic(&p)["lastState"]["terminated"]["exitCode"], 1);
+    let (_, log, _, _) = k.container_logs(&p, Some("db")).unwrap();
+    assert!(std::fs::read_to_string(log)
+        .unwrap()
+        .contains("never completes"));
+    assert!(k.container_logs(&p, Some("nope")).is_none());
+
+    let p = until(&store, "never-init", 15, "Failed", |p| {
+        p["status"]["phase"] == "Failed"
+    })
+    .await;
+    assert_eq!(ic(&p)["state"]["terminated"]["exitCode"], 3);
+    assert_eq!(ic(&p)["restartCount"], 0);
+    assert_eq!(cs(&p)["state"]["waiting"]["reason"], "PodInitializing");
+
+    let p = until(&store, "env-init", 60, "container ready after init", ready).await;
+    assert_eq!(ic(&p)["state"]["terminated"]["reason"], "Completed");
+    assert_eq!(p["status"]["phase"], "Running");
+    let (_, log, _, _) = k.container_logs(&p, Some("greet")).unwrap();
+    assert_eq!(std::fs::read_to_string(log).unwrap(), "init init\n");
+
+    trigger.fire();
+    tokio::time::timeout(Duration::from_secs(30), task)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn liveness_failure_restarts_the_container() {
     let t = tempfile::tempdir().unwrap();
@@ -677,7 +767,9 @@ async fn exec_and_portforward_with_kube_rs() {
     }
     read_until(&mut stdout, &mut seen, "Enter password:").await;
     stdin.write_all(b"pw\n").await.unwrap();
-    read_until(&mut stdout, &mut seen, "]>").await;
+    // A mysql:* image: MySQL's prompt, not MariaDB's `MariaDB [(none)]>`.
+    read_until(&mut stdout, &mut seen, "mysql> ").await;
+    assert!(!seen.contains("]>"), "{seen}");
     stdin.write_all(b"SHOW DATABASES;\n").await.unwrap();
     read_until(&mut stdout, &mut seen, "| performance_schema |").await;
     stdin.write_all(b"exit\n").await.unwrap();
@@ -731,7 +823,7 @@ async fn exec_and_portforward_with_kube_rs() {
 async fn seed_manifest_pod_template_becomes_ready() {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../manifests/1-sts-mysql.yaml"
+        "/../../manifests/1-sts-mysql.yaml"
     ))
     .unwrap();
     let docs: Vec<Value> = serde_yaml::Deserializer::from_str(&text)
