@@ -152,11 +152,19 @@ pub struct Cells {
     ctx: CommandContext,
     pump: Pump,
     engine: Arc<Engine>,
+    async_on: bool,
 }
 
-/// The first execution: the kubelab crate and its prelude, in one build.
+/// The first execution: the kubelab crate and its prelude, in one build, and one `?`.
+///
+/// evcxr wraps cells for `?` only after a cell failed to compile with E0277 because of one, and
+/// it applies every fix of that round together: in a fresh kernel the first `nodes()?` also
+/// lost its `evcxr_display` call to the `Debug` fallback (the "first result printed as Debug").
+/// A `?` here turns the wrapping on before any cell shows a result.
 pub fn init_code(crate_dir: &str) -> String {
-    format!(":dep kubelab = {{ path = {crate_dir:?} }}\nuse kubelab::prelude::*;")
+    format!(
+        ":dep kubelab = {{ path = {crate_dir:?} }}\nuse kubelab::prelude::*;\nOk::<(), kubelab::Error>(())?;"
+    )
 }
 
 impl Cells {
@@ -164,7 +172,12 @@ impl Cells {
     pub fn start(engine: Arc<Engine>, init: &str) -> Result<Cells, String> {
         let (ctx, outputs) = CommandContext::new().map_err(|e| e.to_string())?;
         let pump = Pump::start(outputs.stdout, outputs.stderr);
-        let mut cells = Cells { ctx, pump, engine };
+        let mut cells = Cells {
+            ctx,
+            pump,
+            engine,
+            async_on: false,
+        };
         let out = cells.run(init, None);
         if let Some(e) = out.error {
             return Err(format!("{}: {}", e.name, e.message));
@@ -195,6 +208,15 @@ impl Cells {
         *lock(&self.pump.output) = output;
         lock(&self.pump.stderr).clear();
         let _ = self.engine.take_failures();
+        if !self.async_on && code.contains(".await") {
+            // Same trap as `?` (see init_code): the first `.await` turns evcxr's async mode on in
+            // the round that would also give the cell's result the `Debug` fallback. A cell of
+            // its own takes that round (and the one-time tokio build a first `.await` costs).
+            let _ = self.ctx.execute("async {}.await;");
+            self.settle();
+            lock(&self.pump.stderr).clear();
+            self.async_on = true;
+        }
         let result = self.ctx.execute(code);
         self.settle();
         *lock(&self.pump.output) = None;

@@ -180,9 +180,10 @@ fn cell(v: &Value) -> Option<String> {
 impl Lab {
     /// Opens a MySQL session to `pod` (port-forward + root login).
     pub async fn mysql(self: &Arc<Self>, pod: &str) -> Result<MySql> {
-        crate::out::cmd(&format!(
-            "kubectl port-forward pod/{pod} :3306  &&  mysql -h 127.0.0.1 -u root -p"
-        ));
+        // Two commands, as a learner would run them: the forward stays in the background (it
+        // never exits by itself), the client connects to its fixed local port.
+        crate::out::cmd(&format!("kubectl port-forward pod/{pod} 13306:3306 &"));
+        crate::out::cmd("mysql -h 127.0.0.1 -P 13306 -u root -p");
         let password = self.root_password(pod).await?;
         let forward = PortForward::start(self.api::<Pod>(), pod, 3306).await?;
         let mut s = Session {
@@ -203,7 +204,7 @@ impl Lab {
                 detail: d,
             })?;
         crate::out::line(format!(
-            "MySQL({pod})에 root 로 접속했습니다 (로컬 {}).",
+            "MySQL({pod})에 root 로 접속했습니다 (kubelab의 포트 포워딩: 로컬 {}; 비밀번호는 Secret에서 읽었고 출력하지 않습니다).",
             s.local
         ));
         Ok(MySql {
