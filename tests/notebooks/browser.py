@@ -63,14 +63,15 @@ RUN_ALL_DONE = """async () => {
 }"""
 
 
-def run_in_browser(page, base: str, token: str, name: str, shots: Path, timeout: float) -> str:
-    page.goto(f"{base}/lab/tree/{name}?token={token}")
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget && "
-                           "window.jupyterapp.shell.currentWidget.sessionContext && "
-                           "window.jupyterapp.shell.currentWidget.sessionContext.session && "
-                           "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel && "
-                           "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
-                           timeout=600_000)
+def run_in_browser(browser, base: str, token: str, name: str, shots: Path, timeout: float) -> str:
+    # a fresh page and workspace for each notebook, as a learner opening it from the file browser
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{base}/lab/tree/{name}?reset&token={token}")
+    page.wait_for_function("(name) => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+                           " return w && w.context && w.context.path === name && w.sessionContext &&"
+                           " w.sessionContext.session && w.sessionContext.session.kernel &&"
+                           " w.sessionContext.session.kernel.status === 'idle'; }",
+                           arg=name, timeout=600_000)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     time.sleep(1.0)
     deadline = time.monotonic() + timeout
@@ -88,6 +89,7 @@ def run_in_browser(page, base: str, token: str, name: str, shots: Path, timeout:
     page.screenshot(path=str(shots / (Path(name).stem + ".png")), full_page=False)
     page.evaluate("() => window.jupyterapp.commands.execute('kernelmenu:shutdown')")
     time.sleep(1.0)
+    page.close()
     return state
 
 
@@ -140,11 +142,10 @@ def main() -> int:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS,
                                          headless=True)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
             for name in names + ["zz-errors.ipynb"]:
                 print(f"\n=== {name} (브라우저, Run All) ===", flush=True)
                 t0 = time.monotonic()
-                state_s = run_in_browser(page, base, token, name, args.out, args.timeout)
+                state_s = run_in_browser(browser, base, token, name, args.out, args.timeout)
                 print(f"  {time.monotonic() - t0:.1f}s ({state_s})", flush=True)
                 nb = nbformat.read(nbdir / name, as_version=4)
                 shutil.copy(nbdir / name, args.out / name)

@@ -243,7 +243,7 @@ pub async fn run(
                     // reply first, then abort what Run All queued behind the failed cell
                     let _ = shell.send(to_zmq(&m.reply(content), &signer)).await;
                     status(&iopub, &m, "idle");
-                    abort_queued(&mut shell, &signer, &iopub, count).await;
+                    abort_queued(&mut shell, &signer, &iopub).await;
                     continue;
                 }
                 content
@@ -366,19 +366,15 @@ async fn execute(
 }
 
 /// Answers "aborted" to the execute requests already queued (Run All after a failed cell).
-async fn abort_queued(
-    shell: &mut zeromq::RouterSocket,
-    signer: &Signer,
-    iopub: &Iopub,
-    count: u64,
-) {
+async fn abort_queued(shell: &mut zeromq::RouterSocket, signer: &Signer, iopub: &Iopub) {
     // The front end sends Run All's requests at once; they are all here within a moment.
     while let Ok(Some(m)) =
         tokio::time::timeout(Duration::from_millis(200), recv(shell, signer)).await
     {
         status(iopub, &m, "busy");
         let content = if m.msg_type() == "execute_request" {
-            json!({"status": "aborted", "execution_count": count})
+            // no count: the cell did not run, and JupyterLab shows the count it is given
+            json!({"status": "aborted", "execution_count": null})
         } else if m.msg_type() == "kernel_info_request" {
             kernel_info()
         } else {
