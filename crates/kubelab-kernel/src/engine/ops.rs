@@ -34,7 +34,7 @@ fn bad_call(what: &str) -> Failure {
     }
 }
 
-fn arg<'a>(args: &'a [String], i: usize) -> Result<&'a str, Failure> {
+fn arg(args: &[String], i: usize) -> Result<&str, Failure> {
     args.get(i)
         .map(String::as_str)
         .ok_or_else(|| bad_call(&format!("인자 {i} 없음")))
