@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,12 +23,11 @@ from pathlib import Path
 
 from jupyter_client.manager import start_new_kernel
 
-RESULTS = {"passed": 0, "failed": 0}
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support.lab import Checks, labsim  # noqa: E402
 
-
-def check(ok: bool, what: str, detail: str = "") -> None:
-    RESULTS["passed" if ok else "failed"] += 1
-    print(f"  {'PASS' if ok else 'FAIL'} {what}" + ("" if ok or not detail else "\n      " + detail.replace("\n", "\n      ")), flush=True)
+CHECKS = Checks()
+check = CHECKS.check
 
 
 def collect(kc, msg_ids: list[str], timeout: float = 300) -> dict[str, list[dict]]:
@@ -214,13 +211,9 @@ def main() -> int:
     ap.add_argument("--labsim", default=os.environ.get("KUBELAB_LABSIM", "labsim"))
     ap.add_argument("--kernel", default="kubelab")
     args = ap.parse_args()
-    state = Path(tempfile.mkdtemp(prefix="kubelab-errtest-"))
-    up = subprocess.run([args.labsim, "up", "--state-dir", str(state), "--timeout", "60"],
-                        capture_output=True, text=True, timeout=120)
-    try:
-        check(up.returncode == 0, "labsim up", up.stdout + up.stderr)
-        if up.returncode != 0:
-            return 1
+    with labsim(args.labsim, "kubelab-errtest-", CHECKS) as state:
+        if state is None:
+            return CHECKS.summary()
         os.environ["KUBECONFIG"] = str(state / "kubeconfig")
         km, kc = start_new_kernel(kernel_name=args.kernel, startup_timeout=600, cwd=str(state))
         try:
@@ -230,11 +223,7 @@ def main() -> int:
             kc.stop_channels()
             km.shutdown_kernel(now=False)
         lifecycle(args, str(state))
-    finally:
-        subprocess.run([args.labsim, "down", "--state-dir", str(state)], capture_output=True, timeout=120)
-        shutil.rmtree(state, ignore_errors=True)
-    print(f"{RESULTS['passed']} passed, {RESULTS['failed']} failed")
-    return 1 if RESULTS["failed"] else 0
+    return CHECKS.summary()
 
 
 if __name__ == "__main__":

@@ -14,21 +14,17 @@ import os
 import pty
 import re
 import select
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-RESULTS = {"passed": 0, "failed": 0}
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support.lab import Checks, labsim  # noqa: E402
+
+CHECKS = Checks()
+check = CHECKS.check
 PROMPT = ">> "
-
-
-def check(ok: bool, what: str, detail: str = "") -> None:
-    RESULTS["passed" if ok else "failed"] += 1
-    print(f"  {'PASS' if ok else 'FAIL'} {what}" + ("" if ok or not detail else "\n      " + detail[-3000:].replace("\n", "\n      ")), flush=True)
 
 
 class Pty:
@@ -69,14 +65,10 @@ def main() -> int:
     ap.add_argument("--labsim", default=os.environ.get("KUBELAB_LABSIM", "labsim"))
     ap.add_argument("--kernel-bin", default=os.environ.get("KERNEL_BIN", "kubelab-kernel"))
     args = ap.parse_args()
-    state = Path(tempfile.mkdtemp(prefix="kubelab-repltest-"))
-    up = subprocess.run([args.labsim, "up", "--state-dir", str(state), "--timeout", "60"],
-                        capture_output=True, text=True, timeout=120)
     print("\n=== REPL (pty) ===", flush=True)
-    try:
-        check(up.returncode == 0, "labsim up", up.stdout + up.stderr)
-        if up.returncode != 0:
-            return 1
+    with labsim(args.labsim, "kubelab-repltest-", CHECKS) as state:
+        if state is None:
+            return CHECKS.summary()
         env = dict(os.environ, KUBECONFIG=str(state / "kubeconfig"), TERM="xterm")
         t = Pty([args.kernel_bin, "repl"], env, str(state))
         try:
@@ -103,11 +95,7 @@ def main() -> int:
         except TimeoutError as e:
             check(False, "REPL 대화", str(e))
             os.kill(t.pid, signal.SIGKILL)
-    finally:
-        subprocess.run([args.labsim, "down", "--state-dir", str(state)], capture_output=True, timeout=120)
-        shutil.rmtree(state, ignore_errors=True)
-    print(f"{RESULTS['passed']} passed, {RESULTS['failed']} failed")
-    return 1 if RESULTS["failed"] else 0
+    return CHECKS.summary()
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
-//! kubelab: one call per step of the StatefulSet/MySQL lab.
+//! kubelab-core: the lab engine, one call per step of the StatefulSet/MySQL lab.
 //!
-//! The free functions (see [`prelude`]) are a sync facade: they run all Kubernetes and MySQL work
-//! on kubelab's own tokio runtime and wait for the result, so they work in plain code and inside
-//! evcxr's runtime alike. [`Lab`] is the async API underneath. Every call prints the kubectl
-//! command it stands for; results display as tables (HTML in Jupyter, text elsewhere).
+//! The course's kernel (`kubelab-kernel`) runs this crate once per kernel and serves its async
+//! [`Lab`] to notebook cells; every printed line goes through [`out`] to the cell that asked.
+//! The free functions (see [`prelude`]) are a sync facade over the same `Lab` on kubelab's own
+//! tokio runtime, for tests, examples and plain programs. Every call prints the kubectl command it
+//! stands for; results render as tables (HTML for Jupyter, text elsewhere).
 
 pub mod age;
 pub mod apply;

@@ -1,0 +1,1 @@
+"""tests/support: what the Python tests share (a labsim per test run, the pass/fail tally)."""
