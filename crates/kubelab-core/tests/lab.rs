@@ -50,7 +50,7 @@ fn whole_lab_through_the_sync_facade() {
     assert_eq!(info.context, "labsim");
 
     // 2. apply the manifest (the learner's relative path)
-    let rep = apply("manifests/1-sts-mysql.yaml").unwrap();
+    let rep = apply(&common::manifest("1-sts-mysql.yaml")).unwrap();
     assert_eq!(
         rep.outcome("service/mysql"),
         Some(Outcome::Created),
@@ -185,7 +185,7 @@ fn whole_lab_through_the_sync_facade() {
     assert_eq!(e.code, 0);
 
     // 11. apply again: nothing changes
-    let rep = apply("manifests/1-sts-mysql.yaml").unwrap();
+    let rep = apply(&common::manifest("1-sts-mysql.yaml")).unwrap();
     for o in [
         "service/mysql",
         "secret/mysql-secret",
