@@ -5,7 +5,6 @@
 //! evcxr's runtime alike. [`Lab`] is the async API underneath. Every call prints the kubectl
 //! command it stands for; results display as tables (HTML in Jupyter, text elsewhere).
 
-pub mod age;
 pub mod apply;
 pub mod cluster;
 pub mod context;
@@ -17,7 +16,6 @@ pub mod get;
 mod lab;
 pub mod objects;
 pub mod out;
-pub mod podstatus;
 pub mod portforward;
 pub mod runtime;
 pub mod sql;
