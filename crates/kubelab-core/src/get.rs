@@ -1,362 +1,140 @@
-//! `kubectl get ...` tables: nodes, pods (wide), statefulsets, pvc, pv, storageclass, services,
-//! events, and the pod/volume placement view. Builders are pure (objects + now) for testing.
+//! `kubectl get ...` tables, printed by the API server as `kubectl get` has them printed: a list
+//! request with `Accept: application/json;as=Table;v=v1;g=meta.k8s.io` returns a `meta.k8s.io/v1`
+//! `Table` (column definitions + cells, AGE already a string), laid out here the way kubectl's
+//! table printer does (`k8s.io/cli-runtime/pkg/printers/tableprinter.go`): columns of priority 0
+//! (all of them with `-o wide`), names upper-cased, cells printed as sent. kubelab computes no
+//! column itself, so its tables are kubectl's by construction, on minikube and labsim alike.
+//! Only the pod/volume placement view, which kubectl has no command for, is built here.
 
-use chrono::{DateTime, Utc};
+use http::header::ACCEPT;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{
     Event, Node, PersistentVolume, PersistentVolumeClaim, Pod, Service,
 };
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, ListParams};
-use kube::ResourceExt;
+use kube::{Resource, ResourceExt};
+use serde_json::Value;
 
-use crate::age::age;
-use crate::lab::Lab;
-use crate::podstatus::{pod_columns, to_chrono};
+use crate::lab::{Lab, NAMESPACE};
+use crate::objects::Error as ObjError;
 use crate::table::Table;
 use crate::Result;
 
-fn created<K: ResourceExt>(o: &K) -> Option<DateTime<Utc>> {
-    o.meta().creation_timestamp.as_ref().map(to_chrono)
+/// The Accept header `kubectl get` sends: a v1 Table, else a v1beta1 Table, else plain JSON.
+pub const TABLE_ACCEPT: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+
+/// Whether a kind's objects live in a namespace (kubectl's empty message depends on it).
+pub(crate) trait Scope {
+    const NAMESPACED: bool;
+}
+impl Scope for k8s_openapi::NamespaceResourceScope {
+    const NAMESPACED: bool = true;
+}
+impl Scope for k8s_openapi::ClusterResourceScope {
+    const NAMESPACED: bool = false;
 }
 
-fn obj_age<K: ResourceExt>(o: &K, now: DateTime<Utc>) -> String {
-    age(created(o).as_ref(), now)
-}
+/// Page size of a list, as kubectl's `--chunk-size` default.
+const CHUNK: u32 = 500;
 
-/// `kubectl get nodes`.
-pub fn nodes_table(items: &[Node], now: DateTime<Utc>) -> Table {
-    let mut t = Table::kubectl(&["NAME", "STATUS", "ROLES", "AGE", "VERSION"])
-        .with_empty_message("No resources found");
-    for n in items {
-        let st = n.status.clone().unwrap_or_default();
-        let mut status = match st
-            .conditions
-            .unwrap_or_default()
-            .iter()
-            .find(|c| c.type_ == "Ready")
-            .map(|c| c.status.clone())
-            .as_deref()
-        {
-            Some("True") => "Ready".to_string(),
-            Some("False") => "NotReady".to_string(),
-            _ => "Unknown".to_string(),
-        };
-        if n.spec
-            .as_ref()
-            .and_then(|s| s.unschedulable)
-            .unwrap_or(false)
-        {
-            status.push_str(",SchedulingDisabled");
+/// One cell as kubectl prints it: strings as sent (cut at the first line break, with `...`;
+/// ESC shown as `^[`), numbers and booleans as Go's `fmt.Sprint` would, null as nothing.
+pub fn cell_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => {
+            let (text, cut) = match s.find(['\n', '\r', '\x0c']) {
+                Some(i) => (&s[..i], true),
+                None => (s.as_str(), false),
+            };
+            let mut out = text.replace('\x1b', "^[");
+            if cut {
+                out.push_str("...");
+            }
+            out
         }
-        let mut roles: Vec<String> = n
-            .labels()
-            .keys()
-            .filter_map(|k| {
-                k.strip_prefix("node-role.kubernetes.io/")
-                    .map(str::to_string)
-            })
-            .filter(|r| !r.is_empty())
-            .collect();
-        roles.sort();
-        let roles = if roles.is_empty() {
-            "<none>".to_string()
-        } else {
-            roles.join(",")
-        };
-        let version = st.node_info.map(|i| i.kubelet_version).unwrap_or_default();
-        t.push(vec![n.name_any(), status, roles, obj_age(n, now), version]);
-    }
-    t
-}
-
-/// `kubectl get pods` (and `-o wide`).
-pub fn pods_table(items: &[Pod], wide: bool, now: DateTime<Utc>) -> Table {
-    let mut cols = vec!["NAME", "READY", "STATUS", "RESTARTS", "AGE"];
-    if wide {
-        cols.extend(["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]);
-    }
-    let mut t = Table::kubectl(&cols);
-    for p in items {
-        let c = pod_columns(p, now);
-        let mut row = vec![p.name_any(), c.ready, c.status, c.restarts, obj_age(p, now)];
-        if wide {
-            let st = p.status.clone().unwrap_or_default();
-            row.push(
-                st.pod_ip
-                    .filter(|s| !s.is_empty())
-                    .unwrap_or_else(|| "<none>".into()),
-            );
-            row.push(
-                p.spec
-                    .as_ref()
-                    .and_then(|s| s.node_name.clone())
-                    .unwrap_or_else(|| "<none>".into()),
-            );
-            row.push(st.nominated_node_name.unwrap_or_else(|| "<none>".into()));
-            row.push("<none>".into());
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(cell_text).collect::<Vec<_>>().join(" ")
+        ),
+        Value::Object(m) => {
+            let mut kv: Vec<(&String, &Value)> = m.iter().collect();
+            kv.sort_by_key(|(k, _)| k.as_str());
+            let kv: Vec<String> = kv
+                .iter()
+                .map(|(k, v)| format!("{k}:{}", cell_text(v)))
+                .collect();
+            format!("map[{}]", kv.join(" "))
         }
-        t.push(row);
     }
-    t
 }
 
-/// `kubectl get statefulsets`.
-pub fn statefulsets_table(items: &[StatefulSet], now: DateTime<Utc>) -> Table {
-    let mut t = Table::kubectl(&["NAME", "READY", "AGE"]);
-    for s in items {
-        let want = s.spec.replicas.unwrap_or(1);
-        let ready = s
-            .status
-            .as_ref()
-            .and_then(|s| s.ready_replicas)
-            .unwrap_or(0);
-        t.push(vec![
-            s.name_any(),
-            format!("{ready}/{want}"),
-            obj_age(s, now),
-        ]);
+/// Lays out the pages of a server-side `Table` as `kubectl get` (`wide`: `-o wide`) prints them.
+/// `namespaced` chooses kubectl's empty message. Errs when an answer is not a `Table`.
+pub fn table_from_server(
+    pages: &[Value],
+    wide: bool,
+    namespaced: bool,
+) -> std::result::Result<Table, String> {
+    let first = pages.first().ok_or("no answer")?;
+    for p in pages {
+        if p.get("kind").and_then(Value::as_str) != Some("Table") {
+            return Err(format!(
+                "the server answered kind {:?} instead of a meta.k8s.io Table",
+                p.get("kind").and_then(Value::as_str).unwrap_or("?")
+            ));
+        }
     }
-    t
-}
-
-fn access_modes(modes: &[String]) -> String {
-    modes
+    let defs = first
+        .get("columnDefinitions")
+        .and_then(Value::as_array)
+        .ok_or("the Table has no columnDefinitions")?;
+    let shown: Vec<bool> = defs
         .iter()
-        .map(|m| match m.as_str() {
-            "ReadWriteOnce" => "RWO",
-            "ReadOnlyMany" => "ROX",
-            "ReadWriteMany" => "RWX",
-            "ReadWriteOncePod" => "RWOP",
-            other => other,
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// `kubectl get pvc`.
-pub fn pvcs_table(items: &[PersistentVolumeClaim], now: DateTime<Utc>) -> Table {
-    let mut t = Table::kubectl(&[
-        "NAME",
-        "STATUS",
-        "VOLUME",
-        "CAPACITY",
-        "ACCESS MODES",
-        "STORAGECLASS",
-        "VOLUMEATTRIBUTESCLASS",
-        "AGE",
-    ]);
-    for c in items {
-        let spec = c.spec.clone().unwrap_or_default();
-        let st = c.status.clone().unwrap_or_default();
-        let mut phase = st.phase.clone().unwrap_or_default();
-        if c.metadata.deletion_timestamp.is_some() {
-            phase = "Terminating".into();
-        }
-        let volume = spec.volume_name.clone().unwrap_or_default();
-        let (cap, modes) = if volume.is_empty() {
-            (String::new(), String::new())
-        } else {
-            (
-                st.capacity
-                    .as_ref()
-                    .and_then(|c| c.get("storage"))
-                    .map(|q| q.0.clone())
-                    .unwrap_or_default(),
-                access_modes(&st.access_modes.clone().unwrap_or_default()),
-            )
-        };
-        t.push(vec![
-            c.name_any(),
-            phase,
-            volume,
-            cap,
-            modes,
-            spec.storage_class_name.unwrap_or_default(),
-            spec.volume_attributes_class_name
-                .unwrap_or_else(|| "<unset>".into()),
-            obj_age(c, now),
-        ]);
-    }
-    t
-}
-
-/// `kubectl get pv`.
-pub fn pvs_table(items: &[PersistentVolume], now: DateTime<Utc>) -> Table {
-    let mut t = Table::kubectl(&[
-        "NAME",
-        "CAPACITY",
-        "ACCESS MODES",
-        "RECLAIM POLICY",
-        "STATUS",
-        "CLAIM",
-        "STORAGECLASS",
-        "VOLUMEATTRIBUTESCLASS",
-        "REASON",
-        "AGE",
-    ])
-    .with_empty_message("No resources found");
-    for v in items {
-        let spec = v.spec.clone().unwrap_or_default();
-        let st = v.status.clone().unwrap_or_default();
-        let claim = spec
-            .claim_ref
-            .as_ref()
-            .map(|c| {
-                format!(
-                    "{}/{}",
-                    c.namespace.clone().unwrap_or_default(),
-                    c.name.clone().unwrap_or_default()
-                )
-            })
-            .unwrap_or_default();
-        let phase = if v.metadata.deletion_timestamp.is_some() {
-            "Terminating".to_string()
-        } else {
-            st.phase.unwrap_or_default()
-        };
-        t.push(vec![
-            v.name_any(),
-            spec.capacity
-                .as_ref()
-                .and_then(|c| c.get("storage"))
-                .map(|q| q.0.clone())
-                .unwrap_or_default(),
-            access_modes(&spec.access_modes.unwrap_or_default()),
-            spec.persistent_volume_reclaim_policy.unwrap_or_default(),
-            phase,
-            claim,
-            spec.storage_class_name.unwrap_or_default(),
-            spec.volume_attributes_class_name
-                .unwrap_or_else(|| "<unset>".into()),
-            st.reason.unwrap_or_default(),
-            obj_age(v, now),
-        ]);
-    }
-    t
-}
-
-/// `kubectl get storageclass`.
-pub fn storage_classes_table(items: &[StorageClass], now: DateTime<Utc>) -> Table {
-    let mut t = Table::kubectl(&[
-        "NAME",
-        "PROVISIONER",
-        "RECLAIMPOLICY",
-        "VOLUMEBINDINGMODE",
-        "ALLOWVOLUMEEXPANSION",
-        "AGE",
-    ])
-    .with_empty_message("No resources found");
-    for s in items {
-        let default = [
-            "storageclass.kubernetes.io/is-default-class",
-            "storageclass.beta.kubernetes.io/is-default-class",
-        ]
+        .map(|d| wide || d.get("priority").and_then(Value::as_i64).unwrap_or(0) == 0)
+        .collect();
+    let names: Vec<String> = defs
         .iter()
-        .any(|k| s.annotations().get(*k).map(String::as_str) == Some("true"));
-        let name = if default {
-            format!("{} (default)", s.name_any())
-        } else {
-            s.name_any()
-        };
-        t.push(vec![
-            name,
-            s.provisioner.clone(),
-            s.reclaim_policy.clone().unwrap_or_else(|| "Delete".into()),
-            s.volume_binding_mode
-                .clone()
-                .unwrap_or_else(|| "Immediate".into()),
-            s.allow_volume_expansion.unwrap_or(false).to_string(),
-            obj_age(s, now),
-        ]);
-    }
-    t
-}
-
-/// `kubectl get services`.
-pub fn services_table(items: &[Service], now: DateTime<Utc>) -> Table {
-    let mut t = Table::kubectl(&[
-        "NAME",
-        "TYPE",
-        "CLUSTER-IP",
-        "EXTERNAL-IP",
-        "PORT(S)",
-        "AGE",
-    ]);
-    for s in items {
-        let spec = s.spec.clone().unwrap_or_default();
-        let ty = spec.type_.clone().unwrap_or_else(|| "ClusterIP".into());
-        let external = match spec.external_ips.as_ref().filter(|v| !v.is_empty()) {
-            Some(v) => v.join(","),
-            None if ty == "ExternalName" => spec.external_name.clone().unwrap_or_default(),
-            None => "<none>".into(),
-        };
-        let ports: Vec<String> = spec
-            .ports
-            .unwrap_or_default()
-            .iter()
-            .map(|p| {
-                let proto = p.protocol.clone().unwrap_or_else(|| "TCP".into());
-                match p.node_port {
-                    Some(np) => format!("{}:{np}/{proto}", p.port),
-                    None => format!("{}/{proto}", p.port),
-                }
-            })
-            .collect();
-        t.push(vec![
-            s.name_any(),
-            ty,
-            spec.cluster_ip.unwrap_or_else(|| "<none>".into()),
-            external,
-            if ports.is_empty() {
-                "<none>".into()
-            } else {
-                ports.join(",")
-            },
-            obj_age(s, now),
-        ]);
-    }
-    t
-}
-
-/// The time an event last happened.
-pub(crate) fn event_time(e: &Event) -> Option<DateTime<Utc>> {
-    e.last_timestamp
-        .as_ref()
-        .map(to_chrono)
-        .or_else(|| {
-            e.event_time
-                .as_ref()
-                .map(|t| DateTime::from_timestamp(t.0.as_second(), 0).unwrap_or_default())
+        .zip(&shown)
+        .filter(|(_, s)| **s)
+        .map(|(d, _)| {
+            d.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_uppercase()
         })
-        .or_else(|| e.first_timestamp.as_ref().map(to_chrono))
-        .or_else(|| e.metadata.creation_timestamp.as_ref().map(to_chrono))
-}
-
-/// `kubectl get events` (sorted by time, oldest first).
-pub fn events_table(items: &[Event], now: DateTime<Utc>) -> Table {
-    let mut evs: Vec<&Event> = items.iter().collect();
-    evs.sort_by_key(|e| event_time(e));
-    let mut t = Table::kubectl(&["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
-    for e in evs {
-        let obj = format!(
-            "{}/{}",
-            e.involved_object
-                .kind
-                .clone()
-                .unwrap_or_default()
-                .to_lowercase(),
-            e.involved_object.name.clone().unwrap_or_default()
-        );
-        t.push(vec![
-            age(event_time(e).as_ref(), now),
-            e.type_.clone().unwrap_or_default(),
-            e.reason.clone().unwrap_or_default(),
-            obj,
-            e.message.clone().unwrap_or_default().trim().to_string(),
-        ]);
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut t = Table::kubectl(&names);
+    if !namespaced {
+        t = t.with_empty_message("No resources found");
     }
-    t
+    for page in pages {
+        for row in page
+            .get("rows")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let cells = row
+                .get("cells")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            // as kubectl: cells beyond the column definitions are dropped, missing ones are empty
+            let line: Vec<String> = shown
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| **s)
+                .map(|(i, _)| cells.get(i).map(cell_text).unwrap_or_default())
+                .collect();
+            t.push(line);
+        }
+    }
+    Ok(t)
 }
 
 /// POD NODE PVC VOLUME PV-NODE/PATH: where each pod runs and where its volume's data lives.
@@ -440,13 +218,62 @@ impl Lab {
         Ok(l.items)
     }
 
-    pub(crate) async fn nodes_table(&self) -> Result<Table> {
-        let items = self
-            .list_all(Api::<Node>::all(self.client.clone()), "kubectl get nodes")
-            .await?;
-        Ok(nodes_table(&items, Utc::now()))
+    /// `kubectl get` of kind `K` printed by the server: every page of the list, as a Table.
+    pub(crate) async fn server_table<K>(
+        &self,
+        what: &str,
+        selector: Option<&str>,
+        wide: bool,
+    ) -> Result<Table>
+    where
+        K: Resource<DynamicType = ()>,
+        K::Scope: Scope,
+    {
+        let namespaced = K::Scope::NAMESPACED;
+        let url = K::url_path(&(), namespaced.then_some(NAMESPACE));
+        let mut pages = Vec::new();
+        let mut cont: Option<String> = None;
+        loop {
+            let mut q = format!("{url}?limit={CHUNK}");
+            if let Some(s) = selector {
+                q.push_str(&format!("&labelSelector={}", encode(s)));
+            }
+            if let Some(c) = &cont {
+                q.push_str(&format!("&continue={}", encode(c)));
+            }
+            let req = http::Request::get(q)
+                .header(ACCEPT, TABLE_ACCEPT)
+                .body(Vec::new())
+                .map_err(|e| ObjError::Api {
+                    action: what.to_string(),
+                    message: e.to_string(),
+                })?;
+            let page: Value = self.call(what, self.client.request::<Value>(req)).await?;
+            cont = page
+                .pointer("/metadata/continue")
+                .and_then(Value::as_str)
+                .filter(|c| !c.is_empty())
+                .map(str::to_string);
+            pages.push(page);
+            if cont.is_none() {
+                break;
+            }
+        }
+        table_from_server(&pages, wide, namespaced).map_err(|e| {
+            ObjError::Api {
+                action: what.to_string(),
+                message: format!("서버가 kubectl이 받는 표(Table)를 보내지 않았습니다: {e}"),
+            }
+            .into()
+        })
     }
 
+    pub(crate) async fn nodes_table(&self) -> Result<Table> {
+        self.server_table::<Node>("kubectl get nodes", None, false)
+            .await
+    }
+
+    /// The pods (optionally those matching `selector`), sorted by name.
     pub(crate) async fn list_pods(&self, selector: Option<&str>) -> Result<Vec<Pod>> {
         let lp = match selector {
             Some(s) => ListParams::default().labels(s),
@@ -469,73 +296,57 @@ impl Lab {
     /// `kubectl get pods`.
     pub async fn pods(&self) -> Result<Table> {
         crate::out::cmd("kubectl get pods");
-        Ok(pods_table(&self.list_pods(None).await?, false, Utc::now()))
+        self.server_table::<Pod>("kubectl get pods", None, false)
+            .await
     }
 
     /// `kubectl get pods -o wide`.
     pub async fn pods_wide(&self) -> Result<Table> {
         crate::out::cmd("kubectl get pods -o wide");
-        Ok(pods_table(&self.list_pods(None).await?, true, Utc::now()))
+        self.server_table::<Pod>("kubectl get pods -o wide", None, true)
+            .await
     }
 
     /// `kubectl get statefulsets`.
     pub async fn statefulsets(&self) -> Result<Table> {
         crate::out::cmd("kubectl get statefulsets");
-        let items = self
-            .list_all(self.api::<StatefulSet>(), "kubectl get statefulsets")
-            .await?;
-        Ok(statefulsets_table(&items, Utc::now()))
+        self.server_table::<StatefulSet>("kubectl get statefulsets", None, false)
+            .await
     }
 
     /// `kubectl get pvc`.
     pub async fn pvcs(&self) -> Result<Table> {
         crate::out::cmd("kubectl get pvc");
-        let items = self
-            .list_all(self.api::<PersistentVolumeClaim>(), "kubectl get pvc")
-            .await?;
-        Ok(pvcs_table(&items, Utc::now()))
+        self.server_table::<PersistentVolumeClaim>("kubectl get pvc", None, false)
+            .await
     }
 
     /// `kubectl get pv`.
     pub async fn pvs(&self) -> Result<Table> {
         crate::out::cmd("kubectl get pv");
-        let items = self
-            .list_all(
-                Api::<PersistentVolume>::all(self.client.clone()),
-                "kubectl get pv",
-            )
-            .await?;
-        Ok(pvs_table(&items, Utc::now()))
+        self.server_table::<PersistentVolume>("kubectl get pv", None, false)
+            .await
     }
 
     /// `kubectl get storageclass`.
     pub async fn storage_classes(&self) -> Result<Table> {
         crate::out::cmd("kubectl get storageclass");
-        let items = self
-            .list_all(
-                Api::<StorageClass>::all(self.client.clone()),
-                "kubectl get storageclass",
-            )
-            .await?;
-        Ok(storage_classes_table(&items, Utc::now()))
+        self.server_table::<StorageClass>("kubectl get storageclass", None, false)
+            .await
     }
 
     /// `kubectl get services`.
     pub async fn services(&self) -> Result<Table> {
         crate::out::cmd("kubectl get services");
-        let items = self
-            .list_all(self.api::<Service>(), "kubectl get services")
-            .await?;
-        Ok(services_table(&items, Utc::now()))
+        self.server_table::<Service>("kubectl get services", None, false)
+            .await
     }
 
     /// `kubectl get events`.
     pub async fn events(&self) -> Result<Table> {
         crate::out::cmd("kubectl get events");
-        let items = self
-            .list_all(self.api::<Event>(), "kubectl get events")
-            .await?;
-        Ok(events_table(&items, Utc::now()))
+        self.server_table::<Event>("kubectl get events", None, false)
+            .await
     }
 
     /// Which node each pod runs on and where its volume's data lives.
@@ -555,123 +366,167 @@ impl Lab {
     }
 }
 
+/// Percent-encodes a query value (label selectors, continue tokens).
+fn encode(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            o.push(b as char);
+        } else {
+            o.push_str(&format!("%{b:02X}"));
+        }
+    }
+    o
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
-    fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-01-01T01:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc)
-    }
-
     fn from<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
         serde_json::from_value(v).unwrap()
     }
 
+    fn col(name: &str, priority: i64) -> Value {
+        json!({"name": name, "type": "string", "format": "", "description": "", "priority": priority})
+    }
+
+    fn server_table(cols: &[(&str, i64)], rows: &[Vec<Value>]) -> Value {
+        json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": "7"},
+            "columnDefinitions": cols.iter().map(|(n, p)| col(n, *p)).collect::<Vec<_>>(),
+            "rows": rows.iter().map(|c| json!({"cells": c, "object": {"kind": "PartialObjectMetadata",
+                "apiVersion": "meta.k8s.io/v1", "metadata": {"name": c[0]}}})).collect::<Vec<_>>()})
+    }
+
     #[test]
-    fn nodes_like_the_lab_text() {
-        let mk = |name: &str, created: &str, cp: bool| -> Node {
-            let mut labels = json!({"kubernetes.io/hostname": name});
-            if cp {
-                labels["node-role.kubernetes.io/control-plane"] = json!("");
-            }
-            from(
-                json!({"metadata":{"name":name,"creationTimestamp":created,"labels":labels},
-                "status":{"conditions":[{"type":"Ready","status":"True"}],
-                "nodeInfo":{"kubeletVersion":"v1.31.0","architecture":"","bootID":"","containerRuntimeVersion":"",
-                  "kernelVersion":"","kubeProxyVersion":"","machineID":"","operatingSystem":"","osImage":"","systemUUID":""}}}),
-            )
+    fn nodes_as_kubectl_prints_the_server_table() {
+        let cols = [
+            ("Name", 0),
+            ("Status", 0),
+            ("Roles", 0),
+            ("Age", 0),
+            ("Version", 0),
+            ("Internal-IP", 1),
+            ("External-IP", 1),
+        ];
+        let row = |n: &str, role: &str, age: &str| {
+            vec![
+                json!(n),
+                json!("Ready"),
+                json!(role),
+                json!(age),
+                json!("v1.31.0"),
+                json!("192.168.49.2"),
+                json!("<none>"),
+            ]
         };
-        let t = nodes_table(
-            &[
-                mk("minikube", "2026-01-01T00:58:40Z", true),
-                mk("minikube-m02", "2026-01-01T00:59:04Z", false),
-                mk("minikube-m03", "2026-01-01T00:59:24Z", false),
-            ],
-            now(),
-        );
+        let t = table_from_server(
+            &[server_table(
+                &cols,
+                &[
+                    row("minikube", "control-plane", "80s"),
+                    row("minikube-m02", "<none>", "56s"),
+                    row("minikube-m03", "<none>", "36s"),
+                ],
+            )],
+            false,
+            false,
+        )
+        .unwrap();
         crate::table::golden("nodes.txt", &t.to_text());
         assert_eq!(t.get("minikube", "ROLES").as_deref(), Some("control-plane"));
         assert_eq!(t.get("minikube-m02", "ROLES").as_deref(), Some("<none>"));
+        assert!(
+            t.column("INTERNAL-IP").is_empty(),
+            "wide columns stay hidden"
+        );
+        let wide = table_from_server(
+            &[server_table(
+                &cols,
+                &[row("minikube", "control-plane", "80s")],
+            )],
+            true,
+            false,
+        )
+        .unwrap();
+        assert_eq!(wide.columns().len(), 7);
+        assert_eq!(
+            wide.get("minikube", "INTERNAL-IP").as_deref(),
+            Some("192.168.49.2")
+        );
     }
 
     #[test]
-    fn storage_class_default_marker() {
-        let sc: StorageClass = from(
-            json!({"metadata":{"name":"standard","creationTimestamp":"2026-01-01T00:36:00Z",
-            "annotations":{"storageclass.kubernetes.io/is-default-class":"true"}},
-            "provisioner":"k8s.io/minikube-hostpath","reclaimPolicy":"Delete","volumeBindingMode":"Immediate"}),
-        );
-        let t = storage_classes_table(&[sc], now());
+    fn storage_classes_golden_and_empty_messages() {
+        let cols = [
+            ("Name", 0),
+            ("Provisioner", 0),
+            ("ReclaimPolicy", 0),
+            ("VolumeBindingMode", 0),
+            ("AllowVolumeExpansion", 0),
+            ("Age", 0),
+        ];
+        let t = table_from_server(
+            &[server_table(
+                &cols,
+                &[vec![
+                    json!("standard (default)"),
+                    json!("k8s.io/minikube-hostpath"),
+                    json!("Delete"),
+                    json!("Immediate"),
+                    json!(false),
+                    json!("24m"),
+                ]],
+            )],
+            false,
+            false,
+        )
+        .unwrap();
         crate::table::golden("storageclasses.txt", &t.to_text());
         assert_eq!(t.column("NAME"), vec!["standard (default)"]);
+        let none = table_from_server(&[server_table(&cols, &[])], false, false).unwrap();
+        assert_eq!(none.to_text(), "No resources found");
+        let none = table_from_server(&[server_table(&[("Name", 0)], &[])], false, true).unwrap();
+        assert_eq!(none.to_text(), "No resources found in default namespace.");
     }
 
     #[test]
-    fn pvc_bound_and_pending() {
-        let bound: PersistentVolumeClaim = from(
-            json!({"metadata":{"name":"data-mysql-0","creationTimestamp":"2026-01-01T00:36:00Z"},
-            "spec":{"volumeName":"pvc-0a1b","storageClassName":"standard","accessModes":["ReadWriteOnce"]},
-            "status":{"phase":"Bound","capacity":{"storage":"1Gi"},"accessModes":["ReadWriteOnce"]}}),
-        );
-        let pending: PersistentVolumeClaim = from(
-            json!({"metadata":{"name":"data-mysql-1","creationTimestamp":"2026-01-01T00:59:57Z"},
-            "spec":{"storageClassName":"standard","accessModes":["ReadWriteOnce"]},"status":{"phase":"Pending"}}),
-        );
-        let t = pvcs_table(&[bound, pending], now());
+    fn cells_print_like_kubectl() {
+        assert_eq!(cell_text(&json!(null)), "");
+        assert_eq!(cell_text(&json!(3)), "3");
+        assert_eq!(cell_text(&json!(true)), "true");
         assert_eq!(
-            t.rows()[0].iter().flatten().cloned().collect::<Vec<_>>(),
-            vec![
-                "data-mysql-0",
-                "Bound",
-                "pvc-0a1b",
-                "1Gi",
-                "RWO",
-                "standard",
-                "<unset>",
-                "24m"
-            ]
+            cell_text(&json!("Readiness probe failed:\nexit 1")),
+            "Readiness probe failed:..."
         );
-        assert_eq!(t.get("data-mysql-1", "STATUS").as_deref(), Some("Pending"));
-        assert_eq!(t.get("data-mysql-1", "AGE").as_deref(), Some("3s"));
+        assert_eq!(cell_text(&json!("a\u{1b}[31mb")), "a^[[31mb");
+        // pages are joined, extra cells dropped, missing cells empty
+        let cols = [("Name", 0), ("Volume", 0), ("Age", 0)];
+        let p1 = server_table(
+            &cols,
+            &[vec![
+                json!("data-mysql-0"),
+                json!("pvc-1"),
+                json!("3s"),
+                json!("extra"),
+            ]],
+        );
+        let mut p2 = server_table(&cols, &[vec![json!("data-mysql-1"), json!(null)]]);
+        p2["columnDefinitions"] = Value::Null;
+        let t = table_from_server(&[p1, p2], false, true).unwrap();
+        assert_eq!(t.columns(), ["NAME", "VOLUME", "AGE"]);
+        assert_eq!(t.get("data-mysql-1", "VOLUME").as_deref(), Some(""));
+        assert_eq!(t.get("data-mysql-0", "AGE").as_deref(), Some("3s"));
+        let list = json!({"kind": "PodList", "items": []});
+        assert!(table_from_server(&[list], false, true)
+            .unwrap_err()
+            .contains("PodList"));
     }
 
     #[test]
-    fn pods_wide_and_statefulsets() {
-        let p: Pod = from(
-            json!({"metadata":{"name":"mysql-0","creationTimestamp":"2026-01-01T00:59:56Z"},
-            "spec":{"nodeName":"minikube-m02","containers":[{"name":"mysql"}]},
-            "status":{"phase":"Running","podIP":"10.244.1.5","conditions":[{"type":"Ready","status":"True"}],
-              "containerStatuses":[{"name":"mysql","image":"","imageID":"","ready":true,"restartCount":0,"state":{"running":{}}}]}}),
-        );
-        let t = pods_table(&[p], true, now());
-        assert_eq!(t.columns().len(), 9);
-        assert_eq!(t.get("mysql-0", "NODE").as_deref(), Some("minikube-m02"));
-        assert_eq!(t.get("mysql-0", "AGE").as_deref(), Some("4s"));
-        let s: StatefulSet = from(
-            json!({"metadata":{"name":"mysql","creationTimestamp":"2026-01-01T00:58:00Z"},
-            "spec":{"replicas":3,"serviceName":"mysql","selector":{},"template":{}},"status":{"replicas":3,"readyReplicas":2}}),
-        );
-        let t = statefulsets_table(&[s], now());
-        assert_eq!(t.to_text(), "NAME    READY   AGE\nmysql   2/3     2m");
-    }
-
-    #[test]
-    fn services_and_events() {
-        let s: Service = from(
-            json!({"metadata":{"name":"mysql","creationTimestamp":"2026-01-01T00:00:00Z"},
-            "spec":{"clusterIP":"None","ports":[{"port":3306}]}}),
-        );
-        let t = services_table(&[s], now());
-        assert_eq!(t.to_text(), "NAME    TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)    AGE\nmysql   ClusterIP   None         <none>        3306/TCP   60m");
-        let e: Event = from(
-            json!({"metadata":{"name":"e1"},"involvedObject":{"kind":"Pod","name":"mysql-1"},
-            "type":"Warning","reason":"Unhealthy","message":"Readiness probe failed","lastTimestamp":"2026-01-01T00:59:50Z"}),
-        );
-        let t = events_table(&[e], now());
-        assert_eq!(t.get("10s", "OBJECT").as_deref(), Some("pod/mysql-1"));
+    fn query_values_are_encoded() {
+        assert_eq!(encode("app=mysql,tier!=db"), "app%3Dmysql%2Ctier%21%3Ddb");
     }
 
     #[test]

@@ -6,7 +6,6 @@
 //! tokio runtime, for tests, examples and plain programs. Every call prints the kubectl command it
 //! stands for; results render as tables (HTML for Jupyter, text elsewhere).
 
-pub mod age;
 pub mod apply;
 pub mod cluster;
 pub mod context;
@@ -18,7 +17,6 @@ pub mod get;
 mod lab;
 pub mod objects;
 pub mod out;
-pub mod podstatus;
 pub mod portforward;
 pub mod runtime;
 pub mod sql;

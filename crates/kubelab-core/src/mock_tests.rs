@@ -55,6 +55,11 @@ fn resource_list(gv: &str, res: &[(&str, &str)]) -> Value {
 
 async fn handle(state: Shared, req: Request<Body>) -> Result<Response<Body>, Infallible> {
     let method = req.method().clone();
+    let table = req
+        .headers()
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.starts_with("application/json;as=Table;v=v1;g=meta.k8s.io"));
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
     let body = req.into_body().collect_bytes().await.unwrap_or_default();
@@ -71,6 +76,19 @@ async fn handle(state: Shared, req: Request<Body>) -> Result<Response<Body>, Inf
             s.watch_served = true;
             first
         };
+        if first {
+            // the server's state follows the events it sends
+            let mut s = state.lock().unwrap();
+            for e in s.pod_watch.clone() {
+                let name = e["object"]["metadata"]["name"].clone();
+                s.pods.retain(|p| p["metadata"]["name"] != name);
+                if e["type"] != "DELETED" {
+                    s.pods.push(e["object"].clone());
+                }
+            }
+            s.pods
+                .sort_by_key(|p| p["metadata"]["name"].as_str().unwrap_or("").to_string());
+        }
         if !first {
             // later re-watches: nothing new, answer slowly so the watcher does not spin
             tokio::time::sleep(Duration::from_millis(200)).await;
@@ -102,6 +120,7 @@ async fn handle(state: Shared, req: Request<Body>) -> Result<Response<Body>, Inf
             200,
             resource_list("apps/v1", &[("statefulsets", "StatefulSet")]),
         ),
+        ("GET", "/api/v1/namespaces/default/pods") if table => resp(200, pod_table(&s.pods)),
         ("GET", "/api/v1/namespaces/default/pods") => resp(
             200,
             json!({"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"10"},"items":s.pods}),
@@ -150,6 +169,31 @@ async fn handle(state: Shared, req: Request<Body>) -> Result<Response<Body>, Inf
         _ => not_found(&path),
     };
     Ok(r)
+}
+
+/// A server-side Table of pods, as far as these tests need one (NAME READY STATUS).
+fn pod_table(pods: &[Value]) -> Value {
+    let rows: Vec<Value> = pods
+        .iter()
+        .map(|p| {
+            let cs = p["status"]["containerStatuses"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let ready = cs.iter().filter(|c| c["ready"] == true).count();
+            let status = cs
+                .iter()
+                .find_map(|c| c["state"]["waiting"]["reason"].as_str())
+                .or(p["status"]["phase"].as_str())
+                .unwrap_or("");
+            json!({"cells": [p["metadata"]["name"], format!("{ready}/{}", cs.len()), status],
+                "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                    "metadata": p["metadata"]}})
+        })
+        .collect();
+    let col = |n: &str| json!({"name": n, "type": "string", "format": "", "description": "", "priority": 0});
+    json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": "10"},
+        "columnDefinitions": [col("Name"), col("Ready"), col("Status")], "rows": rows})
 }
 
 fn lab(state: &Shared) -> Lab {
@@ -283,6 +327,11 @@ async fn watch_pods_follows_events_until_all_replicas_ready() {
         r.lines
     );
     assert_eq!(r.pods.column("READY"), vec!["1/1", "1/1", "1/1"]);
+    assert_eq!(
+        r.pods.columns(),
+        ["NAME", "READY", "STATUS"],
+        "the server's table"
+    );
     let reqs = state.lock().unwrap().requests.clone();
     assert!(
         reqs.iter().any(|q| q.contains("labelSelector=app%3Dmysql")),

@@ -15,9 +15,13 @@ use kube::runtime::WatchStreamExt;
 use kube::ResourceExt;
 
 use crate::lab::{deleted_uid, Lab};
-use crate::podstatus::{is_ready, ordinal, pod_columns, ready_since};
 use crate::table::{pre, Table};
 use crate::Result;
+
+/// kubectl's pod columns for the `-w` lines (the one printer kubelab keeps; see its doc).
+mod podline;
+pub(crate) use podline::is_ready;
+use podline::{human_duration_secs, ordinal, pod_columns, ready_since, to_chrono};
 
 /// Consecutive watch errors tolerated before giving up.
 const MAX_WATCH_FAILURES: u32 = 5;
@@ -178,14 +182,10 @@ pub fn in_ordinal_order(names: &[String]) -> bool {
 /// One kubectl `-w` line with fixed widths.
 pub fn watch_line(p: &Pod, now: chrono::DateTime<Utc>) -> String {
     let c = pod_columns(p, now);
-    let age = crate::age::age(
-        p.metadata
-            .creation_timestamp
-            .as_ref()
-            .map(crate::podstatus::to_chrono)
-            .as_ref(),
-        now,
-    );
+    let age = match p.metadata.creation_timestamp.as_ref() {
+        Some(t) => human_duration_secs((now - to_chrono(t)).num_seconds()),
+        None => "<unknown>".to_string(),
+    };
     format!(
         "{:<10}{:<8}{:<20}{:<12}{}",
         p.name_any(),
@@ -202,6 +202,20 @@ pub fn watch_header() -> String {
         "{:<10}{:<8}{:<20}{:<12}{}",
         "NAME", "READY", "STATUS", "RESTARTS", "AGE"
     )
+}
+
+/// The time an event last happened.
+fn event_time(e: &Event) -> Option<chrono::DateTime<Utc>> {
+    e.last_timestamp
+        .as_ref()
+        .map(to_chrono)
+        .or_else(|| {
+            e.event_time
+                .as_ref()
+                .map(|t| chrono::DateTime::from_timestamp(t.0.as_second(), 0).unwrap_or_default())
+        })
+        .or_else(|| e.first_timestamp.as_ref().map(to_chrono))
+        .or_else(|| e.metadata.creation_timestamp.as_ref().map(to_chrono))
 }
 
 /// Explains why pods are not Ready, from their state, PVCs and Events (one finding per line).
@@ -297,7 +311,7 @@ pub fn diagnose(
                     && e.type_.as_deref() == Some("Warning")
             })
             .collect();
-        evs.sort_by_key(|e| crate::get::event_time(e));
+        evs.sort_by_key(|e| event_time(e));
         for e in evs.iter().rev().take(3).rev() {
             let reason = e.reason.clone().unwrap_or_default();
             out.push(format!(
@@ -558,15 +572,18 @@ impl Lab {
                 .into());
             }
         }
-        let mut final_pods: Vec<Pod> = pods
-            .into_values()
-            .filter(|p| p.metadata.deletion_timestamp.is_none())
-            .collect();
-        final_pods.sort_by_key(|p| ordinal(&p.name_any()));
+        // the final table is the server's, as `kubectl get pods -l SELECTOR` prints it
+        let final_pods = self
+            .server_table::<Pod>(
+                &format!("kubectl get pods -l {selector}"),
+                Some(selector),
+                false,
+            )
+            .await?;
         let report = WatchReport {
             lines,
             ready_order,
-            pods: crate::get::pods_table(&final_pods, false, Utc::now()),
+            pods: final_pods,
             elapsed: start.elapsed(),
         };
         crate::out::line(report.summary());

@@ -17,10 +17,7 @@ async fn async_lab_on_the_callers_runtime() {
     let n = lab.nodes().await.unwrap();
     assert_eq!(n.len(), 3, "{n}");
 
-    let rep = lab
-        .apply(&common::manifest("1-sts-mysql.yaml"))
-        .await
-        .unwrap();
+    let rep = lab.apply("../../manifests/1-sts-mysql.yaml").await.unwrap();
     assert_eq!(
         rep.outcome("statefulset.apps/mysql"),
         Some(Outcome::Created)

@@ -43,7 +43,7 @@ fn foreign_context_is_refused_until_allowed() {
         assert!(msg.contains(part), "expected {part:?} in:\n{msg}");
     }
     // refused before touching anything: apply changes nothing either
-    assert!(apply("manifests/1-sts-mysql.yaml").is_err());
+    assert!(apply("../../manifests/1-sts-mysql.yaml").is_err());
     let home = tempfile::tempdir().unwrap();
     let out = common::run_with_timeout(
         common::kubectl_cmd(

@@ -100,7 +100,7 @@ fn every_error_is_korean_with_cause_and_next_step() {
     );
 
     // the lab, for the pod and SQL errors
-    apply(&common::manifest("1-sts-mysql.yaml")).unwrap();
+    apply("../../manifests/1-sts-mysql.yaml").unwrap();
     watch_pods_for("app=mysql", Duration::from_secs(180)).unwrap();
 
     // unknown pod: mysql("mysql-9") names the pods that exist

@@ -17,7 +17,7 @@ async fn sync_facade_inside_a_multi_thread_runtime() {
     let n = nodes().unwrap();
     assert_eq!(n.len(), 3, "{n}");
 
-    apply(&common::manifest("1-sts-mysql.yaml")).unwrap();
+    apply("../../manifests/1-sts-mysql.yaml").unwrap();
     tokio::task::yield_now().await;
     let w = watch_pods_for("app=mysql", Duration::from_secs(180)).unwrap();
     assert_eq!(w.ready_order(), ["mysql-0", "mysql-1", "mysql-2"]);

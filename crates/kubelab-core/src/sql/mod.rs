@@ -20,8 +20,8 @@ pub use output::{SqlOutput, StatementResult};
 use split::{split_statements, use_target};
 
 use crate::lab::Lab;
-use crate::podstatus::is_ready;
 use crate::portforward::PortForward;
+use crate::wait::is_ready;
 use crate::Result;
 
 /// Time one statement may take.

@@ -1,16 +1,75 @@
-//! Pod STATUS, READY and RESTARTS columns computed like kubectl's `printPod`
-//! (`pkg/printers/internalversion/printers.go`), plus small pod predicates used by waits.
+//! The one piece of kubectl's printing kubelab still does itself: the READY, STATUS, RESTARTS and
+//! AGE of the `kubectl get pods -w` lines `watch_pods` streams and of its timeout diagnosis,
+//! computed from the watched Pod objects like the API server's `printPod`
+//! (`pkg/printers/internalversion/printers.go`) and apimachinery's `HumanDuration`. Every
+//! `kubectl get` table (and the watch's final table) comes from the server instead (`get.rs`).
+//! Plus the small pod predicates the waits use.
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
-use crate::age::human_duration_secs;
-
 /// Converts a Kubernetes timestamp (jiff inside k8s-openapi) to chrono.
 pub fn to_chrono(t: &Time) -> DateTime<Utc> {
     DateTime::from_timestamp(t.0.as_second(), t.0.subsec_nanosecond().max(0) as u32)
         .unwrap_or_default()
+}
+
+/// Formats a duration the way kubectl's AGE column does: `4s`, `2m3s`, `15m`, `3h20m`, `5d`, `2y3d`.
+pub fn human_duration_secs(seconds: i64) -> String {
+    if seconds < -1 {
+        return "<invalid>".to_string();
+    }
+    if seconds < 0 {
+        return "0s".to_string();
+    }
+    if seconds < 60 * 2 {
+        return format!("{seconds}s");
+    }
+    let minutes = seconds / 60;
+    if minutes < 10 {
+        let s = seconds % 60;
+        return if s == 0 {
+            format!("{minutes}m")
+        } else {
+            format!("{minutes}m{s}s")
+        };
+    }
+    if minutes < 60 * 3 {
+        return format!("{minutes}m");
+    }
+    let hours = seconds / 3600;
+    if hours < 8 {
+        let m = minutes % 60;
+        return if m == 0 {
+            format!("{hours}h")
+        } else {
+            format!("{hours}h{m}m")
+        };
+    }
+    if hours < 48 {
+        return format!("{hours}h");
+    }
+    if hours < 24 * 8 {
+        let h = hours % 24;
+        return if h == 0 {
+            format!("{}d", hours / 24)
+        } else {
+            format!("{}d{h}h", hours / 24)
+        };
+    }
+    if hours < 24 * 365 * 2 {
+        return format!("{}d", hours / 24);
+    }
+    if hours < 24 * 365 * 8 {
+        let dy = (hours / 24) % 365;
+        return if dy == 0 {
+            format!("{}y", hours / 24 / 365)
+        } else {
+            format!("{}y{dy}d", hours / 24 / 365)
+        };
+    }
+    format!("{}y", hours / 24 / 365)
 }
 
 /// The columns kubectl prints for one pod.
@@ -303,6 +362,36 @@ mod tests {
                 "state":{"waiting":{"reason":"ImagePullBackOff"}}}]}}),
         );
         assert_eq!(pod_columns(&p, now()).status, "ImagePullBackOff");
+    }
+
+    #[test]
+    fn matches_kubectl_human_duration() {
+        let cases = [
+            (-5, "<invalid>"),
+            (-1, "0s"),
+            (0, "0s"),
+            (4, "4s"),
+            (119, "119s"),
+            (120, "2m"),
+            (123, "2m3s"),
+            (599, "9m59s"),
+            (600, "10m"),
+            (179 * 60 + 59, "179m"),
+            (3 * 3600, "3h"),
+            (3 * 3600 + 20 * 60 + 5, "3h20m"),
+            (8 * 3600, "8h"),
+            (47 * 3600, "47h"),
+            (48 * 3600, "2d"),
+            (50 * 3600, "2d2h"),
+            (8 * 24 * 3600, "8d"),
+            (729 * 24 * 3600, "729d"),
+            (730 * 24 * 3600, "2y"),
+            (733 * 24 * 3600, "2y3d"),
+            (9 * 365 * 24 * 3600, "9y"),
+        ];
+        for (secs, want) in cases {
+            assert_eq!(human_duration_secs(secs), want, "{secs}s");
+        }
     }
 
     #[test]

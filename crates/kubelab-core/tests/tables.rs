@@ -1,0 +1,192 @@
+//! kubelab's `kubectl get` tables are kubectl's: for every read call, kubelab's text equals the
+//! real `kubectl get ...` against the same labsim (same columns, same cells; an age may differ by
+//! a second, since the two ask the server at slightly different moments).
+
+mod common;
+
+use common::Sim;
+use kubelab_core::prelude::*;
+
+/// A read call of the prelude.
+type Read = fn() -> Result<Table, Error>;
+
+/// The reads and the kubectl command each stands for.
+fn reads() -> Vec<(&'static str, Read, Vec<&'static str>)> {
+    vec![
+        ("nodes", nodes as Read, vec!["get", "nodes"]),
+        ("pods", pods, vec!["get", "pods"]),
+        ("pods_wide", pods_wide, vec!["get", "pods", "-o", "wide"]),
+        ("statefulsets", statefulsets, vec!["get", "statefulsets"]),
+        ("pvcs", pvcs, vec!["get", "pvc"]),
+        ("pvs", pvs, vec!["get", "pv"]),
+        (
+            "storage_classes",
+            storage_classes,
+            vec!["get", "storageclass"],
+        ),
+        ("services", services, vec!["get", "services"]),
+        ("events", events, vec!["get", "events"]),
+    ]
+}
+
+/// Seconds of a kubectl age (`4s`, `2m3s`, `3h20m`, `2d2h`, `2y3d`), if the text is one.
+fn age_secs(s: &str) -> Option<i64> {
+    if s.is_empty() {
+        return None;
+    }
+    let (mut total, mut num) = (0i64, String::new());
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            'y' => 365 * 86400,
+            _ => return None,
+        };
+        total += num.parse::<i64>().ok()? * unit;
+        num.clear();
+    }
+    num.is_empty().then_some(total)
+}
+
+/// A kubectl text table cut into cells at the header's column starts.
+fn cells(text: &str) -> Vec<Vec<String>> {
+    let mut lines = text.lines();
+    let Some(header) = lines.next() else {
+        return Vec::new();
+    };
+    let h: Vec<char> = header.chars().collect();
+    let mut starts = vec![0];
+    for i in 1..h.len() {
+        if h[i] != ' ' && h[i - 1] == ' ' && i >= 3 && h[i - 3..i].iter().all(|c| *c == ' ') {
+            starts.push(i);
+        }
+    }
+    std::iter::once(header)
+        .chain(lines)
+        .map(|l| {
+            let c: Vec<char> = l.chars().collect();
+            starts
+                .iter()
+                .enumerate()
+                .map(|(k, &a)| {
+                    let b = starts.get(k + 1).copied().unwrap_or(c.len()).min(c.len());
+                    c[a.min(c.len())..b]
+                        .iter()
+                        .collect::<String>()
+                        .trim()
+                        .to_string()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// kubelab's text equals kubectl's, or differs only in ages by at most one second.
+fn assert_same(what: &str, ours: &str, kubectl: &str) {
+    if ours == kubectl {
+        return;
+    }
+    let (a, b) = (cells(ours), cells(kubectl));
+    let explain = format!("{what}:\n--- kubelab\n{ours}\n--- kubectl\n{kubectl}");
+    assert_eq!(a.len(), b.len(), "{explain}");
+    assert_eq!(a[0], b[0], "columns differ: {explain}");
+    for (ra, rb) in a.iter().zip(&b).skip(1) {
+        assert_eq!(ra.len(), rb.len(), "{explain}");
+        for (i, (x, y)) in ra.iter().zip(rb).enumerate() {
+            if x == y {
+                continue;
+            }
+            let column = a[0][i].as_str();
+            let timed = matches!(column, "AGE" | "LAST SEEN" | "FIRST SEEN");
+            let close =
+                matches!((age_secs(x), age_secs(y)), (Some(p), Some(q)) if (p - q).abs() <= 1);
+            assert!(
+                timed && close,
+                "cell {column} differs ({x:?} vs {y:?}): {explain}"
+            );
+        }
+    }
+}
+
+/// Every read against kubectl, the empty-list message included (kubectl writes it to stderr).
+fn compare_all(sim: &Sim, stage: &str) -> Vec<(String, Table)> {
+    let mut out = Vec::new();
+    for (name, read, args) in reads() {
+        let t = read().unwrap_or_else(|e| panic!("{name}: {e}"));
+        let o =
+            common::run_with_timeout(sim.kubectl_cmd(&args), std::time::Duration::from_secs(60));
+        assert!(o.status.success(), "kubectl {args:?}: {}", common::text(&o));
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        let kubectl = if stdout.trim().is_empty() {
+            String::from_utf8_lossy(&o.stderr).trim_end().to_string()
+        } else {
+            stdout.trim_end().to_string()
+        };
+        // shown with --nocapture
+        eprintln!("{stage} {name}():\n{t}\n");
+        assert_same(&format!("{stage} {name}()"), &t.to_text(), &kubectl);
+        out.push((name.to_string(), t));
+    }
+    out
+}
+
+#[test]
+fn age_parsing_and_cutting() {
+    assert_eq!(age_secs("2m3s"), Some(123));
+    assert_eq!(age_secs("80s"), Some(80));
+    assert_eq!(age_secs("2d2h"), Some(2 * 86400 + 7200));
+    assert_eq!(age_secs("<none>"), None);
+    let c = cells("NAME      VOLUME   AGE\nmysql-0            3s\nmysql-1   pvc-1    10s");
+    assert_eq!(c[1], ["mysql-0", "", "3s"]);
+    assert_eq!(c[2], ["mysql-1", "pvc-1", "10s"]);
+    assert_same("x", "NAME   AGE\na      9s", "NAME   AGE\na      10s");
+}
+
+#[test]
+fn every_read_prints_what_kubectl_get_prints() {
+    let mut sim = Sim::start_for_kubelab();
+
+    // a fresh cluster: empty lists say so as kubectl does (namespaced or not)
+    let before = compare_all(&sim, "fresh cluster:");
+    let find = |v: &[(String, Table)], n: &str| v.iter().find(|(k, _)| k == n).unwrap().1.clone();
+    assert_eq!(
+        find(&before, "pods").to_text(),
+        "No resources found in default namespace."
+    );
+    assert_eq!(find(&before, "pvs").to_text(), "No resources found");
+    assert_eq!(
+        find(&before, "nodes").column("NAME"),
+        ["minikube", "minikube-m02", "minikube-m03"]
+    );
+
+    // the lab running: three pods, PVCs, PVs, the headless service, events
+    apply(&common::manifest("1-sts-mysql.yaml")).unwrap();
+    let w = watch_pods("app=mysql").unwrap();
+    assert_eq!(w.pods.column("READY"), ["1/1", "1/1", "1/1"], "{w}");
+    let after = compare_all(&sim, "lab running:");
+    let wide = find(&after, "pods_wide");
+    assert_eq!(
+        wide.columns(),
+        [
+            "NAME",
+            "READY",
+            "STATUS",
+            "RESTARTS",
+            "AGE",
+            "IP",
+            "NODE",
+            "NOMINATED NODE",
+            "READINESS GATES"
+        ]
+    );
+    assert_eq!(find(&after, "pvs").len(), 3);
+    assert!(!find(&after, "events").is_empty());
+
+    sim.stop();
+}
