@@ -178,6 +178,16 @@ CHECKS: dict[str, list[Check]] = {
 }
 
 
+def apply_check(tag: str | tuple[str, ...], check: Callable[..., bool], tagged_text: dict[str, str]) -> tuple[bool, str]:
+    """Run one CHECKS entry on the texts of the tagged cells: (passed, what to show when it failed)."""
+    tags = tag if isinstance(tag, tuple) else (tag,)
+    missing = [t for t in tags if t not in tagged_text]
+    if missing:
+        return False, f"태그 {missing} 셀이 실행되지 않았거나 없습니다"
+    texts = [tagged_text[t] for t in tags]
+    return check(*texts), "\n--- 다음 셀 ---\n".join(texts)
+
+
 @dataclass
 class Result:
     passed: list[str] = field(default_factory=list)
@@ -282,13 +292,8 @@ def run_notebook(path: Path, out_dir: Path, result: Result, args, again: bool = 
     if not again and path.name == "01-statefulset-mysql.ipynb":
         checks = checks + [("leftovers", "처음 실행: 깨끗한 클러스터라고 알려 준다", has_all("깨끗한 클러스터"))]
     for tag, what, check in checks:
-        tags = tag if isinstance(tag, tuple) else (tag,)
-        missing = [t for t in tags if t not in tagged_text]
-        if missing:
-            result.check(False, f"{name}: {what}", f"태그 {missing} 셀이 실행되지 않았거나 없습니다")
-        else:
-            texts = [tagged_text[t] for t in tags]
-            result.check(check(*texts), f"{name}: {what}", "\n--- 다음 셀 ---\n".join(texts))
+        ok, detail = apply_check(tag, check, tagged_text)
+        result.check(ok, f"{name}: {what}", detail)
     median = statistics.median(timings) if timings else 0.0
     print(f"  시간: 커널 시작 {kernel_start or 0:.1f}s, 셀 {len(timings)}개 중앙값 {median:.2f}s, 노트북 전체 {total:.1f}s", flush=True)
     return {"name": name, "kernel_start": kernel_start, "median": median, "total": total}

@@ -143,6 +143,14 @@ mysql-2   1/1     Running             0           1s
         self.assertTrue(run.only_mysql_0("NAME      READY\nmysql-0   1/1     Running   0   3m\n"))
         self.assertFalse(run.only_mysql_0("mysql-0   1/1     Running\nmysql-1   1/1     Running\n"))
 
+    def test_apply_check_passes_the_tagged_texts_in_order_and_reports_missing_tags(self):
+        tagged = {"a": "1", "b": "2"}
+        self.assertEqual(run.apply_check("a", lambda x: x == "1", tagged)[0], True)
+        self.assertEqual(run.apply_check(("b", "a"), lambda x, y: (x, y) == ("2", "1"), tagged)[0], True)
+        ok, detail = run.apply_check(("a", "c"), lambda x, y: True, tagged)
+        self.assertFalse(ok)
+        self.assertIn("c", detail)
+
     def test_every_check_tag_exists_in_its_notebook(self):
         nbdir = Path(__file__).resolve().parents[2] / "notebooks"
         for name, checks in run.CHECKS.items():
