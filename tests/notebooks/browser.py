@@ -168,7 +168,8 @@ def main() -> int:
                 result.check(tables > 0 or name.startswith("00"), f"{name}: 표가 HTML로 렌더링됨 ({tables}개)")
                 tagged = {t: run.output_text(c)[0] for c in code for t in c.metadata.get("tags", [])}
                 for tag, what, check in run.CHECKS.get(name, []):
-                    result.check(tag in tagged and check(tagged[tag]), f"{name}: {what}", tagged.get(tag, "(실행 안 됨)")[:2000])
+                    ok, detail = run.apply_check(tag, check, tagged)
+                    result.check(ok, f"{name}: {what}", detail[:2000])
             browser.close()
     finally:
         lab.terminate()

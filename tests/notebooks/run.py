@@ -56,33 +56,136 @@ def schemas_without_testdb(text: str) -> bool:
     return all(s in text for s in SYSTEM_SCHEMAS) and "testdb" not in text.split("SHOW DATABASES", 1)[-1]
 
 
-# notebook file name -> [(cell tag, what is checked, check on the cell's output text)]
-CHECKS: dict[str, list[tuple[str, str, Callable[[str], bool]]]] = {
+WATCH_LINE = re.compile(r"^(mysql-\d+)\s+(\d+)/(\d+)\s+(\S+)", re.MULTILINE)
+IPV4 = r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"
+
+
+def created_after_predecessor_ready(text: str) -> bool:
+    """In the `watch_pods` lines, each pod's first line (not an old pod's Terminating) comes after its
+    predecessor's `1/1` line: mysql-1 did not exist before mysql-0 was Ready, nor mysql-2 before mysql-1."""
+    lines = [(m.group(1), m.group(2) == m.group(3), m.group(4)) for m in WATCH_LINE.finditer(text)]
+    names = {name for name, _, _ in lines}
+    if not {"mysql-0", "mysql-1"} <= names:
+        return False
+    for n in range(1, len(names)):
+        pod, before = f"mysql-{n}", f"mysql-{n - 1}"
+        first = next((i for i, (p, _, s) in enumerate(lines) if p == pod and s != "Terminating"), None)
+        ready = next((i for i, (p, r, s) in enumerate(lines) if p == before and r and s == "Running"), None)
+        if first is None or ready is None or first < ready:
+            return False
+    return True
+
+
+def headless_service(text: str) -> bool:
+    """`kubectl get services`: the row of `mysql` has CLUSTER-IP None."""
+    return re.search(r"^mysql\s+ClusterIP\s+None\s", text, re.MULTILINE) is not None
+
+
+def pod_ip(text: str, pod: str) -> str | None:
+    """The IP in the row of `pod` of `kubectl get pods -o wide`."""
+    m = re.search(rf"^{re.escape(pod)}\s.*?\b({IPV4})\b", text, re.MULTILINE)
+    return m.group(1) if m else None
+
+
+def resolved_ip(text: str, name: str = "mysql-0.mysql") -> str | None:
+    """The address `getent hosts NAME` printed (`10.244.0.5      mysql-0.mysql.default.svc...`)."""
+    m = re.search(rf"^({IPV4})\s+{re.escape(name)}", text, re.MULTILINE)
+    return m.group(1) if m else None
+
+
+def name_resolves_to_pod_ip(pods_wide: str, getent: str) -> bool:
+    ip = resolved_ip(getent)
+    return ip is not None and ip == pod_ip(pods_wide, "mysql-0")
+
+
+def recreated_rows(text: str) -> dict[str, tuple[str, str, str, str]]:
+    """The notebook prints `이전  mysql-0  UID  IP  NODE` and `이후  ...` after re-creating mysql-0."""
+    rows = re.findall(rf"^(이전|이후)\s+(\S+)\s+([0-9a-f-]{{36}})\s+({IPV4})\s+(\S+)", text, re.MULTILINE)
+    return {r[0]: r[1:] for r in rows}
+
+
+def new_uid_same_name(text: str) -> bool:
+    rows = recreated_rows(text)
+    if set(rows) != {"이전", "이후"}:
+        return False
+    (name0, uid0, _, _), (name1, uid1, _, _) = rows["이전"], rows["이후"]
+    return name0 == name1 == "mysql-0" and uid0 != uid1
+
+
+def name_follows_new_ip(getent_before: str, getent_after: str, recreate: str) -> bool:
+    """After mysql-0 was re-created: its IP changed, and mysql-0.mysql resolves to the new one."""
+    rows = recreated_rows(recreate)
+    old, new = resolved_ip(getent_before), resolved_ip(getent_after)
+    return (set(rows) == {"이전", "이후"} and old is not None and new is not None and old != new
+            and old == rows["이전"][2] and new == rows["이후"][2])
+
+
+def deleted_highest_first(text: str) -> bool:
+    """`kubectl get events` after scaling 3 → 1: the controller deleted mysql-2 before mysql-1."""
+    last = {n: text.rfind(f"delete Pod mysql-{n} in StatefulSet mysql") for n in (1, 2)}
+    return last[2] >= 0 and last[1] >= 0 and last[2] < last[1]
+
+
+def only_mysql_0(text: str) -> bool:
+    pods = set(re.findall(r"^(mysql-\d+)\s", text, re.MULTILINE))
+    return pods == {"mysql-0"}
+
+
+# notebook file name -> [(cell tag, what is checked, check on the cell's output text)]; a check that
+# compares cells has a tuple of tags and gets their texts in that order.
+Check = tuple[str | tuple[str, ...], str, Callable[..., bool]]
+CHECKS: dict[str, list[Check]] = {
     "00-setup.ipynb": [
         ("kernel-ok", "커널이 Rust 코드를 실행한다", has_all("커널 동작 확인: 1 + 2 = 3")),
         ("cluster", "cluster()가 labsim 클러스터를 알아본다", lambda t: "labsim" in t.lower()),
+        ("semicolon", "끝의 ;는 결과(표)를 숨기고 명령어 줄만 남긴다",
+         lambda t: "$ kubectl get nodes" in t and "minikube-m02" not in t),
+        ("no-semicolon", ";가 없으면 노드 표가 나온다", has_all("minikube", "minikube-m02", "minikube-m03")),
         ("async-nodes", "비동기 API(최상위 .await)로 노드 3개", has_all("minikube", "minikube-m02", "minikube-m03")),
         ("sync-after-await", ".await 이후에도 동기 함수가 동작한다", has_all("minikube", "minikube-m02", "minikube-m03")),
     ],
     "01-statefulset-mysql.ipynb": [
         ("nodes", "노드 3개 (minikube, -m02, -m03)", has_all("minikube", "minikube-m02", "minikube-m03", "Ready")),
         ("watch-order", "처음 생성: Ready 순서 0,1,2", ready_order_0_1_2),
+        ("watch-order", "처음 생성: 앞 파드가 1/1이 된 뒤에 다음 파드가 생긴다", created_after_predecessor_ready),
         ("watch-order-again", "전부 삭제 후 재생성: Ready 순서 0,1,2", ready_order_0_1_2),
+        ("watch-order-again", "전부 삭제 후 재생성: 앞 파드가 1/1이 된 뒤에 다음 파드가 생긴다",
+         created_after_predecessor_ready),
         ("storage-classes", "standard (default) / k8s.io/minikube-hostpath", has_all("standard", "k8s.io/minikube-hostpath")),
         ("pvcs", "파드마다 PVC 하나 (Bound)", has_all("mysql-0", "mysql-1", "mysql-2", "Bound")),
         ("placement", "파드와 볼륨의 노드가 보인다", has_all("mysql-0", "mysql-1", "mysql-2")),
         ("show-databases", "시스템 스키마 4개", has_all(*SYSTEM_SCHEMAS)),
         ("users", "Alice, Bob 입력", has_all("Alice", "Bob")),
+        ("services", "헤드리스 서비스: mysql의 CLUSTER-IP가 None", headless_service),
+        (("pods-wide", "getent-before"), "mysql-1에서 mysql-0.mysql이 mysql-0의 파드 IP로 풀린다",
+         name_resolves_to_pod_ip),
+        ("mysql-by-name", "mysql-1에서 이름 mysql-0.mysql로 mysql-0의 DB에 접속 (Alice, Bob)", has_all("Alice", "Bob")),
+        ("recreate", "재생성: 이름은 mysql-0 그대로, UID는 새것", new_uid_same_name),
         ("after-recreate", "mysql-0 재생성 후에도 Alice, Bob", has_all("Alice", "Bob")),
+        (("getent-before", "getent-after", "recreate"), "재생성 후 IP가 바뀌고 mysql-0.mysql은 새 IP로 풀린다",
+         name_follows_new_ip),
         ("mysql-1-independent", "mysql-1은 별개의 DB (testdb 없음)", schemas_without_testdb),
     ],
     "02-scaling-and-cleanup.ipynb": [
         ("row-written", "mysql-2에 행 기록", has_all("Carol")),
-        ("pvcs-after-scale-down", "축소 후에도 mysql-2의 PVC가 남는다", has_all("mysql-2", "Bound")),
+        ("events-after-scale-down", "3 → 1 축소: mysql-2를 mysql-1보다 먼저 지운다", deleted_highest_first),
+        ("pods-after-scale-down", "3 → 1 축소 후 mysql-0만 남는다", only_mysql_0),
+        ("pvcs-after-scale-down", "축소 후에도 mysql-1, mysql-2의 PVC가 남는다", has_all("mysql-1", "mysql-2", "Bound")),
+        ("scale-up", "1 → 3 확장: 앞 파드가 1/1이 된 뒤에 다음 파드가 생긴다", created_after_predecessor_ready),
         ("row-back", "다시 확장하면 mysql-2의 데이터가 돌아온다", has_all("Carol")),
         ("pvcs-after-sts-delete", "StatefulSet 삭제 후에도 PVC가 남는다", has_all("mysql-0", "mysql-1", "mysql-2")),
     ],
 }
+
+
+def apply_check(tag: str | tuple[str, ...], check: Callable[..., bool], tagged_text: dict[str, str]) -> tuple[bool, str]:
+    """Run one CHECKS entry on the texts of the tagged cells: (passed, what to show when it failed)."""
+    tags = tag if isinstance(tag, tuple) else (tag,)
+    missing = [t for t in tags if t not in tagged_text]
+    if missing:
+        return False, f"태그 {missing} 셀이 실행되지 않았거나 없습니다"
+    texts = [tagged_text[t] for t in tags]
+    return check(*texts), "\n--- 다음 셀 ---\n".join(texts)
 
 
 @dataclass
@@ -189,10 +292,8 @@ def run_notebook(path: Path, out_dir: Path, result: Result, args, again: bool = 
     if not again and path.name == "01-statefulset-mysql.ipynb":
         checks = checks + [("leftovers", "처음 실행: 깨끗한 클러스터라고 알려 준다", has_all("깨끗한 클러스터"))]
     for tag, what, check in checks:
-        if tag not in tagged_text:
-            result.check(False, f"{name}: {what}", f"태그 '{tag}' 셀이 실행되지 않았거나 없습니다")
-        else:
-            result.check(check(tagged_text[tag]), f"{name}: {what}", tagged_text[tag])
+        ok, detail = apply_check(tag, check, tagged_text)
+        result.check(ok, f"{name}: {what}", detail)
     median = statistics.median(timings) if timings else 0.0
     print(f"  시간: 커널 시작 {kernel_start or 0:.1f}s, 셀 {len(timings)}개 중앙값 {median:.2f}s, 노트북 전체 {total:.1f}s", flush=True)
     return {"name": name, "kernel_start": kernel_start, "median": median, "total": total}

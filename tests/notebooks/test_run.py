@@ -75,13 +75,90 @@ class Checks(unittest.TestCase):
         self.assertFalse(run.schemas_without_testdb(base + "testdb\n"))
         self.assertFalse(run.schemas_without_testdb("mysql> SHOW DATABASES;\nmysql\n"))
 
+    WATCH = """$ kubectl get pods -l app=mysql -w
+NAME      READY   STATUS              RESTARTS    AGE
+mysql-0   0/1     Running             0           6s
+mysql-0   1/1     Running             0           6s
+mysql-1   0/1     Pending             0           0s
+mysql-1   0/1     ContainerCreating   0           0s
+mysql-1   1/1     Running             0           2s
+mysql-2   0/1     Pending             0           0s
+mysql-2   1/1     Running             0           1s
+"""
+
+    def test_created_after_predecessor_ready(self):
+        self.assertTrue(run.created_after_predecessor_ready(self.WATCH))
+        # Parallel: mysql-1 exists before mysql-0 is Ready
+        parallel = self.WATCH.replace("mysql-1   0/1     Pending             0           0s\n", "")
+        parallel = parallel.replace("mysql-0   0/1     Running", "mysql-1   0/1     Pending             0           0s\nmysql-0   0/1     Running")
+        self.assertFalse(run.created_after_predecessor_ready(parallel))
+        # an old pod's Terminating line before the new mysql-0 is Ready does not count as creation
+        terminating = "mysql-1   1/1     Terminating         0           5m\n" + self.WATCH
+        self.assertTrue(run.created_after_predecessor_ready(terminating))
+        # mysql-2 before mysql-1 is Ready
+        early2 = self.WATCH.replace("mysql-1   1/1     Running", "mysql-2   0/1     Pending   0  0s\nmysql-1   1/1     Running")
+        self.assertFalse(run.created_after_predecessor_ready(early2))
+        self.assertFalse(run.created_after_predecessor_ready("mysql-0   1/1     Running   0   1s\n"))
+
+    def test_headless_service(self):
+        svc = ("NAME         TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)    AGE\n"
+               "kubernetes   ClusterIP   10.96.0.1    <none>        443/TCP    5m\n"
+               "mysql        ClusterIP   None         <none>        3306/TCP   1m\n")
+        self.assertTrue(run.headless_service(svc))
+        self.assertFalse(run.headless_service(svc.replace("None     ", "10.96.1.7")))
+
+    PODS_WIDE = ("NAME      READY   STATUS    RESTARTS   AGE   IP           NODE           NOMINATED NODE   READINESS GATES\n"
+                 "mysql-0   1/1     Running   0          9s    10.244.0.4   minikube       <none>           <none>\n"
+                 "mysql-1   1/1     Running   0          8s    10.244.1.3   minikube-m02   <none>           <none>\n")
+
+    def test_name_resolves_to_pod_ip(self):
+        getent = "10.244.0.4      mysql-0.mysql.default.svc.cluster.local mysql-0.mysql\n"
+        self.assertEqual(run.pod_ip(self.PODS_WIDE, "mysql-1"), "10.244.1.3")
+        self.assertTrue(run.name_resolves_to_pod_ip(self.PODS_WIDE, getent))
+        self.assertFalse(run.name_resolves_to_pod_ip(self.PODS_WIDE, getent.replace("0.4 ", "1.3 ")))
+        self.assertFalse(run.name_resolves_to_pod_ip(self.PODS_WIDE, "command terminated with exit code 2"))
+
+    RECREATE = ("      NAME     UID                                    IP              NODE\n"
+                "이전  mysql-0  0b7c9a4e-1111-4ddf-bd06-812410a3500d   10.244.0.4      minikube\n"
+                "이후  mysql-0  f659646a-6b7f-4ddf-bd06-812410a3500d   10.244.0.9      minikube-m03\n")
+
+    def test_recreated_pod_has_a_new_uid_and_the_name_follows_its_new_ip(self):
+        self.assertTrue(run.new_uid_same_name(self.RECREATE))
+        same_uid = self.RECREATE.replace("f659646a-6b7f", "0b7c9a4e-1111")
+        self.assertFalse(run.new_uid_same_name(same_uid))
+        before = "10.244.0.4      mysql-0.mysql.default.svc.cluster.local\n"
+        after = "10.244.0.9      mysql-0.mysql.default.svc.cluster.local\n"
+        self.assertTrue(run.name_follows_new_ip(before, after, self.RECREATE))
+        self.assertFalse(run.name_follows_new_ip(before, before, self.RECREATE))  # DNS kept the old IP
+        self.assertFalse(run.name_follows_new_ip(before, after, self.RECREATE.replace("10.244.0.9", "10.244.0.4")))
+
+    def test_scale_down_deletes_the_highest_ordinal_first(self):
+        ev = ("2s   Normal   SuccessfulDelete   statefulset/mysql   delete Pod mysql-2 in StatefulSet mysql successful\n"
+              "1s   Normal   SuccessfulDelete   statefulset/mysql   delete Pod mysql-1 in StatefulSet mysql successful\n")
+        self.assertTrue(run.deleted_highest_first(ev))
+        self.assertFalse(run.deleted_highest_first("\n".join(reversed(ev.splitlines()))))
+        self.assertFalse(run.deleted_highest_first(ev.splitlines()[0]))
+
+    def test_only_mysql_0(self):
+        self.assertTrue(run.only_mysql_0("NAME      READY\nmysql-0   1/1     Running   0   3m\n"))
+        self.assertFalse(run.only_mysql_0("mysql-0   1/1     Running\nmysql-1   1/1     Running\n"))
+
+    def test_apply_check_passes_the_tagged_texts_in_order_and_reports_missing_tags(self):
+        tagged = {"a": "1", "b": "2"}
+        self.assertEqual(run.apply_check("a", lambda x: x == "1", tagged)[0], True)
+        self.assertEqual(run.apply_check(("b", "a"), lambda x, y: (x, y) == ("2", "1"), tagged)[0], True)
+        ok, detail = run.apply_check(("a", "c"), lambda x, y: True, tagged)
+        self.assertFalse(ok)
+        self.assertIn("c", detail)
+
     def test_every_check_tag_exists_in_its_notebook(self):
         nbdir = Path(__file__).resolve().parents[2] / "notebooks"
         for name, checks in run.CHECKS.items():
             nb = nbformat.read(nbdir / name, as_version=4)
             tags = {t for c in nb.cells for t in c.metadata.get("tags", [])}
             for tag, _, _ in checks:
-                self.assertIn(tag, tags, f"{name}: tag {tag}")
+                for t in tag if isinstance(tag, tuple) else (tag,):
+                    self.assertIn(t, tags, f"{name}: tag {t}")
 
     def test_notebooks_are_committed_without_outputs_and_use_the_kubelab_kernel(self):
         nbdir = Path(__file__).resolve().parents[2] / "notebooks"
