@@ -88,9 +88,9 @@ rust-checks:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo test --workspace --exclude kubelab-kernel
-	@# the kernel links evcxr (rust-analyzer): its tests reuse the release build instead of a
-	@# second, debug build of it
-	cargo test --release -p kubelab-kernel
+	@# the kernel's tests without its evcxr part (one build of rust-analyzer is enough; the
+	@# cells are tested through Jupyter, the REPL and the browser below)
+	cargo test -p kubelab-kernel --no-default-features
 
 notebook-tests: setup
 	"$(PYTHON)" -m unittest tests/notebooks/test_run.py

@@ -82,6 +82,20 @@ impl ExecOutput {
 }
 crate::table::evcxr_report!(ExecOutput);
 
+/// `arg` as a POSIX shell word: unchanged when it has no special characters, else in single
+/// quotes, so a printed `kubectl exec` line can be pasted into a shell with the same effect.
+pub fn shell_quote(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
+    if plain {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
+}
+
 /// The exit code carried by an exec status (`NonZeroExitCode` cause `ExitCode`).
 pub fn exit_code(status: Option<&Status>) -> i32 {
     let Some(s) = status else { return 0 };
@@ -100,7 +114,8 @@ pub fn exit_code(status: Option<&Status>) -> i32 {
 impl Lab {
     /// `kubectl exec POD -- CMD...` (no stdin, no TTY).
     pub async fn exec(&self, pod: &str, command: &[&str]) -> Result<ExecOutput> {
-        crate::out::cmd(&format!("kubectl exec {pod} -- {}", command.join(" ")));
+        let shown: Vec<String> = command.iter().map(|a| shell_quote(a)).collect();
+        crate::out::cmd(&format!("kubectl exec {pod} -- {}", shown.join(" ")));
         if self
             .call("get pod", self.api::<Pod>().get_opt(pod))
             .await?
@@ -156,6 +171,15 @@ impl Lab {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printed_arguments_are_shell_words() {
+        assert_eq!(shell_quote("getent"), "getent");
+        assert_eq!(shell_quote("mysql-0.mysql"), "mysql-0.mysql");
+        assert_eq!(shell_quote("SELECT * FROM t"), "'SELECT * FROM t'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
 
     #[test]
     fn exit_codes_from_status() {

@@ -16,29 +16,13 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Select, Sender};
 use evcxr::CommandContext;
 
-use crate::engine::{Engine, Failure};
+use crate::engine::Engine;
+use crate::verdict::{judge, CellError, Outcome};
 
 /// Where a cell's live output goes (Jupyter stream messages, or the terminal).
 pub trait Output: Send + Sync {
     /// A line the cell printed to stdout.
     fn stdout(&self, line: &str);
-}
-
-/// A failed cell as it is shown: a Korean name, the message, and the lines to show.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CellError {
-    pub name: String,
-    pub message: String,
-    pub lines: Vec<String>,
-}
-
-/// What a cell produced besides its live output.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    /// The final value's renderings by MIME type (`text/html`, `text/plain`).
-    pub data: Vec<(String, String)>,
-    /// Set when the cell failed.
-    pub error: Option<CellError>,
 }
 
 enum Msg {
@@ -256,61 +240,6 @@ impl Cells {
     }
 }
 
-/// A cell that evcxr ran: failed when it wrote to stderr. A kubelab failure's message echoed by
-/// `?` is shown as that failure (its Korean name); a panic or other text as it is.
-pub fn judge(stderr: &[String], failures: &[Failure]) -> Option<CellError> {
-    if stderr.iter().all(|l| l.trim().is_empty()) {
-        return None;
-    }
-    let text = stderr.join("\n");
-    for f in failures.iter().rev() {
-        let first = f.message.lines().next().unwrap_or_default();
-        if !first.is_empty() && text.contains(first) {
-            let rest: Vec<String> = remove_block(stderr, &f.message);
-            let mut lines: Vec<String> = rest.into_iter().filter(|l| !is_noise(l)).collect();
-            lines.extend(f.message.lines().map(str::to_string));
-            return Some(CellError {
-                name: f.name.clone(),
-                message: f.message.clone(),
-                lines,
-            });
-        }
-    }
-    let panicked = stderr.iter().any(|l| l.contains("panicked at"));
-    let lines: Vec<String> = stderr.iter().filter(|l| !is_noise(l)).cloned().collect();
-    Some(CellError {
-        name: if panicked { "패닉" } else { "오류" }.into(),
-        message: lines.join("\n"),
-        lines,
-    })
-}
-
-/// Lines of a panic report that only point at a Rust backtrace setting.
-fn is_noise(line: &str) -> bool {
-    line.starts_with("note: run with `RUST_BACKTRACE=1`")
-}
-
-/// `stderr` without the lines of `message` (the echo of a `?` error), other lines kept in order.
-fn remove_block(stderr: &[String], message: &str) -> Vec<String> {
-    let block: Vec<&str> = message.lines().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < stderr.len() {
-        if stderr[i..].len() >= block.len()
-            && stderr[i..i + block.len()]
-                .iter()
-                .zip(&block)
-                .all(|(a, b)| a == b)
-        {
-            i += block.len();
-            continue;
-        }
-        out.push(stderr[i].clone());
-        i += 1;
-    }
-    out
-}
-
 fn evcxr_error(e: &evcxr::Error, stderr: &[String]) -> CellError {
     match e {
         evcxr::Error::CompilationErrors(errors) => {
@@ -338,56 +267,5 @@ fn evcxr_error(e: &evcxr::Error, stderr: &[String]) -> CellError {
                 lines,
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn f(name: &str, message: &str) -> Failure {
-        Failure {
-            name: name.into(),
-            message: message.into(),
-        }
-    }
-
-    fn lines(s: &str) -> Vec<String> {
-        s.lines().map(str::to_string).collect()
-    }
-
-    #[test]
-    fn a_cell_without_stderr_did_not_fail_even_if_a_call_failed_and_was_handled() {
-        assert_eq!(judge(&[], &[f("파드 없음", "파드가 없습니다.")]), None);
-    }
-
-    #[test]
-    fn a_question_mark_echo_becomes_the_kubelab_failure() {
-        let msg = "파드 'mysql-9'가 없습니다.\n→ pods()? 로 이름을 확인하세요.";
-        let e = judge(&lines(msg), &[f("리소스 작업 실패", msg)]).unwrap();
-        assert_eq!(e.name, "리소스 작업 실패");
-        assert_eq!(e.message, msg);
-        assert_eq!(e.lines, lines(msg), "shown once, not twice");
-    }
-
-    #[test]
-    fn an_unwrap_panic_on_a_kubelab_failure_is_named_after_it_with_the_panic_text() {
-        let msg = "YAML 오류: 3:1";
-        let stderr = lines(
-            "thread '<unnamed>' panicked at src/lib.rs:1:1:\ncalled `Result::unwrap()` on an `Err` value: YAML 오류: 3:1\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace",
-        );
-        let e = judge(&stderr, &[f("매니페스트 적용 실패", msg)]).unwrap();
-        assert_eq!(e.name, "매니페스트 적용 실패");
-        assert!(e.lines.iter().any(|l| l.contains("panicked at")));
-        assert!(!e.lines.iter().any(|l| l.contains("RUST_BACKTRACE")));
-    }
-
-    #[test]
-    fn other_stderr_fails_the_cell_as_it_is() {
-        let e = judge(&lines("No such file or directory (os error 2)"), &[]).unwrap();
-        assert_eq!(e.name, "오류");
-        assert_eq!(e.message, "No such file or directory (os error 2)");
-        let p = judge(&lines("thread 'x' panicked at a.rs:1:1:\nboom"), &[]).unwrap();
-        assert_eq!(p.name, "패닉");
     }
 }

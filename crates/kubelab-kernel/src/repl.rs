@@ -5,6 +5,7 @@ use std::io::{BufRead, Write};
 use std::sync::Arc;
 
 use crate::cells::{Cells, Output};
+use crate::input::incomplete;
 
 struct Terminal;
 
@@ -14,29 +15,6 @@ impl Output for Terminal {
         let _ = writeln!(o, "{line}");
         let _ = o.flush();
     }
-}
-
-/// True while brackets, braces or a string are still open: the input goes on on the next line.
-fn incomplete(code: &str) -> bool {
-    let (mut depth, mut in_str, mut esc) = (0i32, false, false);
-    for ch in code.chars() {
-        if in_str {
-            match (esc, ch) {
-                (true, _) => esc = false,
-                (false, '\\') => esc = true,
-                (false, '"') => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
-        match ch {
-            '"' => in_str = true,
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' => depth -= 1,
-            _ => {}
-        }
-    }
-    in_str || depth > 0
 }
 
 /// Reads cells from stdin until end of input (Ctrl-D) or `:quit`.
@@ -81,19 +59,5 @@ pub fn run(mut cells: Cells) {
         if let Some((_, text)) = outcome.data.iter().find(|(k, _)| k == "text/plain") {
             println!("{text}");
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::incomplete;
-
-    #[test]
-    fn open_brackets_and_strings_continue_the_input() {
-        assert!(!incomplete("nodes()?\n"));
-        assert!(incomplete("db.sql(\"\n"));
-        assert!(incomplete("db.sql(\"SELECT 1;\"\n"));
-        assert!(!incomplete("db.sql(\"SELECT ')';\")?\n"));
-        assert!(incomplete("for p in [1, 2] {\n"));
     }
 }
