@@ -11,7 +11,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::app::App;
+use crate::api::App;
 use crate::kubelet::Kubelet;
 use crate::shutdown::{self, Shutdown, Trigger};
 use crate::store::Store;
@@ -130,22 +130,6 @@ fn load_or_create_token(path: &Path) -> io::Result<String> {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    write_private(path, token.as_bytes())?;
+    crate::files::write_private(path, token.as_bytes())?;
     Ok(token)
-}
-
-/// Writes a file readable only by its owner (0600), atomically.
-pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
-    let _ = std::fs::remove_file(&tmp);
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)?;
-    f.write_all(bytes)?;
-    drop(f);
-    std::fs::rename(&tmp, path)
 }

@@ -286,7 +286,7 @@ pub fn run_foreground(state_dir: &Path, port: Option<u16>) -> Result<ExitCode> {
         let listener = bind(state_dir, port).await?;
         let addr = listener.local_addr()?;
         cluster.write_kubeconfig(addr)?;
-        labsim::cluster::write_private(
+        labsim::files::write_private(
             &state_dir.join(PID),
             std::process::id().to_string().as_bytes(),
         )?;

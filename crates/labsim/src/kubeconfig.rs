@@ -23,7 +23,7 @@ pub fn render(server: &str, ca_pem: &str, token: &str) -> String {
 
 /// Writes a kubeconfig with cluster/user/context `labsim` for `server` (https://127.0.0.1:PORT).
 pub fn write(path: &Path, server: &str, ca_pem: &str, token: &str) -> std::io::Result<()> {
-    crate::cluster::write_private(path, render(server, ca_pem, token).as_bytes())
+    crate::files::write_private(path, render(server, ca_pem, token).as_bytes())
 }
 
 #[cfg(test)]

@@ -1,30 +1,39 @@
 //! labsim: a simulated 3-node minikube that speaks the real Kubernetes API on loopback and runs a
 //! real `mariadbd` for every MySQL pod.
 //!
-//! Crate map (read in this order):
-//! - [`resources`]: the kinds served (one table drives discovery, routing and storage).
-//! - [`status`]: Kubernetes `Status` errors shared by every layer.
-//! - [`store`]: objects as JSON, resourceVersions, watch fan-out, write-through persistence.
-//! - [`shutdown`]: the signal every task watches.
-//! - [`app`]: what request handlers share.
-//! - [`tls`], [`kubeconfig`], [`server`]: HTTPS on loopback with a bearer token.
-//! - [`api`]: Kubernetes paths: CRUD, watch, discovery, OpenAPI, Tables, patch, exec, port-forward.
-//! - [`controllers`]: StatefulSet, provisioner, scheduler, garbage collector, events, bootstrap.
-//! - [`kubelet`]: real `mariadbd` processes, probes, restarts, pod status.
-//! - [`cluster`]: wires it all together; `main.rs` is the CLI over it.
+//! Crate map, in layers: a module uses only modules of earlier layers (the test in
+//! `layers.rs` checks it; `docs/labsim-internals.md` says what each file holds).
+//!
+//! 1. Foundations, no labsim imports: [`resources`] (the kinds served: one table drives
+//!    discovery, routing and storage), [`shutdown`] (the signal every task watches), [`files`]
+//!    (owner-only files).
+//! 2. [`api_error`]: `ApiError`, the Kubernetes `Status` every layer returns.
+//! 3. [`store`]: objects as JSON, resourceVersions, watch fan-out, write-through persistence.
+//! 4. [`objects`]: rules any writer follows: field accessors, API defaulting, the event recorder.
+//! 5. The actors, each on the store alone: [`controllers`] (StatefulSet, provisioner, scheduler,
+//!    garbage collector, bootstrap) and [`kubelet`] (real `mariadbd` processes, probes, exec
+//!    processes, pod status).
+//! 6. [`api`]: Kubernetes paths: CRUD, watch, discovery, OpenAPI, Tables, patch, exec,
+//!    port-forward; the handlers' shared state [`api::App`].
+//! 7. [`server`], [`tls`], [`kubeconfig`]: HTTPS on loopback with a bearer token.
+//! 8. [`cluster`]: wires it all together; `main.rs` and `daemon.rs` are the CLI over it.
 
 // `ApiError` is large (a Status body), but it is the cold path; boxing it everywhere adds noise.
 #![allow(clippy::result_large_err)]
 
 pub mod api;
-pub mod app;
+pub mod api_error;
 pub mod cluster;
 pub mod controllers;
+pub mod files;
 pub mod kubeconfig;
 pub mod kubelet;
+pub mod objects;
 pub mod resources;
 pub mod server;
 pub mod shutdown;
-pub mod status;
 pub mod store;
 pub mod tls;
+
+#[cfg(test)]
+mod layers;

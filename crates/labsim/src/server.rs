@@ -9,18 +9,16 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::Extension;
-use http_body_util::BodyExt;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use crate::app::App;
+use crate::api::body::BODY_LIMIT;
+use crate::api::App;
+use crate::api_error::ApiError;
 use crate::shutdown::Shutdown;
-use crate::status::ApiError;
 
-/// Largest request body accepted (the real API server allows 3 MiB).
-pub const BODY_LIMIT: usize = 3 * 1024 * 1024;
 /// A declared-too-large body is still read (and dropped) up to this size, so the client gets a
 /// clean 413 instead of a reset connection; beyond it the connection is closed.
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
@@ -40,7 +38,6 @@ pub async fn serve(
     app: App,
     shutdown: Shutdown,
 ) -> std::io::Result<()> {
-    ensure_system_namespaces(&app.store);
     let acceptor = TlsAcceptor::from(tls);
     let token = app.token.clone();
     let router = crate::api::router(app)
@@ -108,27 +105,6 @@ pub async fn serve(
     Ok(())
 }
 
-/// The namespaces kube-apiserver itself keeps in existence (its system-namespaces controller).
-const SYSTEM_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
-
-/// Creates the system namespaces that are missing, as kube-apiserver does on start.
-pub fn ensure_system_namespaces(store: &crate::store::Store) {
-    let rt = crate::resources::get("Namespace");
-    for ns in SYSTEM_NAMESPACES {
-        if store.get(rt, None, ns).is_ok() {
-            continue;
-        }
-        let obj = serde_json::json!({
-            "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}},
-            "spec": {"finalizers": ["kubernetes"]},
-            "status": {"phase": "Active"},
-        });
-        if let Err(e) = store.create(rt, None, obj) {
-            tracing::debug!("namespace {ns}: {e}");
-        }
-    }
-}
-
 /// Checks the bearer token and the declared body size, and logs every request.
 async fn guard(State(token): State<Arc<str>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
@@ -181,20 +157,6 @@ fn authorized(req: &Request, token: &str) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Reads a request body up to [`BODY_LIMIT`] (413 beyond, 400 if the client broke off).
-pub async fn read_body(body: axum::body::Body) -> Result<bytes::Bytes, ApiError> {
-    let limited = http_body_util::Limited::new(body, BODY_LIMIT);
-    match limited.collect().await {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            Err(ApiError::too_large(BODY_LIMIT))
-        }
-        Err(e) => Err(ApiError::bad_request(format!(
-            "failed to read the request body: {e}"
-        ))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,27 +176,5 @@ mod tests {
         assert!(!authorized(&req(Some("Bearer ab")), "abc"));
         assert!(!authorized(&req(Some("Basic abc")), "abc"));
         assert!(!authorized(&req(None), "abc"));
-    }
-
-    #[test]
-    fn system_namespaces_exist_after_start() {
-        let store = crate::store::Store::in_memory();
-        ensure_system_namespaces(&store);
-        ensure_system_namespaces(&store);
-        let (items, _) = store.list(crate::resources::get("Namespace"), None);
-        assert_eq!(items.len(), 4);
-        assert_eq!(items[0]["metadata"]["name"], "default");
-    }
-
-    #[tokio::test]
-    async fn body_limit() {
-        let ok = read_body(axum::body::Body::from(vec![b'x'; 10]))
-            .await
-            .unwrap();
-        assert_eq!(ok.len(), 10);
-        let e = read_body(axum::body::Body::from(vec![b'x'; BODY_LIMIT + 1]))
-            .await
-            .unwrap_err();
-        assert_eq!(e.code, 413);
     }
 }

@@ -75,9 +75,9 @@ impl Pki {
         }
         let pems = generate()?;
         std::fs::write(dir.join(CA_CRT), &pems.ca_crt)?;
-        crate::cluster::write_private(&dir.join(CA_KEY), pems.ca_key.as_bytes())?;
+        crate::files::write_private(&dir.join(CA_KEY), pems.ca_key.as_bytes())?;
         std::fs::write(dir.join(SERVER_CRT), &pems.server_crt)?;
-        crate::cluster::write_private(&dir.join(SERVER_KEY), pems.server_key.as_bytes())?;
+        crate::files::write_private(&dir.join(SERVER_KEY), pems.server_key.as_bytes())?;
         let server = server_config(&pems.server_crt, &pems.server_key)?;
         Ok(Pki {
             ca_pem: pems.ca_crt,

@@ -6,16 +6,16 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use crate::api::defaults;
 use crate::api::negotiate::{self, Output};
 use crate::api::patch::{self, PatchKind};
 use crate::api::target::{self, Query, Target};
 use crate::api::watch::{self, Filter};
+use crate::api::App;
 use crate::api::{json_response, status_response};
-use crate::app::App;
+use crate::api_error::ApiError;
+use crate::objects::defaults;
 use crate::resources::{self, ResourceType};
 use crate::shutdown::Shutdown;
-use crate::status::ApiError;
 use crate::store::Store;
 
 /// How often a PATCH is retried when another writer changed the object in between.
@@ -67,7 +67,7 @@ async fn dispatch(app: App, req: Request) -> Result<Response, ApiError> {
     if t.rt.is_review() {
         return match name {
             None if m == Method::POST => {
-                let bytes = crate::server::read_body(body).await?;
+                let bytes = crate::api::body::read_body(body).await?;
                 let obj = parse_object(t.rt, &headers, &bytes)?;
                 let answer = crate::api::reviews::answer(t.rt, obj)?;
                 Ok(json_response(StatusCode::CREATED, &answer))
@@ -100,11 +100,11 @@ async fn dispatch(app: App, req: Request) -> Result<Response, ApiError> {
             ApiError::method_not_allowed(format!("{m} is not supported on all namespaces")),
         ),
         (None, None) if m == Method::POST => {
-            let bytes = crate::server::read_body(body).await?;
+            let bytes = crate::api::body::read_body(body).await?;
             create(&app, &t, &q, &headers, &bytes)
         }
         (None, None) if m == Method::DELETE => {
-            let bytes = crate::server::read_body(body).await?;
+            let bytes = crate::api::body::read_body(body).await?;
             delete_collection(&app, &t, &q, &bytes)
         }
         (None | Some("status"), Some(name)) if m == Method::GET => {
@@ -112,15 +112,15 @@ async fn dispatch(app: App, req: Request) -> Result<Response, ApiError> {
             Ok(one(t.rt, obj, output))
         }
         (None | Some("status"), Some(name)) if m == Method::PUT => {
-            let bytes = crate::server::read_body(body).await?;
+            let bytes = crate::api::body::read_body(body).await?;
             update(&app, &t, name, &q, &headers, &bytes)
         }
         (None | Some("status") | Some("scale"), Some(name)) if m == Method::PATCH => {
-            let bytes = crate::server::read_body(body).await?;
+            let bytes = crate::api::body::read_body(body).await?;
             patch_object(&app, &t, name, &q, &headers, &bytes)
         }
         (None, Some(name)) if m == Method::DELETE => {
-            let bytes = crate::server::read_body(body).await?;
+            let bytes = crate::api::body::read_body(body).await?;
             delete(&app, &t, name, &q, &bytes)
         }
         (Some("scale"), Some(name)) if m == Method::GET => {
@@ -128,7 +128,7 @@ async fn dispatch(app: App, req: Request) -> Result<Response, ApiError> {
             Ok(json_response(StatusCode::OK, &scale_of(&obj)))
         }
         (Some("scale"), Some(name)) if m == Method::PUT => {
-            let bytes = crate::server::read_body(body).await?;
+            let bytes = crate::api::body::read_body(body).await?;
             put_scale(&app, &t, name, &q, &headers, &bytes)
         }
         _ => Err(ApiError::method_not_allowed(format!(
@@ -454,7 +454,7 @@ fn patch_scale(
                 ApiError::invalid(
                     rt,
                     "scale",
-                    vec![crate::status::Cause {
+                    vec![crate::api_error::Cause {
                         reason: "FieldValueInvalid".into(),
                         message: e.to_string(),
                         field: "patch".into(),
@@ -474,7 +474,7 @@ fn replicas_of(rt: &ResourceType, name: &str, scale: &Value) -> Result<i64, ApiE
         _ => Err(ApiError::invalid(
             rt,
             name,
-            vec![crate::status::Cause {
+            vec![crate::api_error::Cause {
                 reason: "FieldValueInvalid".into(),
                 message: format!(
                     "Invalid value: {}: must be greater than or equal to 0",

@@ -15,12 +15,12 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
-use crate::app::App;
+use crate::api::App;
+use crate::api_error::ApiError;
 use crate::kubelet::builtins;
 use crate::kubelet::command::{self, Mapped};
 use crate::kubelet::PodRuntime;
 use crate::resources;
-use crate::status::ApiError;
 
 /// An exec session may not outlive this (cells and terminals must not hang forever).
 const SESSION_MAX: Duration = Duration::from_secs(8 * 3600);

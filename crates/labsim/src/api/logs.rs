@@ -11,9 +11,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::app::App;
+use crate::api::App;
+use crate::api_error::ApiError;
 use crate::resources;
-use crate::status::ApiError;
 
 /// A follow never outlives this (kubectl reconnects if asked to keep going).
 const FOLLOW_MAX: Duration = Duration::from_secs(4 * 3600);

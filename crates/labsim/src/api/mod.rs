@@ -1,8 +1,8 @@
 //! The HTTP API: routing of Kubernetes paths to handlers. Auth and the body limit are applied by
 //! the server around this router.
 
+pub mod body;
 pub mod crud;
-pub mod defaults;
 pub mod discovery;
 pub mod exec;
 pub mod logs;
@@ -24,8 +24,25 @@ use axum::routing::{any, get};
 use axum::Router;
 use serde_json::{json, Value};
 
-use crate::app::App;
-use crate::status::ApiError;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::api_error::ApiError;
+use crate::kubelet::Kubelet;
+use crate::store::Store;
+
+/// The state every handler shares: the store, the kubelet (exec, port-forward and logs ask it
+/// for a pod's runtime), the bearer token and the state directory. Cheap to clone: everything
+/// is behind `Arc`s.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<Store>,
+    pub kubelet: Arc<Kubelet>,
+    /// Every request must carry `Authorization: Bearer <token>`.
+    pub token: Arc<str>,
+    /// Root of everything labsim writes.
+    pub state_dir: Arc<PathBuf>,
+}
 
 /// The Kubernetes version labsim claims (kubectl's dispatcher picks kubectl 1.31 by it).
 pub const VERSION: &str = "v1.31.0";
@@ -69,7 +86,7 @@ pub fn json_response(code: StatusCode, body: &Value) -> Response {
 }
 
 /// A `Status` body with its HTTP code.
-pub fn status_response(err: &crate::status::ApiError) -> axum::response::Response {
+pub fn status_response(err: &ApiError) -> axum::response::Response {
     let code = axum::http::StatusCode::from_u16(err.code)
         .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
     (code, axum::Json(err.to_status())).into_response()
@@ -231,5 +248,7 @@ async fn logs(
     logs::logs(app, ns, name, query).await
 }
 
+#[cfg(test)]
+mod kube_rs_tests;
 #[cfg(test)]
 mod tests;

@@ -4,8 +4,8 @@
 use axum::http::{header, HeaderMap};
 use serde_json::Value;
 
+use crate::api_error::ApiError;
 use crate::resources::ResourceType;
-use crate::status::ApiError;
 
 /// The media type of aggregated discovery documents (`/api`, `/apis`).
 pub const AGGREGATED_DISCOVERY: &str =

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::api::target::{Query, Target};
 use crate::api::watch::Filter;
-use crate::status::ApiError;
+use crate::api_error::ApiError;
 use crate::store::Store;
 
 const TOKEN_VERSION: &str = "meta.k8s.io/v1";

@@ -33,10 +33,10 @@ use tokio::sync::mpsc;
 use tokio::task::{AbortHandle, JoinSet};
 
 use crate::api::spdy::{self, Frame, FrameReader, FrameWriter, Headers};
-use crate::app::App;
+use crate::api::App;
+use crate::api_error::ApiError;
 use crate::resources;
 use crate::shutdown::Shutdown;
-use crate::status::ApiError;
 use crate::store::ChangeType;
 
 /// The port-forward protocol name (SPDY upgrade and, prefixed, the WebSocket tunnel).

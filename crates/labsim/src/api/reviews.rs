@@ -6,8 +6,8 @@
 
 use serde_json::{json, Value};
 
+use crate::api_error::{ApiError, Cause};
 use crate::resources::ResourceType;
-use crate::status::{ApiError, Cause};
 
 /// Answers a review `POST`ed as `body` (already parsed). Errors: 422 for an invalid spec.
 pub fn answer(rt: &ResourceType, mut body: Value) -> Result<Value, ApiError> {

@@ -3,8 +3,8 @@
 
 use percent_encoding::percent_decode_str;
 
+use crate::api_error::ApiError;
 use crate::resources::{self, ResourceType};
-use crate::status::ApiError;
 
 /// What a resource path names.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use futures::StreamExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-use crate::app::App;
+use crate::api::App;
 use crate::kubelet::Kubelet;
 use crate::resources;
 use crate::store::Store;

@@ -16,10 +16,10 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::api::negotiate::Output;
 use crate::api::target::{Query, Target};
-use crate::app::App;
+use crate::api::App;
+use crate::api_error::ApiError;
 use crate::resources::ResourceType;
 use crate::shutdown::Shutdown;
-use crate::status::ApiError;
 use crate::store::selector::{FieldSelector, LabelSelector};
 use crate::store::{Change, ChangeType};
 

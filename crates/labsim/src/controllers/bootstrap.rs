@@ -111,6 +111,17 @@ pub fn run(store: &Store) -> Result<(), ControllerError> {
 mod tests {
     use super::*;
 
+    /// kube-apiserver keeps these in existence; labsim creates them here and nowhere else.
+    #[test]
+    fn system_namespaces_exist_after_start() {
+        let store = Store::in_memory();
+        run(&store).unwrap();
+        run(&store).unwrap();
+        let (items, _) = store.list(get("Namespace"), None);
+        assert_eq!(items.len(), 4);
+        assert_eq!(items[0]["metadata"]["name"], "default");
+    }
+
     #[test]
     fn restart_does_not_duplicate_and_refreshes_heartbeats() {
         let dir = tempfile::tempdir().unwrap();

@@ -10,8 +10,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::objects::{is_terminating, name, namespace, pod_running_and_ready, uid};
 use super::ControllerError;
+use crate::objects::{is_terminating, name, namespace, pod_running_and_ready, uid};
 use crate::resources::get;
 use crate::store::{now, selector::LabelSelector, Store};
 
@@ -365,7 +365,7 @@ pub fn reconcile(store: &Store) -> Result<(), ControllerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::controllers::objects::set_condition;
+    use crate::objects::set_condition;
 
     fn headless(s: &Store) {
         s.create(

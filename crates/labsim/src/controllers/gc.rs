@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::objects::{delete_pod, is_terminating, name, namespace, uid};
 use super::ControllerError;
+use crate::objects::{delete_pod, is_terminating, name, namespace, uid};
 use crate::resources::{ResourceType, RESOURCES};
 use crate::store::Store;
 
@@ -46,15 +46,12 @@ pub fn reconcile(store: &Store) -> Result<(), ControllerError> {
             delete_pod(store, &obj).map(|_| ())
         } else {
             // Objects with finalizers only get a deletionTimestamp; their controller finishes.
-            store
-                .delete(rt, ns, name(&obj), None)
-                .map(|_| ())
-                .map_err(ControllerError::from)
+            store.delete(rt, ns, name(&obj), None).map(|_| ())
         };
         match result {
             Ok(()) => {}
-            Err(e) if e.code() == Some(404) => {}
-            Err(e) => return Err(e),
+            Err(e) if e.code == 404 => {}
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(())
@@ -63,7 +60,7 @@ pub fn reconcile(store: &Store) -> Result<(), ControllerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::controllers::objects::owner_ref;
+    use crate::objects::owner_ref;
     use crate::resources::get;
     use serde_json::json;
 

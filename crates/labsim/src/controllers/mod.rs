@@ -6,10 +6,8 @@
 
 pub mod bootstrap;
 pub mod endpoints;
-pub mod events;
 pub mod gc;
 pub mod nodes;
-pub mod objects;
 pub mod provisioner;
 pub mod revisions;
 pub mod scheduler;
@@ -22,10 +20,10 @@ use std::time::Duration;
 
 use tokio::sync::broadcast::error::RecvError;
 
-pub use events::EventRecorder;
+use crate::objects::events::EventRecorder;
 
+use crate::api_error::ApiError;
 use crate::shutdown::Shutdown;
-use crate::status::ApiError;
 use crate::store::Store;
 
 /// Changes arriving within this window are handled by one pass.

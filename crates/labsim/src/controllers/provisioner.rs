@@ -8,9 +8,9 @@ use std::path::{Component, Path, PathBuf};
 use serde_json::{json, Value};
 
 use super::bootstrap::{DEFAULT_CLASS_ANNOTATION, HOSTPATH_PROVISIONER};
-use super::events::EventRecorder;
-use super::objects::{is_terminating, name, namespace, pod_claims, pod_finished, uid};
 use super::ControllerError;
+use crate::objects::events::EventRecorder;
+use crate::objects::{is_terminating, name, namespace, pod_claims, pod_finished, uid};
 use crate::resources::get;
 use crate::store::{now, Store};
 

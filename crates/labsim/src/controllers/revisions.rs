@@ -4,9 +4,9 @@
 
 use serde_json::{json, Value};
 
-use super::objects::{controller_uid, name, namespace, owner_ref, uid};
 use super::statefulset::REVISION_LABEL;
 use super::ControllerError;
+use crate::objects::{controller_uid, name, namespace, owner_ref, uid};
 use crate::resources::get;
 use crate::store::Store;
 
@@ -109,7 +109,7 @@ pub fn ensure_revision(store: &Store, set: &Value) -> Result<(String, i64), Cont
         }
         if collisions > 1000 {
             return Err(
-                crate::status::ApiError::internal("too many revision hash collisions").into(),
+                crate::api_error::ApiError::internal("too many revision hash collisions").into(),
             );
         }
     }

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::events::EventRecorder;
-use super::objects::{
+use super::ControllerError;
+use crate::objects::events::EventRecorder;
+use crate::objects::{
     condition, condition_true, is_terminating, name, namespace, pod_claims, pod_finished,
     set_condition,
 };
-use super::ControllerError;
 use crate::resources::get;
 use crate::store::Store;
 

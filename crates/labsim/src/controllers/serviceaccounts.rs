@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use super::objects::{is_terminating, name};
 use super::ControllerError;
+use crate::objects::{is_terminating, name};
 use crate::resources::get;
 use crate::store::Store;
 

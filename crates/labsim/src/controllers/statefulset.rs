@@ -6,13 +6,13 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
-use super::events::EventRecorder;
-use super::objects::{
+use super::revisions::{ensure_revision, revision_template, trim_history};
+use super::ControllerError;
+use crate::objects::events::EventRecorder;
+use crate::objects::{
     condition, controller_uid, delete_pod, is_terminating, name, namespace, owner_ref,
     pod_running_and_ready, uid,
 };
-use super::revisions::{ensure_revision, revision_template, trim_history};
-use super::ControllerError;
 use crate::resources::get;
 use crate::store::selector::LabelSelector;
 use crate::store::Store;
@@ -235,7 +235,7 @@ fn create_claims(
             Ok(_) => {}
             Err(_) => {
                 let mut obj = new_claim(set, tmpl, ord);
-                crate::api::defaults::apply(store, rt, &mut obj, None);
+                crate::objects::defaults::apply(store, rt, &mut obj, None);
                 if policy.delete_when_deleted {
                     obj["metadata"]["ownerReferences"] = json!([owner_ref(set, false)]);
                 }
@@ -264,7 +264,7 @@ fn create_claims(
 
 fn create_pod(store: &Store, set: &Value, mut pod: Value) -> Result<(), ControllerError> {
     // Created behind the API's back, so defaulted and admitted here by the API's own rules.
-    crate::api::defaults::apply(store, get("Pod"), &mut pod, None);
+    crate::objects::defaults::apply(store, get("Pod"), &mut pod, None);
     let pod_name = name(&pod).to_string();
     match store.create(get("Pod"), Some(namespace(set)), pod) {
         Ok(_) => {
@@ -304,8 +304,8 @@ fn remove_pod(store: &Store, set: &Value, pod: &Value) -> Result<(), ControllerE
             )?;
             Ok(())
         }
-        Err(e) if e.code() == Some(404) => Ok(()),
-        Err(e) => Err(e),
+        Err(e) if e.code == 404 => Ok(()),
+        Err(e) => Err(e.into()),
     }
 }
 

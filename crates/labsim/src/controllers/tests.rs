@@ -3,8 +3,9 @@
 
 use serde_json::{json, Value};
 
-use super::objects::{is_terminating, name, pod_running_and_ready, set_condition, uid};
 use super::*;
+use crate::objects;
+use crate::objects::{is_terminating, name, pod_running_and_ready, set_condition, uid};
 use crate::resources::get;
 
 struct Lab {

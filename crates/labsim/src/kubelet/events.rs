@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::controllers::events::{EventRecorder, Source};
+use crate::objects::events::{EventRecorder, Source};
 use crate::store::Store;
 
 /// Records one event about `pod` (source: kubelet on the pod's node), through the recorder

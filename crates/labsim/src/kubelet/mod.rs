@@ -18,6 +18,8 @@ pub mod status;
 pub mod volumes;
 
 #[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
 mod tests;
 
 use std::collections::HashMap;

@@ -988,8 +988,7 @@ impl Worker {
             append(log, &format!("{n}\n"));
         }
         let init_file = self.run_dir.join("init.sql");
-        if crate::cluster::write_private(&init_file, mariadb::init_sql(&first).as_bytes()).is_err()
-        {
+        if crate::files::write_private(&init_file, mariadb::init_sql(&first).as_bytes()).is_err() {
             return Err(1);
         }
         let child = self.spawn_server(data_dir, log, Some(&init_file)).await;

@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
+use crate::api_error::{ApiError, Cause};
 use crate::resources::{self, ResourceType};
-use crate::status::{ApiError, Cause};
 
 /// How many changes a watch may replay from; an older resourceVersion gets 410 Gone.
 const HISTORY: usize = 20_000;

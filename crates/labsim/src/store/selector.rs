@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::status::ApiError;
+use crate::api_error::ApiError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Requirement {

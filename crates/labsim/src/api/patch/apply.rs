@@ -10,8 +10,8 @@ use serde_json::{json, Map, Value};
 
 use super::fieldset::{self, FieldSet, Seg};
 use super::schema::{list_strategy, ListStrategy};
+use crate::api_error::{ApiError, Cause};
 use crate::resources::ResourceType;
-use crate::status::{ApiError, Cause};
 
 /// Metadata nobody owns and an applied configuration does not set (the strip list of the real
 /// field manager, plus the deletion fields only the server writes).

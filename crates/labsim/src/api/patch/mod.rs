@@ -19,8 +19,8 @@ pub mod update;
 
 use serde_json::Value;
 
+use crate::api_error::{ApiError, Cause};
 use crate::resources::ResourceType;
-use crate::status::{ApiError, Cause};
 
 /// The four patch types, by Content-Type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,8 +6,8 @@ use serde_json::{json, Value};
 
 use super::apply::{decode_managers, encode_managers, owned_view_for, Manager};
 use super::fieldset::{self, FieldSet, Seg};
+use crate::api_error::ApiError;
 use crate::resources::ResourceType;
-use crate::status::ApiError;
 
 /// Records in `new`'s `metadata.managedFields` that `manager` wrote `new` over `old` (`None` on
 /// create). The fields it added or changed become its own and leave other managers; fields that

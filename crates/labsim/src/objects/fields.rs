@@ -1,9 +1,9 @@
-//! Small JSON accessors the controllers share: names, uids, owner references, pod readiness and
-//! the graceful pod deletion rule.
+//! Small JSON accessors every component shares: names, uids, owner references, conditions, pod
+//! readiness and the graceful pod deletion rule.
 
 use serde_json::{json, Value};
 
-use super::ControllerError;
+use crate::api_error::ApiError;
 use crate::resources::get;
 use crate::store::Store;
 
@@ -125,7 +125,7 @@ pub fn pod_claims(pod: &Value) -> Vec<&str> {
 
 /// Deletes a pod the way the API server does for a controller: gracefully (so the kubelet stops
 /// its process) when it is bound to a node, at once otherwise (no kubelet would ever finish it).
-pub fn delete_pod(store: &Store, pod: &Value) -> Result<Value, ControllerError> {
+pub fn delete_pod(store: &Store, pod: &Value) -> Result<Value, ApiError> {
     let grace = if pod["spec"]["nodeName"]
         .as_str()
         .is_some_and(|n| !n.is_empty())
@@ -139,7 +139,7 @@ pub fn delete_pod(store: &Store, pod: &Value) -> Result<Value, ControllerError> 
     } else {
         None
     };
-    Ok(store.delete(get("Pod"), Some(namespace(pod)), name(pod), grace)?)
+    store.delete(get("Pod"), Some(namespace(pod)), name(pod), grace)
 }
 
 #[cfg(test)]

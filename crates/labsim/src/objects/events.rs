@@ -4,10 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::objects::{name, namespace, uid};
-use super::ControllerError;
+use crate::api_error::ApiError;
+use crate::objects::{name, namespace, uid};
 use crate::resources::get;
-use crate::status::ApiError;
 use crate::store::{now, Store};
 
 /// How long an event is kept after its last occurrence (the API server's `--event-ttl`).
@@ -38,7 +37,7 @@ impl EventRecorder {
         reason: &str,
         message: &str,
         source_component: &str,
-    ) -> Result<Value, ControllerError> {
+    ) -> Result<Value, ApiError> {
         Self::record_from(
             store,
             involved,
@@ -60,7 +59,7 @@ impl EventRecorder {
         reason: &str,
         message: &str,
         source: &Source<'_>,
-    ) -> Result<Value, ControllerError> {
+    ) -> Result<Value, ApiError> {
         let rt = get("Event");
         // Events about cluster-scoped objects (nodes) live in `default`, as in real clusters.
         let ns = match namespace(involved) {
@@ -80,10 +79,10 @@ impl EventRecorder {
         });
         if let Some(e) = same {
             let count = e["count"].as_i64().unwrap_or(1) + 1;
-            return Ok(store.modify(rt, Some(ns), name(e), |e| {
+            return store.modify(rt, Some(ns), name(e), |e| {
                 e["count"] = json!(count);
                 e["lastTimestamp"] = json!(now());
-            })?);
+            });
         }
         let mut involved_ref = json!({
             "kind": involved["kind"],
@@ -122,10 +121,10 @@ impl EventRecorder {
             });
             match store.create(rt, Some(ns), event) {
                 Err(e) if e.code == 409 => nanos += 1,
-                other => return Ok(other?),
+                other => return other,
             }
         }
-        Err(ApiError::internal("could not name a new event").into())
+        Err(ApiError::internal("could not name a new event"))
     }
 
     /// Deletes events whose last occurrence is older than [`EVENT_TTL`] before `at`.

@@ -1,0 +1,156 @@
+//! Fixtures for tests that run pods on a real kubelet: pods placed directly in a tempdir store
+//! (as if the StatefulSet controller and scheduler had made them), waiting on their status, and
+//! a reaper so a failing test leaves no `mariadbd` behind. Used by the kubelet's tests and by
+//! the API's exec/port-forward tests.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use mysql_async::prelude::Queryable;
+use serde_json::{json, Value};
+
+use super::Kubelet;
+use crate::resources::get;
+use crate::store::Store;
+
+/// Kills every mariadbd of a test's state dir when the test ends, passed or panicked, so a
+/// failing test leaves no server behind.
+pub(crate) struct Reaper(pub(crate) std::path::PathBuf);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let Ok(rd) = std::fs::read_dir(self.0.join("pods")) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let Some(pid) = std::fs::read_to_string(e.path().join("mysqld.pid"))
+                .ok()
+                .and_then(|s| s.trim().parse::<i32>().ok())
+            else {
+                continue;
+            };
+            if super::is_our_mariadbd(pid, &e.path()) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
+    }
+}
+
+pub(crate) fn secret(store: &Store, password: &str) {
+    let rt = get("Secret");
+    let _ = store.remove(rt, Some("default"), "mysql-secret");
+    store
+        .create(
+            rt,
+            Some("default"),
+            json!({"metadata": {"name": "mysql-secret"}, "stringData": {"password": password}}),
+        )
+        .unwrap();
+}
+
+/// A bound PVC `data-<pod>` with its PV under `<state>/volumes/`.
+pub(crate) fn volume(store: &Store, state: &Path, pod: &str) {
+    let pv = format!("pvc-{pod}");
+    store
+        .create(get("PersistentVolume"), None, json!({"metadata": {"name": pv}, "spec": {"hostPath": {"path": state.join("volumes").join(&pv)}}}))
+        .unwrap();
+    store
+        .create(
+            get("PersistentVolumeClaim"),
+            Some("default"),
+            json!({"metadata": {"name": format!("data-{pod}")}, "spec": {"volumeName": pv}, "status": {"phase": "Bound"}}),
+        )
+        .unwrap();
+}
+
+pub(crate) fn mysql_pod(name: &str, node: &str, image: &str, env: Value, probes: Value) -> Value {
+    let mut c = json!({"name": "mysql", "image": image, "env": env,
+        "ports": [{"name": "mysql", "containerPort": 3306}],
+        "volumeMounts": [{"name": "data", "mountPath": "/var/lib/mysql"}]});
+    for (k, v) in probes.as_object().into_iter().flatten() {
+        c[k] = v.clone();
+    }
+    json!({"metadata": {"name": name, "namespace": "default", "labels": {"app": "mysql"}},
+        "spec": {"nodeName": node, "containers": [c],
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": format!("data-{name}")}}]}})
+}
+
+pub(crate) fn secret_env() -> Value {
+    json!([{"name": "MYSQL_ROOT_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "mysql-secret", "key": "password"}}}])
+}
+
+pub(crate) fn readiness() -> Value {
+    json!({"readinessProbe": {"exec": {"command": ["sh", "-c", "mysqladmin ping -h 127.0.0.1 -uroot -p\"${MYSQL_ROOT_PASSWORD}\""]},
+        "periodSeconds": 1, "timeoutSeconds": 5, "failureThreshold": 30}})
+}
+
+pub(crate) fn pod(store: &Store, name: &str) -> Option<Value> {
+    store.get(get("Pod"), Some("default"), name).ok()
+}
+
+/// Polls until `f` holds on the pod (or panics after `secs`, showing the status).
+pub(crate) async fn until(
+    store: &Store,
+    name: &str,
+    secs: u64,
+    what: &str,
+    f: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(p) = pod(store, name) {
+            if f(&p) {
+                return p;
+            }
+            if Instant::now() > deadline {
+                panic!("timeout waiting for {what}: {:#}", p["status"]);
+            }
+        } else if Instant::now() > deadline {
+            panic!("timeout waiting for {what}: pod gone");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub(crate) fn ready(p: &Value) -> bool {
+    p["status"]["containerStatuses"][0]["ready"] == true
+}
+
+pub(crate) fn cs(p: &Value) -> &Value {
+    &p["status"]["containerStatuses"][0]
+}
+
+pub(crate) async fn sql(
+    port: u16,
+    password: &str,
+    q: &str,
+) -> Result<Vec<String>, mysql_async::Error> {
+    let opts = mysql_async::OptsBuilder::default()
+        .ip_or_hostname("127.0.0.1")
+        .tcp_port(port)
+        .user(Some("root"))
+        .pass(Some(password));
+    let mut c = mysql_async::Conn::new(opts).await?;
+    let rows: Vec<String> = c.query(q).await?;
+    c.disconnect().await?;
+    Ok(rows)
+}
+
+pub(crate) fn alive(pid: i32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .unwrap_or_default()
+            .contains(") Z")
+}
+
+pub(crate) fn pid_of(k: &Kubelet, name: &str) -> i32 {
+    let rt = k.runtime("default", name).expect("running");
+    std::fs::read_to_string(rt.root_dir.join("mysqld.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
