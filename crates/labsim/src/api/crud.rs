@@ -13,15 +13,14 @@ use crate::api::watch::{self, Filter};
 use crate::api::App;
 use crate::api::{json_response, status_response};
 use crate::api_error::ApiError;
-use crate::objects::defaults;
+use crate::controllers::gc;
+use crate::objects::{defaults, pod_grace};
 use crate::resources::{self, ResourceType};
 use crate::shutdown::Shutdown;
 use crate::store::Store;
 
 /// How often a PATCH is retried when another writer changed the object in between.
 const PATCH_ATTEMPTS: usize = 5;
-/// Grace period of a pod deletion that names none (the pod spec's default).
-const DEFAULT_POD_GRACE: i64 = 30;
 
 /// The fallback handler for every resource path.
 pub async fn handle(State(app): State<App>, req: Request) -> Response {
@@ -618,11 +617,13 @@ fn delete_one(
     } else {
         None
     };
+    // The garbage collector's work, done before the answer as labsim's API always did: the
+    // client sees dependents orphaned and the namespace emptied when its DELETE returns.
     if opts.orphan {
-        orphan_dependents(&app.store, meta["uid"].as_str().unwrap_or(""));
+        gc::orphan_dependents(&app.store, meta["uid"].as_str().unwrap_or(""));
     }
     if rt.kind == "Namespace" {
-        delete_namespace_contents(app, name, opts);
+        gc::delete_namespace_contents(&app.store, name, opts.grace, opts.orphan);
     }
     let deleted = app.store.delete(rt, ns, name, grace)?;
     tracing::info!(
@@ -631,62 +632,6 @@ fn delete_one(
         describe(&deleted)
     );
     Ok(deleted)
-}
-
-/// A scheduled pod terminates gracefully (the kubelet stops it and removes it); one never
-/// scheduled, or deleted with grace 0, goes at once.
-fn pod_grace(pod: &Value, requested: Option<i64>) -> Option<i64> {
-    if pod["spec"]["nodeName"].as_str().unwrap_or("").is_empty() {
-        return None;
-    }
-    let grace = requested
-        .or(pod["spec"]["terminationGracePeriodSeconds"].as_i64())
-        .unwrap_or(DEFAULT_POD_GRACE);
-    (grace > 0).then_some(grace)
-}
-
-/// `propagationPolicy: Orphan`: dependents lose their ownerReference to `uid` instead of being
-/// garbage-collected.
-fn orphan_dependents(store: &Store, uid: &str) {
-    if uid.is_empty() {
-        return;
-    }
-    for rt in resources::RESOURCES {
-        let (items, _) = store.list(rt, None);
-        for obj in items {
-            let owned = obj["metadata"]["ownerReferences"]
-                .as_array()
-                .is_some_and(|refs| refs.iter().any(|r| r["uid"] == uid));
-            if !owned {
-                continue;
-            }
-            let m = &obj["metadata"];
-            let _ = store.modify(
-                rt,
-                m["namespace"].as_str(),
-                m["name"].as_str().unwrap_or(""),
-                |o| {
-                    if let Some(refs) = o["metadata"]["ownerReferences"].as_array_mut() {
-                        refs.retain(|r| r["uid"] != uid);
-                    }
-                },
-            );
-        }
-    }
-}
-
-/// A deleted namespace takes everything in it along (the real namespace controller does this
-/// while the namespace is `Terminating`; labsim does it at once, pods still terminate gracefully).
-fn delete_namespace_contents(app: &App, namespace: &str, opts: &DeleteOptions) {
-    for rt in resources::RESOURCES.iter().filter(|r| r.namespaced) {
-        let (items, _) = app.store.list(rt, Some(namespace));
-        for obj in items {
-            let name = obj["metadata"]["name"].as_str().unwrap_or("");
-            if let Err(e) = delete_one(app, rt, Some(namespace), name, opts) {
-                tracing::debug!("deleting {} {namespace}/{name}: {e}", rt.kind);
-            }
-        }
-    }
 }
 
 /// `DELETE` a collection (with selectors): the list of what was deleted.

@@ -1,12 +1,14 @@
 //! The garbage collector: an object all of whose owners (by uid) are gone is deleted, pods
 //! gracefully so the kubelet stops them, everything else at once (background propagation).
+//! Orphaning dependents (`propagationPolicy: Orphan`) and emptying a deleted namespace (kube's
+//! namespace controller) are here too; the API calls them before it answers the DELETE.
 
 use std::collections::HashSet;
 
 use serde_json::Value;
 
 use super::ControllerError;
-use crate::objects::{delete_pod, is_terminating, name, namespace, uid};
+use crate::objects::{delete_pod, is_terminating, name, namespace, pod_grace, uid};
 use crate::resources::{ResourceType, RESOURCES};
 use crate::store::Store;
 
@@ -55,6 +57,58 @@ pub fn reconcile(store: &Store) -> Result<(), ControllerError> {
         }
     }
     Ok(())
+}
+
+/// `propagationPolicy: Orphan`: dependents lose their ownerReference to `uid` instead of being
+/// garbage-collected.
+pub fn orphan_dependents(store: &Store, uid: &str) {
+    if uid.is_empty() {
+        return;
+    }
+    for rt in RESOURCES {
+        let (items, _) = store.list(rt, None);
+        for obj in items {
+            let owned = obj["metadata"]["ownerReferences"]
+                .as_array()
+                .is_some_and(|refs| refs.iter().any(|r| r["uid"] == uid));
+            if !owned {
+                continue;
+            }
+            let m = &obj["metadata"];
+            let _ = store.modify(
+                rt,
+                m["namespace"].as_str(),
+                m["name"].as_str().unwrap_or(""),
+                |o| {
+                    if let Some(refs) = o["metadata"]["ownerReferences"].as_array_mut() {
+                        refs.retain(|r| r["uid"] != uid);
+                    }
+                },
+            );
+        }
+    }
+}
+
+/// What kube's namespace controller does for a deleted namespace: everything in it is deleted
+/// too, pods gracefully (`grace` as asked for the namespace, else their own), dependents of each
+/// orphaned first when the namespace's deletion asked for that. labsim does it at once.
+pub fn delete_namespace_contents(store: &Store, namespace: &str, grace: Option<i64>, orphan: bool) {
+    for rt in RESOURCES.iter().filter(|r| r.namespaced) {
+        let (items, _) = store.list(rt, Some(namespace));
+        for obj in items {
+            if orphan {
+                orphan_dependents(store, uid(&obj));
+            }
+            let grace = if rt.kind == "Pod" {
+                pod_grace(&obj, grace)
+            } else {
+                None
+            };
+            if let Err(e) = store.delete(rt, Some(namespace), name(&obj), grace) {
+                tracing::debug!("deleting {} {namespace}/{}: {e}", rt.kind, name(&obj));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -123,6 +123,21 @@ pub fn pod_claims(pod: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// Grace period of a pod deletion that names none (the pod spec's default).
+const DEFAULT_POD_GRACE: i64 = 30;
+
+/// A scheduled pod terminates gracefully (the kubelet stops it and removes it); one never
+/// scheduled, or deleted with grace 0, goes at once.
+pub fn pod_grace(pod: &Value, requested: Option<i64>) -> Option<i64> {
+    if pod["spec"]["nodeName"].as_str().unwrap_or("").is_empty() {
+        return None;
+    }
+    let grace = requested
+        .or(pod["spec"]["terminationGracePeriodSeconds"].as_i64())
+        .unwrap_or(DEFAULT_POD_GRACE);
+    (grace > 0).then_some(grace)
+}
+
 /// Deletes a pod the way the API server does for a controller: gracefully (so the kubelet stops
 /// its process) when it is bound to a node, at once otherwise (no kubelet would ever finish it).
 pub fn delete_pod(store: &Store, pod: &Value) -> Result<Value, ApiError> {
