@@ -1,24 +1,22 @@
 //! exec over WebSocket (`v5.channel.k8s.io` for kubectl, `v4` for kube-rs), served by the
-//! kubelet's `PodRuntime`: the mapped command (local MariaDB client against the pod's port, or a
-//! read-only builtin) runs with pipes, or on a real pty when `tty=true` (so `mysql -p` can ask
-//! `Enter password:`). Frames: first byte is the channel (0 stdin, 1 stdout, 2 stderr, 3 status,
+//! kubelet's `PodRuntime`: a read-only builtin answers here; a mapped MariaDB client is started
+//! by the kubelet (`kubelet/exec.rs`, pipes or a real pty when `tty=true`) and this handler
+//! relays its bytes. Frames: first byte is the channel (0 stdin, 1 stdout, 2 stderr, 3 status,
 //! 4 resize); v5 clients send `[0xFF, 0x00]` when their stdin ends.
 
-use std::os::fd::{AsRawFd, OwnedFd};
-use std::process::Stdio;
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequest, Request};
 use axum::response::Response;
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::mpsc;
 
 use crate::api::App;
 use crate::api_error::ApiError;
 use crate::kubelet::builtins;
-use crate::kubelet::command::{self, Mapped};
+use crate::kubelet::command::Mapped;
+use crate::kubelet::exec::{self, ExecProcess};
+use crate::kubelet::process::exit_code;
 use crate::kubelet::PodRuntime;
 use crate::resources;
 
@@ -228,40 +226,20 @@ async fn session(mut socket: WebSocket, rt: PodRuntime, q: ExecQuery, v5: bool) 
         }
         _ => unreachable!("builtins handled above"),
     };
-    let mut cmd = tokio::process::Command::new(&program);
-    cmd.args(&args).env_clear().current_dir(&rt.root_dir);
-    for (k, v) in &rt.env {
-        // Inside the pod the client must reach the pod's own server only.
-        if !command::REDIRECTING_ENV.contains(&k.as_str()) {
-            cmd.env(k, v);
-        }
-    }
-    // A password given on the command line travels as MYSQL_PWD, not as a host-visible argument.
-    if let Some(pw) = &password {
-        cmd.env("MYSQL_PWD", pw);
-    }
-    // HOME is the pod's run dir: the client's history file stays inside labsim's state dir.
-    cmd.env("PATH", "/usr/bin:/bin")
-        .env("HOME", &rt.root_dir)
-        .env("HOSTNAME", &rt.hostname)
-        .env("LANG", "C.UTF-8");
-    let code = if q.tty {
-        run_tty(&mut socket, cmd, &q, v5).await
-    } else {
-        run_pipes(&mut socket, cmd, &q, v5).await
-    };
-    match code {
-        Some(c) => finish(&mut socket, c).await,
-        None => {
+    let started = rt.spawn_exec(&program, &args, password.as_deref(), q.stdin, q.tty);
+    let code = match started {
+        Ok(process) => relay(&mut socket, process, &q, v5).await,
+        Err(_) => {
             let _ = socket
                 .send(frame(
                     err_ch,
                     format!("labsim: cannot run {program}\n").as_bytes(),
                 ))
                 .await;
-            finish(&mut socket, 127).await
+            127
         }
-    }
+    };
+    finish(&mut socket, code).await
 }
 
 /// Resolves when the client closes the session (other frames are ignored).
@@ -273,203 +251,62 @@ async fn client_gone(socket: &mut WebSocket, v5: bool) {
     }
 }
 
-fn code_of(st: std::io::Result<std::process::ExitStatus>) -> i32 {
-    use std::os::unix::process::ExitStatusExt;
-    match st {
-        Ok(s) => s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(9)),
-        Err(_) => 255,
-    }
-}
-
-/// Pipes: stdout → 1, stderr → 2, channel 0 → stdin. `None` if the program did not start.
-async fn run_pipes(
-    socket: &mut WebSocket,
-    mut cmd: tokio::process::Command,
-    q: &ExecQuery,
-    v5: bool,
-) -> Option<i32> {
-    cmd.stdin(if q.stdin {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .kill_on_drop(true);
-    let mut child = cmd.spawn().ok()?;
-    drop(cmd);
-    let mut stdin = child.stdin.take();
-    let (tx, mut rx) = mpsc::channel::<(u8, Vec<u8>)>(16);
-    let mut readers = Vec::new();
-    for (ch, pipe) in [
-        (
-            1u8,
-            child
-                .stdout
-                .take()
-                .map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
-        ),
-        (2, child.stderr.take().map(|p| Box::new(p) as _)),
-    ] {
-        let Some(mut pipe) = pipe else { continue };
-        let tx = tx.clone();
-        readers.push(tokio::spawn(async move {
-            let mut buf = vec![0u8; 16 * 1024];
-            while let Ok(n) = pipe.read(&mut buf).await {
-                if n == 0 || tx.send((ch, buf[..n].to_vec())).await.is_err() {
-                    break;
-                }
+/// Carries an exec process's bytes over the WebSocket until it exits: its output (what the
+/// client asked for; everything on a pty) and, until it exits, the client's stdin and resizes.
+/// A client that goes away kills the process (137).
+async fn relay(socket: &mut WebSocket, process: ExecProcess, q: &ExecQuery, v5: bool) -> i32 {
+    let ExecProcess {
+        mut child,
+        mut output,
+        mut stdin,
+    } = process;
+    let wanted = |ch: u8| {
+        q.tty
+            || if ch == exec::STDOUT {
+                q.stdout
+            } else {
+                q.stderr
             }
-        }));
-    }
-    drop(tx);
+    };
     let mut outputs_open = true;
     let mut exit: Option<i32> = None;
-    loop {
-        if exit.is_some() && !outputs_open {
-            break;
-        }
+    while exit.is_none() || outputs_open {
         tokio::select! {
-            out = rx.recv(), if outputs_open => match out {
+            out = output.recv(), if outputs_open => match out {
                 Some((ch, data)) => {
-                    let wanted = if ch == 1 { q.stdout } else { q.stderr };
-                    if wanted && socket.send(frame(ch, &data)).await.is_err() {
+                    if wanted(ch) && socket.send(frame(ch, &data)).await.is_err() {
                         let _ = child.kill().await;
-                        return Some(137);
+                        return 137;
                     }
                 }
                 None => outputs_open = false,
             },
-            st = child.wait(), if exit.is_none() => exit = Some(code_of(st)),
-            msg = socket.recv(), if exit.is_none() => match decode(msg, v5) {
-                Some(Input::Stdin(data)) => {
-                    if let Some(s) = stdin.as_mut() {
-                        if s.write_all(&data).await.is_err() {
-                            stdin = None;
-                        }
-                    }
-                }
-                Some(Input::StdinClosed) => stdin = None,
-                Some(Input::Gone) => {
-                    let _ = child.kill().await;
-                    return Some(137);
-                }
-                _ => {}
-            },
-        }
-    }
-    Some(exit.unwrap_or(0))
-}
-
-/// A real pty: the child gets it as controlling terminal; output → channel 1; resize → TIOCSWINSZ.
-async fn run_tty(
-    socket: &mut WebSocket,
-    mut cmd: tokio::process::Command,
-    _q: &ExecQuery,
-    v5: bool,
-) -> Option<i32> {
-    let pty = nix::pty::openpty(None, None).ok()?;
-    let master: OwnedFd = pty.master;
-    let slave: OwnedFd = pty.slave;
-    cmd.stdin(Stdio::from(slave.try_clone().ok()?))
-        .stdout(Stdio::from(slave.try_clone().ok()?))
-        .stderr(Stdio::from(slave.try_clone().ok()?))
-        .env("TERM", "xterm")
-        .kill_on_drop(true);
-    // SAFETY: only async-signal-safe calls (setsid, ioctl) between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            nix::unistd::setsid().map_err(std::io::Error::from)?;
-            if nix::libc::ioctl(0, nix::libc::TIOCSCTTY as _, 0) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn().ok()?;
-    // The Command holds copies of the slave: drop them so reads end with EIO at exit.
-    drop(cmd);
-    drop(slave);
-    let master_raw = master.as_raw_fd();
-    let reader = std::fs::File::from(master.try_clone().ok()?);
-    let mut writer = tokio::fs::File::from_std(std::fs::File::from(master));
-    let (tx, mut rx) = mpsc::channel::<Vec<u8>>(16);
-    // Blocking reads of the pty master end with EIO once the child and its terminal are gone.
-    std::thread::spawn(move || {
-        use std::io::Read;
-        let mut reader = reader;
-        let mut buf = vec![0u8; 16 * 1024];
-        loop {
-            match reader.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if tx.blocking_send(buf[..n].to_vec()).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-    });
-    let mut exit: Option<i32> = None;
-    loop {
-        tokio::select! {
-            out = rx.recv() => match out {
-                Some(data) => {
-                    if socket.send(frame(1, &data)).await.is_err() {
-                        let _ = child.kill().await;
-                        return Some(137);
-                    }
-                }
-                None => break,
-            },
             st = child.wait(), if exit.is_none() => {
-                exit = Some(code_of(st));
-                // Output still buffered in the pty is read until EIO; don't wait long for it.
-                let drain = async {
-                    while let Some(data) = rx.recv().await {
-                        if socket.send(frame(1, &data)).await.is_err() { break; }
-                    }
-                };
-                let _ = tokio::time::timeout(Duration::from_millis(500), drain).await;
-                break;
+                exit = Some(st.map(exit_code).unwrap_or(255));
+                if q.tty {
+                    // Output still buffered in the pty is read until EIO; don't wait long for it.
+                    let drain = async {
+                        while let Some((_, data)) = output.recv().await {
+                            if socket.send(frame(1, &data)).await.is_err() { break; }
+                        }
+                    };
+                    let _ = tokio::time::timeout(Duration::from_millis(500), drain).await;
+                    outputs_open = false;
+                }
             }
-            msg = socket.recv() => match decode(msg, v5) {
-                Some(Input::Stdin(data)) => {
-                    let _ = writer.write_all(&data).await;
-                    let _ = writer.flush().await;
-                }
-                Some(Input::Resize(w, h)) => set_winsize(master_raw, w, h),
-                // The client's input ended: what Ctrl-D at a terminal sends.
-                Some(Input::StdinClosed) => {
-                    let _ = writer.write_all(&[0x04]).await;
-                    let _ = writer.flush().await;
-                }
+            msg = socket.recv(), if exit.is_none() => match decode(msg, v5) {
+                Some(Input::Stdin(data)) => stdin.write(&data).await,
+                Some(Input::StdinClosed) => stdin.close().await,
+                Some(Input::Resize(w, h)) => stdin.resize(w, h),
                 Some(Input::Gone) => {
                     let _ = child.kill().await;
-                    return Some(137);
+                    return 137;
                 }
                 None => {}
             },
         }
     }
-    let code = match exit {
-        Some(c) => c,
-        None => code_of(child.wait().await),
-    };
-    Some(code)
-}
-
-fn set_winsize(fd: i32, w: u16, h: u16) {
-    let ws = nix::libc::winsize {
-        ws_row: h,
-        ws_col: w,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: TIOCSWINSZ reads a winsize from a valid pointer; fd is the live pty master.
-    unsafe {
-        nix::libc::ioctl(fd, nix::libc::TIOCSWINSZ, &ws);
-    }
+    exit.unwrap_or(0)
 }
 
 #[cfg(test)]

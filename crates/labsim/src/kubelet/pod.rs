@@ -13,6 +13,7 @@ use tokio::sync::watch;
 
 use super::mariadb::{self, EntrypointError, Flavor, RootPassword};
 use super::probes::{self, Counter, Probe, Verdict};
+use super::process::exit_code;
 use super::status::{self, InitView, PodView, State, Terminated};
 use super::volumes::{self, DataDir};
 use super::{events, Kubelet, PodRuntime};
@@ -693,23 +694,7 @@ impl Worker {
             }
             _ => return Some(126),
         };
-        let mut cmd = Command::new(&program);
-        cmd.args(&args)
-            .env_clear()
-            .env("PATH", "/usr/bin:/bin")
-            .env("HOME", &self.run_dir)
-            .env("HOSTNAME", &rt.hostname)
-            .current_dir(&self.run_dir)
-            .stdin(Stdio::null())
-            .kill_on_drop(true);
-        for (k, v) in &rt.env {
-            if !super::command::REDIRECTING_ENV.contains(&k.as_str()) {
-                cmd.env(k, v);
-            }
-        }
-        if let Some(pw) = &password {
-            cmd.env("MYSQL_PWD", pw);
-        }
+        let mut cmd = rt.client_command(&program, &args, password.as_deref());
         match std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -1138,11 +1123,6 @@ pub async fn terminate(child: &mut Child, grace: Duration) -> i32 {
             }
         }
     }
-}
-
-fn exit_code(st: std::process::ExitStatus) -> i32 {
-    use std::os::unix::process::ExitStatusExt;
-    st.code().unwrap_or_else(|| 128 + st.signal().unwrap_or(9))
 }
 
 fn append_bytes(path: &Path, bytes: &[u8]) {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::command::{self, Mapped};
+use super::command::Mapped;
 use super::dns::Route;
 use super::env::expand_refs;
 use super::PodRuntime;
@@ -259,14 +259,7 @@ pub async fn run_client(
         .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true);
-    for (k, v) in env {
-        if !command::REDIRECTING_ENV.contains(&k.as_str()) {
-            cmd.env(k, v);
-        }
-    }
-    if let Some(pw) = password {
-        cmd.env("MYSQL_PWD", pw);
-    }
+    super::process::pod_env(&mut cmd, env, password);
     match tokio::time::timeout(timeout, cmd.output()).await {
         Ok(Ok(o)) => {
             let mut text = String::from_utf8_lossy(&o.stdout).into_owned();

@@ -559,23 +559,7 @@ async fn simple(
             args,
             password,
         } => {
-            let mut cmd = tokio::process::Command::new(&program);
-            cmd.args(&args)
-                .env_clear()
-                .env("PATH", "/usr/bin:/bin")
-                .env("HOME", &rt.root_dir)
-                .env("HOSTNAME", &rt.hostname)
-                .current_dir(&rt.root_dir)
-                .stdin(std::process::Stdio::null())
-                .kill_on_drop(true);
-            for (k, v) in &rt.env {
-                if !command::REDIRECTING_ENV.contains(&k.as_str()) {
-                    cmd.env(k, v);
-                }
-            }
-            if let Some(pw) = &password {
-                cmd.env("MYSQL_PWD", pw);
-            }
+            let mut cmd = rt.client_command(&program, &args, password.as_deref());
             match cmd.output().await {
                 Ok(o) => {
                     emit(out, &o.stdout);
