@@ -12,7 +12,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
 use super::mariadb::{self, EntrypointError, Flavor, RootPassword};
-use super::probes::{self, Counter, Probe, Verdict};
+use super::probes::{self, Probes, Scheduled, Verdict};
 use super::process::exit_code;
 use super::status::{self, InitView, PodView, State, Terminated};
 use super::volumes::{self, DataDir};
@@ -58,6 +58,32 @@ struct Worker {
 enum End {
     Exited { code: i32 },
     Stopped,
+}
+
+/// The outcome of a step that may have to wait: go on, try again, or the pod is stopping.
+enum Step<T> {
+    Ready(T),
+    Retry,
+    Stop,
+}
+
+/// A container ready to start.
+struct Prepared {
+    container: Value,
+    image: String,
+    flavor: Flavor,
+    data_dir: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+/// The back-off before the next restart: none after a long run or before the first restart
+/// (as in a real kubelet), else doubled within [`BACKOFF_START`]..=[`BACKOFF_MAX`].
+fn next_backoff(last: Duration, ran: Duration, restart_count: u32) -> Duration {
+    if ran >= BACKOFF_RESET || (last.is_zero() && restart_count == 0) {
+        Duration::ZERO
+    } else {
+        (last * 2).clamp(BACKOFF_START, BACKOFF_MAX)
+    }
 }
 
 /// Runs the pod until stopped. The pod object is the one the kubelet first saw.
@@ -209,24 +235,10 @@ impl Worker {
         self.publish();
     }
 
-    /// The pod's life until a stop request.
+    /// The pod's life until a stop request: its sandbox, the init containers, then the
+    /// container, restarted with back-off as `restartPolicy` says.
     async fn live(&mut self) {
-        if std::fs::create_dir_all(&self.run_dir).is_err() {
-            self.wait_state(
-                "CreateContainerError",
-                Some(format!("cannot create {}", self.run_dir.display())),
-            );
-        }
-        self.view.pod_ip = Some(
-            self.k.allocate_ip(
-                &self.uid,
-                &self.node_name(),
-                self.pod()
-                    .and_then(|p| p["status"]["podIP"].as_str().map(str::to_string)),
-            ),
-        );
-        self.port = self.k.allocate_port();
-        self.publish();
+        self.create_sandbox();
         if !self.run_init_containers().await {
             return;
         }
@@ -234,132 +246,175 @@ impl Worker {
         let mut pull_backoff = BACKOFF_START;
         loop {
             let Some(pod) = self.pod() else { return };
-            let container = pod["spec"]["containers"][0].clone();
-            let image = container["image"].as_str().unwrap_or("").to_string();
-            let cname = self.view.container.clone();
-            let Some(flavor) = mariadb::flavor(&image) else {
-                if self.pull_failed(None, &image, &mut pull_backoff).await {
-                    return;
-                }
-                continue;
+            let c = match self.prepare_container(&pod, &mut pull_backoff).await {
+                Step::Ready(c) => c,
+                Step::Retry => continue,
+                Step::Stop => return,
             };
-            let (data_dir, _) = match volumes::data_dir(
-                &self.k.store,
-                &self.k.state_dir,
-                &self.run_dir,
-                &pod,
-                &container,
-            ) {
-                DataDir::Ready { path, ephemeral } => (path, ephemeral),
-                DataDir::Waiting(why) => {
-                    tracing::debug!(pod = %self.name, "waiting for volume: {why}");
-                    self.wait_state("ContainerCreating", None);
-                    if self.sleep_or_stop(Duration::from_millis(500)).await {
-                        return;
-                    }
-                    continue;
-                }
-            };
-            let env = match super::env::resolve(&self.k.store, &pod, &container) {
-                Ok(e) => e,
-                Err(e) => {
-                    self.event("Warning", "Failed", &format!("Error: {e}"));
-                    self.wait_state("CreateContainerConfigError", Some(e.to_string()));
-                    if self.sleep_or_stop(Duration::from_secs(2)).await {
-                        return;
-                    }
-                    continue;
-                }
-            };
-            if let Err(e) = std::fs::create_dir_all(&data_dir) {
-                self.wait_state(
-                    "CreateContainerError",
-                    Some(format!("{}: {e}", data_dir.display())),
-                );
-                if self.sleep_or_stop(Duration::from_secs(2)).await {
-                    return;
-                }
-                continue;
+            if backoff > Duration::ZERO && self.back_off(backoff).await {
+                return;
             }
-            if backoff > Duration::ZERO {
-                let pod_ref = format!("{}_{}({})", self.name, self.ns, self.uid);
-                self.event(
-                    "Warning",
-                    "BackOff",
-                    &format!("Back-off restarting failed container {cname} in pod {pod_ref}"),
-                );
-                self.wait_state(
-                    "CrashLoopBackOff",
-                    Some(format!(
-                        "back-off {}s restarting failed container={cname} pod={pod_ref}",
-                        backoff.as_secs()
-                    )),
-                );
-                if self.sleep_or_stop(backoff).await {
-                    return;
-                }
-            }
-            if self.view.last.is_some() {
-                self.view.restart_count += 1;
-            }
-            self.event(
-                "Normal",
-                "Pulled",
-                &format!("Container image \"{image}\" already present on machine"),
-            );
-            self.event("Normal", "Created", &format!("Created container {cname}"));
-            let started_at = now();
-            let container_id = format!(
-                "docker://{}",
-                hex64(&format!("{}{}", self.uid, uuid::Uuid::new_v4()))
-            );
-            self.view.container_id = Some(container_id.clone());
-            self.view.image = image.clone();
-            self.view.image_id = image_id(&image);
+            let (started_at, container_id) = self.create_container(&c.image);
             let began = Instant::now();
-            let end = if runs_server(&container) {
-                self.run_container(flavor, &container, &data_dir, env, &started_at)
+            let end = if runs_server(&c.container) {
+                self.run_container(c.flavor, &c.container, &c.data_dir, c.env, &started_at)
                     .await
             } else {
-                self.run_command_container(&pod, &container, flavor, env, &started_at)
+                self.run_command_container(&pod, &c.container, c.flavor, c.env, &started_at)
                     .await
             };
             self.k.set_runtime(&self.ns, &self.name, None);
-            let code = match end {
-                End::Stopped => return,
-                End::Exited { code } => code,
-            };
-            self.view.last = Some(Terminated {
-                exit_code: code,
-                reason: if code == 0 { "Completed" } else { "Error" }.into(),
-                started_at,
-                finished_at: now(),
-                container_id,
-            });
-            self.view.state = State::Terminated(self.view.last.clone().expect("set above"));
-            self.view.ready = false;
-            self.view.started = false;
+            let End::Exited { code } = end else { return };
+            self.record_exit(code, started_at, container_id);
             let policy = pod["spec"]["restartPolicy"].as_str().unwrap_or("Always");
             if policy == "Never" || (policy == "OnFailure" && code == 0) {
-                // Not restarted: the pod is done, its object and IP stay until it is deleted.
-                self.view.final_phase = Some(if code == 0 { "Succeeded" } else { "Failed" });
-                self.publish();
-                // Its sandbox is gone: the address goes back to the node's pool (the status
-                // keeps showing it, as in Kubernetes).
-                self.k.release_ip(&self.uid);
-                while !self.sleep_or_stop(Duration::from_secs(3600)).await {}
-                return;
+                return self.complete(code).await;
             }
             self.publish();
-            backoff = if began.elapsed() >= BACKOFF_RESET {
-                Duration::ZERO
-            } else if backoff.is_zero() && self.view.restart_count == 0 {
-                // The first restart is immediate, as in a real kubelet.
-                Duration::ZERO
-            } else {
-                (backoff * 2).clamp(BACKOFF_START, BACKOFF_MAX)
-            };
+            backoff = next_backoff(backoff, began.elapsed(), self.view.restart_count);
         }
+    }
+
+    /// The pod's run dir, IP and server port.
+    fn create_sandbox(&mut self) {
+        if std::fs::create_dir_all(&self.run_dir).is_err() {
+            self.wait_state(
+                "CreateContainerError",
+                Some(format!("cannot create {}", self.run_dir.display())),
+            );
+        }
+        let known_ip = self
+            .pod()
+            .and_then(|p| p["status"]["podIP"].as_str().map(str::to_string));
+        self.view.pod_ip = Some(self.k.allocate_ip(&self.uid, &self.node_name(), known_ip));
+        self.port = self.k.allocate_port();
+        self.publish();
+    }
+
+    /// What the container needs before it can start: its image, volume and environment. While
+    /// one is missing the pod waits (and says why), then the caller tries again.
+    async fn prepare_container(
+        &mut self,
+        pod: &Value,
+        pull_backoff: &mut Duration,
+    ) -> Step<Prepared> {
+        let container = pod["spec"]["containers"][0].clone();
+        let image = container["image"].as_str().unwrap_or("").to_string();
+        let Some(flavor) = mariadb::flavor(&image) else {
+            return match self.pull_failed(None, &image, pull_backoff).await {
+                true => Step::Stop,
+                false => Step::Retry,
+            };
+        };
+        let volume = volumes::data_dir(
+            &self.k.store,
+            &self.k.state_dir,
+            &self.run_dir,
+            pod,
+            &container,
+        );
+        let data_dir = match volume {
+            DataDir::Ready { path, .. } => path,
+            DataDir::Waiting(why) => {
+                tracing::debug!(pod = %self.name, "waiting for volume: {why}");
+                self.wait_state("ContainerCreating", None);
+                return self.retry_after(Duration::from_millis(500)).await;
+            }
+        };
+        let env = match super::env::resolve(&self.k.store, pod, &container) {
+            Ok(e) => e,
+            Err(e) => {
+                self.event("Warning", "Failed", &format!("Error: {e}"));
+                self.wait_state("CreateContainerConfigError", Some(e.to_string()));
+                return self.retry_after(Duration::from_secs(2)).await;
+            }
+        };
+        if let Err(e) = std::fs::create_dir_all(&data_dir) {
+            let message = format!("{}: {e}", data_dir.display());
+            self.wait_state("CreateContainerError", Some(message));
+            return self.retry_after(Duration::from_secs(2)).await;
+        }
+        Step::Ready(Prepared {
+            container,
+            image,
+            flavor,
+            data_dir,
+            env,
+        })
+    }
+
+    async fn retry_after<T>(&mut self, d: Duration) -> Step<T> {
+        match self.sleep_or_stop(d).await {
+            true => Step::Stop,
+            false => Step::Retry,
+        }
+    }
+
+    /// `CrashLoopBackOff` for `backoff`; true when the pod is stopping meanwhile.
+    async fn back_off(&mut self, backoff: Duration) -> bool {
+        let cname = self.view.container.clone();
+        let pod_ref = format!("{}_{}({})", self.name, self.ns, self.uid);
+        self.event(
+            "Warning",
+            "BackOff",
+            &format!("Back-off restarting failed container {cname} in pod {pod_ref}"),
+        );
+        self.wait_state(
+            "CrashLoopBackOff",
+            Some(format!(
+                "back-off {}s restarting failed container={cname} pod={pod_ref}",
+                backoff.as_secs()
+            )),
+        );
+        self.sleep_or_stop(backoff).await
+    }
+
+    /// A new container of `image`: its events, restart count and ID. Returns its start time and
+    /// ID.
+    fn create_container(&mut self, image: &str) -> (String, String) {
+        if self.view.last.is_some() {
+            self.view.restart_count += 1;
+        }
+        self.event(
+            "Normal",
+            "Pulled",
+            &format!("Container image \"{image}\" already present on machine"),
+        );
+        let created = format!("Created container {}", self.view.container);
+        self.event("Normal", "Created", &created);
+        let container_id = format!(
+            "docker://{}",
+            hex64(&format!("{}{}", self.uid, uuid::Uuid::new_v4()))
+        );
+        self.view.container_id = Some(container_id.clone());
+        self.view.image = image.to_string();
+        self.view.image_id = image_id(image);
+        (now(), container_id)
+    }
+
+    /// The container's end: terminated, `Completed` or `Error` by its exit code.
+    fn record_exit(&mut self, code: i32, started_at: String, container_id: String) {
+        let last = Terminated {
+            exit_code: code,
+            reason: if code == 0 { "Completed" } else { "Error" }.into(),
+            started_at,
+            finished_at: now(),
+            container_id,
+        };
+        self.view.state = State::Terminated(last.clone());
+        self.view.last = Some(last);
+        self.view.ready = false;
+        self.view.started = false;
+    }
+
+    /// Not restarted: the pod is done, its object and IP stay until it is deleted.
+    async fn complete(&mut self, code: i32) {
+        self.view.final_phase = Some(if code == 0 { "Succeeded" } else { "Failed" });
+        self.publish();
+        // Its sandbox is gone: the address goes back to the node's pool (the status keeps
+        // showing it, as in Kubernetes).
+        self.k.release_ip(&self.uid);
+        while !self.sleep_or_stop(Duration::from_secs(3600)).await {}
     }
 
     /// What exec, probes and init containers need of this pod.
@@ -740,75 +795,25 @@ impl Worker {
         env: Vec<(String, String)>,
         started_at: &str,
     ) -> End {
-        let log = self.run_dir.join("mysqld.log");
-        let _ = std::fs::create_dir_all(self.run_dir.join("tmp"));
-        if log.exists() {
-            let _ = std::fs::rename(&log, self.run_dir.join("mysqld.previous.log"));
-        }
+        let log = self.fresh_server_log();
         let mut child = match self.entrypoint(flavor, data_dir, &env, &log).await {
             Ok(c) => c,
-            Err(code) => {
-                self.view.state = State::Running {
-                    started_at: started_at.into(),
-                };
-                self.publish();
-                self.event(
-                    "Normal",
-                    "Started",
-                    &format!("Started container {}", self.view.container),
-                );
-                return match self.stop_request() {
-                    Some(_) => End::Stopped,
-                    None => End::Exited { code },
-                };
-            }
+            Err(code) => return self.ended_before_server(started_at, code),
         };
+        let mut probes = Probes::of(container, Instant::now());
         self.view.state = State::Running {
             started_at: started_at.into(),
         };
         self.view.ready = false;
-        let ports = &container["ports"];
-        let startup = Probe::parse(&container["startupProbe"], ports);
-        let liveness = Probe::parse(&container["livenessProbe"], ports);
-        let readiness = Probe::parse(&container["readinessProbe"], ports);
-        let static_env = probes::static_env(container);
-        self.view.started = startup.is_none();
+        self.view.started = probes.startup.is_none();
         self.publish();
-        self.event(
-            "Normal",
-            "Started",
-            &format!("Started container {}", self.view.container),
-        );
-        let rt = self.runtime(
-            log.clone(),
-            env.clone(),
-            data_dir,
-            mariadb::flavor(&self.view.image) == Some(Flavor::Mysql),
-        );
+        self.started_event();
+        let mysql_image = mariadb::flavor(&self.view.image) == Some(Flavor::Mysql);
+        let rt = self.runtime(log, env, data_dir, mysql_image);
         self.k.set_runtime(&self.ns, &self.name, Some(rt.clone()));
-        let t0 = Instant::now();
-        let due = |p: &Option<Probe>| p.as_ref().map(|p| t0 + p.initial_delay);
-        let (mut next_s, mut next_l, mut next_r) = (due(&startup), due(&liveness), due(&readiness));
-        let (mut cs, mut cl, mut cr) = (Counter::default(), Counter::default(), Counter::default());
         loop {
-            // Without a readiness probe the container is ready once the server answers.
-            if readiness.is_none()
-                && self.view.started
-                && !self.view.ready
-                && mariadb::server_answers(self.port, Duration::from_millis(500)).await
-            {
-                self.view.ready = true;
-                self.publish();
-            }
-            let mut wake = Instant::now()
-                + Duration::from_millis(if readiness.is_none() && !self.view.ready {
-                    200
-                } else {
-                    1000
-                });
-            for n in [next_s, next_l, next_r].into_iter().flatten() {
-                wake = wake.min(n);
-            }
+            self.ready_when_server_answers(&probes).await;
+            let wake = probes.wake(self.view.started, self.view.ready);
             tokio::select! {
                 st = child.wait() => {
                     let code = st.map(exit_code).unwrap_or(255);
@@ -826,92 +831,134 @@ impl Worker {
                 terminate(&mut child, stop.grace).await;
                 return End::Stopped;
             }
-            let now_i = Instant::now();
-            if !self.view.started {
-                if let (Some(p), Some(n)) = (&startup, next_s) {
-                    if now_i >= n {
-                        next_s = Some(now_i + p.period);
-                        let r = probes::run(p, &rt, &static_env).await;
-                        if let Err(out) = &r {
-                            self.event(
-                                "Warning",
-                                "Unhealthy",
-                                &format!("Startup probe failed: {out}"),
-                            );
-                        }
-                        match cs.observe(p, r.is_ok()) {
-                            Verdict::Pass => {
-                                self.view.started = true;
-                                self.publish();
-                                let t = Instant::now();
-                                next_l = liveness.as_ref().map(|p| t + p.initial_delay);
-                                next_r = readiness.as_ref().map(|p| t + p.initial_delay);
-                            }
-                            Verdict::Fail => {
-                                self.event(
-                                    "Normal",
-                                    "Killing",
-                                    &format!(
-                                        "Container {} failed startup probe, will be restarted",
-                                        self.view.container
-                                    ),
-                                );
-                                return End::Exited {
-                                    code: terminate(&mut child, Duration::from_secs(30)).await,
-                                };
-                            }
-                            Verdict::Hold => {}
-                        }
-                    }
-                }
-                continue;
-            }
-            if let (Some(p), Some(n)) = (&liveness, next_l) {
-                if now_i >= n {
-                    next_l = Some(now_i + p.period);
-                    let r = probes::run(p, &rt, &static_env).await;
-                    if let Err(out) = &r {
-                        self.event(
-                            "Warning",
-                            "Unhealthy",
-                            &format!("Liveness probe failed: {out}"),
-                        );
-                    }
-                    if cl.observe(p, r.is_ok()) == Verdict::Fail {
-                        self.event(
-                            "Normal",
-                            "Killing",
-                            &format!(
-                                "Container {} failed liveness probe, will be restarted",
-                                self.view.container
-                            ),
-                        );
-                        return End::Exited {
-                            code: terminate(&mut child, Duration::from_secs(30)).await,
-                        };
-                    }
-                }
-            }
-            if let (Some(p), Some(n)) = (&readiness, next_r) {
-                if now_i >= n {
-                    next_r = Some(now_i + p.period);
-                    let r = probes::run(p, &rt, &static_env).await;
-                    if let Err(out) = &r {
-                        self.event(
-                            "Warning",
-                            "Unhealthy",
-                            &format!("Readiness probe failed: {out}"),
-                        );
-                    }
-                    match cr.observe(p, r.is_ok()) {
-                        Verdict::Pass => self.view.ready = true,
-                        Verdict::Fail => self.view.ready = false,
-                        Verdict::Hold => {}
-                    }
-                    self.publish();
-                }
+            if let Some(failed) = self.run_due_probes(&mut probes, &rt).await {
+                self.event(
+                    "Normal",
+                    "Killing",
+                    &format!(
+                        "Container {} failed {failed} probe, will be restarted",
+                        self.view.container
+                    ),
+                );
+                return End::Exited {
+                    code: terminate(&mut child, Duration::from_secs(30)).await,
+                };
             }
         }
+    }
+
+    /// `mysqld.log` for a new server, the last one's kept as `mysqld.previous.log`.
+    fn fresh_server_log(&self) -> PathBuf {
+        let log = self.run_dir.join("mysqld.log");
+        let _ = std::fs::create_dir_all(self.run_dir.join("tmp"));
+        if log.exists() {
+            let _ = std::fs::rename(&log, self.run_dir.join("mysqld.previous.log"));
+        }
+        log
+    }
+
+    fn started_event(&self) {
+        let message = format!("Started container {}", self.view.container);
+        self.event("Normal", "Started", &message);
+    }
+
+    /// The container started but ended in its entrypoint, before a server ran.
+    fn ended_before_server(&mut self, started_at: &str, code: i32) -> End {
+        self.view.state = State::Running {
+            started_at: started_at.into(),
+        };
+        self.publish();
+        self.started_event();
+        match self.stop_request() {
+            Some(_) => End::Stopped,
+            None => End::Exited { code },
+        }
+    }
+
+    /// Without a readiness probe the container is ready once the server answers.
+    async fn ready_when_server_answers(&mut self, probes: &Probes) {
+        if probes.readiness.is_none()
+            && self.view.started
+            && !self.view.ready
+            && mariadb::server_answers(self.port, Duration::from_millis(500)).await
+        {
+            self.view.ready = true;
+            self.publish();
+        }
+    }
+
+    /// Runs the probes that are due: the startup probe until it passes, then liveness and
+    /// readiness. Returns the kind of a probe whose failure restarts the container.
+    async fn run_due_probes(
+        &mut self,
+        probes: &mut Probes,
+        rt: &PodRuntime,
+    ) -> Option<&'static str> {
+        let now_i = Instant::now();
+        let env = &probes.static_env;
+        if !self.view.started {
+            let startup = probes
+                .startup
+                .as_mut()
+                .and_then(|p| p.due(now_i).then_some(p))?;
+            match self.probe("Startup", startup, rt, env).await {
+                Verdict::Pass => {
+                    self.view.started = true;
+                    self.publish();
+                    let t = Instant::now();
+                    for p in [&mut probes.liveness, &mut probes.readiness]
+                        .into_iter()
+                        .flatten()
+                    {
+                        p.restart(t);
+                    }
+                }
+                Verdict::Fail => return Some("startup"),
+                Verdict::Hold => {}
+            }
+            return None;
+        }
+        if let Some(liveness) = probes
+            .liveness
+            .as_mut()
+            .and_then(|p| p.due(now_i).then_some(p))
+        {
+            if self.probe("Liveness", liveness, rt, env).await == Verdict::Fail {
+                return Some("liveness");
+            }
+        }
+        if let Some(readiness) = probes
+            .readiness
+            .as_mut()
+            .and_then(|p| p.due(now_i).then_some(p))
+        {
+            match self.probe("Readiness", readiness, rt, env).await {
+                Verdict::Pass => self.view.ready = true,
+                Verdict::Fail => self.view.ready = false,
+                Verdict::Hold => {}
+            }
+            self.publish();
+        }
+        None
+    }
+
+    /// Runs one probe; a failure is recorded as an `Unhealthy` event.
+    async fn probe(
+        &self,
+        kind: &str,
+        p: &mut Scheduled,
+        rt: &PodRuntime,
+        env: &[(String, String)],
+    ) -> Verdict {
+        let r = probes::run(&p.probe, rt, env).await;
+        if let Err(out) = &r {
+            self.event(
+                "Warning",
+                "Unhealthy",
+                &format!("{kind} probe failed: {out}"),
+            );
+        }
+        p.counter.observe(&p.probe, r.is_ok())
     }
 
     /// What the official images' entrypoint does, then `mariadbd`. `Err(exit code)` when the

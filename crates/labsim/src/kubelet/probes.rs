@@ -7,7 +7,7 @@
 //! database server listens (port 3306), which answers with its handshake, so such a probe fails
 //! as the kubelet's would (`malformed HTTP response`); any other port refuses the connection.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -157,6 +157,80 @@ impl Counter {
             }
         }
         Verdict::Hold
+    }
+}
+
+/// A probe of a running container with when it is due next and its run of results.
+#[derive(Debug)]
+pub struct Scheduled {
+    pub probe: Probe,
+    pub next: Instant,
+    pub counter: Counter,
+}
+
+impl Scheduled {
+    fn new(probe: Probe, from: Instant) -> Scheduled {
+        Scheduled {
+            next: from + probe.initial_delay,
+            probe,
+            counter: Counter::default(),
+        }
+    }
+
+    /// Starts the schedule again at `from` (liveness and readiness once startup has passed).
+    pub fn restart(&mut self, from: Instant) {
+        self.next = from + self.probe.initial_delay;
+    }
+
+    /// Whether the probe is due at `now`; if so its next run is one period later.
+    pub fn due(&mut self, now: Instant) -> bool {
+        if now < self.next {
+            return false;
+        }
+        self.next = now + self.probe.period;
+        true
+    }
+}
+
+/// A container's probes, as its spec declares them, from the moment it started.
+#[derive(Debug)]
+pub struct Probes {
+    pub startup: Option<Scheduled>,
+    pub liveness: Option<Scheduled>,
+    pub readiness: Option<Scheduled>,
+    /// What the probes' `$(VAR)` may name ([`static_env`]).
+    pub static_env: Vec<(String, String)>,
+}
+
+impl Probes {
+    pub fn of(container: &Value, started: Instant) -> Probes {
+        let ports = &container["ports"];
+        let scheduled = |field: &str| {
+            Probe::parse(&container[field], ports).map(|p| Scheduled::new(p, started))
+        };
+        Probes {
+            startup: scheduled("startupProbe"),
+            liveness: scheduled("livenessProbe"),
+            readiness: scheduled("readinessProbe"),
+            static_env: static_env(container),
+        }
+    }
+
+    /// When the supervisor should look again: the next due probe, and at the latest after a
+    /// second (200 ms while readiness is judged by the server answering). The startup probe
+    /// counts only until the container has started.
+    pub fn wake(&self, started: bool, ready: bool) -> Instant {
+        let poll = if self.readiness.is_none() && !ready {
+            200
+        } else {
+            1000
+        };
+        let startup = self.startup.as_ref().filter(|_| !started);
+        [startup, self.liveness.as_ref(), self.readiness.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|p| p.next)
+            .fold(Instant::now() + Duration::from_millis(poll), Instant::min)
     }
 }
 
