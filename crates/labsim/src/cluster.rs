@@ -119,6 +119,48 @@ impl Drop for Running {
     }
 }
 
+/// Starts a whole cluster on a runtime thread of its own, for tests that are not async (kubelab's
+/// integration tests): returns its kubeconfig and a function that stops it and waits until every
+/// pod process is gone (`Err` if the thread panicked). Only std types cross, so a test-support
+/// crate can take it without depending on labsim.
+pub fn start_in_thread(
+    state_dir: &Path,
+) -> (PathBuf, Box<dyn FnOnce() -> Result<(), String> + Send>) {
+    let dir = state_dir.to_path_buf();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<PathBuf>();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("labsim".into())
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a tokio runtime");
+            rt.block_on(async move {
+                let running = Cluster::start(&dir).await.expect("labsim start");
+                let _ = ready_tx.send(running.kubeconfig.clone());
+                // Wait for the stop (or the test dropping the sender) without blocking a worker.
+                let _ = tokio::task::spawn_blocking(move || stop_rx.recv()).await;
+                tokio::time::timeout(std::time::Duration::from_secs(60), running.stop())
+                    .await
+                    .expect("labsim stop within 60 s")
+                    .expect("labsim stop");
+            });
+        })
+        .expect("a thread for labsim");
+    let kubeconfig = ready_rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("labsim did not start in 60 s");
+    let stop = move || {
+        let _ = stop_tx.send(());
+        thread
+            .join()
+            .map_err(|_| "the labsim thread panicked".to_string())
+    };
+    (kubeconfig, Box::new(stop))
+}
+
 /// The bearer token: 32 random bytes, hex, kept in `<state>/token` (0600).
 fn load_or_create_token(path: &Path) -> io::Result<String> {
     if let Ok(t) = std::fs::read_to_string(path) {

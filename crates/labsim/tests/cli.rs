@@ -1,14 +1,15 @@
 //! The `labsim` command itself: up/status/down/reset, single instance, stale files, and
 //! durability across `down`/`up` and a SIGKILL.
 
-mod common;
+use testkit::{text, Sim};
 
-use common::{text, Sim};
+/// The labsim binary cargo built for these tests.
+const LABSIM: &str = env!("CARGO_BIN_EXE_labsim");
 
 #[test]
 fn up_status_down_reset() {
-    let sim = Sim::up();
-    let kc = sim.kubeconfig();
+    let sim = Sim::up(LABSIM);
+    let kc = sim.kubeconfig.clone();
     let mode =
         std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&kc).unwrap().permissions());
     assert_eq!(mode & 0o777, 0o600, "kubeconfig must be 0600");
@@ -54,7 +55,7 @@ fn up_status_down_reset() {
 
 #[test]
 fn stale_pid_file_does_not_block_a_start() {
-    let sim = Sim::up();
+    let sim = Sim::up(LABSIM);
     let down = sim.labsim(&["down"]);
     assert!(down.status.success());
     // A pid file naming a process that is long gone, as after a crash.
@@ -66,7 +67,7 @@ fn stale_pid_file_does_not_block_a_start() {
 
 #[test]
 fn objects_survive_down_up_and_sigkill() {
-    let sim = Sim::up();
+    let sim = Sim::up(LABSIM);
     sim.ok(&["create", "configmap", "keep", "--from-literal=a=1"]);
     let uid = sim.json(&["get", "cm", "keep"])["metadata"]["uid"].clone();
 

@@ -2,13 +2,14 @@
 //! serving; a killed mariadbd is restarted (RESTARTS counts it) with its data; a SIGKILLed labsim
 //! comes back with the same objects, pods and rows.
 
-mod common;
+use testkit::{manifest, text, Sim};
 
-use common::{manifest, text, Sim};
+/// The labsim binary cargo built for these tests.
+const LABSIM: &str = env!("CARGO_BIN_EXE_labsim");
 
 #[test]
 fn bad_requests_get_errors_and_nothing_is_lost() {
-    let sim = Sim::up();
+    let sim = Sim::up(LABSIM);
     sim.ok(&["create", "configmap", "keep", "--from-literal=a=1"]);
 
     // Unknown resource type.
@@ -73,7 +74,7 @@ fn bad_requests_get_errors_and_nothing_is_lost() {
 
 #[test]
 fn killed_mariadbd_restarts_and_sigkilled_labsim_comes_back() {
-    let sim = Sim::up();
+    let sim = Sim::up(LABSIM);
     sim.ok(&["apply", "-f", &manifest("1-sts-mysql.yaml")]);
     sim.wait_ready(3, 180);
     sim.sql("mysql-0", "CREATE DATABASE survivor; CREATE TABLE survivor.t (v INT); INSERT INTO survivor.t VALUES (42)");

@@ -3,12 +3,13 @@
 //! SQL through exec (also with a TTY and the password prompt), persistence across pod deletion,
 //! idempotent re-apply, an image change that keeps `env`, and scaling that keeps each ordinal's data.
 
-mod common;
-
 use std::io::Read;
 use std::process::{Child, Stdio};
 
-use common::{manifest, text, Sim};
+use testkit::{manifest, text, Sim};
+
+/// The labsim binary cargo built for these tests.
+const LABSIM: &str = env!("CARGO_BIN_EXE_labsim");
 
 /// `kubectl get pod -w` running in the background; its lines are read when it is stopped.
 struct Watch(Child);
@@ -54,7 +55,7 @@ fn first(lines: &[String], pod: &str, ready: &str) -> usize {
 
 #[test]
 fn the_seed_lab_through_kubectl() {
-    let sim = Sim::up();
+    let sim = Sim::up(LABSIM);
 
     // kubectl get node
     let nodes = sim.ok(&["get", "node"]);
@@ -172,14 +173,14 @@ fn the_seed_lab_through_kubectl() {
 
     // kubectl exec -it mysql-0 -- mysql -u root -p (a real TTY, the password typed at the prompt)
     let interactive = {
-        let kc = sim.kubeconfig();
+        let kc = sim.kubeconfig.clone();
         let script = format!(
             "(sleep 2; printf 'password\\n'; sleep 1; printf 'SHOW DATABASES;\\n'; sleep 1; printf 'exit\\n') | script -qec 'kubectl --kubeconfig {} exec -it mysql-0 -- mysql -u root -p' /dev/null",
             kc.display()
         );
         let mut c = std::process::Command::new("sh");
         c.args(["-c", &script]).env("HOME", sim.home.path());
-        common::run_with_timeout(c, std::time::Duration::from_secs(30))
+        testkit::run_with_timeout(c, std::time::Duration::from_secs(30))
     };
     let shown = String::from_utf8_lossy(&interactive.stdout);
     assert!(shown.contains("Enter password:"), "{}", text(&interactive));

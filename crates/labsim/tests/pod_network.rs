@@ -3,13 +3,14 @@
 //! another pod's server by its stable name or IP, new pod IPs on re-creation, the `mysql>` prompt
 //! under `kubectl exec -it`, init containers (success and failure states) and httpGet probes.
 
-mod common;
-
 use std::io::Read;
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use common::{manifest, text, Sim};
+use testkit::{manifest, text, Sim};
+
+/// The labsim binary cargo built for these tests.
+const LABSIM: &str = env!("CARGO_BIN_EXE_labsim");
 
 fn pod_ip(sim: &Sim, pod: &str) -> String {
     sim.ok(&["get", "pod", pod, "-o", "jsonpath={.status.podIP}"])
@@ -64,7 +65,7 @@ fn status_column(sim: &Sim, pod: &str) -> String {
 
 #[test]
 fn cluster_dns_and_clients_across_pods() {
-    let sim = Sim::up();
+    let sim = Sim::up(LABSIM);
     sim.ok(&["apply", "-f", &manifest("1-sts-mysql.yaml")]);
     sim.wait_ready(3, 180);
 
@@ -260,11 +261,11 @@ fn cluster_dns_and_clients_across_pods() {
     let interactive = {
         let script = format!(
             "(sleep 2; printf 'SELECT 1;\\n'; sleep 1; printf 'exit\\n') | script -qec 'kubectl --kubeconfig {} exec -it mysql-0 -- mysql -uroot -ppassword' /dev/null",
-            sim.kubeconfig().display()
+            sim.kubeconfig.display()
         );
         let mut c = std::process::Command::new("sh");
         c.args(["-c", &script]).env("HOME", sim.home.path());
-        common::run_with_timeout(c, Duration::from_secs(30))
+        testkit::run_with_timeout(c, Duration::from_secs(30))
     };
     let shown = String::from_utf8_lossy(&interactive.stdout);
     assert!(
@@ -396,7 +397,7 @@ spec:
 
 #[test]
 fn init_containers_and_http_probes() {
-    let sim = Sim::up();
+    let sim = Sim::up(LABSIM);
     // One MySQL pod for the init container to wait for.
     let one = std::fs::read_to_string(manifest("1-sts-mysql.yaml"))
         .unwrap()

@@ -587,21 +587,11 @@ fn scrub(v: &mut Value) {
     }
 }
 
-/// Compares with `testdata/<file>`; `UPDATE_GOLDEN=1` rewrites it.
+/// Compares with `testdata/<file>` (the workspace's golden rule: `KUBELAB_BLESS=1` rewrites).
 fn golden(file: &str, mut v: Value) {
     scrub(&mut v);
-    let text = serde_json::to_string_pretty(&v).unwrap() + "\n";
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("src/controllers/testdata")
-        .join(file);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, &text).unwrap();
-    }
-    let want = std::fs::read_to_string(&path).unwrap_or_default();
-    assert_eq!(
-        text, want,
-        "golden {file} differs (UPDATE_GOLDEN=1 to accept)"
-    );
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/controllers/testdata");
+    testkit::golden::check_json(dir.join(file), &v);
 }
 
 #[test]

@@ -292,15 +292,10 @@ mod tests {
 
     fn golden(name: &str, got: &Value) {
         let path = format!(
-            "{}/src/kubelet/golden/{name}.json",
+            "{}/src/kubelet/testdata/{name}.json",
             env!("CARGO_MANIFEST_DIR")
         );
-        let text = serde_json::to_string_pretty(got).unwrap() + "\n";
-        if std::env::var_os("UPDATE_GOLDEN").is_some() {
-            std::fs::write(&path, &text).unwrap();
-        }
-        let want = std::fs::read_to_string(&path).expect("golden file (UPDATE_GOLDEN=1 writes it)");
-        assert_eq!(text, want, "golden {name}");
+        testkit::golden::check_json(path, got);
     }
 
     #[test]

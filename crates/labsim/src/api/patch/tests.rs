@@ -806,21 +806,15 @@ fn apply_null_means_not_applied() {
     assert!(owned(&out, "other").contains(&f("spec.replicas")));
 }
 
-/// The managedFields of the lab's StatefulSet applied by kubelab, against a golden file
-/// (`UPDATE_GOLDEN=1` rewrites it).
+/// The managedFields of the lab's StatefulSet applied by kubelab, against a golden file.
 #[test]
 fn golden_managed_fields_of_the_mysql_statefulset() {
     let out = ssa(None, APPLY_YAML, "kubelab", true, "2026-11-25T03:00:00Z").unwrap();
-    let got = serde_json::to_string_pretty(&out["metadata"]["managedFields"]).unwrap() + "\n";
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/src/api/patch/testdata/mysql-sts-managed-fields.json"
     );
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(path, &got).unwrap();
-    }
-    let want = std::fs::read_to_string(path).expect("golden file (UPDATE_GOLDEN=1 writes it)");
-    assert_eq!(got, want);
+    testkit::golden::check_json(path, &out["metadata"]["managedFields"]);
 }
 
 /// kube-rs sends `Patch::Apply` of a typed object as JSON and parses the answer into the same

@@ -1,6 +1,6 @@
 //! Golden tests: every kind's Table for realistic objects (`testdata/fixtures.json`), rendered
 //! like `kubectl get -o wide` into `testdata/<kind>.txt`; the pod Table's wire JSON in
-//! `testdata/pods.table.json`. `UPDATE_GOLDEN=1` rewrites the files after a reviewed change.
+//! `testdata/pods.table.json`. `KUBELAB_BLESS=1` rewrites the files after a reviewed change.
 
 use std::path::PathBuf;
 
@@ -29,36 +29,6 @@ fn fixtures() -> serde_json::Map<String, Value> {
         .as_object()
         .unwrap()
         .clone()
-}
-
-/// Compares with the golden file, printing a line diff on mismatch.
-fn check_golden(file: &str, actual: &str) {
-    let path = testdata(file);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1)", path.display()));
-    if expected == actual {
-        return;
-    }
-    let (exp, act): (Vec<_>, Vec<_>) = (expected.lines().collect(), actual.lines().collect());
-    let mut diff = String::new();
-    for i in 0..exp.len().max(act.len()) {
-        match (exp.get(i), act.get(i)) {
-            (Some(e), Some(a)) if e == a => diff.push_str(&format!("  {e}\n")),
-            (e, a) => {
-                if let Some(e) = e {
-                    diff.push_str(&format!("- {e}\n"));
-                }
-                if let Some(a) = a {
-                    diff.push_str(&format!("+ {a}\n"));
-                }
-            }
-        }
-    }
-    panic!("{file} differs from the golden file (- expected, + actual):\n{diff}");
 }
 
 /// Strings print as-is (empty as `""`), other JSON cells in braces so `{3}` is not `"3"`.
@@ -148,7 +118,7 @@ fn every_kind_matches_its_golden_rendering() {
         let table = table_at(rt, items.as_array().unwrap(), 1234, true, now());
         assert_eq!(table["kind"], "Table");
         assert_eq!(table["metadata"]["resourceVersion"], "1234");
-        check_golden(&format!("{}.txt", rt.plural), &render(&table));
+        testkit::golden::check(testdata(&format!("{}.txt", rt.plural)), &render(&table));
     }
 }
 
@@ -159,7 +129,7 @@ fn pod_table_wire_json_matches_golden() {
     let table = table_at(resources::get("Pod"), pods, 77, true, now());
     let mut text = serde_json::to_string_pretty(&table).unwrap();
     text.push('\n');
-    check_golden("pods.table.json", &text);
+    testkit::golden::check(testdata("pods.table.json"), &text);
 }
 
 #[test]

@@ -1,0 +1,18 @@
+//! Test support for the workspace, used only as a dev-dependency.
+//!
+//! - [`golden`]: the one golden-file rule: `golden::check(path, actual)`, files in a `testdata/`
+//!   folder beside the code, `KUBELAB_BLESS=1` rewrites them, a mismatch shows a line diff.
+//! - [`Sim`]: a labsim to test against (the `labsim` binary, or a cluster in this process), with
+//!   the real `kubectl` pointed at it and polling helpers that always time out.
+//! - [`cmd`]: commands that cannot hang a test (`run_with_timeout`, `bounded`), kubectl with a
+//!   private discovery cache, output for assertion messages.
+//! - [`files`]: the repository's manifests and temp files.
+
+pub mod cmd;
+pub mod files;
+pub mod golden;
+mod sim;
+
+pub use cmd::{bounded, kubectl_cmd, run_with_timeout, text};
+pub use files::{manifest, write_file};
+pub use sim::{Sim, Stop};
