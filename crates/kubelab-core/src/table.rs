@@ -309,22 +309,12 @@ pub(crate) use evcxr_report;
 
 evcxr_report!(Table);
 
-/// Compares text with a golden file in tests/fixtures (KUBELAB_BLESS=1 rewrites it).
+/// Compares text with the golden file `tests/testdata/<name>` (the workspace's golden rule:
+/// `KUBELAB_BLESS=1` rewrites it).
 #[cfg(test)]
 pub(crate) fn golden(name: &str, actual: &str) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    if std::env::var_os("KUBELAB_BLESS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-    }
-    let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "missing golden {} (KUBELAB_BLESS=1 writes it)",
-            path.display()
-        )
-    });
-    assert_eq!(actual, want, "golden {name} differs");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/testdata");
+    testkit::golden::check(dir.join(name), actual);
 }
 
 #[cfg(test)]

@@ -1,18 +1,17 @@
 //! kubelab's async API (`Lab`) inside a multi-thread tokio test: connect, apply, watch, SQL on
 //! the caller's runtime, with kubectl agreeing. Nothing may panic (no nested runtimes).
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::Sim;
 use kubelab_core::apply::Outcome;
 use kubelab_core::Lab;
+use labsim::cluster::start_in_thread;
+use testkit::Sim;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn async_lab_on_the_callers_runtime() {
-    let sim = tokio::task::block_in_place(Sim::start_for_kubelab);
+    let sim = tokio::task::block_in_place(|| Sim::in_process(start_in_thread).exported());
     let lab = Arc::new(Lab::connect().await.unwrap());
     let n = lab.nodes().await.unwrap();
     assert_eq!(n.len(), 3, "{n}");
@@ -53,7 +52,7 @@ async fn async_lab_on_the_callers_runtime() {
     assert_eq!(c.unwrap().len(), 3);
 
     let kubectl = tokio::task::block_in_place(|| {
-        sim.kubectl(&[
+        sim.ok(&[
             "get",
             "statefulset",
             "mysql",

@@ -2,14 +2,13 @@
 //! labsim) is refused with the context name and the `allow_context` hint, and works after
 //! `allow_context("prod-cluster")`. kubectl sees the same cluster under that context.
 
-mod common;
-
-use common::{write_file, Sim};
 use kubelab_core::prelude::*;
+use labsim::cluster::start_in_thread;
+use testkit::{write_file, Sim};
 
 #[test]
 fn foreign_context_is_refused_until_allowed() {
-    let sim = Sim::start();
+    let sim = Sim::in_process(start_in_thread);
     // the same cluster under a name kubelab must not trust
     let text = std::fs::read_to_string(&sim.kubeconfig).unwrap();
     let mut v: serde_json::Value = serde_yaml::from_str(&text).unwrap();
@@ -45,15 +44,15 @@ fn foreign_context_is_refused_until_allowed() {
     // refused before touching anything: apply changes nothing either
     assert!(apply("../../manifests/1-sts-mysql.yaml").is_err());
     let home = tempfile::tempdir().unwrap();
-    let out = common::run_with_timeout(
-        common::kubectl_cmd(
+    let out = testkit::run_with_timeout(
+        testkit::kubectl_cmd(
             std::path::Path::new(&kc),
             home.path(),
             &["get", "services", "-o", "name"],
         ),
         std::time::Duration::from_secs(60),
     );
-    assert!(out.status.success(), "{}", common::text(&out));
+    assert!(out.status.success(), "{}", testkit::text(&out));
     let svcs = String::from_utf8_lossy(&out.stdout);
     assert!(!svcs.contains("mysql"), "{svcs}");
 

@@ -3,12 +3,11 @@
 //! and finally labsim stopped (unreachable, bounded in time). Each message must name the cause
 //! and the next step. kubelab keeps process-global state, so this is one scenario.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{bounded, write_file, Sim};
 use kubelab_core::prelude::*;
+use labsim::cluster::start_in_thread;
+use testkit::{bounded, write_file, Sim};
 
 fn has_all(msg: &str, parts: &[&str]) {
     for p in parts {
@@ -44,7 +43,7 @@ spec:
 
 #[test]
 fn every_error_is_korean_with_cause_and_next_step() {
-    let mut sim = Sim::start_for_kubelab();
+    let mut sim = Sim::in_process(start_in_thread).exported();
     let dir = tempfile::tempdir().unwrap();
 
     // file not found
@@ -81,7 +80,7 @@ fn every_error_is_korean_with_cause_and_next_step() {
     let msg = e.to_string();
     has_all(&msg, &["YAML 문법 오류", "broken.yaml:5:", "들여쓰기", "→"]);
     // nothing from the broken file reached the cluster
-    let svcs = sim.kubectl(&["get", "services", "-o", "name"]);
+    let svcs = sim.ok(&["get", "services", "-o", "name"]);
     assert!(!svcs.contains("broken"), "{svcs}");
 
     // unknown kind

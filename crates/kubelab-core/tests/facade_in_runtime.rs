@@ -2,16 +2,15 @@
 //! top-level `.await`: no "Cannot start a runtime from within a runtime" panic, and the calls
 //! still see the cluster kubectl sees.
 
-mod common;
-
 use std::time::Duration;
 
-use common::Sim;
 use kubelab_core::prelude::*;
+use labsim::cluster::start_in_thread;
+use testkit::Sim;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_facade_inside_a_multi_thread_runtime() {
-    let sim = tokio::task::block_in_place(Sim::start_for_kubelab);
+    let sim = tokio::task::block_in_place(|| Sim::in_process(start_in_thread).exported());
     // a top-level await first, as in a notebook
     tokio::time::sleep(Duration::from_millis(10)).await;
     let n = nodes().unwrap();
@@ -36,7 +35,7 @@ async fn sync_facade_inside_a_multi_thread_runtime() {
     let h = tokio::spawn(async { pods() });
     let p = h.await.unwrap().unwrap();
     let kubectl_names: Vec<String> = tokio::task::block_in_place(|| {
-        sim.kubectl(&[
+        sim.ok(&[
             "get",
             "pods",
             "--no-headers",

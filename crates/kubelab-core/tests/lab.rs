@@ -1,13 +1,12 @@
 //! The whole lab through kubelab's sync facade (the learner's calls, in order) against an
 //! in-process labsim with real mariadbd, with the real `kubectl` checking the same cluster.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::Sim;
 use kubelab_core::apply::Outcome;
 use kubelab_core::prelude::*;
+use labsim::cluster::start_in_thread;
+use testkit::Sim;
 
 fn some(v: &[&str]) -> Vec<Option<String>> {
     v.iter().map(|s| Some(s.to_string())).collect()
@@ -15,7 +14,7 @@ fn some(v: &[&str]) -> Vec<Option<String>> {
 
 /// kubectl's `get pods` lines for the mysql pods: (name, ready, status).
 fn kubectl_pods(sim: &Sim) -> Vec<(String, String, String)> {
-    sim.kubectl(&["get", "pods", "-l", "app=mysql", "--no-headers"])
+    sim.ok(&["get", "pods", "-l", "app=mysql", "--no-headers"])
         .lines()
         .map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
@@ -25,7 +24,7 @@ fn kubectl_pods(sim: &Sim) -> Vec<(String, String, String)> {
 }
 
 fn pvc_names(sim: &Sim) -> Vec<String> {
-    let out = sim.kubectl(&[
+    let out = sim.ok(&[
         "get",
         "pvc",
         "--no-headers",
@@ -37,7 +36,7 @@ fn pvc_names(sim: &Sim) -> Vec<String> {
 
 #[test]
 fn whole_lab_through_the_sync_facade() {
-    let mut sim = Sim::start_for_kubelab();
+    let mut sim = Sim::in_process(start_in_thread).exported();
 
     // 1. the cluster: three Ready nodes
     let n = nodes().unwrap();
@@ -206,7 +205,7 @@ fn whole_lab_through_the_sync_facade() {
         pvc_names(&sim),
         vec!["data-mysql-0", "data-mysql-1", "data-mysql-2"]
     );
-    let ksts = sim.kubectl(&["get", "statefulsets", "--no-headers"]);
+    let ksts = sim.ok(&["get", "statefulsets", "--no-headers"]);
     assert!(ksts.trim().is_empty(), "statefulset still there: {ksts}");
     let d = delete_data().unwrap();
     assert_eq!(d.deleted.len(), 3, "{d}");

@@ -2,10 +2,9 @@
 //! real `kubectl get ...` against the same labsim (same columns, same cells; an age may differ by
 //! a second, since the two ask the server at slightly different moments).
 
-mod common;
-
-use common::Sim;
 use kubelab_core::prelude::*;
+use labsim::cluster::start_in_thread;
+use testkit::Sim;
 
 /// A read call of the prelude.
 type Read = fn() -> Result<Table, Error>;
@@ -120,8 +119,12 @@ fn compare_all(sim: &Sim, stage: &str) -> Vec<(String, Table)> {
     for (name, read, args) in reads() {
         let t = read().unwrap_or_else(|e| panic!("{name}: {e}"));
         let o =
-            common::run_with_timeout(sim.kubectl_cmd(&args), std::time::Duration::from_secs(60));
-        assert!(o.status.success(), "kubectl {args:?}: {}", common::text(&o));
+            testkit::run_with_timeout(sim.kubectl_cmd(&args), std::time::Duration::from_secs(60));
+        assert!(
+            o.status.success(),
+            "kubectl {args:?}: {}",
+            testkit::text(&o)
+        );
         let stdout = String::from_utf8_lossy(&o.stdout);
         let kubectl = if stdout.trim().is_empty() {
             String::from_utf8_lossy(&o.stderr).trim_end().to_string()
@@ -150,7 +153,7 @@ fn age_parsing_and_cutting() {
 
 #[test]
 fn every_read_prints_what_kubectl_get_prints() {
-    let mut sim = Sim::start_for_kubelab();
+    let mut sim = Sim::in_process(start_in_thread).exported();
 
     // a fresh cluster: empty lists say so as kubectl does (namespaced or not)
     let before = compare_all(&sim, "fresh cluster:");
@@ -166,7 +169,7 @@ fn every_read_prints_what_kubectl_get_prints() {
     );
 
     // the lab running: three pods, PVCs, PVs, the headless service, events
-    apply(&common::manifest("1-sts-mysql.yaml")).unwrap();
+    apply(&testkit::manifest("1-sts-mysql.yaml")).unwrap();
     let w = watch_pods("app=mysql").unwrap();
     assert_eq!(w.pods.column("READY"), ["1/1", "1/1", "1/1"], "{w}");
     let after = compare_all(&sim, "lab running:");
