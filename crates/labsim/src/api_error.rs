@@ -103,6 +103,16 @@ impl ApiError {
         e
     }
 
+    /// 422: an object without `metadata.name` (and no `generateName`).
+    pub fn name_required(rt: &ResourceType) -> Self {
+        let cause = Cause {
+            reason: "FieldValueRequired".into(),
+            message: "Required value: name or generateName is required".into(),
+            field: "metadata.name".into(),
+        };
+        ApiError::invalid(rt, "", vec![cause])
+    }
+
     /// 400 malformed request or body.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, "BadRequest", message)

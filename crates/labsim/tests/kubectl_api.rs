@@ -5,7 +5,6 @@
 //! accept what a live controller may report at that moment, as kubectl on a real cluster would.
 
 use std::path::Path;
-use std::process::Output;
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
@@ -17,15 +16,12 @@ use kube::{Client, Config};
 use labsim::cluster::{Cluster, Running};
 use labsim::resources;
 use serde_json::{json, Value};
-
-const KUBECTL: &str = "/usr/bin/kubectl";
-/// No kubectl call in these tests may take longer.
-const KUBECTL_TIMEOUT: Duration = Duration::from_secs(60);
+use testkit::{AsyncKubectl, Out};
 
 /// A running cluster plus a private HOME for kubectl (fresh discovery cache).
 struct Lab {
     running: Running,
-    home: tempfile::TempDir,
+    kubectl: AsyncKubectl,
     _state: tempfile::TempDir,
 }
 
@@ -34,53 +30,22 @@ impl Lab {
         let state = tempfile::tempdir().unwrap();
         let running = Cluster::start(state.path()).await.unwrap();
         Lab {
+            kubectl: AsyncKubectl::new(&running.kubeconfig),
             running,
-            home: tempfile::tempdir().unwrap(),
             _state: state,
         }
     }
 
     fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(KUBECTL);
-        cmd.env_clear()
-            .env("HOME", self.home.path())
-            .env("PATH", "/usr/bin:/bin")
-            .arg("--kubeconfig")
-            .arg(&self.running.kubeconfig)
-            .arg("--cache-dir")
-            .arg(self.home.path().join("cache"))
-            .args(args)
-            .kill_on_drop(true);
-        cmd
+        self.kubectl.command(args)
     }
 
-    /// Runs kubectl to completion (with a timeout).
     async fn kubectl(&self, args: &[&str]) -> Out {
-        let out = tokio::time::timeout(KUBECTL_TIMEOUT, self.command(args).output())
-            .await
-            .unwrap_or_else(|_| panic!("kubectl {args:?} timed out"))
-            .unwrap();
-        Out(out)
+        self.kubectl.run(args).await
     }
 
-    /// Runs kubectl with stdin.
     async fn kubectl_stdin(&self, args: &[&str], input: &str) -> Out {
-        use tokio::io::AsyncWriteExt;
-        let mut child = self
-            .command(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(input.as_bytes()).await.unwrap();
-        drop(stdin);
-        let out = tokio::time::timeout(KUBECTL_TIMEOUT, child.wait_with_output())
-            .await
-            .unwrap_or_else(|_| panic!("kubectl {args:?} timed out"))
-            .unwrap();
-        Out(out)
+        self.kubectl.run_stdin(args, input).await
     }
 
     async fn client(&self) -> Client {
@@ -97,31 +62,6 @@ async fn client_for(kubeconfig: &Path, token: Option<&str>) -> Client {
         .await
         .unwrap();
     Client::try_from(config).unwrap()
-}
-
-struct Out(Output);
-
-impl Out {
-    fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.0.stdout).into_owned()
-    }
-    fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.0.stderr).into_owned()
-    }
-    fn code(&self) -> Option<i32> {
-        self.0.status.code()
-    }
-    /// Asserts exit 0 and returns stdout.
-    fn ok(&self) -> String {
-        assert_eq!(
-            self.code(),
-            Some(0),
-            "stdout: {}\nstderr: {}",
-            self.stdout(),
-            self.stderr()
-        );
-        self.stdout()
-    }
 }
 
 const MANIFEST: &str = r#"apiVersion: v1

@@ -4,7 +4,7 @@
 //! `/version/`, list paging (`--chunk-size`, kube-rs `limit`/`continue`) and single-object watches.
 
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
@@ -14,42 +14,15 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use labsim::cluster::{Cluster, Running};
 use serde_json::{json, Value};
+use testkit::{AsyncKubectl, Out};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
-
-const KUBECTL: &str = "/usr/bin/kubectl";
-/// No kubectl call in these tests may take longer.
-const KUBECTL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A running cluster plus a private HOME for kubectl (fresh discovery cache).
 struct Lab {
     running: Running,
-    home: tempfile::TempDir,
+    kubectl: AsyncKubectl,
     _state: tempfile::TempDir,
-}
-
-struct Out(Output);
-
-impl Out {
-    fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.0.stdout).into_owned()
-    }
-    fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.0.stderr).into_owned()
-    }
-    fn code(&self) -> Option<i32> {
-        self.0.status.code()
-    }
-    fn ok(&self) -> String {
-        assert_eq!(
-            self.code(),
-            Some(0),
-            "stdout: {}\nstderr: {}",
-            self.stdout(),
-            self.stderr()
-        );
-        self.stdout()
-    }
 }
 
 impl Lab {
@@ -57,32 +30,18 @@ impl Lab {
         let state = tempfile::tempdir().unwrap();
         let running = Cluster::start(state.path()).await.unwrap();
         Lab {
+            kubectl: AsyncKubectl::new(&running.kubeconfig),
             running,
-            home: tempfile::tempdir().unwrap(),
             _state: state,
         }
     }
 
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(KUBECTL);
-        cmd.env_clear()
-            .env("HOME", self.home.path())
-            .env("PATH", "/usr/bin:/bin")
-            .arg("--kubeconfig")
-            .arg(&self.running.kubeconfig)
-            .arg("--cache-dir")
-            .arg(self.home.path().join("cache"))
-            .args(args)
-            .kill_on_drop(true);
-        cmd
+    fn command(&self, args: &[&str]) -> tokio::process::Command {
+        self.kubectl.command(args)
     }
 
     async fn kubectl(&self, args: &[&str]) -> Out {
-        let out = tokio::time::timeout(KUBECTL_TIMEOUT, self.command(args).output())
-            .await
-            .unwrap_or_else(|_| panic!("kubectl {args:?} timed out"))
-            .unwrap();
-        Out(out)
+        self.kubectl.run(args).await
     }
 
     async fn client(&self) -> Client {
@@ -93,13 +52,8 @@ impl Lab {
         Client::try_from(config).unwrap()
     }
 
-    /// `kubectl apply` of YAML text.
     async fn apply(&self, yaml: &str) -> String {
-        let file = self.home.path().join("apply.yaml");
-        std::fs::write(&file, yaml).unwrap();
-        self.kubectl(&["apply", "-f", file.to_str().unwrap()])
-            .await
-            .ok()
+        self.kubectl.apply(yaml).await
     }
 }
 
@@ -560,7 +514,7 @@ async fn version_auth_paging_and_single_object_watch() {
         ]);
         tokio::spawn(async move {
             let mut cmd = cmd;
-            tokio::time::timeout(KUBECTL_TIMEOUT, cmd.output())
+            tokio::time::timeout(testkit::kubectl_async::KUBECTL_TIMEOUT, cmd.output())
                 .await
                 .unwrap()
                 .unwrap()

@@ -3,43 +3,22 @@
 //! SQL through exec (also with a TTY and the password prompt), persistence across pod deletion,
 //! idempotent re-apply, an image change that keeps `env`, and scaling that keeps each ordinal's data.
 
-use std::io::Read;
-use std::process::{Child, Stdio};
-
-use testkit::{manifest, text, Sim};
+use testkit::{manifest, text, Background, Sim};
 
 /// The labsim binary cargo built for these tests.
 const LABSIM: &str = env!("CARGO_BIN_EXE_labsim");
 
-/// `kubectl get pod -w` running in the background; its lines are read when it is stopped.
-struct Watch(Child);
+/// `kubectl get pod -w` in the background, given time to list and open the watch before the
+/// change under test.
+fn start_watch(sim: &Sim) -> Background {
+    let w = sim.background(&["get", "pod", "-w"]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    w
+}
 
-impl Watch {
-    fn start(sim: &Sim) -> Watch {
-        let child = sim
-            .kubectl_cmd(&["get", "pod", "-w"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // Let it list and open the watch before the change under test.
-        std::thread::sleep(std::time::Duration::from_millis(1500));
-        Watch(child)
-    }
-
-    fn stop(mut self) -> Vec<String> {
-        let _ = self.0.kill();
-        let mut out = String::new();
-        self.0
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut out)
-            .unwrap();
-        let _ = self.0.wait();
-        out.lines().map(str::to_string).collect()
-    }
+/// A stopped watch's lines.
+fn watched_lines(w: Background) -> Vec<String> {
+    w.stop().lines().map(str::to_string).collect()
 }
 
 /// Index of the first line where `pod` shows `status` (e.g. "Running" with "1/1").
@@ -83,13 +62,13 @@ fn the_seed_lab_through_kubectl() {
     assert_eq!(rows[2][2], "<none>");
 
     // kubectl apply -f 1-sts-mysql.yaml, watched by kubectl get pod -w
-    let watch = Watch::start(&sim);
+    let watch = start_watch(&sim);
     let applied = sim.ok(&["apply", "-f", &manifest("1-sts-mysql.yaml")]);
     for line in ["service/mysql created", "statefulset.apps/mysql created"] {
         assert!(applied.contains(line), "{applied}");
     }
     sim.wait_ready(3, 180);
-    let lines = watch.stop();
+    let lines = watched_lines(watch);
     let (r0, r1, r2) = (
         first(&lines, "mysql-0", "1/1"),
         first(&lines, "mysql-1", "0/1"),
@@ -107,7 +86,7 @@ fn the_seed_lab_through_kubectl() {
 
     // kubectl delete pod -l app=mysql && kubectl get pods -w
     let before = sim.pod_uids("app=mysql");
-    let watch = Watch::start(&sim);
+    let watch = start_watch(&sim);
     let deleted = sim.ok(&["delete", "pod", "-l", "app=mysql"]);
     for i in 0..3 {
         assert!(
@@ -116,7 +95,7 @@ fn the_seed_lab_through_kubectl() {
         );
     }
     sim.wait_ready(3, 180);
-    let lines = watch.stop();
+    let lines = watched_lines(watch);
     let after = sim.pod_uids("app=mysql");
     for (b, a) in before.iter().zip(&after) {
         assert_ne!(b, a, "re-created pods must have new UIDs");

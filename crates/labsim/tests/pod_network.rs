@@ -3,8 +3,6 @@
 //! another pod's server by its stable name or IP, new pod IPs on re-creation, the `mysql>` prompt
 //! under `kubectl exec -it`, init containers (success and failure states) and httpGet probes.
 
-use std::io::Read;
-use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use testkit::{manifest, text, Sim};
@@ -26,35 +24,6 @@ fn exec(sim: &Sim, pod: &str, args: &[&str]) -> (String, String, i32) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
         out.status.code().unwrap_or(-1),
     )
-}
-
-/// `kubectl get pods -w` in the background; its lines are read when it is stopped.
-struct Watch(Child);
-
-impl Watch {
-    fn start(sim: &Sim) -> Watch {
-        let child = sim
-            .kubectl_cmd(&["get", "pods", "-w"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        Watch(child)
-    }
-
-    fn stop(mut self) -> String {
-        let _ = self.0.kill();
-        let mut out = String::new();
-        self.0
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut out)
-            .unwrap();
-        let _ = self.0.wait();
-        out
-    }
 }
 
 /// The STATUS column of `kubectl get pod NAME` (the server-side table).
@@ -407,7 +376,7 @@ fn init_containers_and_http_probes() {
     sim.ok(&["apply", "-f", f.to_str().unwrap()]);
     sim.wait_ready(1, 180);
 
-    let fail_watch = Watch::start(&sim);
+    let fail_watch = sim.background(&["get", "pods", "-w"]);
     std::thread::sleep(Duration::from_millis(1500));
     let f = sim.state().join("extra.yaml");
     std::fs::write(&f, EXTRA).unwrap();

@@ -2,8 +2,9 @@
 //! student runs) or a cluster this test process runs on a thread of its own. Either way the real
 //! `kubectl` talks to it with a private HOME, and every wait has a limit.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::cmd::{kubectl_cmd, run_with_timeout, text};
@@ -116,6 +117,18 @@ impl Sim {
         kubectl_cmd(&self.kubeconfig, self.home.path(), args)
     }
 
+    /// kubectl running in the background (e.g. `get pods -w`); see [`Background::stop`].
+    pub fn background(&self, args: &[&str]) -> Background {
+        let child = self
+            .kubectl_cmd(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn kubectl");
+        Background(child)
+    }
+
     /// Runs kubectl to completion (killed after 60 s).
     pub fn kubectl(&self, args: &[&str]) -> Output {
         run_with_timeout(self.kubectl_cmd(args), KUBECTL_TIMEOUT)
@@ -220,6 +233,22 @@ impl Sim {
                 .count();
             (ready == n).then_some(())
         })
+    }
+}
+
+/// A kubectl started by [`Sim::background`].
+pub struct Background(Child);
+
+impl Background {
+    /// Kills it and returns what it printed on stdout.
+    pub fn stop(mut self) -> String {
+        let _ = self.0.kill();
+        let mut out = String::new();
+        if let Some(mut stdout) = self.0.stdout.take() {
+            let _ = stdout.read_to_string(&mut out);
+        }
+        let _ = self.0.wait();
+        out
     }
 }
 

@@ -49,18 +49,17 @@ fn address(svc: &Value, pod: &Value) -> Value {
     a
 }
 
+/// The pods behind a service: its selector matches them, in its namespace, with an IP.
+fn members<'a>(svc: &'a Value, pods: &'a [Value]) -> impl Iterator<Item = &'a Value> + 'a {
+    let selector = LabelSelector::from_spec(&json!({"matchLabels": svc["spec"]["selector"]}));
+    pods.iter().filter(move |p| {
+        selector.matches(p) && namespace(p) == namespace(svc) && p["status"]["podIP"].is_string()
+    })
+}
+
 /// The `subsets` of a service given the pods in its namespace.
 pub fn subsets(svc: &Value, pods: &[Value]) -> Value {
-    let selector = LabelSelector::from_spec(&json!({"matchLabels": svc["spec"]["selector"]}));
-    let members: Vec<&Value> = pods
-        .iter()
-        .filter(|p| {
-            selector.matches(p)
-                && namespace(p) == namespace(svc)
-                && p["status"]["podIP"].is_string()
-                && !is_terminating(p)
-        })
-        .collect();
+    let members: Vec<&Value> = members(svc, pods).filter(|p| !is_terminating(p)).collect();
     let Some(first) = members.first() else {
         return Value::Null;
     };
@@ -130,15 +129,8 @@ fn slice_endpoint(svc: &Value, pod: &Value) -> Value {
 /// `(endpoints, ports)` of the EndpointSlice of a service with a selector. No pods: no
 /// endpoints and no ports (kubectl prints `<unset>`).
 pub fn slice_content(svc: &Value, pods: &[Value]) -> (Value, Option<Value>) {
-    let selector = LabelSelector::from_spec(&json!({"matchLabels": svc["spec"]["selector"]}));
-    let members: Vec<&Value> = pods
-        .iter()
-        .filter(|p| {
-            selector.matches(p)
-                && namespace(p) == namespace(svc)
-                && p["status"]["podIP"].is_string()
-        })
-        .collect();
+    // Terminating pods stay (ready: false, terminating: true).
+    let members: Vec<&Value> = members(svc, pods).collect();
     let Some(first) = members.first() else {
         return (json!([]), None);
     };

@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::revisions::{ensure_revision, revision_template, trim_history};
 use super::ControllerError;
+use crate::api_error::ApiError;
 use crate::objects::events::EventRecorder;
 use crate::objects::{
     condition, controller_uid, delete_pod, is_terminating, name, namespace, owner_ref,
@@ -266,45 +267,50 @@ fn create_pod(store: &Store, set: &Value, mut pod: Value) -> Result<(), Controll
     // Created behind the API's back, so defaulted and admitted here by the API's own rules.
     crate::objects::defaults::apply(store, get("Pod"), &mut pod, None);
     let pod_name = name(&pod).to_string();
-    match store.create(get("Pod"), Some(namespace(set)), pod) {
-        Ok(_) => {
-            EventRecorder::record(
-                store,
-                set,
-                "Normal",
-                "SuccessfulCreate",
-                &format!(
-                    "create Pod {pod_name} in StatefulSet {} successful",
-                    name(set)
-                ),
-                COMPONENT,
-            )?;
-            Ok(())
-        }
-        // A namesake not owned by this set (or a racing creator) holds the name.
-        Err(e) if e.code == 409 => Ok(()),
-        Err(e) => Err(e.into()),
-    }
+    let created = store.create(get("Pod"), Some(namespace(set)), pod);
+    // A namesake not owned by this set (or a racing creator) holds the name: 409.
+    report(
+        store,
+        set,
+        created,
+        409,
+        "SuccessfulCreate",
+        "create",
+        &pod_name,
+    )
 }
 
 fn remove_pod(store: &Store, set: &Value, pod: &Value) -> Result<(), ControllerError> {
-    match delete_pod(store, pod) {
+    let deleted = delete_pod(store, pod);
+    report(
+        store,
+        set,
+        deleted,
+        404,
+        "SuccessfulDelete",
+        "delete",
+        name(pod),
+    )
+}
+
+/// The set's event for a pod it created or deleted (`verb`); the error `benign` (someone else
+/// got there first) is no failure.
+fn report(
+    store: &Store,
+    set: &Value,
+    result: Result<Value, ApiError>,
+    benign: u16,
+    reason: &str,
+    verb: &str,
+    pod: &str,
+) -> Result<(), ControllerError> {
+    match result {
         Ok(_) => {
-            EventRecorder::record(
-                store,
-                set,
-                "Normal",
-                "SuccessfulDelete",
-                &format!(
-                    "delete Pod {} in StatefulSet {} successful",
-                    name(pod),
-                    name(set)
-                ),
-                COMPONENT,
-            )?;
+            let message = format!("{verb} Pod {pod} in StatefulSet {} successful", name(set));
+            EventRecorder::record(store, set, "Normal", reason, &message, COMPONENT)?;
             Ok(())
         }
-        Err(e) if e.code == 404 => Ok(()),
+        Err(e) if e.code == benign => Ok(()),
         Err(e) => Err(e.into()),
     }
 }

@@ -433,6 +433,22 @@ pub fn pod_of(p: &Value, ports: &HashMap<(String, String), u16>) -> Option<Pod> 
     })
 }
 
+/// `(name, port)` of a Service's or an Endpoints subset's `ports`.
+fn named_ports(ports: &Value) -> Vec<(Option<String>, u16)> {
+    let port = |p: &Value| {
+        Some((
+            p["name"].as_str().map(str::to_string),
+            p["port"].as_u64()? as u16,
+        ))
+    };
+    ports
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(port)
+        .collect()
+}
+
 /// A Service object and its Endpoints object (ready addresses only, as CoreDNS serves them
 /// unless `publishNotReadyAddresses`).
 pub fn service_of(s: &Value, ep: &Value) -> Service {
@@ -441,31 +457,11 @@ pub fn service_of(s: &Value, ep: &Value) -> Service {
         .as_str()
         .filter(|ip| !ip.is_empty() && *ip != "None")
         .map(str::to_string);
-    let ports = spec["ports"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| {
-            Some((
-                p["name"].as_str().map(str::to_string),
-                p["port"].as_u64()? as u16,
-            ))
-        })
-        .collect();
+    let ports = named_ports(&spec["ports"]);
     let publish_not_ready = spec["publishNotReadyAddresses"] == true;
     let mut endpoints = Vec::new();
     for sub in ep["subsets"].as_array().into_iter().flatten() {
-        let ports: Vec<(Option<String>, u16)> = sub["ports"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|p| {
-                Some((
-                    p["name"].as_str().map(str::to_string),
-                    p["port"].as_u64()? as u16,
-                ))
-            })
-            .collect();
+        let ports = named_ports(&sub["ports"]);
         let mut addrs: Vec<&Value> = sub["addresses"].as_array().into_iter().flatten().collect();
         if publish_not_ready {
             addrs.extend(sub["notReadyAddresses"].as_array().into_iter().flatten());

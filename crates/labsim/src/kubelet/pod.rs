@@ -750,20 +750,7 @@ impl Worker {
             _ => return Some(126),
         };
         let mut cmd = rt.client_command(&program, &args, password.as_deref());
-        match std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-        {
-            Ok(f) => {
-                let f2 = f.try_clone().ok();
-                cmd.stdout(Stdio::from(f));
-                cmd.stderr(f2.map(Stdio::from).unwrap_or_else(Stdio::null));
-            }
-            Err(_) => {
-                cmd.stdout(Stdio::null()).stderr(Stdio::null());
-            }
-        }
+        output_to_log(&mut cmd, &log);
         let mut child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) => {
@@ -1072,20 +1059,7 @@ impl Worker {
         // which labsim shuts down cleanly itself.
         .process_group(0)
         .kill_on_drop(false);
-        match std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-        {
-            Ok(f) => {
-                let f2 = f.try_clone().ok();
-                cmd.stdout(Stdio::from(f));
-                cmd.stderr(f2.map(Stdio::from).unwrap_or_else(Stdio::null));
-            }
-            Err(_) => {
-                cmd.stdout(Stdio::null()).stderr(Stdio::null());
-            }
-        }
+        output_to_log(&mut cmd, log);
         let mut child = cmd.spawn().map_err(|e| {
             append(
                 log,
@@ -1168,6 +1142,25 @@ pub async fn terminate(child: &mut Child, grace: Duration) -> i32 {
                 Ok(Ok(st)) => exit_code(st),
                 _ => 137,
             }
+        }
+    }
+}
+
+/// A container's stdout and stderr both go to its log (appended), or nowhere if it cannot be
+/// opened.
+fn output_to_log(cmd: &mut Command, log: &Path) {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log);
+    match file {
+        Ok(f) => {
+            let f2 = f.try_clone().ok();
+            cmd.stdout(Stdio::from(f));
+            cmd.stderr(f2.map(Stdio::from).unwrap_or_else(Stdio::null));
+        }
+        Err(_) => {
+            cmd.stdout(Stdio::null()).stderr(Stdio::null());
         }
     }
 }

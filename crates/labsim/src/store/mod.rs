@@ -549,15 +549,7 @@ pub fn validate_name(rt: &ResourceType, name: &str) -> Result<(), ApiError> {
         )
     };
     if name.is_empty() {
-        return Err(ApiError::invalid(
-            rt,
-            name,
-            vec![Cause {
-                reason: "FieldValueRequired".into(),
-                message: "Required value: name or generateName is required".into(),
-                field: "metadata.name".into(),
-            }],
-        ));
+        return Err(ApiError::name_required(rt));
     }
     let ok_chars = name
         .chars()

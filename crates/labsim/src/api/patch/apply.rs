@@ -212,15 +212,7 @@ fn check_identity(
         Some(ln) if ln != name => Err(ApiError::bad_request(format!(
             "the name of the object ({name}) does not match the name on the URL ({ln})"
         ))),
-        _ if name.is_empty() => Err(ApiError::invalid(
-            rt,
-            name,
-            vec![Cause {
-                reason: "FieldValueRequired".into(),
-                message: "Required value: name or generateName is required".into(),
-                field: "metadata.name".into(),
-            }],
-        )),
+        _ if name.is_empty() => Err(ApiError::name_required(rt)),
         _ => {
             let ns = meta
                 .and_then(|m| m.get("namespace"))
