@@ -8,11 +8,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::api::App;
-use crate::kubelet::fixtures::{alive, mysql_pod, pid_of, ready, sql, until, Reaper};
-use crate::kubelet::Kubelet;
+use crate::kubelet::fixtures::{alive, mysql_pod, pid_of, ready, sql, until, Node};
 use crate::resources::get;
-use crate::shutdown;
-use crate::store::Store;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_and_portforward_with_kube_rs() {
@@ -21,13 +18,9 @@ async fn exec_and_portforward_with_kube_rs() {
     use kube::api::{Api, AttachParams};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    let t = tempfile::tempdir().unwrap();
-    let _reaper = Reaper(t.path().to_path_buf());
-    let state = t.path().to_path_buf();
-    let store = Arc::new(Store::open(&state.join("store")).unwrap());
-    let k = Kubelet::new(store.clone(), state.clone());
-    let (trigger, sd) = shutdown::channel();
-    let task = tokio::spawn(k.clone().run(sd));
+    let node = Node::new();
+    let (state, store) = (node.state(), node.store.clone());
+    let (k, kubelet) = node.run_kubelet();
     let mut p = mysql_pod(
         "mysql-0",
         "minikube",
@@ -189,9 +182,5 @@ async fn exec_and_portforward_with_kube_rs() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
-    trigger.fire();
-    tokio::time::timeout(Duration::from_secs(40), task)
-        .await
-        .unwrap()
-        .unwrap();
+    kubelet.stop(40).await;
 }

@@ -289,7 +289,8 @@ pub fn shell_words(script: &str, env: &[(String, String)]) -> Result<Vec<String>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kubelet::dns::{service_of, Pod};
+    use crate::kubelet::dns::service_of;
+    use crate::kubelet::fixtures::set_member as pod;
 
     fn v(s: &[&str]) -> Vec<String> {
         s.iter().map(|x| x.to_string()).collect()
@@ -297,17 +298,6 @@ mod tests {
 
     fn env() -> Vec<(String, String)> {
         vec![("MYSQL_ROOT_PASSWORD".into(), "pa ss$".into())]
-    }
-
-    fn pod(name: &str, ip: &str, port: Option<u16>) -> Pod {
-        Pod {
-            ns: "default".into(),
-            name: name.into(),
-            ip: ip.into(),
-            hostname: name.into(),
-            subdomain: Some("mysql".into()),
-            port,
-        }
     }
 
     /// mysql-1 (server on 4100) next to mysql-0 (server on 4000).

@@ -539,18 +539,8 @@ pub fn nslookup(net: &Net, name: &str) -> (String, i32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kubelet::fixtures::set_member as pod;
     use serde_json::json;
-
-    fn pod(name: &str, ip: &str, port: Option<u16>) -> Pod {
-        Pod {
-            ns: "default".into(),
-            name: name.into(),
-            ip: ip.into(),
-            hostname: name.into(),
-            subdomain: Some("mysql".into()),
-            port,
-        }
-    }
 
     fn net() -> Net {
         let headless = service_of(

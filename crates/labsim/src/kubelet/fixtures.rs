@@ -3,7 +3,8 @@
 //! a reaper so a failing test leaves no `mariadbd` behind. Used by the kubelet's tests and by
 //! the API's exec/port-forward tests.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
@@ -11,6 +12,7 @@ use serde_json::{json, Value};
 
 use super::Kubelet;
 use crate::resources::get;
+use crate::shutdown::{self, Trigger};
 use crate::store::Store;
 
 /// Kills every mariadbd of a test's state dir when the test ends, passed or panicked, so a
@@ -153,4 +155,84 @@ pub(crate) fn pid_of(k: &Kubelet, name: &str) -> i32 {
         .trim()
         .parse()
         .unwrap()
+}
+
+/// The runtime of a pod `mysql-0` in `default` whose server listens on loopback `port`, with no
+/// files and no kubelet behind it (command mapping, probes and scripts in isolation).
+pub(crate) fn runtime(port: u16) -> super::PodRuntime {
+    super::PodRuntime {
+        mysql_port: port,
+        log_path: "/nonexistent/log".into(),
+        env: vec![],
+        root_dir: "/nonexistent".into(),
+        hostname: "mysql-0".into(),
+        data_dir: "/nonexistent/data".into(),
+        pod_ip: "10.244.0.2".into(),
+        namespace: "default".into(),
+        name: "mysql-0".into(),
+        mysql_image: true,
+        kubelet: std::sync::Weak::new(),
+    }
+}
+
+/// A pod of the StatefulSet `mysql` (subdomain `mysql`) as the pod network sees it.
+pub(crate) fn set_member(name: &str, ip: &str, port: Option<u16>) -> super::dns::Pod {
+    super::dns::Pod {
+        ns: "default".into(),
+        name: name.into(),
+        ip: ip.into(),
+        hostname: name.into(),
+        subdomain: Some("mysql".into()),
+        port,
+    }
+}
+
+/// A node's state dir with its store; every `mariadbd` of it is killed when it is dropped.
+pub(crate) struct Node {
+    // Declared first: dropped (servers killed) before the directory goes.
+    _reaper: Reaper,
+    dir: tempfile::TempDir,
+    pub store: Arc<Store>,
+}
+
+impl Node {
+    pub(crate) fn new() -> Node {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(&dir.path().join("store")).unwrap());
+        Node {
+            _reaper: Reaper(dir.path().to_path_buf()),
+            dir,
+            store,
+        }
+    }
+
+    /// The state dir.
+    pub(crate) fn state(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// Starts a kubelet on this node's store.
+    pub(crate) fn run_kubelet(&self) -> (Arc<Kubelet>, RunningKubelet) {
+        let k = Kubelet::new(self.store.clone(), self.state());
+        let (trigger, sd) = shutdown::channel();
+        let task = tokio::spawn(k.clone().run(sd));
+        (k.clone(), RunningKubelet { trigger, task })
+    }
+}
+
+/// A kubelet started by [`Node::run_kubelet`].
+pub(crate) struct RunningKubelet {
+    trigger: Trigger,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningKubelet {
+    /// Shuts it down and waits (at most `secs`) until it has stopped every pod.
+    pub(crate) async fn stop(self, secs: u64) {
+        self.trigger.fire();
+        tokio::time::timeout(Duration::from_secs(secs), self.task)
+            .await
+            .unwrap()
+            .unwrap();
+    }
 }

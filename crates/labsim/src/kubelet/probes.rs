@@ -446,6 +446,7 @@ pub fn go_quote(b: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kubelet::fixtures::runtime;
     use serde_json::json;
 
     #[test]
@@ -499,22 +500,6 @@ mod tests {
         assert_eq!(static_env(&c), [("A".to_string(), "1".to_string())]);
     }
 
-    fn rt(port: u16) -> PodRuntime {
-        PodRuntime {
-            mysql_port: port,
-            log_path: "/nonexistent/log".into(),
-            env: vec![],
-            root_dir: "/nonexistent".into(),
-            hostname: "mysql-0".into(),
-            data_dir: "/nonexistent/data".into(),
-            pod_ip: "10.244.0.2".into(),
-            namespace: "default".into(),
-            name: "mysql-0".into(),
-            mysql_image: true,
-            kubelet: std::sync::Weak::new(),
-        }
-    }
-
     #[tokio::test]
     async fn refused_and_unsupported_fail_with_reason() {
         let p = Probe::parse(
@@ -522,31 +507,34 @@ mod tests {
             &Value::Null,
         )
         .unwrap();
-        assert!(run(&p, &rt(1), &[]).await.is_err());
+        assert!(run(&p, &runtime(1), &[]).await.is_err());
         let p = Probe::parse(
             &json!({"exec": {"command": ["rm", "-rf", "/"]}}),
             &Value::Null,
         )
         .unwrap();
-        assert!(run(&p, &rt(1), &[]).await.unwrap_err().contains("허용"));
+        assert!(run(&p, &runtime(1), &[])
+            .await
+            .unwrap_err()
+            .contains("허용"));
         let p = Probe::parse(
             &json!({"exec": {"command": ["sh", "-c", "exit 0"]}}),
             &Value::Null,
         )
         .unwrap();
-        assert!(run(&p, &rt(1), &[]).await.is_ok());
+        assert!(run(&p, &runtime(1), &[]).await.is_ok());
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
         let p = Probe::parse(&json!({"tcpSocket": {"port": 3306}}), &Value::Null).unwrap();
-        assert!(run(&p, &rt(port), &[]).await.is_ok());
+        assert!(run(&p, &runtime(port), &[]).await.is_ok());
         let p = Probe::parse(&json!({"tcpSocket": {"port": 3307}}), &Value::Null).unwrap();
         assert_eq!(
-            run(&p, &rt(port), &[]).await.unwrap_err(),
+            run(&p, &runtime(port), &[]).await.unwrap_err(),
             "dial tcp 10.244.0.2:3307: connect: connection refused"
         );
         drop(l);
         let p = Probe::parse(&json!({"tcpSocket": {"port": 3306}}), &Value::Null).unwrap();
-        assert!(run(&p, &rt(port), &[]).await.is_err());
+        assert!(run(&p, &runtime(port), &[]).await.is_err());
     }
 
     /// A server that greets first (as mariadbd does) on the pod's 3306, and nothing elsewhere.
@@ -577,12 +565,12 @@ mod tests {
             })
         );
         assert_eq!(
-            run(&p, &rt(port), &[]).await.unwrap_err(),
+            run(&p, &runtime(port), &[]).await.unwrap_err(),
             "Get \"http://10.244.0.2:8080/healthz\": dial tcp 10.244.0.2:8080: connect: connection refused"
         );
         let p = Probe::parse(&json!({"httpGet": {"port": "mysql"}}), &ports).unwrap();
         assert_eq!(
-            run(&p, &rt(port), &[]).await.unwrap_err(),
+            run(&p, &runtime(port), &[]).await.unwrap_err(),
             "Get \"http://10.244.0.2:3306/\": net/http: HTTP/1.x transport connection broken: malformed HTTP response \"[\\x00\\x00\\x00\""
         );
         // A real HTTP server on that port passes (status < 400) or fails with its status.
@@ -598,7 +586,7 @@ mod tests {
                 }
             });
             let p = Probe::parse(&json!({"httpGet": {"port": 3306}}), &ports).unwrap();
-            let r = run(&p, &rt(hp), &[]).await;
+            let r = run(&p, &runtime(hp), &[]).await;
             assert_eq!(r.is_ok(), ok, "{r:?}");
             if !ok {
                 assert_eq!(r.unwrap_err(), "HTTP probe failed with statuscode: 503");

@@ -586,6 +586,7 @@ async fn simple(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kubelet::fixtures::runtime;
 
     fn w(s: &[&str]) -> Vec<String> {
         s.iter().map(|x| x.to_string()).collect()
@@ -661,26 +662,10 @@ mod tests {
         }
     }
 
-    fn rt() -> PodRuntime {
-        PodRuntime {
-            mysql_port: 1,
-            log_path: "/nonexistent/log".into(),
-            env: vec![],
-            root_dir: "/nonexistent".into(),
-            hostname: "mysql-0".into(),
-            data_dir: "/nonexistent/data".into(),
-            pod_ip: "10.244.0.2".into(),
-            namespace: "default".into(),
-            name: "mysql-0".into(),
-            mysql_image: true,
-            kubelet: std::sync::Weak::new(),
-        }
-    }
-
     async fn run_text(script: &str) -> (String, String, i32) {
         let s = parse(script, &[]).unwrap();
         let (mut o, mut e) = (Vec::new(), Vec::new());
-        let rt = rt();
+        let rt = runtime(1);
         let code = {
             let mut sink = |is_err: bool, d: &[u8]| {
                 if is_err {

@@ -1,7 +1,6 @@
 //! Real-process tests of the kubelet: pods placed directly in a tempdir store (as if the
 //! StatefulSet controller and scheduler had made them), each served by a real `mariadbd`.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -10,19 +9,14 @@ use super::fixtures::*;
 use super::Kubelet;
 use crate::resources::get;
 use crate::shutdown;
-use crate::store::Store;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statefulset_pod_lifecycle_with_real_mariadbd() {
-    let t = tempfile::tempdir().unwrap();
-    let _reaper = Reaper(t.path().to_path_buf());
-    let state = t.path().to_path_buf();
-    let store = Arc::new(Store::open(&state.join("store")).unwrap());
+    let node = Node::new();
+    let (state, store) = (node.state(), node.store.clone());
     secret(&store, "password");
     volume(&store, &state, "mysql-0");
-    let k = Kubelet::new(store.clone(), state.clone());
-    let (trigger, sd) = shutdown::channel();
-    let task = tokio::spawn(k.clone().run(sd));
+    let (k, kubelet) = node.run_kubelet();
     store
         .create(
             get("Pod"),
@@ -204,11 +198,7 @@ async fn statefulset_pod_lifecycle_with_real_mariadbd() {
     // Shutdown stops the server cleanly.
     let pid = pid_of(&k, "mysql-0");
     let log = k.runtime("default", "mysql-0").unwrap().log_path;
-    trigger.fire();
-    tokio::time::timeout(Duration::from_secs(40), task)
-        .await
-        .unwrap()
-        .unwrap();
+    kubelet.stop(40).await;
     assert!(!alive(pid));
     let log = std::fs::read_to_string(log).unwrap();
     assert!(log.contains("Shutdown complete"), "{log}");
@@ -217,12 +207,9 @@ async fn statefulset_pod_lifecycle_with_real_mariadbd() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_password_crash_loops_and_other_images_fail_to_pull() {
-    let t = tempfile::tempdir().unwrap();
-    let _reaper = Reaper(t.path().to_path_buf());
-    let store = Arc::new(Store::open(&t.path().join("store")).unwrap());
-    let k = Kubelet::new(store.clone(), t.path().to_path_buf());
-    let (trigger, sd) = shutdown::channel();
-    let task = tokio::spawn(k.clone().run(sd));
+    let node = Node::new();
+    let store = node.store.clone();
+    let (k, kubelet) = node.run_kubelet();
     let mut p = mysql_pod("nopw", "minikube", "mariadb:11", json!([]), json!({}));
     p["spec"]["volumes"][0] = json!({"name": "data", "emptyDir": {}});
     store.create(get("Pod"), Some("default"), p).unwrap();
@@ -298,11 +285,7 @@ async fn missing_password_crash_loops_and_other_images_fail_to_pull() {
 
     // A pod removed from the store at once (force delete) leaves no worker behind.
     store.remove(get("Pod"), Some("default"), "web").unwrap();
-    trigger.fire();
-    tokio::time::timeout(Duration::from_secs(30), task)
-        .await
-        .unwrap()
-        .unwrap();
+    kubelet.stop(30).await;
 }
 
 /// Init containers whose image labsim cannot run, or whose args leave the image starting the
@@ -310,12 +293,9 @@ async fn missing_password_crash_loops_and_other_images_fail_to_pull() {
 /// Pending. `sh -c` init commands see the container's own env (`$(VAR)` and `$VAR`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn init_containers_block_the_container_until_they_complete() {
-    let t = tempfile::tempdir().unwrap();
-    let _reaper = Reaper(t.path().to_path_buf());
-    let store = Arc::new(Store::open(&t.path().join("store")).unwrap());
-    let k = Kubelet::new(store.clone(), t.path().to_path_buf());
-    let (trigger, sd) = shutdown::channel();
-    let task = tokio::spawn(k.clone().run(sd));
+    let node = Node::new();
+    let store = node.store.clone();
+    let (k, kubelet) = node.run_kubelet();
     let pod_with = |name: &str, init: Value| {
         let mut p = mysql_pod(
             name,
@@ -388,18 +368,13 @@ async fn init_containers_block_the_container_until_they_complete() {
     let (_, log, _, _) = k.container_logs(&p, Some("greet")).unwrap();
     assert_eq!(std::fs::read_to_string(log).unwrap(), "init init\n");
 
-    trigger.fire();
-    tokio::time::timeout(Duration::from_secs(30), task)
-        .await
-        .unwrap()
-        .unwrap();
+    kubelet.stop(30).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn liveness_failure_restarts_the_container() {
-    let t = tempfile::tempdir().unwrap();
-    let _reaper = Reaper(t.path().to_path_buf());
-    let store = Arc::new(Store::open(&t.path().join("store")).unwrap());
+    let node = Node::new();
+    let store = node.store.clone();
     // tcpSocket on a port the pod does not serve: liveness fails, the kubelet restarts it.
     let probes = json!({"livenessProbe": {"tcpSocket": {"port": 8080}, "initialDelaySeconds": 1, "periodSeconds": 1, "failureThreshold": 2}});
     let mut p = mysql_pod(
@@ -411,9 +386,7 @@ async fn liveness_failure_restarts_the_container() {
     );
     p["spec"]["volumes"][0] = json!({"name": "data", "emptyDir": {}});
     store.create(get("Pod"), Some("default"), p).unwrap();
-    let k = Kubelet::new(store.clone(), t.path().to_path_buf());
-    let (trigger, sd) = shutdown::channel();
-    let task = tokio::spawn(k.clone().run(sd));
+    let (_, kubelet) = node.run_kubelet();
     let p = until(&store, "live", 90, "restart after liveness failure", |p| {
         cs(p)["restartCount"].as_u64() >= Some(1) && cs(p)["state"]["running"].is_object()
     })
@@ -432,19 +405,13 @@ async fn liveness_failure_restarts_the_container() {
     };
     assert!(has("Unhealthy", "Liveness probe failed"));
     assert!(has("Killing", "failed liveness probe, will be restarted"));
-    trigger.fire();
-    tokio::time::timeout(Duration::from_secs(40), task)
-        .await
-        .unwrap()
-        .unwrap();
+    kubelet.stop(40).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orphans_are_reaped_after_a_crash_and_pods_come_back() {
-    let t = tempfile::tempdir().unwrap();
-    let _reaper = Reaper(t.path().to_path_buf());
-    let state = t.path().to_path_buf();
-    let store = Arc::new(Store::open(&state.join("store")).unwrap());
+    let node = Node::new();
+    let (state, store) = (node.state(), node.store.clone());
     secret(&store, "pw");
     volume(&store, &state, "orph");
     store
@@ -475,9 +442,7 @@ async fn orphans_are_reaped_after_a_crash_and_pods_come_back() {
     );
 
     // The next labsim stops the orphan and brings the pod back with a new container.
-    let k2 = Kubelet::new(store.clone(), state.clone());
-    let (t2, sd2) = shutdown::channel();
-    let task = tokio::spawn(k2.clone().run(sd2));
+    let (k2, kubelet) = node.run_kubelet();
     let p = until(&store, "orph", 60, "back after crash", |p| {
         ready(p) && k2.runtime("default", "orph").is_some()
     })
@@ -487,11 +452,7 @@ async fn orphans_are_reaped_after_a_crash_and_pods_come_back() {
     assert_eq!(cs(&p)["restartCount"], 0);
     let port = k2.runtime("default", "orph").unwrap().mysql_port;
     assert_eq!(sql(port, "pw", "SELECT 1").await.unwrap(), ["1"]);
-    t2.fire();
-    tokio::time::timeout(Duration::from_secs(40), task)
-        .await
-        .unwrap()
-        .unwrap();
+    kubelet.stop(40).await;
 }
 
 /// The seed's manifest (manifests/1-sts-mysql.yaml): its Secret and pod template, as the
@@ -508,10 +469,8 @@ async fn seed_manifest_pod_template_becomes_ready() {
         .collect();
     let secret_doc = docs.iter().find(|d| d["kind"] == "Secret").unwrap().clone();
     let sts = docs.iter().find(|d| d["kind"] == "StatefulSet").unwrap();
-    let t = tempfile::tempdir().unwrap();
-    let _reaper = Reaper(t.path().to_path_buf());
-    let state = t.path().to_path_buf();
-    let store = Arc::new(Store::open(&state.join("store")).unwrap());
+    let node = Node::new();
+    let (state, store) = (node.state(), node.store.clone());
     store
         .create(get("Secret"), Some("default"), secret_doc)
         .unwrap();
@@ -527,9 +486,7 @@ async fn seed_manifest_pod_template_becomes_ready() {
     pod["spec"]["volumes"] =
         json!([{"name": "data", "persistentVolumeClaim": {"claimName": "data-mysql-0"}}]);
     store.create(get("Pod"), Some("default"), pod).unwrap();
-    let k = Kubelet::new(store.clone(), state.clone());
-    let (trigger, sd) = shutdown::channel();
-    let task = tokio::spawn(k.clone().run(sd));
+    let (k, kubelet) = node.run_kubelet();
     let started = Instant::now();
     let p = until(
         &store,
@@ -550,9 +507,5 @@ async fn seed_manifest_pod_template_becomes_ready() {
     assert!(
         !data.join("mysql/leftover").exists() && !data.join(super::mariadb::INIT_MARKER).exists()
     );
-    trigger.fire();
-    tokio::time::timeout(Duration::from_secs(40), task)
-        .await
-        .unwrap()
-        .unwrap();
+    kubelet.stop(40).await;
 }
