@@ -59,6 +59,21 @@ async fn call(
     (status, v)
 }
 
+/// `GET uri`: the response as it starts (a watch streams its body).
+async fn get(app: &App, uri: impl AsRef<str>) -> axum::response::Response {
+    let req = Request::get(uri.as_ref()).body(Body::empty()).unwrap();
+    super::router(app.clone()).oneshot(req).await.unwrap()
+}
+
+/// `GET uri` with `Accept: accept`.
+async fn get_accepting(app: &App, uri: impl AsRef<str>, accept: &str) -> axum::response::Response {
+    let req = Request::get(uri.as_ref())
+        .header(header::ACCEPT, accept)
+        .body(Body::empty())
+        .unwrap();
+    super::router(app.clone()).oneshot(req).await.unwrap()
+}
+
 const CM: &str = "/api/v1/namespaces/default/configmaps";
 
 fn cm(name: &str, labels: Value) -> String {
@@ -91,15 +106,7 @@ async fn discovery_routes() {
     assert_eq!(v["kind"], "APIVersions");
     let accept =
         "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
-    let resp = super::router(app.clone())
-        .oneshot(
-            Request::get("/apis")
-                .header(header::ACCEPT, accept)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let resp = get_accepting(&app, "/apis", accept).await;
     assert_eq!(
         resp.headers()[header::CONTENT_TYPE],
         super::negotiate::AGGREGATED_DISCOVERY
@@ -405,16 +412,11 @@ async fn watch_streams_events() {
     let (app, _d) = app();
     call(&app, "POST", CM, &[], &cm("old", json!({}))).await;
     let rv = app.store.resource_version();
-    let resp = super::router(app.clone())
-        .oneshot(
-            Request::get(format!(
-                "{CM}?watch=true&resourceVersion={rv}&fieldSelector=metadata.name%3Dnew"
-            ))
-            .body(Body::empty())
-            .unwrap(),
-        )
-        .await
-        .unwrap();
+    let resp = get(
+        &app,
+        format!("{CM}?watch=true&resourceVersion={rv}&fieldSelector=metadata.name%3Dnew"),
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::OK);
     call(&app, "POST", CM, &[], &cm("other", json!({}))).await;
     call(&app, "POST", CM, &[], &cm("new", json!({}))).await;
@@ -423,10 +425,7 @@ async fn watch_streams_events() {
     assert_eq!(ev["object"]["metadata"]["name"], "new");
 
     // Initial events with the end bookmark.
-    let resp = super::router(app.clone())
-        .oneshot(Request::get(format!("{CM}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan")).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let resp = get(&app, format!("{CM}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan")).await;
     let mut stream = resp.into_body().into_data_stream();
     let mut text = String::new();
     while !text.contains("initial-events-end") {
@@ -461,14 +460,7 @@ async fn watch_from_forgotten_version_is_gone() {
         }
     }
     let (app, _d) = app_with(Store::open(dir.path()).unwrap());
-    let resp = super::router(app.clone())
-        .oneshot(
-            Request::get(format!("{CM}?watch=1&resourceVersion=1"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let resp = get(&app, format!("{CM}?watch=1&resourceVersion=1")).await;
     let ev = first_line(resp.into_body()).await;
     assert_eq!(ev["type"], "ERROR");
     assert_eq!(ev["object"]["code"], 410);
@@ -479,15 +471,7 @@ async fn table_watch_events() {
     let (app, _d) = app();
     let rv = app.store.resource_version();
     let table = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
-    let resp = super::router(app.clone())
-        .oneshot(
-            Request::get(format!("{CM}?watch=true&resourceVersion={rv}"))
-                .header(header::ACCEPT, table)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let resp = get_accepting(&app, format!("{CM}?watch=true&resourceVersion={rv}"), table).await;
     call(&app, "POST", CM, &[], &cm("t", json!({}))).await;
     let ev = first_line(resp.into_body()).await;
     assert_eq!(ev["type"], "ADDED");
@@ -499,14 +483,7 @@ async fn table_watch_events() {
 async fn watch_ends_at_timeout_and_on_shutdown() {
     let (app, _d) = app();
     let started = std::time::Instant::now();
-    let resp = super::router(app.clone())
-        .oneshot(
-            Request::get(format!("{CM}?watch=true&timeoutSeconds=1"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let resp = get(&app, format!("{CM}?watch=true&timeoutSeconds=1")).await;
     let body = tokio::time::timeout(
         Duration::from_secs(5),
         axum::body::to_bytes(resp.into_body(), usize::MAX),
@@ -538,16 +515,11 @@ async fn watch_with_selector_sees_objects_enter_and_leave() {
     let (app, _d) = app();
     let rt = resources::get("ConfigMap");
     let rv = app.store.resource_version();
-    let resp = super::router(app.clone())
-        .oneshot(
-            Request::get(format!(
-                "{CM}?watch=true&resourceVersion={rv}&labelSelector=app%3Dx"
-            ))
-            .body(Body::empty())
-            .unwrap(),
-        )
-        .await
-        .unwrap();
+    let resp = get(
+        &app,
+        format!("{CM}?watch=true&resourceVersion={rv}&labelSelector=app%3Dx"),
+    )
+    .await;
     call(&app, "POST", CM, &[], &cm("m", json!({"app": "x"}))).await;
     let relabel = |to: &'static str| {
         app.store
@@ -696,10 +668,7 @@ async fn watch_one_object_by_its_path() {
         format!("{CM}/two?watch=1"),
         "/api/v1/watch/namespaces/default/configmaps/two".to_string(),
     ] {
-        let resp = super::router(app.clone())
-            .oneshot(Request::get(&path).body(Body::empty()).unwrap())
-            .await
-            .unwrap();
+        let resp = get(&app, &path).await;
         assert_eq!(resp.status(), StatusCode::OK, "{path}");
         let ev = first_line(resp.into_body()).await;
         assert_eq!(

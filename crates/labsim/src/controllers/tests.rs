@@ -126,6 +126,11 @@ impl Lab {
         self.store.get(get("Pod"), Some("default"), n).unwrap()
     }
 
+    fn claim(&self, n: &str) -> Value {
+        let rt = get("PersistentVolumeClaim");
+        self.store.get(rt, Some("default"), n).unwrap()
+    }
+
     fn claims(&self) -> Vec<Value> {
         self.store
             .list(get("PersistentVolumeClaim"), Some("default"))
@@ -186,14 +191,7 @@ fn ordered_ready_creates_one_at_a_time_in_order() {
         p0["spec"]["volumes"],
         json!([{"name": "data", "persistentVolumeClaim": {"claimName": "data-mysql-0"}}])
     );
-    let c0 = lab
-        .store
-        .get(
-            get("PersistentVolumeClaim"),
-            Some("default"),
-            "data-mysql-0",
-        )
-        .unwrap();
+    let c0 = lab.claim("data-mysql-0");
     assert_eq!(c0["status"]["phase"], "Bound");
     assert_eq!(c0["metadata"]["labels"]["app"], "mysql");
     assert!(c0["metadata"]["ownerReferences"].is_null());
@@ -599,16 +597,7 @@ fn golden_pod_claim_and_volume_of_mysql_0() {
     let lab = Lab::with_set(3, json!({}));
     lab.passes();
     golden("mysql-0.pod.json", lab.pod("mysql-0"));
-    golden(
-        "data-mysql-0.pvc.json",
-        lab.store
-            .get(
-                get("PersistentVolumeClaim"),
-                Some("default"),
-                "data-mysql-0",
-            )
-            .unwrap(),
-    );
+    golden("data-mysql-0.pvc.json", lab.claim("data-mysql-0"));
     let (pvs, _) = lab.store.list(get("PersistentVolume"), None);
     golden("data-mysql-0.pv.json", pvs[0].clone());
 }
@@ -617,14 +606,7 @@ fn golden_pod_claim_and_volume_of_mysql_0() {
 fn claim_deleted_under_a_running_pod_waits_then_comes_back_empty() {
     let lab = Lab::with_set(1, json!({}));
     lab.settle();
-    let old = lab
-        .store
-        .get(
-            get("PersistentVolumeClaim"),
-            Some("default"),
-            "data-mysql-0",
-        )
-        .unwrap();
+    let old = lab.claim("data-mysql-0");
     let old_dir = lab
         .dir
         .path()
@@ -640,27 +622,13 @@ fn claim_deleted_under_a_running_pod_waits_then_comes_back_empty() {
         )
         .unwrap();
     lab.settle();
-    let c = lab
-        .store
-        .get(
-            get("PersistentVolumeClaim"),
-            Some("default"),
-            "data-mysql-0",
-        )
-        .unwrap();
+    let c = lab.claim("data-mysql-0");
     assert!(is_terminating(&c));
     assert!(old_dir.is_dir());
     // Deleting the pod releases the claim; the set then makes a fresh claim and volume.
     objects::delete_pod(&lab.store, &lab.pod("mysql-0")).unwrap();
     lab.settle();
-    let c = lab
-        .store
-        .get(
-            get("PersistentVolumeClaim"),
-            Some("default"),
-            "data-mysql-0",
-        )
-        .unwrap();
+    let c = lab.claim("data-mysql-0");
     assert_ne!(uid(&c), uid(&old));
     assert_eq!(c["status"]["phase"], "Bound");
     assert!(

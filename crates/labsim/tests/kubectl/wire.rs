@@ -7,55 +7,15 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use testkit::Out;
+
+use crate::lab::Lab;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
-use labsim::cluster::{Cluster, Running};
 use serde_json::{json, Value};
-use testkit::{AsyncKubectl, Out};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
-
-/// A running cluster plus a private HOME for kubectl (fresh discovery cache).
-struct Lab {
-    running: Running,
-    kubectl: AsyncKubectl,
-    _state: tempfile::TempDir,
-}
-
-impl Lab {
-    async fn start() -> Lab {
-        let state = tempfile::tempdir().unwrap();
-        let running = Cluster::start(state.path()).await.unwrap();
-        Lab {
-            kubectl: AsyncKubectl::new(&running.kubeconfig),
-            running,
-            _state: state,
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> tokio::process::Command {
-        self.kubectl.command(args)
-    }
-
-    async fn kubectl(&self, args: &[&str]) -> Out {
-        self.kubectl.run(args).await
-    }
-
-    async fn client(&self) -> Client {
-        let kc = Kubeconfig::read_from(&self.running.kubeconfig).unwrap();
-        let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
-            .await
-            .unwrap();
-        Client::try_from(config).unwrap()
-    }
-
-    async fn apply(&self, yaml: &str) -> String {
-        self.kubectl.apply(yaml).await
-    }
-}
 
 /// Polls `f` every 200 ms until it gives Some, panicking with `what` after `secs`.
 async fn wait_for<T, F, Fut>(what: &str, secs: u64, mut f: F) -> T

@@ -4,65 +4,16 @@
 //! The whole cluster runs (controllers and kubelet too), so assertions find rows by name and
 //! accept what a live controller may report at that moment, as kubectl on a real cluster would.
 
-use std::path::Path;
 use std::time::Duration;
 
+use crate::lab::{client_for, Lab};
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::watcher;
-use kube::{Client, Config};
-use labsim::cluster::{Cluster, Running};
+use labsim::cluster::Cluster;
 use labsim::resources;
 use serde_json::{json, Value};
-use testkit::{AsyncKubectl, Out};
-
-/// A running cluster plus a private HOME for kubectl (fresh discovery cache).
-struct Lab {
-    running: Running,
-    kubectl: AsyncKubectl,
-    _state: tempfile::TempDir,
-}
-
-impl Lab {
-    async fn start() -> Lab {
-        let state = tempfile::tempdir().unwrap();
-        let running = Cluster::start(state.path()).await.unwrap();
-        Lab {
-            kubectl: AsyncKubectl::new(&running.kubeconfig),
-            running,
-            _state: state,
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> tokio::process::Command {
-        self.kubectl.command(args)
-    }
-
-    async fn kubectl(&self, args: &[&str]) -> Out {
-        self.kubectl.run(args).await
-    }
-
-    async fn kubectl_stdin(&self, args: &[&str], input: &str) -> Out {
-        self.kubectl.run_stdin(args, input).await
-    }
-
-    async fn client(&self) -> Client {
-        client_for(&self.running.kubeconfig, None).await
-    }
-}
-
-async fn client_for(kubeconfig: &Path, token: Option<&str>) -> Client {
-    let mut kc = Kubeconfig::read_from(kubeconfig).unwrap();
-    if let Some(t) = token {
-        kc.auth_infos[0].auth_info.as_mut().unwrap().token = Some(t.to_string().into());
-    }
-    let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
-        .await
-        .unwrap();
-    Client::try_from(config).unwrap()
-}
 
 const MANIFEST: &str = r#"apiVersion: v1
 kind: ConfigMap
@@ -143,11 +94,7 @@ async fn kubectl_apply_get_delete() {
     let out = lab.kubectl(&["apply", "-f", file]).await.ok();
     assert!(out.contains("configmap/settings unchanged"), "{out}");
     assert!(out.contains("statefulset.apps/mysql unchanged"), "{out}");
-    let sts = lab
-        .running
-        .store
-        .get(resources::get("StatefulSet"), Some("default"), "mysql")
-        .unwrap();
+    let sts = lab.stored("StatefulSet", "mysql").unwrap();
     assert!(
         sts["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
             .is_string()
@@ -199,11 +146,7 @@ async fn kubectl_apply_get_delete() {
     let out = lab.kubectl(&["apply", "-f", file]).await.ok();
     assert!(out.contains("statefulset.apps/mysql configured"), "{out}");
     assert!(out.contains("service/mysql-svc unchanged"), "{out}");
-    let sts = lab
-        .running
-        .store
-        .get(resources::get("StatefulSet"), Some("default"), "mysql")
-        .unwrap();
+    let sts = lab.stored("StatefulSet", "mysql").unwrap();
     let c = &sts["spec"]["template"]["spec"]["containers"][0];
     assert_eq!(c["image"], "mysql:8.0");
     assert_eq!(c["env"][0]["name"], "MYSQL_ROOT_PASSWORD");
@@ -244,22 +187,14 @@ async fn kubectl_apply_get_delete() {
 
     let out = lab.kubectl(&["delete", "cm", "settings"]).await.ok();
     assert!(out.contains(r#"configmap "settings" deleted"#), "{out}");
-    assert!(lab
-        .running
-        .store
-        .get(resources::get("ConfigMap"), Some("default"), "settings")
-        .is_err());
+    assert!(lab.stored("ConfigMap", "settings").is_none());
 
     let out = lab
         .kubectl(&["scale", "sts", "mysql", "--replicas=2"])
         .await
         .ok();
     assert!(out.contains("statefulset.apps/mysql scaled"), "{out}");
-    let sts = lab
-        .running
-        .store
-        .get(resources::get("StatefulSet"), Some("default"), "mysql")
-        .unwrap();
+    let sts = lab.stored("StatefulSet", "mysql").unwrap();
     assert_eq!(sts["spec"]["replicas"], 2);
 
     // rollout status watches the StatefulSet until the controller's status says the rollout is
@@ -276,11 +211,7 @@ async fn kubectl_apply_get_delete() {
             || done == "partitioned roll out complete: 3 new pods have been updated...",
         "{out}"
     );
-    let sts = lab
-        .running
-        .store
-        .get(resources::get("StatefulSet"), Some("default"), "mysql")
-        .unwrap();
+    let sts = lab.stored("StatefulSet", "mysql").unwrap();
     assert_eq!(
         sts["status"]["observedGeneration"], sts["metadata"]["generation"],
         "rollout status returned before the controller saw the scale: {}",
