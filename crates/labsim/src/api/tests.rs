@@ -59,6 +59,11 @@ async fn call(
     (status, v)
 }
 
+/// `DELETE uri` with `body` (DeleteOptions).
+async fn delete(app: &App, uri: &str, body: &str) -> (StatusCode, Value) {
+    call(app, "DELETE", uri, &[], body).await
+}
+
 /// `GET uri`: the response as it starts (a watch streams its body).
 async fn get(app: &App, uri: impl AsRef<str>) -> axum::response::Response {
     let req = Request::get(uri.as_ref()).body(Body::empty()).unwrap();
@@ -267,14 +272,7 @@ async fn create_get_list_delete() {
     );
     let (s, _) = call(&app, "GET", &format!("{CM}/a"), &[], "").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, v) = call(
-        &app,
-        "DELETE",
-        &format!("{CM}?labelSelector=app%3Dy"),
-        &[],
-        "",
-    )
-    .await;
+    let (s, v) = delete(&app, &format!("{CM}?labelSelector=app%3Dy"), "").await;
     assert_eq!(
         (s, v["items"].as_array().map(Vec::len)),
         (StatusCode::OK, Some(1))
@@ -287,7 +285,7 @@ async fn create_get_list_delete() {
     let gone = "/api/v1/namespaces/gone/configmaps";
     let (s, _) = call(&app, "POST", gone, &[], &cm("x", json!({}))).await;
     assert_eq!(s, StatusCode::CREATED);
-    let (s, _) = call(&app, "DELETE", "/api/v1/namespaces/gone", &[], "").await;
+    let (s, _) = delete(&app, "/api/v1/namespaces/gone", "").await;
     assert_eq!(s, StatusCode::OK);
     let (_, v) = call(&app, "GET", "/api/v1/configmaps", &[], "").await;
     let items = v["items"].as_array().unwrap();
@@ -307,23 +305,16 @@ async fn pods_delete_gracefully_only_when_scheduled() {
     };
     call(&app, "POST", pods, &[], &pod("p0", None)).await;
     call(&app, "POST", pods, &[], &pod("p1", Some("minikube"))).await;
-    let (s, _) = call(&app, "DELETE", &format!("{pods}/p0"), &[], "").await;
+    let (s, _) = delete(&app, &format!("{pods}/p0"), "").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
         call(&app, "GET", &format!("{pods}/p0"), &[], "").await.0,
         StatusCode::NOT_FOUND
     );
-    let (_, v) = call(&app, "DELETE", &format!("{pods}/p1"), &[], "").await;
+    let (_, v) = delete(&app, &format!("{pods}/p1"), "").await;
     assert!(v["metadata"]["deletionTimestamp"].is_string());
     assert_eq!(v["metadata"]["deletionGracePeriodSeconds"], 30);
-    let (_, v) = call(
-        &app,
-        "DELETE",
-        &format!("{pods}/p1?gracePeriodSeconds=0"),
-        &[],
-        "",
-    )
-    .await;
+    let (_, v) = delete(&app, &format!("{pods}/p1?gracePeriodSeconds=0"), "").await;
     assert_eq!(v["metadata"]["name"], "p1");
     assert_eq!(
         call(&app, "GET", &format!("{pods}/p1"), &[], "").await.0,

@@ -49,6 +49,11 @@ fn address(svc: &Value, pod: &Value) -> Value {
     a
 }
 
+/// A service's `spec.ports`.
+fn service_ports(svc: &Value) -> impl Iterator<Item = &Value> {
+    svc["spec"]["ports"].as_array().into_iter().flatten()
+}
+
 /// The pods behind a service: its selector matches them, in its namespace, with an IP.
 fn members<'a>(svc: &'a Value, pods: &'a [Value]) -> impl Iterator<Item = &'a Value> + 'a {
     let selector = LabelSelector::from_spec(&json!({"matchLabels": svc["spec"]["selector"]}));
@@ -63,10 +68,7 @@ pub fn subsets(svc: &Value, pods: &[Value]) -> Value {
     let Some(first) = members.first() else {
         return Value::Null;
     };
-    let ports: Vec<Value> = svc["spec"]["ports"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let ports: Vec<Value> = service_ports(svc)
         .map(|p| {
             let mut e = json!({
                 "port": target_port(p, first).or(p["port"].as_i64()),
@@ -134,10 +136,7 @@ pub fn slice_content(svc: &Value, pods: &[Value]) -> (Value, Option<Value>) {
     let Some(first) = members.first() else {
         return (json!([]), None);
     };
-    let ports: Vec<Value> = svc["spec"]["ports"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let ports: Vec<Value> = service_ports(svc)
         .map(|p| {
             let mut e = json!({
                 // Always a name ("" when the service port has none): kubectl dereferences it.

@@ -206,6 +206,14 @@ impl Node {
         }
     }
 
+    /// A node with the Secret `mysql-secret` (`password`) and a bound volume for `pod`.
+    pub(crate) fn with_volume_of(pod: &str, password: &str) -> Node {
+        let node = Node::new();
+        secret(&node.store, password);
+        volume(&node.store, node.dir.path(), pod);
+        node
+    }
+
     /// The state dir.
     pub(crate) fn state(&self) -> PathBuf {
         self.dir.path().to_path_buf()

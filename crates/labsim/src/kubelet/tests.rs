@@ -12,10 +12,8 @@ use crate::shutdown;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statefulset_pod_lifecycle_with_real_mariadbd() {
-    let node = Node::new();
+    let node = Node::with_volume_of("mysql-0", "password");
     let (state, store) = (node.state(), node.store.clone());
-    secret(&store, "password");
-    volume(&store, &state, "mysql-0");
     let (k, kubelet) = node.run_kubelet();
     store
         .create(
@@ -410,10 +408,8 @@ async fn liveness_failure_restarts_the_container() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orphans_are_reaped_after_a_crash_and_pods_come_back() {
-    let node = Node::new();
+    let node = Node::with_volume_of("orph", "pw");
     let (state, store) = (node.state(), node.store.clone());
-    secret(&store, "pw");
-    volume(&store, &state, "orph");
     store
         .create(
             get("Pod"),

@@ -245,14 +245,7 @@ async fn kubectl_watch_and_delete_with_wait() {
         .unwrap();
 
     // get -w: the list, then events as they happen; the stream stays open.
-    let mut watch = lab
-        .command(&["get", "pods", "-w", "-o", "name"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines =
-        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(watch.stdout.take().unwrap()));
+    let (mut watch, mut lines) = lab.stream(&["get", "pods", "-w", "-o", "name"]);
     let mut seen = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let mut created = false;
@@ -275,14 +268,7 @@ async fn kubectl_watch_and_delete_with_wait() {
     watch.kill().await.unwrap();
 
     // The same with server-side Tables: a header, rows, then one row per event.
-    let mut watch = lab
-        .command(&["get", "pods", "-w"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines =
-        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(watch.stdout.take().unwrap()));
+    let (mut watch, mut lines) = lab.stream(&["get", "pods", "-w"]);
     let mut rows = Vec::new();
     while !rows.iter().any(|l: &String| l.starts_with("later ")) {
         let line = tokio::time::timeout_at(deadline, lines.next_line())

@@ -7,6 +7,8 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use labsim::cluster::{Cluster, Running};
 use testkit::{AsyncKubectl, Out};
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout};
 
 /// A running cluster plus kubectl for it.
 pub struct Lab {
@@ -36,6 +38,18 @@ impl Lab {
 
     pub async fn kubectl_stdin(&self, args: &[&str], input: &str) -> Out {
         self.kubectl.run_stdin(args, input).await
+    }
+
+    /// kubectl running on (e.g. `get -w`): the process and its stdout's lines as they come.
+    pub fn stream(&self, args: &[&str]) -> (Child, Lines<BufReader<ChildStdout>>) {
+        let mut child = self
+            .command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        (child, BufReader::new(stdout).lines())
     }
 
     /// `kubectl apply` of YAML text; must succeed.
