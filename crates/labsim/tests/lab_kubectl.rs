@@ -38,10 +38,7 @@ fn the_seed_lab_through_kubectl() {
 
     // kubectl get node
     let nodes = sim.ok(&["get", "node"]);
-    let rows: Vec<Vec<&str>> = nodes
-        .lines()
-        .map(|l| l.split_whitespace().collect())
-        .collect();
+    let rows = testkit::columns(&nodes);
     assert_eq!(
         rows[0],
         ["NAME", "STATUS", "ROLES", "AGE", "VERSION"],

@@ -28,6 +28,14 @@ pub fn text(out: &Output) -> String {
     )
 }
 
+/// kubectl's table output as rows of whitespace-separated cells (header first).
+pub fn columns(table: &str) -> Vec<Vec<&str>> {
+    table
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect()
+}
+
 /// Runs a command (no stdin), killing it after `timeout`.
 pub fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Output {
     let mut child = cmd
@@ -84,6 +92,10 @@ mod tests {
         let out = run_with_timeout(c, Duration::from_secs(10));
         assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
         assert!(text(&out).contains("stdout:\nhi"));
+        assert_eq!(
+            columns("NAME  AGE\nx     1s\n"),
+            [["NAME", "AGE"], ["x", "1s"]]
+        );
     }
 
     #[test]

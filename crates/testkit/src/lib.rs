@@ -15,7 +15,7 @@ pub mod golden;
 pub mod kubectl_async;
 mod sim;
 
-pub use cmd::{bounded, kubectl_cmd, run_with_timeout, text};
+pub use cmd::{bounded, columns, kubectl_cmd, run_with_timeout, text};
 pub use files::{manifest, write_file};
 pub use kubectl_async::{AsyncKubectl, Out};
 pub use sim::{Background, Sim, Stop};

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::response::Response;
 use serde_json::{json, Value};
 
@@ -88,13 +88,11 @@ pub fn target(
 
 /// `GET|POST /api/v1/namespaces/{ns}/pods/{name}/exec?...` (an Upgrade: websocket request).
 pub async fn exec(
-    app: App,
-    namespace: String,
-    pod: String,
-    query: Option<String>,
+    State(app): State<App>,
+    Path((namespace, pod)): Path<(String, String)>,
     req: Request,
 ) -> Response {
-    let q = ExecQuery::parse(query.as_deref());
+    let q = ExecQuery::parse(req.uri().query());
     if q.command.is_empty() {
         return crate::api::status_response(&ApiError::bad_request(
             "you must specify at least 1 command",

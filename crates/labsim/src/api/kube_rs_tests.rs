@@ -13,7 +13,6 @@ use crate::resources::get;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_and_portforward_with_kube_rs() {
-    use axum::extract::{Path as P, Request, State};
     use k8s_openapi::api::core::v1::Pod;
     use kube::api::{Api, AttachParams};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -38,30 +37,14 @@ async fn exec_and_portforward_with_kube_rs() {
         token: "t".into(),
         state_dir: Arc::new(state.clone()),
     };
-    async fn ex(
-        State(app): State<App>,
-        P((ns, name)): P<(String, String)>,
-        req: Request,
-    ) -> axum::response::Response {
-        let q = req.uri().query().map(str::to_string);
-        crate::api::exec::exec(app, ns, name, q, req).await
-    }
-    async fn pf(
-        State(app): State<App>,
-        P((ns, name)): P<(String, String)>,
-        req: Request,
-    ) -> axum::response::Response {
-        let q = req.uri().query().map(str::to_string);
-        crate::api::portforward::portforward(app, ns, name, q, req).await
-    }
     let router = axum::Router::new()
         .route(
             "/api/v1/namespaces/{ns}/pods/{name}/exec",
-            axum::routing::any(ex),
+            axum::routing::any(crate::api::exec::exec),
         )
         .route(
             "/api/v1/namespaces/{ns}/pods/{name}/portforward",
-            axum::routing::any(pf),
+            axum::routing::any(crate::api::portforward::portforward),
         )
         .with_state(app);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -219,6 +219,12 @@ mod tests {
         }
     }
 
+    /// `kubectl logs mysql-0` with `query`.
+    async fn mysql0_logs(app: &App, query: Option<&str>) -> Response {
+        let (ns, pod) = ("default".to_string(), "mysql-0".to_string());
+        logs(app.clone(), ns, pod, query.map(str::to_string)).await
+    }
+
     #[tokio::test]
     async fn serves_tail_follows_and_refuses() {
         use futures::StreamExt;
@@ -228,37 +234,19 @@ mod tests {
             .store
             .create(resources::get("Pod"), Some("default"), serde_json::json!({"metadata": {"name": "mysql-0"}, "spec": {"containers": [{"name": "mysql"}]}}))
             .unwrap();
-        let r = logs(app.clone(), "default".into(), "mysql-0".into(), None).await;
+        let r = mysql0_logs(&app, None).await;
         assert_eq!(r.status(), 400);
         let r = logs(app.clone(), "default".into(), "nope".into(), None).await;
         assert_eq!(r.status(), 404);
-        let r = logs(
-            app.clone(),
-            "default".into(),
-            "mysql-0".into(),
-            Some("container=web".into()),
-        )
-        .await;
+        let r = mysql0_logs(&app, Some("container=web")).await;
         assert_eq!(r.status(), 400);
         let (cur, _) = app.kubelet.log_paths(&p);
         std::fs::create_dir_all(cur.parent().unwrap()).unwrap();
         std::fs::write(&cur, "one\ntwo\nthree\n").unwrap();
-        let r = logs(
-            app.clone(),
-            "default".into(),
-            "mysql-0".into(),
-            Some("tailLines=2".into()),
-        )
-        .await;
+        let r = mysql0_logs(&app, Some("tailLines=2")).await;
         let b = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
         assert_eq!(&b[..], b"two\nthree\n");
-        let r = logs(
-            app.clone(),
-            "default".into(),
-            "mysql-0".into(),
-            Some("follow=true&tailLines=1".into()),
-        )
-        .await;
+        let r = mysql0_logs(&app, Some("follow=true&tailLines=1")).await;
         let mut s = r.into_body().into_data_stream();
         assert_eq!(&s.next().await.unwrap().unwrap()[..], b"three\n");
         std::fs::OpenOptions::new()
@@ -280,22 +268,10 @@ mod tests {
             .await
             .unwrap();
         assert!(end.is_none(), "follow ends with its container");
-        let r = logs(
-            app.clone(),
-            "default".into(),
-            "mysql-0".into(),
-            Some("follow=true".into()),
-        )
-        .await;
+        let r = mysql0_logs(&app, Some("follow=true")).await;
         let mut s = r.into_body().into_data_stream();
         assert_eq!(&s.next().await.unwrap().unwrap()[..], b"new container\n");
-        let r = logs(
-            app.clone(),
-            "default".into(),
-            "mysql-0".into(),
-            Some("previous=true".into()),
-        )
-        .await;
+        let r = mysql0_logs(&app, Some("previous=true")).await;
         let b = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
         assert_eq!(&b[..], b"one\ntwo\nthree\nfour\n");
         app.store

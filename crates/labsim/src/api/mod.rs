@@ -63,11 +63,11 @@ pub fn router(app: App) -> Router {
         .route("/apis/{group}/{version}", any(group_version))
         .route("/openapi/v3", any(openapi_root))
         .route("/openapi/v3/{*key}", any(openapi_doc))
-        .route(&format!("{POD}/exec"), get(exec).post(exec))
-        .route(&format!("{POD}/attach"), get(exec).post(exec))
+        .route(&format!("{POD}/exec"), get(exec::exec).post(exec::exec))
+        .route(&format!("{POD}/attach"), get(exec::exec).post(exec::exec))
         .route(
             &format!("{POD}/portforward"),
-            get(portforward).post(portforward),
+            get(portforward::portforward).post(portforward::portforward),
         )
         .route(&format!("{POD}/log"), get(logs))
         .fallback(crud::handle)
@@ -219,24 +219,6 @@ async fn openapi_doc(method: Method, Path(key): Path<String>) -> Response {
         Some(doc) => json_response(StatusCode::OK, &doc),
         None => status_response(&ApiError::no_such_path(&path)),
     }
-}
-
-async fn exec(
-    State(app): State<App>,
-    Path((ns, name)): Path<(String, String)>,
-    req: Request,
-) -> Response {
-    let query = req.uri().query().map(str::to_string);
-    exec::exec(app, ns, name, query, req).await
-}
-
-async fn portforward(
-    State(app): State<App>,
-    Path((ns, name)): Path<(String, String)>,
-    req: Request,
-) -> Response {
-    let query = req.uri().query().map(str::to_string);
-    portforward::portforward(app, ns, name, query, req).await
 }
 
 async fn logs(

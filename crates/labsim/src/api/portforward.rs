@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use axum::extract::Request;
+use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -168,12 +168,11 @@ fn wants_spdy(headers: &HeaderMap) -> bool {
 
 /// `GET|POST /api/v1/namespaces/{ns}/pods/{name}/portforward`.
 pub async fn portforward(
-    app: App,
-    namespace: String,
-    pod: String,
-    query: Option<String>,
+    State(app): State<App>,
+    Path((namespace, pod)): Path<(String, String)>,
     req: Request,
 ) -> Response {
+    let query = req.uri().query().map(str::to_string);
     let obj = match app.store.get(resources::get("Pod"), Some(&namespace), &pod) {
         Ok(p) => p,
         Err(e) => return crate::api::status_response(&e),

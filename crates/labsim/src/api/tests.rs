@@ -249,20 +249,16 @@ async fn create_get_list_delete() {
     .await;
     assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
-    let (s, v) = call(
+    let (s, v) = delete(
         &app,
-        "DELETE",
         &format!("{CM}/a"),
-        &[],
         r#"{"preconditions":{"uid":"other"}}"#,
     )
     .await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
-    let (s, v) = call(
+    let (s, v) = delete(
         &app,
-        "DELETE",
         &format!("{CM}/a"),
-        &[],
         r#"{"propagationPolicy":"Background"}"#,
     )
     .await;
@@ -554,11 +550,9 @@ async fn orphan_deletion_drops_owner_references() {
         "spec": {"containers": []}});
     let pods = resources::get("Pod");
     app.store.create(pods, Some("default"), pod).unwrap();
-    let (s, _) = call(
+    let (s, _) = delete(
         &app,
-        "DELETE",
         &format!("{sts}/db"),
-        &[],
         r#"{"propagationPolicy":"Orphan"}"#,
     )
     .await;

@@ -93,6 +93,11 @@ pub(crate) fn pod(store: &Store, name: &str) -> Option<Value> {
     store.get(get("Pod"), Some("default"), name).ok()
 }
 
+/// Creates `pod` in `default`.
+pub(crate) fn create_pod(store: &Store, pod: Value) -> Result<Value, crate::api_error::ApiError> {
+    store.create(get("Pod"), Some("default"), pod)
+}
+
 /// Polls until `f` holds on the pod (or panics after `secs`, showing the status).
 pub(crate) async fn until(
     store: &Store,

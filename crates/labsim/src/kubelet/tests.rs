@@ -15,19 +15,17 @@ async fn statefulset_pod_lifecycle_with_real_mariadbd() {
     let node = Node::with_volume_of("mysql-0", "password");
     let (state, store) = (node.state(), node.store.clone());
     let (k, kubelet) = node.run_kubelet();
-    store
-        .create(
-            get("Pod"),
-            Some("default"),
-            mysql_pod(
-                "mysql-0",
-                "minikube-m02",
-                "mysql:8.4.3",
-                secret_env(),
-                readiness(),
-            ),
-        )
-        .unwrap();
+    create_pod(
+        &store,
+        mysql_pod(
+            "mysql-0",
+            "minikube-m02",
+            "mysql:8.4.3",
+            secret_env(),
+            readiness(),
+        ),
+    )
+    .unwrap();
 
     let p = until(&store, "mysql-0", 10, "ContainerCreating or Running", |p| {
         !p["status"].is_null()
@@ -162,19 +160,17 @@ async fn statefulset_pod_lifecycle_with_real_mariadbd() {
     // The re-created namesake finds the data and the ORIGINAL password (a Secret change does not
     // re-initialise the data dir, as in reality).
     secret(&store, "changed");
-    store
-        .create(
-            get("Pod"),
-            Some("default"),
-            mysql_pod(
-                "mysql-0",
-                "minikube",
-                "mysql:8.4.3",
-                secret_env(),
-                json!({}),
-            ),
-        )
-        .unwrap();
+    create_pod(
+        &store,
+        mysql_pod(
+            "mysql-0",
+            "minikube",
+            "mysql:8.4.3",
+            secret_env(),
+            json!({}),
+        ),
+    )
+    .unwrap();
     let p = until(&store, "mysql-0", 60, "re-created Ready", ready).await;
     assert!(p["status"]["podIP"]
         .as_str()
@@ -210,19 +206,17 @@ async fn missing_password_crash_loops_and_other_images_fail_to_pull() {
     let (k, kubelet) = node.run_kubelet();
     let mut p = mysql_pod("nopw", "minikube", "mariadb:11", json!([]), json!({}));
     p["spec"]["volumes"][0] = json!({"name": "data", "emptyDir": {}});
-    store.create(get("Pod"), Some("default"), p).unwrap();
-    store
-        .create(
-            get("Pod"),
-            Some("default"),
-            mysql_pod("web", "minikube-m03", "nginx:1.27", json!([]), json!({})),
-        )
-        .unwrap();
+    create_pod(&store, p).unwrap();
+    create_pod(
+        &store,
+        mysql_pod("web", "minikube-m03", "nginx:1.27", json!([]), json!({})),
+    )
+    .unwrap();
     let mut p = mysql_pod("nosecret", "minikube", "mysql:8.4", secret_env(), json!({}));
     p["spec"]["volumes"][0] = json!({"name": "data", "emptyDir": {}});
-    store.create(get("Pod"), Some("default"), p).unwrap();
+    create_pod(&store, p).unwrap();
     let unbound = mysql_pod("unbound", "minikube", "mysql:8.4", secret_env(), json!({}));
-    store.create(get("Pod"), Some("default"), unbound).unwrap();
+    create_pod(&store, unbound).unwrap();
 
     let p = until(&store, "nopw", 30, "CrashLoopBackOff", |p| {
         cs(p)["state"]["waiting"]["reason"] == "CrashLoopBackOff"
@@ -329,7 +323,7 @@ async fn init_containers_block_the_container_until_they_complete() {
                 "command": ["sh", "-c", "echo \"$(WHO) $WHO\" && exit 0"]}]),
         ),
     ] {
-        store.create(get("Pod"), Some("default"), p).unwrap();
+        create_pod(&store, p).unwrap();
     }
     let ic = |p: &Value| p["status"]["initContainerStatuses"][0].clone();
     let p = until(&store, "busybox-init", 15, "Init ImagePullBackOff", |p| {
@@ -383,7 +377,7 @@ async fn liveness_failure_restarts_the_container() {
         probes,
     );
     p["spec"]["volumes"][0] = json!({"name": "data", "emptyDir": {}});
-    store.create(get("Pod"), Some("default"), p).unwrap();
+    create_pod(&store, p).unwrap();
     let (_, kubelet) = node.run_kubelet();
     let p = until(&store, "live", 90, "restart after liveness failure", |p| {
         cs(p)["restartCount"].as_u64() >= Some(1) && cs(p)["state"]["running"].is_object()
@@ -410,13 +404,11 @@ async fn liveness_failure_restarts_the_container() {
 async fn orphans_are_reaped_after_a_crash_and_pods_come_back() {
     let node = Node::with_volume_of("orph", "pw");
     let (state, store) = (node.state(), node.store.clone());
-    store
-        .create(
-            get("Pod"),
-            Some("default"),
-            mysql_pod("orph", "minikube", "mysql:8.4", secret_env(), json!({})),
-        )
-        .unwrap();
+    create_pod(
+        &store,
+        mysql_pod("orph", "minikube", "mysql:8.4", secret_env(), json!({})),
+    )
+    .unwrap();
 
     // A labsim that dies abruptly: its runtime is dropped without stopping anything.
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -481,7 +473,7 @@ async fn seed_manifest_pod_template_becomes_ready() {
     pod["spec"]["nodeName"] = json!("minikube");
     pod["spec"]["volumes"] =
         json!([{"name": "data", "persistentVolumeClaim": {"claimName": "data-mysql-0"}}]);
-    store.create(get("Pod"), Some("default"), pod).unwrap();
+    create_pod(&store, pod).unwrap();
     let (k, kubelet) = node.run_kubelet();
     let started = Instant::now();
     let p = until(

@@ -253,10 +253,7 @@ async fn port_forward_endpoint_slices_and_describe_with_a_real_pod() {
 
     // EndpointSlices beside Endpoints: kubectl get (server-side columns) and describe svc.
     let slices = lab.kubectl(&["get", "endpointslices"]).await.ok();
-    let rows: Vec<Vec<&str>> = slices
-        .lines()
-        .map(|l| l.split_whitespace().collect())
-        .collect();
+    let rows = testkit::columns(&slices);
     assert_eq!(
         rows[0],
         ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"],

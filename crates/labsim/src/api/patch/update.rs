@@ -125,6 +125,15 @@ pub fn record_update(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The managers of an object's managedFields, in order.
+    fn managers(obj: &Value) -> Vec<&str> {
+        let fields = obj["metadata"]["managedFields"].as_array().unwrap();
+        fields
+            .iter()
+            .map(|m| m["manager"].as_str().unwrap())
+            .collect()
+    }
     use crate::api::patch::{apply::apply, strategic};
     use crate::resources::get;
 
@@ -253,12 +262,7 @@ mod tests {
         );
         assert_eq!(forced["spec"]["replicas"], 3);
         // kubectl-edit owned only the image; it lost it, so its entry is gone.
-        let names: Vec<&str> = forced["metadata"]["managedFields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["manager"].as_str().unwrap())
-            .collect();
+        let names = managers(&forced);
         assert_eq!(names, ["kubelab"]);
     }
 
@@ -272,12 +276,7 @@ mod tests {
         obj["metadata"]["managedFields"] = json!([{}]);
         obj["spec"]["replicas"] = json!(4);
         record_update(rt, Some(&old), &mut obj, "b", None, "t2").unwrap();
-        let names: Vec<&str> = obj["metadata"]["managedFields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["manager"].as_str().unwrap())
-            .collect();
+        let names = managers(&obj);
         assert_eq!(names, ["b"]);
     }
 }
