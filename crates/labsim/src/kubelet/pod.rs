@@ -394,13 +394,7 @@ impl Worker {
 
     /// The container's end: terminated, `Completed` or `Error` by its exit code.
     fn record_exit(&mut self, code: i32, started_at: String, container_id: String) {
-        let last = Terminated {
-            exit_code: code,
-            reason: if code == 0 { "Completed" } else { "Error" }.into(),
-            started_at,
-            finished_at: now(),
-            container_id,
-        };
+        let last = Terminated::exited(code, started_at, container_id);
         self.view.state = State::Terminated(last.clone());
         self.view.last = Some(last);
         self.view.ready = false;
@@ -524,13 +518,7 @@ impl Worker {
             let Some(code) = self.run_init_container(&pod, &spec, flavor, env).await else {
                 return false;
             };
-            let t = Terminated {
-                exit_code: code,
-                reason: if code == 0 { "Completed" } else { "Error" }.into(),
-                started_at,
-                finished_at: now(),
-                container_id,
-            };
+            let t = Terminated::exited(code, started_at, container_id);
             let v = &mut self.view.init[idx];
             v.state = State::Terminated(t.clone());
             v.last = Some(t);

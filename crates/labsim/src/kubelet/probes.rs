@@ -95,17 +95,7 @@ impl Probe {
                 } else {
                     format!("/{path}")
                 },
-                headers: h["httpHeaders"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|x| {
-                        Some((
-                            x["name"].as_str()?.to_string(),
-                            x["value"].as_str()?.to_string(),
-                        ))
-                    })
-                    .collect(),
+                headers: name_values(&h["httpHeaders"]),
             })
         } else if v["grpc"].is_object() {
             Action::Unsupported("grpc".into())
@@ -237,16 +227,21 @@ impl Probes {
 /// The variables a probe command's `$(VAR)` may name: like the real kubelet
 /// (`ExpandContainerCommandOnlyStatic`), only those with a literal `value`, not `valueFrom`.
 pub fn static_env(container: &Value) -> Vec<(String, String)> {
-    container["env"]
-        .as_array()
+    name_values(&container["env"])
+}
+
+/// `[{name, value}]` as pairs; entries without a literal `value` are left out.
+fn name_values(list: &Value) -> Vec<(String, String)> {
+    let pair = |e: &Value| {
+        Some((
+            e["name"].as_str()?.to_string(),
+            e["value"].as_str()?.to_string(),
+        ))
+    };
+    list.as_array()
         .into_iter()
         .flatten()
-        .filter_map(|e| {
-            Some((
-                e["name"].as_str()?.to_string(),
-                e["value"].as_str()?.to_string(),
-            ))
-        })
+        .filter_map(pair)
         .collect()
 }
 

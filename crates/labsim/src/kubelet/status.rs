@@ -30,6 +30,17 @@ pub struct Terminated {
 }
 
 impl Terminated {
+    /// A container that exited with `code` now: `Completed` for 0, else `Error`.
+    pub fn exited(code: i32, started_at: String, container_id: String) -> Terminated {
+        Terminated {
+            exit_code: code,
+            reason: if code == 0 { "Completed" } else { "Error" }.into(),
+            started_at,
+            finished_at: crate::store::now(),
+            container_id,
+        }
+    }
+
     fn to_json(&self) -> Value {
         json!({"terminated": {
             "exitCode": self.exit_code,
