@@ -5,6 +5,16 @@ use serde_json::{json, Value};
 
 use crate::resources::{ResourceType, GROUPS, RESOURCES};
 
+/// A resource entry's `shortNames` and `categories`, both discovery forms (only when there are).
+fn add_names(entry: &mut Value, rt: &ResourceType) {
+    if !rt.short_names.is_empty() {
+        entry["shortNames"] = json!(rt.short_names);
+    }
+    if !categories(rt).is_empty() {
+        entry["categories"] = json!(categories(rt));
+    }
+}
+
 /// Kinds in `kubectl get all`.
 fn categories(rt: &ResourceType) -> &'static [&'static str] {
     match rt.kind {
@@ -89,12 +99,7 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
             "kind": rt.kind,
             "verbs": rt.verbs(),
         });
-        if !rt.short_names.is_empty() {
-            r["shortNames"] = json!(rt.short_names);
-        }
-        if !categories(rt).is_empty() {
-            r["categories"] = json!(categories(rt));
-        }
+        add_names(&mut r, rt);
         resources.push(r);
         for sub in rt.subresources {
             let (g, v, kind, verbs) = subresource_kind(rt, sub);
@@ -140,12 +145,7 @@ fn aggregated_version(group: &str, version: &str) -> Value {
                 "singularResource": rt.singular,
                 "verbs": rt.verbs(),
             });
-            if !rt.short_names.is_empty() {
-                r["shortNames"] = json!(rt.short_names);
-            }
-            if !categories(rt).is_empty() {
-                r["categories"] = json!(categories(rt));
-            }
+            add_names(&mut r, rt);
             if !subresources.is_empty() {
                 r["subresources"] = json!(subresources);
             }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::age::{parse_time, since};
+use super::columns::arr;
 
 /// The three computed cells of a pod row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,22 +27,15 @@ fn int_at(v: &Value, ptr: &str) -> i64 {
     v.pointer(ptr).and_then(Value::as_i64).unwrap_or(0)
 }
 
-fn arr_at<'a>(v: &'a Value, ptr: &str) -> &'a [Value] {
-    v.pointer(ptr)
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-}
-
 fn has_condition(pod: &Value, ty: &str) -> bool {
-    arr_at(pod, "/status/conditions")
+    arr(pod, "/status/conditions")
         .iter()
         .any(|c| str_at(c, "/type") == ty && str_at(c, "/status") == "True")
 }
 
 /// `podutil.IsRestartableInitContainer`: a sidecar (`restartPolicy: Always`) init container.
 fn is_restartable_init(pod: &Value, name: &str) -> bool {
-    arr_at(pod, "/spec/initContainers")
+    arr(pod, "/spec/initContainers")
         .iter()
         .any(|c| str_at(c, "/name") == name && str_at(c, "/restartPolicy") == "Always")
 }
@@ -74,8 +68,8 @@ fn terminated_code(term: &Value, prefix: &str) -> String {
 pub fn summarize(pod: &Value, now: DateTime<Utc>) -> PodSummary {
     let mut restarts: i64 = 0;
     let mut restartable_init_restarts: i64 = 0;
-    let init_specs = arr_at(pod, "/spec/initContainers");
-    let mut total = arr_at(pod, "/spec/containers").len();
+    let init_specs = arr(pod, "/spec/initContainers");
+    let mut total = arr(pod, "/spec/containers").len();
     let mut ready = 0usize;
     let mut last_restart: Option<DateTime<Utc>> = None;
     let mut last_restartable_init_restart: Option<DateTime<Utc>> = None;
@@ -86,7 +80,7 @@ pub fn summarize(pod: &Value, now: DateTime<Utc>) -> PodSummary {
     if !status_reason.is_empty() {
         reason = status_reason.to_string();
     }
-    for c in arr_at(pod, "/status/conditions") {
+    for c in arr(pod, "/status/conditions") {
         if str_at(c, "/type") == "PodScheduled" && str_at(c, "/reason") == "SchedulingGated" {
             reason = "SchedulingGated".to_string();
         }
@@ -98,10 +92,7 @@ pub fn summarize(pod: &Value, now: DateTime<Utc>) -> PodSummary {
         .count();
 
     let mut initializing = false;
-    for (i, cs) in arr_at(pod, "/status/initContainerStatuses")
-        .iter()
-        .enumerate()
-    {
+    for (i, cs) in arr(pod, "/status/initContainerStatuses").iter().enumerate() {
         let name = str_at(cs, "/name");
         let restartable = is_restartable_init(pod, name);
         restarts += int_at(cs, "/restartCount");
@@ -141,7 +132,7 @@ pub fn summarize(pod: &Value, now: DateTime<Utc>) -> PodSummary {
         restarts = restartable_init_restarts;
         last_restart = last_restartable_init_restart;
         let mut has_running = false;
-        for cs in arr_at(pod, "/status/containerStatuses").iter().rev() {
+        for cs in arr(pod, "/status/containerStatuses").iter().rev() {
             restarts += int_at(cs, "/restartCount");
             note_last_termination(cs, &mut last_restart);
             let waiting_reason = str_at(cs, "/state/waiting/reason");
