@@ -9,26 +9,14 @@ use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 use kube::api::{Api, ListParams};
 use kube::ResourceExt;
 
-use crate::delete::is_lab_pvc;
+pub use crate::error::fresh::Error;
+use crate::error::Result;
 use crate::lab::Lab;
+use crate::objects::is_lab_pvc;
 use crate::table::pre;
-use crate::Result;
 
 /// How long `start_fresh` waits for the pods, PVCs and their volumes to be gone.
 pub const FRESH_TIMEOUT: Duration = Duration::from_secs(180);
-
-/// Starting over failed.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// Something was still there when the wait ended.
-    #[error("{waited}초를 기다렸지만 아직 남아 있습니다: {left}\n→ pods()? 와 pvcs()? 로 상태를 보고, events()? 에서 원인을 찾은 뒤 start_fresh()를 다시 실행하세요.")]
-    StillThere {
-        /// What is left, e.g. `pod mysql-0, pvc data-mysql-0`.
-        left: String,
-        /// Seconds waited.
-        waited: u64,
-    },
-}
 
 /// What an earlier run of the lab left in the cluster.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

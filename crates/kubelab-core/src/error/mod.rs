@@ -1,5 +1,16 @@
-//! The top-level `kubelab_core::Error`: wraps each module's error; Display and Debug both print the
-//! Korean message (evcxr shows a `?` error through Debug).
+//! Every failure's Korean message: the top-level `kubelab_core::Error` and, one file per area, the
+//! error enum it wraps (re-exported where the area lives: `cluster::Error`, `apply::Error`, ...).
+//! The bottom layer of the crate: every other module may fail, so none of these imports them.
+//! Display and Debug both print the Korean message (evcxr shows a `?` error through Debug).
+
+pub mod apply;
+pub mod cluster;
+pub mod exec;
+pub mod fresh;
+pub mod objects;
+pub mod portforward;
+pub mod sql;
+pub mod wait;
 
 use std::fmt;
 
@@ -8,28 +19,28 @@ use std::fmt;
 pub enum Error {
     /// Kube context, kubeconfig, reaching or starting the cluster.
     #[error(transparent)]
-    Cluster(#[from] crate::cluster::Error),
+    Cluster(#[from] cluster::Error),
     /// Reading or applying a manifest.
     #[error(transparent)]
-    Apply(#[from] crate::apply::Error),
+    Apply(#[from] apply::Error),
     /// Reading, deleting or scaling objects.
     #[error(transparent)]
-    Objects(#[from] crate::objects::Error),
+    Objects(#[from] objects::Error),
     /// Waiting for pods.
     #[error(transparent)]
-    Wait(#[from] crate::wait::Error),
+    Wait(#[from] wait::Error),
     /// MySQL sessions and statements.
     #[error(transparent)]
-    Sql(#[from] crate::sql::Error),
+    Sql(#[from] sql::Error),
     /// Port-forwarding to a pod.
     #[error(transparent)]
-    PortForward(#[from] crate::portforward::Error),
+    PortForward(#[from] portforward::Error),
     /// Running a command in a pod.
     #[error(transparent)]
-    Exec(#[from] crate::exec::Error),
+    Exec(#[from] exec::Error),
     /// Starting the lab over.
     #[error(transparent)]
-    Fresh(#[from] crate::fresh::Error),
+    Fresh(#[from] fresh::Error),
 }
 
 impl Error {
