@@ -220,19 +220,13 @@ pub fn current_context(kc: &Kubeconfig) -> Result<ContextInfo, Error> {
         .ok_or_else(|| Error::NoContext {
             location: kubeconfig_location(),
         })?;
-    let cluster = kc
-        .contexts
-        .iter()
-        .find(|c| c.name == name)
-        .and_then(|c| c.context.as_ref())
-        .map(|c| c.cluster.clone())
+    let context = kc.contexts.iter().find(|c| c.name == name);
+    let cluster = context
+        .and_then(|c| Some(c.context.as_ref()?.cluster.clone()))
         .unwrap_or_default();
-    let server = kc
-        .clusters
-        .iter()
-        .find(|c| c.name == cluster)
-        .and_then(|c| c.cluster.as_ref())
-        .and_then(|c| c.server.clone())
+    let entry = kc.clusters.iter().find(|c| c.name == cluster);
+    let server = entry
+        .and_then(|c| c.cluster.as_ref()?.server.clone())
         .unwrap_or_default();
     Ok(ContextInfo {
         name,

@@ -130,34 +130,9 @@ impl Lab {
             }
         }
         let lp = ListParams::default().labels("app=mysql");
-        let labelled = |items: Vec<String>, into: &mut Vec<String>| into.extend(items);
-        labelled(
-            self.call("list", self.api::<StatefulSet>().list(&lp))
-                .await?
-                .items
-                .iter()
-                .map(|o| o.name_any())
-                .collect(),
-            &mut sts_names,
-        );
-        labelled(
-            self.call("list", self.api::<Service>().list(&lp))
-                .await?
-                .items
-                .iter()
-                .map(|o| o.name_any())
-                .collect(),
-            &mut svc_names,
-        );
-        labelled(
-            self.call("list", self.api::<Secret>().list(&lp))
-                .await?
-                .items
-                .iter()
-                .map(|o| o.name_any())
-                .collect(),
-            &mut secret_names,
-        );
+        sts_names.extend(self.names::<StatefulSet>("list", &lp).await?);
+        svc_names.extend(self.names::<Service>("list", &lp).await?);
+        secret_names.extend(self.names::<Secret>("list", &lp).await?);
         // the StatefulSets' governing Services and the Secrets their env refers to
         for name in sts_names.clone() {
             if let Some(s) = self

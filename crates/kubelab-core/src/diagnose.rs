@@ -8,7 +8,7 @@ use kube::api::ListParams;
 use kube::ResourceExt;
 
 use crate::lab::Lab;
-use crate::pod::{is_ready, to_chrono};
+use crate::pod::{claim_names, is_ready, to_chrono};
 use crate::table::Table;
 
 /// Explains why pods are not Ready (one finding per line). `printed` is the server's pod table
@@ -119,16 +119,8 @@ fn waiting_hint(reason: &str) -> Option<&'static str> {
 
 /// The pod's PVCs that are Pending or missing.
 fn claim_findings(p: &Pod, pvcs: &[PersistentVolumeClaim]) -> Vec<String> {
-    let claims: Vec<String> = p
-        .spec
-        .as_ref()
-        .and_then(|s| s.volumes.clone())
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|v| v.persistent_volume_claim.map(|c| c.claim_name))
-        .collect();
     let mut out = Vec::new();
-    for claim in claims {
+    for claim in claim_names(p) {
         match pvcs.iter().find(|c| c.name_any() == claim) {
             Some(c) if c.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Pending") => out.push(format!(
                 "  · PVC {claim} 이(가) Pending: 볼륨이 만들어지지 않았습니다 → storage_classes() 로 기본 StorageClass(standard)를 확인하세요."

@@ -111,31 +111,11 @@ impl Lab {
 
     async fn read_leftovers(&self) -> Result<Leftovers> {
         let lp = ListParams::default().labels("app=mysql");
-        let names = |v: Vec<String>| {
-            let mut v = v;
-            v.sort();
-            v
-        };
         Ok(Leftovers {
-            statefulsets: names(
-                self.call(
-                    "kubectl get statefulset",
-                    self.api::<StatefulSet>().list(&lp),
-                )
-                .await?
-                .items
-                .iter()
-                .map(|o| o.name_any())
-                .collect(),
-            ),
-            pods: names(
-                self.call("kubectl get pod", self.api::<Pod>().list(&lp))
-                    .await?
-                    .items
-                    .iter()
-                    .map(|o| o.name_any())
-                    .collect(),
-            ),
+            statefulsets: self
+                .names::<StatefulSet>("kubectl get statefulset", &lp)
+                .await?,
+            pods: self.names::<Pod>("kubectl get pod", &lp).await?,
             pvcs: self.lab_pvcs().await?,
         })
     }

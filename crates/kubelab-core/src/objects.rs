@@ -11,6 +11,23 @@ pub use crate::error::objects::Error;
 use crate::error::Result;
 use crate::lab::{is_not_found, Lab, API_TIMEOUT, NAMESPACE};
 
+/// A kind of object the lab reads and deletes in its namespace with kube's typed `Api`.
+pub(crate) trait LabObject:
+    Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+    + Clone
+    + serde::de::DeserializeOwned
+    + std::fmt::Debug
+{
+}
+
+impl<K> LabObject for K where
+    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+{
+}
+
 /// True for PVCs that belong to the lab: label app=mysql or named data-mysql-*.
 pub fn is_lab_pvc(c: &PersistentVolumeClaim) -> bool {
     c.labels().get("app").map(String::as_str) == Some("mysql")
@@ -28,30 +45,16 @@ impl Lab {
     }
 
     /// Builds a NotFound error listing the objects of that kind that exist.
-    pub(crate) async fn not_found<K>(
+    pub(crate) async fn not_found<K: LabObject>(
         &self,
         kind: &str,
         plural: &str,
         name: &str,
-    ) -> crate::error::Error
-    where
-        K: Resource<Scope = NamespaceResourceScope>
-            + Clone
-            + serde::de::DeserializeOwned
-            + std::fmt::Debug,
-        <K as Resource>::DynamicType: Default,
-    {
-        let names = match self
-            .call("list", self.api::<K>().list(&ListParams::default()))
+    ) -> crate::error::Error {
+        let names = self
+            .names::<K>("list", &ListParams::default())
             .await
-        {
-            Ok(l) => l
-                .items
-                .iter()
-                .filter_map(|o| o.meta().name.clone())
-                .collect::<Vec<_>>(),
-            Err(_) => Vec::new(),
-        };
+            .unwrap_or_default();
         Error::NotFound {
             kind: kind.to_string(),
             name: name.to_string(),
@@ -63,6 +66,24 @@ impl Lab {
             },
         }
         .into()
+    }
+
+    /// The names of the objects of kind `K` that `lp` selects, sorted (`what`: the kubectl
+    /// command it stands for, for errors).
+    pub(crate) async fn names<K: LabObject>(
+        &self,
+        what: &str,
+        lp: &ListParams,
+    ) -> Result<Vec<String>> {
+        let mut names: Vec<String> = self
+            .call(what, self.api::<K>().list(lp))
+            .await?
+            .items
+            .iter()
+            .map(|o| o.name_any())
+            .collect();
+        names.sort();
+        Ok(names)
     }
 
     /// The pods (optionally those matching `selector`), sorted by name.
@@ -99,14 +120,11 @@ impl Lab {
     }
 
     /// Deletes one object (in the background, as kubectl); false when it was not there.
-    pub(crate) async fn delete_one<K>(&self, kind_ref: &str, name: &str) -> Result<bool>
-    where
-        K: Resource<Scope = NamespaceResourceScope>
-            + Clone
-            + serde::de::DeserializeOwned
-            + std::fmt::Debug,
-        <K as Resource>::DynamicType: Default,
-    {
+    pub(crate) async fn delete_one<K: LabObject>(
+        &self,
+        kind_ref: &str,
+        name: &str,
+    ) -> Result<bool> {
         let api: Api<K> = self.api();
         let action = format!("kubectl delete {kind_ref} {name}");
         match tokio::time::timeout(API_TIMEOUT, api.delete(name, &DeleteParams::background())).await

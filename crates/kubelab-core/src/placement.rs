@@ -8,6 +8,7 @@ use kube::ResourceExt;
 
 use crate::error::Result;
 use crate::lab::Lab;
+use crate::pod::claim_names;
 use crate::table::Table;
 
 /// POD NODE PVC VOLUME PV-NODE/PATH: where each pod runs and where its volume's data lives.
@@ -23,19 +24,7 @@ pub fn placement_table(
             .as_ref()
             .and_then(|s| s.node_name.clone())
             .unwrap_or_else(|| "<none>".into());
-        let claims: Vec<String> = p
-            .spec
-            .as_ref()
-            .and_then(|s| s.volumes.clone())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|v| {
-                v.persistent_volume_claim
-                    .as_ref()
-                    .map(|c| c.claim_name.clone())
-            })
-            .collect();
-        for claim in claims {
+        for claim in claim_names(p) {
             let volume = pvcs
                 .iter()
                 .find(|c| c.name_any() == claim)

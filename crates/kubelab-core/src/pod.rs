@@ -34,6 +34,16 @@ pub fn ready_since(pod: &Pod) -> Option<DateTime<Utc>> {
         .map(to_chrono)
 }
 
+/// The PVCs the pod's volumes claim (for a StatefulSet pod: `data-mysql-N`).
+pub fn claim_names(pod: &Pod) -> Vec<String> {
+    let volumes = pod.spec.as_ref().and_then(|s| s.volumes.as_ref());
+    volumes
+        .into_iter()
+        .flatten()
+        .filter_map(|v| Some(v.persistent_volume_claim.as_ref()?.claim_name.clone()))
+        .collect()
+}
+
 /// The StatefulSet ordinal of a pod name (`mysql-2` -> 2).
 pub fn ordinal(name: &str) -> Option<u32> {
     name.rsplit_once('-')?.1.parse().ok()
@@ -68,6 +78,17 @@ mod tests {
             "status":running}),
         );
         assert!(!is_ready(&p), "a terminating pod does not count as Ready");
+    }
+
+    #[test]
+    fn claims_of_the_pods_volumes() {
+        let p = pod(
+            json!({"metadata":{"name":"mysql-0"},"spec":{"containers":[{"name":"mysql"}],
+            "volumes":[{"name":"data","persistentVolumeClaim":{"claimName":"data-mysql-0"}},
+                {"name":"tmp","emptyDir":{}}]}}),
+        );
+        assert_eq!(claim_names(&p), ["data-mysql-0"]);
+        assert!(claim_names(&pod(json!({"metadata":{"name":"x"}}))).is_empty());
     }
 
     #[test]

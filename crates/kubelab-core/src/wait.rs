@@ -11,6 +11,7 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::runtime::watcher::{self, watcher};
 use kube::runtime::WatchStreamExt;
 use kube::ResourceExt;
+pub use kubelab::wire::PodReadyData;
 
 pub use crate::error::wait::Error;
 use crate::error::Result;
@@ -52,21 +53,17 @@ impl WatchFailures {
     }
 }
 
-/// A pod that became Ready.
+/// A pod that became Ready: `name`, `uid`, `node`, `ip`, `elapsed`, `recreated` (the fields of
+/// `kubelab`'s [`PodReadyData`], which the engine sends to the cell as they are).
 #[derive(Debug, Clone)]
-pub struct PodReady {
-    /// Pod name.
-    pub name: String,
-    /// Its UID (differs from the deleted pod's).
-    pub uid: String,
-    /// Node it runs on.
-    pub node: String,
-    /// Pod IP.
-    pub ip: String,
-    /// Time waited.
-    pub elapsed: Duration,
-    /// True when this is a re-created pod (new UID).
-    pub recreated: bool,
+pub struct PodReady(pub PodReadyData);
+
+impl std::ops::Deref for PodReady {
+    type Target = PodReadyData;
+
+    fn deref(&self) -> &PodReadyData {
+        &self.0
+    }
 }
 
 impl fmt::Display for PodReady {
@@ -135,7 +132,7 @@ impl Lab {
         };
         match tokio::time::timeout(timeout, run).await {
             Ok(Ok(p)) => {
-                let r = PodReady {
+                let r = PodReady(PodReadyData {
                     name: name.to_string(),
                     uid: p.uid().unwrap_or_default(),
                     node: p
@@ -150,7 +147,7 @@ impl Lab {
                         .unwrap_or_default(),
                     elapsed: start.elapsed(),
                     recreated: old_uid.is_some(),
-                };
+                });
                 crate::out::line(r.to_string());
                 Ok(r)
             }

@@ -4,73 +4,36 @@
 use std::time::Duration;
 
 use crate::show::shown;
-use crate::wire::{TableData, Value};
+use crate::wire::{PodReadyData, TableData, Value};
 
-/// A table as `kubectl get` (or the mysql client) prints it.
+/// A table as `kubectl get` (or the mysql client) prints it: its data (`columns()`, `rows()`,
+/// `column(name)`, `get(first_cell, column)`, `len()`, `is_empty()`, from [`TableData`]) and the
+/// engine's rendering.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
-    columns: Vec<String>,
-    rows: Vec<Vec<Option<String>>>,
+    data: TableData,
     text: String,
     html: String,
 }
 shown!(Table);
 
+impl std::ops::Deref for Table {
+    type Target = TableData;
+
+    fn deref(&self) -> &TableData {
+        &self.data
+    }
+}
+
 impl Table {
     pub(crate) fn new(data: TableData, text: String, html: String) -> Table {
-        Table {
-            columns: data.columns,
-            rows: data.rows,
-            text,
-            html,
-        }
+        Table { data, text, html }
     }
 
     /// The first table of a value, rendered as the value.
     pub(crate) fn from_value(v: Value) -> Table {
         let data = v.tables.into_iter().next().unwrap_or_default();
         Table::new(data, v.text, v.html)
-    }
-
-    /// Column names.
-    pub fn columns(&self) -> &[String] {
-        &self.columns
-    }
-
-    /// All rows (`None` = SQL NULL).
-    pub fn rows(&self) -> &[Vec<Option<String>>] {
-        &self.rows
-    }
-
-    /// Number of rows.
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// True when there are no rows.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    /// The values of one column (`NULL` as "NULL"); empty when there is no such column.
-    pub fn column(&self, name: &str) -> Vec<String> {
-        match self.columns.iter().position(|c| c == name) {
-            Some(i) => self
-                .rows
-                .iter()
-                .map(|r| r.get(i).cloned().flatten().unwrap_or_else(|| "NULL".into()))
-                .collect(),
-            None => Vec::new(),
-        }
-    }
-
-    /// The cell in `column` of the row whose first cell is `key` (e.g. `get("mysql-0", "STATUS")`).
-    pub fn get(&self, key: &str, column: &str) -> Option<String> {
-        let i = self.columns.iter().position(|c| c == column)?;
-        self.rows
-            .iter()
-            .find(|r| r.first().cloned().flatten().as_deref() == Some(key))
-            .and_then(|r| r.get(i).cloned().flatten())
     }
 }
 
@@ -193,35 +156,28 @@ impl WatchReport {
     }
 }
 
-/// A pod that became Ready (`wait_ready`).
+/// A pod that became Ready (`wait_ready`): `name`, `uid`, `node`, `ip`, `elapsed`, `recreated`
+/// (the fields of [`PodReadyData`]).
 #[derive(Debug, Clone)]
 pub struct PodReady {
-    /// Pod name.
-    pub name: String,
-    /// Its UID (differs from the deleted pod's).
-    pub uid: String,
-    /// Node it runs on.
-    pub node: String,
-    /// Pod IP.
-    pub ip: String,
-    /// Time waited.
-    pub elapsed: Duration,
-    /// True when this is a re-created pod (new UID).
-    pub recreated: bool,
+    data: PodReadyData,
     text: String,
     html: String,
 }
 shown!(PodReady);
 
+impl std::ops::Deref for PodReady {
+    type Target = PodReadyData;
+
+    fn deref(&self) -> &PodReadyData {
+        &self.data
+    }
+}
+
 impl PodReady {
     pub(crate) fn from_value(v: Value) -> PodReady {
         PodReady {
-            name: v.attr("name").into(),
-            uid: v.attr("uid").into(),
-            node: v.attr("node").into(),
-            ip: v.attr("ip").into(),
-            elapsed: millis(&v),
-            recreated: v.attr("recreated") == "true",
+            data: PodReadyData::from_value(&v),
             text: v.text,
             html: v.html,
         }

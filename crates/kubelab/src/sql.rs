@@ -4,7 +4,7 @@
 use crate::call::call;
 use crate::results::Table;
 use crate::show::shown;
-use crate::wire::Value;
+use crate::wire::{column_values, Value};
 use crate::Result;
 
 /// A MySQL session to one pod (root; the password is read from the cluster, never shown).
@@ -61,14 +61,7 @@ pub struct StatementResult {
 impl StatementResult {
     /// The values of one column (`None` = NULL); empty when there is no such column.
     pub fn column(&self, name: &str) -> Vec<Option<String>> {
-        match self.columns.iter().position(|c| c == name) {
-            Some(i) => self
-                .rows
-                .iter()
-                .map(|r| r.get(i).cloned().flatten())
-                .collect(),
-            None => Vec::new(),
-        }
+        column_values(&self.columns, &self.rows, name)
     }
 
     /// The result set as a table (mysql style).

@@ -14,49 +14,44 @@ pub mod wait;
 
 use std::fmt;
 
-/// Any kubelab failure. Each variant wraps the error enum of the module that failed.
-#[derive(thiserror::Error)]
-pub enum Error {
-    /// Kube context, kubeconfig, reaching or starting the cluster.
-    #[error(transparent)]
-    Cluster(#[from] cluster::Error),
-    /// Reading or applying a manifest.
-    #[error(transparent)]
-    Apply(#[from] apply::Error),
-    /// Reading, deleting or scaling objects.
-    #[error(transparent)]
-    Objects(#[from] objects::Error),
-    /// Waiting for pods.
-    #[error(transparent)]
-    Wait(#[from] wait::Error),
-    /// MySQL sessions and statements.
-    #[error(transparent)]
-    Sql(#[from] sql::Error),
-    /// Port-forwarding to a pod.
-    #[error(transparent)]
-    PortForward(#[from] portforward::Error),
-    /// Running a command in a pod.
-    #[error(transparent)]
-    Exec(#[from] exec::Error),
-    /// Starting the lab over.
-    #[error(transparent)]
-    Fresh(#[from] fresh::Error),
+/// The top-level `Error` from one table: each variant, the module whose error enum it wraps, and
+/// its Korean title.
+macro_rules! areas {
+    ($($(#[$doc:meta])* $variant:ident($module:ident) => $title:literal;)*) => {
+        /// Any kubelab failure. Each variant wraps the error enum of the module that failed.
+        #[derive(thiserror::Error)]
+        pub enum Error {
+            $($(#[$doc])* #[error(transparent)] $variant(#[from] $module::Error),)*
+        }
+
+        impl Error {
+            /// A short Korean title of what failed (shown as the error's name in Jupyter).
+            pub fn title(&self) -> &'static str {
+                match self {
+                    $(Error::$variant(_) => $title,)*
+                }
+            }
+        }
+    };
 }
 
-impl Error {
-    /// A short Korean title of what failed (shown as the error's name in Jupyter).
-    pub fn title(&self) -> &'static str {
-        match self {
-            Error::Cluster(_) => "클러스터 연결 실패",
-            Error::Apply(_) => "매니페스트 적용 실패",
-            Error::Objects(_) => "리소스 작업 실패",
-            Error::Wait(_) => "대기 실패",
-            Error::Sql(_) => "SQL 실패",
-            Error::PortForward(_) => "포트 포워딩 실패",
-            Error::Exec(_) => "파드 명령 실패",
-            Error::Fresh(_) => "초기화 실패",
-        }
-    }
+areas! {
+    /// Kube context, kubeconfig, reaching or starting the cluster.
+    Cluster(cluster) => "클러스터 연결 실패";
+    /// Reading or applying a manifest.
+    Apply(apply) => "매니페스트 적용 실패";
+    /// Reading, deleting or scaling objects.
+    Objects(objects) => "리소스 작업 실패";
+    /// Waiting for pods.
+    Wait(wait) => "대기 실패";
+    /// MySQL sessions and statements.
+    Sql(sql) => "SQL 실패";
+    /// Port-forwarding to a pod.
+    PortForward(portforward) => "포트 포워딩 실패";
+    /// Running a command in a pod.
+    Exec(exec) => "파드 명령 실패";
+    /// Starting the lab over.
+    Fresh(fresh) => "초기화 실패";
 }
 
 impl fmt::Debug for Error {

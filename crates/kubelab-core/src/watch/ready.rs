@@ -114,9 +114,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// A pod named `name`, Ready (or not) since minute:second `since` (e.g. `00:09`).
     fn pod(name: &str, ready: bool, since: &str) -> Pod {
         serde_json::from_value(json!({"metadata":{"name":name},"status":{"conditions":[
-            {"type":"Ready","status": if ready {"True"} else {"False"},"lastTransitionTime":since}]}}))
+            {"type":"Ready","status": if ready {"True"} else {"False"},
+             "lastTransitionTime": format!("2026-01-01T00:{since}Z")}]}}))
         .unwrap()
     }
 
@@ -131,46 +133,25 @@ mod tests {
 
     #[test]
     fn ready_order_from_the_initial_list_then_events() {
+        use watcher::Event::{Apply, Delete, Init, InitApply, InitDone};
         let mut r = ReadyOrder::default();
-        r.record(watcher::Event::Init);
-        r.record(watcher::Event::InitApply(pod(
-            "mysql-1",
-            true,
-            "2026-01-01T00:00:09Z",
-        )));
-        r.record(watcher::Event::InitApply(pod(
-            "mysql-0",
-            true,
-            "2026-01-01T00:00:05Z",
-        )));
-        r.record(watcher::Event::InitApply(pod(
-            "mysql-2",
-            false,
-            "2026-01-01T00:00:09Z",
-        )));
-        r.record(watcher::Event::InitDone);
+        let sts = |n| Some(("mysql".to_string(), n));
+        for ev in [
+            Init,
+            InitApply(pod("mysql-1", true, "00:09")),
+            InitApply(pod("mysql-0", true, "00:05")),
+            InitApply(pod("mysql-2", false, "00:09")),
+            InitDone,
+        ] {
+            r.record(ev);
+        }
         assert_eq!(r.order(), ["mysql-0", "mysql-1"], "by Ready time");
-        assert!(!r.all_ready(None) && !r.all_ready(Some(&("mysql".into(), 3))));
-        r.record(watcher::Event::Apply(pod(
-            "mysql-2",
-            true,
-            "2026-01-01T00:00:20Z",
-        )));
-        assert!(r.all_ready(Some(&("mysql".into(), 3))) && r.all_ready(None));
-        assert!(
-            !r.all_ready(Some(&("mysql".into(), 4))),
-            "a replica still missing"
-        );
-        r.record(watcher::Event::Apply(pod(
-            "mysql-0",
-            false,
-            "2026-01-01T00:00:21Z",
-        )));
-        r.record(watcher::Event::Delete(pod(
-            "mysql-1",
-            true,
-            "2026-01-01T00:00:09Z",
-        )));
+        assert!(!r.all_ready(None) && !r.all_ready(sts(3).as_ref()));
+        r.record(Apply(pod("mysql-2", true, "00:20")));
+        assert!(r.all_ready(sts(3).as_ref()) && r.all_ready(None));
+        assert!(!r.all_ready(sts(4).as_ref()), "a replica still missing");
+        r.record(Apply(pod("mysql-0", false, "00:21")));
+        r.record(Delete(pod("mysql-1", true, "00:09")));
         assert_eq!(r.order(), ["mysql-2"]);
     }
 }
