@@ -6,7 +6,8 @@
 //! - `results.rs`, `sql.rs`: what the steps return ([`Table`], [`WatchReport`], [`MySql`], ...).
 //! - `show.rs`: how results show (HTML in Jupyter, text in the REPL), from the engine's rendering.
 //! - `call.rs`: sends a step to the kernel's engine and prints its lines as they come.
-//! - [`wire`]: the frames both sides speak (std only).
+//! - [`wire`]: the frames both sides speak and the data they carry ([`wire::TableData`] with
+//!   the table accessors, [`wire::PodReadyData`]); std only, and kubelab-core builds on them.
 //! - `error.rs`: [`Error`], the Korean message of a failed step.
 //!
 //! The work itself (kube-rs, port-forwards, SQL sessions, watches) runs once per kernel in

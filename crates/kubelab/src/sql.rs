@@ -3,30 +3,19 @@
 
 use crate::call::call;
 use crate::results::Table;
-use crate::show::shown;
+use crate::show::{report, shown};
 use crate::wire::{column_values, Value};
 use crate::Result;
 
-/// A MySQL session to one pod (root; the password is read from the cluster, never shown).
-#[derive(Debug, Clone)]
-pub struct MySql {
-    id: String,
-    pod: String,
-    text: String,
-    html: String,
+report! {
+    /// A MySQL session to one pod (root; the password is read from the cluster, never shown).
+    MySql |v| {
+        id: String = v.attr("session").into(),
+        pod: String = v.attr("pod").into(),
+    }
 }
-shown!(MySql);
 
 impl MySql {
-    pub(crate) fn from_value(v: Value) -> MySql {
-        MySql {
-            id: v.attr("session").into(),
-            pod: v.attr("pod").into(),
-            text: v.text,
-            html: v.html,
-        }
-    }
-
     /// Runs a script (statements split like the mysql client) and returns every result.
     pub fn sql(&self, script: &str) -> Result<SqlOutput> {
         call("sql", &[&self.id, script]).map(SqlOutput::from_value)

@@ -51,6 +51,16 @@ impl Connection {
     }
 }
 
+/// A new socket of type `S`, bound to `port` of the connection.
+async fn bound<S: Socket>(conn: &Connection, port: u16) -> Result<S, String> {
+    let mut socket = S::new();
+    socket
+        .bind(&conn.endpoint(port))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(socket)
+}
+
 /// Messages bound for IOPub, sent in order by one task.
 type Iopub = UnboundedSender<Message>;
 
@@ -121,29 +131,11 @@ pub async fn run(
     engine: Arc<Engine>,
 ) -> Result<(), String> {
     let signer = Signer::new(&conn.key);
-    let bind_err = |e: zeromq::ZmqError| e.to_string();
-    let mut shell = zeromq::RouterSocket::new();
-    shell
-        .bind(&conn.endpoint(conn.shell))
-        .await
-        .map_err(bind_err)?;
-    let mut control = zeromq::RouterSocket::new();
-    control
-        .bind(&conn.endpoint(conn.control))
-        .await
-        .map_err(bind_err)?;
-    let mut stdin = zeromq::RouterSocket::new();
-    stdin
-        .bind(&conn.endpoint(conn.stdin))
-        .await
-        .map_err(bind_err)?;
-    let mut iopub_socket = zeromq::PubSocket::new();
-    iopub_socket
-        .bind(&conn.endpoint(conn.iopub))
-        .await
-        .map_err(bind_err)?;
-    let mut hb = zeromq::RepSocket::new();
-    hb.bind(&conn.endpoint(conn.hb)).await.map_err(bind_err)?;
+    let mut shell: zeromq::RouterSocket = bound(&conn, conn.shell).await?;
+    let mut control: zeromq::RouterSocket = bound(&conn, conn.control).await?;
+    let mut stdin: zeromq::RouterSocket = bound(&conn, conn.stdin).await?;
+    let mut iopub_socket: zeromq::PubSocket = bound(&conn, conn.iopub).await?;
+    let mut hb: zeromq::RepSocket = bound(&conn, conn.hb).await?;
 
     // Heartbeat: echo.
     tokio::spawn(async move {
