@@ -261,23 +261,18 @@ mod tests {
             "type":"Warning","reason":"Unhealthy","message":"Readiness probe failed: exit 1","lastTimestamp":"2026-01-01T00:00:00Z"})).unwrap();
         let shown = printed(&[["mysql-1", "0/1", "ImagePullBackOff"]]);
         let d = diagnose(&[p], &[pvc], &[ev], Some(("mysql".into(), 3)), &shown).join("\n");
-        assert!(
-            d.contains("- mysql-1: STATUS ImagePullBackOff READY 0/1"),
-            "the server's columns: {d}"
-        );
-        assert!(
-            d.contains("ImagePullBackOff") && d.contains("image 이름"),
-            "{d}"
-        );
-        assert!(
-            d.contains("PVC data-mysql-1") && d.contains("Pending"),
-            "{d}"
-        );
-        assert!(d.contains("Unhealthy") && d.contains("프로브"), "{d}");
-        assert!(
-            d.contains("1/3") && d.contains("OrderedReady") && d.contains("mysql-1"),
-            "{d}"
-        );
+        let says = [
+            // the server's columns
+            "- mysql-1: STATUS ImagePullBackOff READY 0/1",
+            "image 이름",
+            "PVC data-mysql-1 이(가) Pending",
+            "이벤트 Unhealthy",
+            "프로브",
+            "파드 1/3개만",
+            "OrderedReady",
+            "막고 있는 파드: mysql-1",
+        ];
+        crate::error::assert_says(&d, &says);
     }
 
     #[test]
@@ -289,14 +284,14 @@ mod tests {
               "state":{"waiting":{"reason":"CrashLoopBackOff"}}}]}}),
         );
         let d = diagnose(&[p], &[], &[], None, &printed(&[])).join("\n");
-        assert!(
-            d.contains("CrashLoopBackOff")
-                && d.contains("logs")
-                && d.contains("exit code 1")
-                && d.contains("4회"),
-            "{d}"
-        );
-        assert!(d.contains("- mysql-0: STATUS ? READY ?"), "{d}");
+        let says = [
+            "CrashLoopBackOff",
+            "logs",
+            "exit code 1",
+            "4회",
+            "- mysql-0: STATUS ? READY ?",
+        ];
+        crate::error::assert_says(&d, &says);
         assert!(diagnose(&[], &[], &[], None, &printed(&[]))[0].contains("파드가 하나도 없습니다"));
     }
 }

@@ -200,14 +200,11 @@ mod tests {
             pods: vec!["mysql-0".into()],
             pvcs: vec!["data-mysql-0".into()],
         };
-        let s = l.to_string();
-        assert!(
-            s.contains("statefulset mysql, pod mysql-0, pvc data-mysql-0"),
-            "{s}"
-        );
-        assert!(
-            s.contains("start_fresh()") && s.contains("ERROR 1007"),
-            "{s}"
-        );
+        let says = [
+            "statefulset mysql, pod mysql-0, pvc data-mysql-0",
+            "start_fresh()",
+            "ERROR 1007",
+        ];
+        crate::error::assert_says(&l.to_string(), &says);
     }
 }

@@ -67,27 +67,37 @@ mod tests {
         assert!(m.contains("start_cluster()"));
         assert_eq!(format!("{e:?}"), m, "Debug prints the same Korean text");
 
-        let m = Error::NothingToStart {
-            missing: "- minikube 가 PATH에 없습니다".into(),
+        // each message names its cause and the next step
+        let cases = [
+            (
+                Error::NothingToStart {
+                    missing: "- minikube 가 PATH에 없습니다".into(),
+                },
+                &["시작할 방법이 없습니다", "minikube"][..],
+            ),
+            (
+                Error::StartFailed {
+                    command: "labsim up".into(),
+                    detail: "종료 코드 1".into(),
+                },
+                &["labsim up", "다시 start_cluster()"],
+            ),
+            (
+                Error::NoKubeconfig {
+                    location: "/x/kubeconfig".into(),
+                    detail: "No such file".into(),
+                },
+                &["/x/kubeconfig", "start_cluster()"],
+            ),
+            (
+                Error::NoContext {
+                    location: "~/.kube/config".into(),
+                },
+                &["current-context", "use-context"],
+            ),
+        ];
+        for (e, parts) in cases {
+            crate::error::assert_says(&e.to_string(), parts);
         }
-        .to_string();
-        assert!(m.contains("시작할 방법이 없습니다") && m.contains("minikube"));
-        let m = Error::StartFailed {
-            command: "labsim up".into(),
-            detail: "종료 코드 1".into(),
-        }
-        .to_string();
-        assert!(m.contains("labsim up") && m.contains("다시 start_cluster()"));
-        let m = Error::NoKubeconfig {
-            location: "/x/kubeconfig".into(),
-            detail: "No such file".into(),
-        }
-        .to_string();
-        assert!(m.contains("/x/kubeconfig") && m.contains("start_cluster()"));
-        let m = Error::NoContext {
-            location: "~/.kube/config".into(),
-        }
-        .to_string();
-        assert!(m.contains("current-context") && m.contains("use-context"));
     }
 }

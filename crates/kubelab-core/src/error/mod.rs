@@ -54,6 +54,14 @@ areas! {
     Fresh(fresh) => "초기화 실패";
 }
 
+/// Asserts that a message says each of `parts` (tests of the Korean messages).
+#[cfg(test)]
+pub(crate) fn assert_says(message: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(message.contains(p), "{p:?} missing in: {message}");
+    }
+}
+
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)

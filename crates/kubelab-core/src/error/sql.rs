@@ -68,25 +68,33 @@ mod tests {
             "{m}"
         );
         assert!(m.contains("문법"), "{m}");
-        let m = Error::Connect {
-            before: String::new(),
-            pod: "mysql-0".into(),
-            detail: "refused".into(),
+        let cases = [
+            (
+                Error::Connect {
+                    before: String::new(),
+                    pod: "mysql-0".into(),
+                    detail: "refused".into(),
+                },
+                &["mysql-0", "wait_ready(\"mysql-0\")"][..],
+            ),
+            (
+                Error::Password {
+                    pod: "mysql-0".into(),
+                    detail: "Secret 'x' 이(가) 없습니다".into(),
+                },
+                &["MYSQL_ROOT_PASSWORD", "Secret 'x'"],
+            ),
+            (
+                Error::Timeout {
+                    before: String::new(),
+                    sql: "SELECT SLEEP(100)".into(),
+                    secs: 60,
+                },
+                &["60초", "SLEEP"],
+            ),
+        ];
+        for (e, parts) in cases {
+            crate::error::assert_says(&e.to_string(), parts);
         }
-        .to_string();
-        assert!(m.contains("mysql-0") && m.contains("wait_ready(\"mysql-0\")"));
-        let m = Error::Password {
-            pod: "mysql-0".into(),
-            detail: "Secret 'x' 이(가) 없습니다".into(),
-        }
-        .to_string();
-        assert!(m.contains("MYSQL_ROOT_PASSWORD") && m.contains("Secret 'x'"));
-        let m = Error::Timeout {
-            before: String::new(),
-            sql: "SELECT SLEEP(100)".into(),
-            secs: 60,
-        }
-        .to_string();
-        assert!(m.contains("60초") && m.contains("SLEEP"));
     }
 }

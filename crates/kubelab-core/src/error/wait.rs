@@ -41,13 +41,7 @@ mod tests {
             diagnosis: "- mysql-1: STATUS Pending".into(),
         });
         let m = format!("{e:?}");
-        assert!(
-            m.contains("300초")
-                && m.contains("진단")
-                && m.contains("mysql-1")
-                && m.contains("events()"),
-            "{m}"
-        );
+        crate::error::assert_says(&m, &["300초", "진단", "mysql-1", "events()"]);
         assert!(Error::Watch { detail: "x".into() }
             .to_string()
             .contains("cluster()"));
