@@ -307,8 +307,8 @@ fn sts_object(replicas: i32) -> Value {
         "spec":{"replicas":replicas,"serviceName":"mysql","selector":{"matchLabels":{"app":"mysql"}},"template":{}}})
 }
 
-#[tokio::test]
-async fn watch_pods_follows_events_until_all_replicas_ready() {
+/// A server holding StatefulSet `mysql` with 3 replicas and `pods`.
+fn server_with_statefulset(pods: Vec<Value>) -> Shared {
     let state = Shared::default();
     {
         let mut s = state.lock().unwrap();
@@ -316,8 +316,23 @@ async fn watch_pods_follows_events_until_all_replicas_ready() {
             "/apis/apps/v1/namespaces/default/statefulsets/mysql".into(),
             sts_object(3),
         );
-        let t = "2026-01-01T00:00:00Z";
-        s.pods = vec![pod("mysql-0", "u0", false, Some("ContainerCreating"), t)];
+        s.pods = pods;
+    }
+    state
+}
+
+#[tokio::test]
+async fn watch_pods_follows_events_until_all_replicas_ready() {
+    let t = "2026-01-01T00:00:00Z";
+    let state = server_with_statefulset(vec![pod(
+        "mysql-0",
+        "u0",
+        false,
+        Some("ContainerCreating"),
+        t,
+    )]);
+    {
+        let mut s = state.lock().unwrap();
         s.pod_watch = vec![
             json!({"type":"MODIFIED","object":pod("mysql-0","u0",true,None,t)}),
             json!({"type":"ADDED","object":pod("mysql-1","u1",false,Some("ContainerCreating"),t)}),
@@ -361,20 +376,15 @@ async fn watch_pods_follows_events_until_all_replicas_ready() {
 
 #[tokio::test]
 async fn watch_pods_times_out_with_a_diagnosis() {
-    let state = Shared::default();
+    let state = server_with_statefulset(vec![pod(
+        "mysql-0",
+        "u0",
+        false,
+        Some("ImagePullBackOff"),
+        "2026-01-01T00:00:00Z",
+    )]);
     {
         let mut s = state.lock().unwrap();
-        s.objects.insert(
-            "/apis/apps/v1/namespaces/default/statefulsets/mysql".into(),
-            sts_object(3),
-        );
-        s.pods = vec![pod(
-            "mysql-0",
-            "u0",
-            false,
-            Some("ImagePullBackOff"),
-            "2026-01-01T00:00:00Z",
-        )];
         s.events = vec![
             json!({"metadata":{"name":"e1"},"involvedObject":{"kind":"Pod","name":"mysql-0"},
             "type":"Warning","reason":"Failed","message":"Failed to pull image \"mysql:8.4\"","lastTimestamp":"2026-01-01T00:00:01Z"}),
