@@ -30,6 +30,12 @@ pub enum Error {
     /// Starting the lab over.
     #[error(transparent)]
     Fresh(#[from] crate::fresh::Error),
+    /// A learner check with a ❌ (or an unknown step).
+    #[error(transparent)]
+    Check(#[from] crate::check::Error),
+    /// Drawing a picture of the cluster.
+    #[error(transparent)]
+    Picture(#[from] crate::picture::Error),
 }
 
 impl Error {
@@ -44,6 +50,8 @@ impl Error {
             Error::PortForward(_) => "포트 포워딩 실패",
             Error::Exec(_) => "파드 명령 실패",
             Error::Fresh(_) => "초기화 실패",
+            Error::Check(_) => "확인 실패",
+            Error::Picture(_) => "그림 실패",
         }
     }
 }

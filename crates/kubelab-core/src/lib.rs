@@ -7,16 +7,19 @@
 //! stands for; results render as tables (HTML for Jupyter, text elsewhere).
 
 pub mod apply;
+pub mod check;
 pub mod cluster;
 pub mod context;
 pub mod delete;
 mod error;
 pub mod exec;
+mod facts;
 pub mod fresh;
 pub mod get;
 mod lab;
 pub mod objects;
 pub mod out;
+pub mod picture;
 pub mod portforward;
 pub mod runtime;
 pub mod sql;
@@ -26,6 +29,7 @@ pub mod wait;
 use std::time::Duration;
 
 pub use apply::ApplyReport;
+pub use check::{check, CheckReport};
 pub use cluster::ClusterInfo;
 pub use context::{allow_context, ClusterKind};
 pub use delete::{ChangeReport, CleanupReport, DeleteReport};
@@ -33,6 +37,9 @@ pub use error::{Error, Result};
 pub use exec::ExecOutput;
 pub use fresh::{FreshReport, Leftovers};
 pub use lab::Lab;
+pub use picture::timeline::timeline;
+pub use picture::topology::topology;
+pub use picture::Picture;
 pub use sql::{MySql, SqlOutput, StatementResult};
 pub use table::Table;
 pub use wait::{PodReady, WatchReport};
@@ -180,11 +187,12 @@ pub fn mysql(pod: &str) -> Result<MySql> {
 /// Everything a lab notebook needs: `use kubelab_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        allow_context, apply, cleanup, cluster, delete_data, delete_pod, delete_pods,
+        allow_context, apply, check, cleanup, cluster, delete_data, delete_pod, delete_pods,
         delete_statefulset, events, exec, mysql, nodes, placement, pods, pods_wide, pvcs, pvs,
         scale, services, start_cluster, statefulsets, storage_classes, wait_ready, wait_ready_for,
         watch_pods, watch_pods_for,
     };
+    pub use crate::{timeline, topology, CheckReport, Picture};
     pub use crate::{
         ApplyReport, ChangeReport, CleanupReport, ClusterInfo, DeleteReport, Error, ExecOutput,
         Lab, MySql, PodReady, SqlOutput, StatementResult, Table, WatchReport,
