@@ -49,11 +49,11 @@ async fn pvcs(lab: &Lab) -> Result<Vec<PersistentVolumeClaim>, Error> {
 }
 
 /// How long a check waits for the StatefulSet controller's status to catch up with its pods
-/// (READY in `kubectl get sts` lags the pods' Ready by a moment).
-const SETTLE: std::time::Duration = std::time::Duration::from_secs(10);
+/// (READY in `kubectl get sts` lags the pods' Ready by a moment) and for removed pods to go.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// The StatefulSet and the lab's pods, once `status.readyReplicas` agrees with the Ready pods
-/// (or after `SETTLE`: then the check reports what it read).
+/// The StatefulSet and the lab's pods, once `status.readyReplicas` agrees with the Ready pods and
+/// no pod beyond the replicas is left (or after `SETTLE`: then the check reports what it read).
 async fn settled(lab: &Lab) -> Result<(Option<StatefulSet>, Vec<Pod>), Error> {
     let deadline = tokio::time::Instant::now() + SETTLE;
     loop {
@@ -70,7 +70,12 @@ async fn settled(lab: &Lab) -> Result<(Option<StatefulSet>, Vec<Pod>), Error> {
         let st = s.status.as_ref();
         let observed = st.and_then(|st| st.observed_generation) >= s.metadata.generation;
         let ready = st.and_then(|st| st.ready_replicas).unwrap_or(0);
-        if (observed && ready == ready_pods) || tokio::time::Instant::now() >= deadline {
+        // after scaling down, the removed pods may still be terminating for a moment
+        let leaving = pods
+            .iter()
+            .any(|p| (ordinal(&p.name_any()) as i64) >= want as i64);
+        if (observed && ready == ready_pods && !leaving) || tokio::time::Instant::now() >= deadline
+        {
             return Ok((sts, pods));
         }
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
