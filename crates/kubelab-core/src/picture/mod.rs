@@ -166,10 +166,19 @@ impl Svg {
         ));
     }
 
-    /// A tooltip for the element drawn next to it (full names that the drawing shortens).
-    pub fn title(&mut self, s: &str) {
-        self.body
-            .push_str(&format!("<title>{}</title>\n", escape(s)));
+    /// Starts a group whose tooltip is `title` (the full name a drawing shortens); empty: none.
+    pub fn group(&mut self, title: &str) {
+        self.body.push_str("<g>");
+        if !title.is_empty() {
+            self.body
+                .push_str(&format!("<title>{}</title>", escape(title)));
+        }
+        self.body.push('\n');
+    }
+
+    /// Ends the group `group` started.
+    pub fn end_group(&mut self) {
+        self.body.push_str("</g>\n");
     }
 
     /// The finished document.

@@ -299,15 +299,21 @@ impl Topology {
                 pods.iter().map(|p| pod_h(p)).sum::<f64>()
             } + 6.0
         };
-        let unused_h = HEAD + self.unused.len() as f64 * (CHAIN - 14.0 + 14.0) + 6.0;
-        let ncols = columns.len() + usize::from(!self.unused.is_empty());
-        let mut height = columns.iter().map(|c| col_h(&c.3)).fold(0.0, f64::max);
-        if !self.unused.is_empty() {
-            height = height.max(unused_h);
-        }
+        // PVCs no pod uses go in one box below the nodes, a chain per slot, as many per row as
+        // there are node columns (the picture stays as wide as the cluster)
+        let ncols = columns.len().max(1);
+        let unused_rows = self.unused.len().div_ceil(ncols);
+        let unused_h = HEAD + unused_rows as f64 * CHAIN;
+        let height = columns.iter().map(|c| col_h(&c.3)).fold(0.0, f64::max);
+        let unused_y = GAP + height + GAP;
+        let below = if self.unused.is_empty() {
+            0.0
+        } else {
+            unused_h + GAP
+        };
         let notes = self.notes();
-        let total_h = GAP + height + GAP + notes.len() as f64 * 18.0 + 8.0;
-        let total_w = GAP + ncols.max(1) as f64 * (W + GAP);
+        let total_h = unused_y + below + notes.len() as f64 * 18.0 + 8.0;
+        let total_w = GAP + ncols as f64 * (W + GAP);
         let mut svg = Svg::new(total_w.ceil() as u32, total_h.ceil() as u32);
         for (i, (title, state, ready, pods)) in columns.iter().enumerate() {
             let x = GAP + i as f64 * (W + GAP);
@@ -364,24 +370,31 @@ impl Topology {
             }
         }
         if !self.unused.is_empty() {
-            let x = GAP + columns.len() as f64 * (W + GAP);
-            svg.rect(x, GAP, W, unused_h, "#ffffff", "#8c959f", true);
+            svg.rect(
+                GAP,
+                unused_y,
+                total_w - 2.0 * GAP,
+                unused_h,
+                "#ffffff",
+                "#8c959f",
+                true,
+            );
             svg.text(
-                x + 10.0,
-                GAP + 21.0,
+                GAP + 10.0,
+                unused_y + 21.0,
                 13,
                 "#24292f",
                 "start",
                 true,
-                "쓰는 파드가 없는 PVC",
+                "쓰는 파드가 없는 PVC (데이터는 남아 있음)",
             );
-            let mut y = GAP + HEAD - 14.0;
-            for c in &self.unused {
+            for (i, c) in self.unused.iter().enumerate() {
+                let x = GAP + (i % ncols) as f64 * (W + GAP);
+                let y = unused_y + HEAD - 14.0 + (i / ncols) as f64 * CHAIN;
                 chain_svg(&mut svg, x + 10.0, y, W - 20.0, c, None, self.labsim);
-                y += CHAIN;
             }
         }
-        let mut y = GAP + height + GAP + 10.0;
+        let mut y = unused_y + below + 10.0;
         for n in &notes {
             svg.text(GAP, y, 12, GREY, "start", false, n);
             y += 18.0;
@@ -451,7 +464,10 @@ fn chain_text(c: &Chain, node: Option<&str>, labsim: bool) -> String {
 fn chain_svg(svg: &mut Svg, x: f64, y: f64, w: f64, c: &Chain, node: Option<&str>, labsim: bool) {
     let mid = x + w / 2.0;
     let inner = w - 20.0;
-    svg.line(mid, y, mid, y + 13.0, GREY, true, false);
+    // the arrow from the pod above (a PVC no pod uses has none)
+    if node.is_some() {
+        svg.line(mid, y, mid, y + 13.0, GREY, true, false);
+    }
     let bound = c.phase == "Bound";
     svg.rect(
         x + 10.0,
@@ -486,6 +502,7 @@ fn chain_svg(svg: &mut Svg, x: f64, y: f64, w: f64, c: &Chain, node: Option<&str
         phase,
     );
     svg.line(mid, y + 38.0, mid, y + 51.0, GREY, true, false);
+    svg.group(&c.pv);
     svg.rect(
         x + 10.0,
         y + 52.0,
@@ -495,15 +512,13 @@ fn chain_svg(svg: &mut Svg, x: f64, y: f64, w: f64, c: &Chain, node: Option<&str
         "#8250df",
         c.pv.is_empty(),
     );
-    if !c.pv.is_empty() {
-        svg.title(&c.pv);
-    }
     let pv = if c.pv.is_empty() {
         "PV 없음".to_string()
     } else {
         format!("PV {}", short(&c.pv, 36))
     };
     svg.text(x + 18.0, y + 68.0, 11, "#24292f", "start", false, &pv);
+    svg.end_group();
     svg.line(mid, y + 76.0, mid, y + 89.0, GREY, true, false);
     let (where_, unpinned) = disk(c, node, labsim);
     svg.rect(
@@ -532,7 +547,7 @@ fn chain_svg(svg: &mut Svg, x: f64, y: f64, w: f64, c: &Chain, node: Option<&str
         GREY,
         "start",
         false,
-        &short_tail(&c.path, 50),
+        &short_tail(&c.path, 44),
     );
 }
 
