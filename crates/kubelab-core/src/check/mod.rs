@@ -3,6 +3,7 @@
 //! carries a Korean hint naming the cell to run next. Any ❌ makes the call fail (so the cell fails
 //! and Run All stops there, exactly like a failing verify.sh); all ✅ returns a [`CheckReport`].
 
+mod inside;
 mod steps;
 
 use std::fmt;
@@ -249,9 +250,9 @@ impl Lab {
             "cluster" => steps::cluster(self).await?,
             "deploy" => steps::deploy(self).await?,
             "order" => steps::order(self).await?,
-            "data" => steps::data(self).await?,
-            "dns" => steps::dns(self).await?,
-            "survive" => steps::survive(self).await?,
+            "data" => inside::data(self).await?,
+            "dns" => inside::dns(self).await?,
+            "survive" => inside::survive(self).await?,
             "scale" => steps::scale(self).await?,
             other => return Err(unknown_step(other).into()),
         };
