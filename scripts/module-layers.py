@@ -67,7 +67,9 @@ for m in modules:
             target = n if n in modules else reexport.get(n)
             if target and target != m:
                 found.add(target)
-        for n in re.findall(r"\.(\w+)(?:::<[^>]*>)?\(", text):
+        # a method call on something that names a Lab (`lab.x(`, `l.x(`, `self.x(`), so that a
+        # field's method of the same name (`self.failures.check(`) is not taken for a step
+        for n in re.findall(r"(?<![\w.])(?:lab|l|self)\s*\.(\w+)(?:::<[^>]*>)?\(", text):
             target = methods.get(n)
             if target and target != m:
                 found.add(target)

@@ -19,11 +19,13 @@
 //!    tokio runtime and the process's one `Lab`), [`portforward`].
 //! 3. The steps, one `impl Lab` per file named for it: [`get`], [`placement`], [`cluster`]
 //!    (start, info, allowed contexts), [`apply`], [`delete`] → [`fresh`], [`scale`], [`exec`],
-//!    [`sql`], [`diagnose`] → [`wait`] → [`watch`].
+//!    [`sql`], [`diagnose`] → [`wait`] → [`watch`]; built on them (`facts.rs`: what the pods and
+//!    claims say): [`check`] (the learner's ✅/❌ checks) and [`picture`] (topology, timeline).
 //! 4. [`facade`]: the steps as sync free functions. This file only maps and re-exports.
 
 pub mod apply;
 pub mod change;
+pub mod check;
 pub mod cluster;
 pub mod context;
 pub mod delete;
@@ -31,12 +33,14 @@ pub mod diagnose;
 pub mod error;
 pub mod exec;
 pub mod facade;
+mod facts;
 pub mod fresh;
 pub mod get;
 pub mod lab;
 pub mod memory;
 pub mod objects;
 pub mod out;
+pub mod picture;
 pub mod placement;
 pub mod pod;
 pub mod portforward;
@@ -50,6 +54,7 @@ pub mod watch;
 
 pub use apply::ApplyReport;
 pub use change::{ChangeReport, DeleteReport};
+pub use check::{check, CheckReport};
 pub use cluster::{allow_context, ClusterInfo};
 pub use context::ClusterKind;
 pub use delete::CleanupReport;
@@ -58,6 +63,9 @@ pub use exec::ExecOutput;
 pub use facade::*;
 pub use fresh::{FreshReport, Leftovers};
 pub use lab::Lab;
+pub use picture::timeline::timeline;
+pub use picture::topology::topology;
+pub use picture::Picture;
 pub use sql::{MySql, SqlOutput, StatementResult};
 pub use table::Table;
 pub use wait::PodReady;
@@ -66,11 +74,12 @@ pub use watch::WatchReport;
 /// Everything a lab notebook needs: `use kubelab_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        allow_context, apply, cleanup, cluster, delete_data, delete_pod, delete_pods,
+        allow_context, apply, check, cleanup, cluster, delete_data, delete_pod, delete_pods,
         delete_statefulset, events, exec, mysql, nodes, placement, pods, pods_wide, pvcs, pvs,
         scale, services, start_cluster, statefulsets, storage_classes, wait_ready, wait_ready_for,
         watch_pods, watch_pods_for,
     };
+    pub use crate::{timeline, topology, CheckReport, Picture};
     pub use crate::{
         ApplyReport, ChangeReport, CleanupReport, ClusterInfo, DeleteReport, Error, ExecOutput,
         Lab, MySql, PodReady, SqlOutput, StatementResult, Table, WatchReport,

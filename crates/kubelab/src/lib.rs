@@ -15,6 +15,7 @@
 //! every cell compiles at plain-evcxr speed. See `docs/kernel.md`.
 
 mod call;
+mod check;
 mod error;
 mod lab;
 mod results;
@@ -25,6 +26,7 @@ pub mod wire;
 use std::time::Duration;
 
 pub use call::SOCKET_ENV;
+pub use check::{check, timeline, topology, CheckReport, Picture};
 pub use error::{Error, Result};
 pub use lab::Lab;
 pub use results::{
@@ -136,6 +138,7 @@ pub mod prelude {
         pvcs, pvs, scale, services, start_cluster, start_fresh, statefulsets, storage_classes,
         wait_ready, wait_ready_for, watch_pods, watch_pods_for,
     };
+    pub use crate::{check, timeline, topology, CheckReport, Picture};
     pub use crate::{
         ApplyReport, ChangeReport, CleanupReport, ClusterInfo, DeleteReport, Error, ExecOutput,
         FreshReport, Lab, Leftovers, MySql, PodReady, SqlOutput, StatementResult, Table,

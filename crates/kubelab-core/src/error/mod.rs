@@ -4,10 +4,12 @@
 //! Display and Debug both print the Korean message (evcxr shows a `?` error through Debug).
 
 pub mod apply;
+pub mod check;
 pub mod cluster;
 pub mod exec;
 pub mod fresh;
 pub mod objects;
+pub mod picture;
 pub mod portforward;
 pub mod sql;
 pub mod wait;
@@ -52,6 +54,10 @@ areas! {
     Exec(exec) => "파드 명령 실패";
     /// Starting the lab over.
     Fresh(fresh) => "초기화 실패";
+    /// A learner check with a ❌ (or an unknown step).
+    Check(check) => "확인 실패";
+    /// Drawing a picture of the cluster.
+    Picture(picture) => "그림 실패";
 }
 
 /// Asserts that a message says each of `parts` (tests of the Korean messages).
