@@ -6,6 +6,35 @@ use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::ResourceExt;
+use std::time::Duration;
+
+/// The longest one API read of a check or a picture may take.
+const API_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A read that failed or did not answer in time: what was read (a kubectl-like command) and why.
+/// `check::Error::Api` and `picture::Error::Api` are made from it.
+pub struct ReadFailed {
+    pub what: String,
+    pub detail: String,
+}
+
+/// Runs one API read with a timeout, naming it in the failure.
+pub async fn read<T>(
+    what: &str,
+    fut: impl std::future::Future<Output = kube::Result<T>>,
+) -> Result<T, ReadFailed> {
+    let failed = |detail: String| ReadFailed {
+        what: what.to_string(),
+        detail,
+    };
+    match tokio::time::timeout(API_TIMEOUT, fut).await {
+        Ok(r) => r.map_err(|e| failed(e.to_string())),
+        Err(_) => Err(failed(format!(
+            "{}초 안에 응답이 없습니다",
+            API_TIMEOUT.as_secs()
+        ))),
+    }
+}
 
 /// The ordinal of a StatefulSet pod name (`mysql-2` → 2); names without one sort last.
 pub fn ordinal(name: &str) -> u32 {

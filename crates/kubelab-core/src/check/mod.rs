@@ -8,7 +8,6 @@ mod steps;
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 pub use crate::error::check::Error;
 use crate::table::{escape, evcxr_report};
@@ -36,9 +35,6 @@ pub const STEPS: &[(&str, &str)] = &[
         "레플리카 수만큼 파드가 Ready이고 그 PVC가 Bound, 축소해도 PVC는 남는다",
     ),
 ];
-
-/// The longest one API read may take.
-const API_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// One condition of a step: ✅ with what holds, or ❌ with what is missing and what to run next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,21 +178,12 @@ pub fn unknown_step(step: &str) -> Error {
     }
 }
 
-/// Runs one API read with a timeout, naming it in the error.
+/// Runs one API read with a timeout (see `facts::read`), naming it in the error.
 pub(crate) async fn read<T>(
     what: &str,
     fut: impl std::future::Future<Output = kube::Result<T>>,
 ) -> Result<T, Error> {
-    match tokio::time::timeout(API_TIMEOUT, fut).await {
-        Ok(r) => r.map_err(|e| Error::Api {
-            what: what.to_string(),
-            detail: e.to_string(),
-        }),
-        Err(_) => Err(Error::Api {
-            what: what.to_string(),
-            detail: format!("{}초 안에 응답이 없습니다", API_TIMEOUT.as_secs()),
-        }),
-    }
+    Ok(crate::facts::read(what, fut).await?)
 }
 
 /// The UID mysql-0 had when an earlier check saw it, so that `survive` can tell a re-created pod.

@@ -405,6 +405,16 @@ mod tests {
         .unwrap()
     }
 
+    /// `mysql-0`, `mysql-1`, ... created at second `c` and Ready at second `r` (None: not Ready).
+    fn pods(times: &[(u32, Option<u32>)]) -> Vec<Pod> {
+        let at = |s: u32| format!("2026-01-01T00:00:{s:02}Z");
+        times
+            .iter()
+            .enumerate()
+            .map(|(i, (c, r))| pod(&format!("mysql-{i}"), &at(*c), r.map(at).as_deref()))
+            .collect()
+    }
+
     fn pvc(name: &str) -> PersistentVolumeClaim {
         serde_json::from_value(json!({"metadata": {"name": name}, "status": {"phase": "Bound"}}))
             .unwrap()
@@ -412,23 +422,7 @@ mod tests {
 
     #[test]
     fn order_passes_when_each_pod_follows_its_predecessors_ready() {
-        let pods = [
-            pod(
-                "mysql-0",
-                "2026-01-01T00:00:00Z",
-                Some("2026-01-01T00:00:03Z"),
-            ),
-            pod(
-                "mysql-1",
-                "2026-01-01T00:00:03Z",
-                Some("2026-01-01T00:00:06Z"),
-            ),
-            pod(
-                "mysql-2",
-                "2026-01-01T00:00:07Z",
-                Some("2026-01-01T00:00:09Z"),
-            ),
-        ];
+        let pods = pods(&[(0, Some(3)), (3, Some(6)), (7, Some(9))]);
         let c = order_conditions(&pods, 3);
         assert!(c.iter().all(|c| c.ok), "{c:?}");
         assert_eq!(
@@ -439,18 +433,7 @@ mod tests {
 
     #[test]
     fn order_fails_for_parallel_creation_and_for_a_missing_pod() {
-        let pods = [
-            pod(
-                "mysql-0",
-                "2026-01-01T00:00:00Z",
-                Some("2026-01-01T00:00:03Z"),
-            ),
-            pod(
-                "mysql-1",
-                "2026-01-01T00:00:00Z",
-                Some("2026-01-01T00:00:04Z"),
-            ),
-        ];
+        let pods = pods(&[(0, Some(3)), (0, Some(4))]);
         let c = order_conditions(&pods, 3);
         assert!(!c[0].ok && c[0].what.contains("3초 전에"), "{c:?}");
         assert_eq!(
@@ -461,11 +444,7 @@ mod tests {
 
     #[test]
     fn scale_down_keeps_pvcs_and_names_leftover_pods() {
-        let pods = [pod(
-            "mysql-0",
-            "2026-01-01T00:00:00Z",
-            Some("2026-01-01T00:00:03Z"),
-        )];
+        let pods = pods(&[(0, Some(3))]);
         let claims = [
             pvc("data-mysql-0"),
             pvc("data-mysql-1"),
@@ -476,10 +455,7 @@ mod tests {
         assert!(c
             .iter()
             .any(|c| c.what.contains("data-mysql-1, data-mysql-2")));
-        let terminating = [
-            pods[0].clone(),
-            pod("mysql-1", "2026-01-01T00:00:03Z", None),
-        ];
+        let terminating = pods(&[(0, Some(3)), (3, None)]);
         let c = scale_conditions(1, 1, &terminating, &claims);
         assert!(
             c.iter()

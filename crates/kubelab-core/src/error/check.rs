@@ -32,3 +32,12 @@ pub enum Error {
         detail: String,
     },
 }
+
+impl From<crate::facts::ReadFailed> for Error {
+    fn from(f: crate::facts::ReadFailed) -> Self {
+        Error::Api {
+            what: f.what,
+            detail: f.detail,
+        }
+    }
+}

@@ -18,3 +18,12 @@ pub enum Error {
         selector: String,
     },
 }
+
+impl From<crate::facts::ReadFailed> for Error {
+    fn from(f: crate::facts::ReadFailed) -> Self {
+        Error::Api {
+            what: f.what,
+            detail: f.detail,
+        }
+    }
+}

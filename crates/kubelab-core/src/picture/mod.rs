@@ -7,13 +7,9 @@ pub mod timeline;
 pub mod topology;
 
 use std::fmt;
-use std::time::Duration;
 
 pub use crate::error::picture::Error;
 use crate::table::{escape, evcxr_report};
-
-/// The longest one API read may take.
-const API_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// A drawing of the cluster: SVG (in HTML) for Jupyter, text for the REPL.
 #[derive(Debug, Clone)]
@@ -42,21 +38,12 @@ impl fmt::Display for Picture {
 }
 evcxr_report!(Picture);
 
-/// Runs one API read with a timeout, naming it in the error.
+/// Runs one API read with a timeout (see `facts::read`), naming it in the error.
 pub(crate) async fn read<T>(
     what: &str,
     fut: impl std::future::Future<Output = kube::Result<T>>,
 ) -> Result<T, Error> {
-    match tokio::time::timeout(API_TIMEOUT, fut).await {
-        Ok(r) => r.map_err(|e| Error::Api {
-            what: what.to_string(),
-            detail: e.to_string(),
-        }),
-        Err(_) => Err(Error::Api {
-            what: what.to_string(),
-            detail: format!("{}초 안에 응답이 없습니다", API_TIMEOUT.as_secs()),
-        }),
-    }
+    Ok(crate::facts::read(what, fut).await?)
 }
 
 /// Small SVG writer: every text goes through `escape`, so the document stays well-formed.

@@ -4,7 +4,8 @@
 use kubelab::wire::{TableData, Value};
 use kubelab_core as core;
 
-fn value(kind: &str, text: String, html: String) -> Value {
+/// A value with only its rendering (no data for accessors).
+pub(super) fn value(kind: &str, text: String, html: String) -> Value {
     Value {
         kind: kind.to_string(),
         text,

@@ -4,14 +4,7 @@
 use kubelab::wire::Value;
 use kubelab_core as core;
 
-fn value(kind: &str, text: String, html: String) -> Value {
-    Value {
-        kind: kind.to_string(),
-        text,
-        html,
-        ..Value::default()
-    }
-}
+use super::render::value;
 
 /// `check(step)` that passed.
 pub fn check(r: &core::CheckReport) -> Value {
