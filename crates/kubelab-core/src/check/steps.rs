@@ -187,12 +187,7 @@ pub async fn deploy(lab: &Arc<Lab>) -> Conditions {
             return Ok(c);
         }
         Some(sts) => {
-            let want = sts.spec.replicas.unwrap_or(1);
-            let ready = sts
-                .status
-                .as_ref()
-                .and_then(|s| s.ready_replicas)
-                .unwrap_or(0);
+            let (want, ready) = replicas(&sts);
             c.push(Condition::either(
                 want == REPLICAS && ready == REPLICAS,
                 format!("스테이트풀셋 mysql READY {ready}/{want}"),
@@ -313,12 +308,7 @@ pub async fn scale(lab: &Arc<Lab>) -> Conditions {
             APPLY,
         )]);
     };
-    let want = sts.spec.replicas.unwrap_or(1);
-    let ready = sts
-        .status
-        .as_ref()
-        .and_then(|s| s.ready_replicas)
-        .unwrap_or(0);
+    let (want, ready) = replicas(&sts);
     let claims = pvcs(lab).await?;
     Ok(scale_conditions(want, ready, &pods, &claims))
 }
@@ -387,6 +377,17 @@ pub fn scale_conditions(
     c
 }
 
+/// A StatefulSet's wanted and Ready replicas (`kubectl get sts`'s READY column).
+fn replicas(sts: &StatefulSet) -> (i32, i32) {
+    let want = sts.spec.replicas.unwrap_or(1);
+    let ready = sts
+        .status
+        .as_ref()
+        .and_then(|s| s.ready_replicas)
+        .unwrap_or(0);
+    (want, ready)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,7 +407,7 @@ mod tests {
     }
 
     /// `mysql-0`, `mysql-1`, ... created at second `c` and Ready at second `r` (None: not Ready).
-    fn pods(times: &[(u32, Option<u32>)]) -> Vec<Pod> {
+    fn chain(times: &[(u32, Option<u32>)]) -> Vec<Pod> {
         let at = |s: u32| format!("2026-01-01T00:00:{s:02}Z");
         times
             .iter()
@@ -422,7 +423,7 @@ mod tests {
 
     #[test]
     fn order_passes_when_each_pod_follows_its_predecessors_ready() {
-        let pods = pods(&[(0, Some(3)), (3, Some(6)), (7, Some(9))]);
+        let pods = chain(&[(0, Some(3)), (3, Some(6)), (7, Some(9))]);
         let c = order_conditions(&pods, 3);
         assert!(c.iter().all(|c| c.ok), "{c:?}");
         assert_eq!(
@@ -433,7 +434,7 @@ mod tests {
 
     #[test]
     fn order_fails_for_parallel_creation_and_for_a_missing_pod() {
-        let pods = pods(&[(0, Some(3)), (0, Some(4))]);
+        let pods = chain(&[(0, Some(3)), (0, Some(4))]);
         let c = order_conditions(&pods, 3);
         assert!(!c[0].ok && c[0].what.contains("3초 전에"), "{c:?}");
         assert_eq!(
@@ -444,7 +445,7 @@ mod tests {
 
     #[test]
     fn scale_down_keeps_pvcs_and_names_leftover_pods() {
-        let pods = pods(&[(0, Some(3))]);
+        let pods = chain(&[(0, Some(3))]);
         let claims = [
             pvc("data-mysql-0"),
             pvc("data-mysql-1"),
@@ -455,7 +456,7 @@ mod tests {
         assert!(c
             .iter()
             .any(|c| c.what.contains("data-mysql-1, data-mysql-2")));
-        let terminating = pods(&[(0, Some(3)), (3, None)]);
+        let terminating = chain(&[(0, Some(3)), (3, None)]);
         let c = scale_conditions(1, 1, &terminating, &claims);
         assert!(
             c.iter()
