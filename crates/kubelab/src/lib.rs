@@ -19,6 +19,7 @@ mod lab;
 mod results;
 mod show;
 mod sql;
+mod steps;
 pub mod wire;
 
 use std::time::Duration;
@@ -31,6 +32,9 @@ pub use results::{
     Leftovers, Note, PodReady, Table, WatchReport,
 };
 pub use sql::{MySql, SqlOutput, StatementResult};
+pub use steps::{
+    delete, describe, revisions, watch_rollout, watch_rollout_for, Description, RolloutReport,
+};
 
 use call::call;
 
@@ -173,6 +177,10 @@ pub mod prelude {
         delete_statefulset, events, exec, leftovers, mysql, nodes, placement, pods, pods_wide,
         pvcs, pvs, scale, services, start_cluster, start_fresh, statefulsets, storage_classes,
         wait_ready, wait_ready_for, watch_pods, watch_pods_for,
+    };
+    // notebooks 03 (troubleshooting) and 04 (updates)
+    pub use crate::{
+        delete, describe, revisions, watch_rollout, watch_rollout_for, Description, RolloutReport,
     };
     pub use crate::{
         ApplyReport, ChangeReport, CleanupReport, ClusterInfo, DeleteReport, Error, ExecOutput,
