@@ -93,6 +93,88 @@ impl Lab {
     }
 }
 
+impl Lab {
+    /// `kubectl wait --for=delete KIND/NAME --timeout=Ns` for a pod or a PVC: returns once it is
+    /// gone (at once if it never existed), or fails after `timeout` saying what holds it.
+    pub async fn wait_deleted(
+        &self,
+        kind: &str,
+        name: &str,
+        timeout: std::time::Duration,
+    ) -> Result<ChangeReport> {
+        let (k, shown) = match resource(kind) {
+            Some((k @ ("pod" | "pvc"), shown)) => (k, shown),
+            _ => {
+                return Err(ObjError::Api {
+                    action: format!("kubectl wait --for=delete {kind}/{name}"),
+                    message: format!("wait_deleted는 pod와 pvc만 기다립니다 ('{kind}')"),
+                }
+                .into())
+            }
+        };
+        let command = format!(
+            "kubectl wait --for=delete {k}/{name} --timeout={}s",
+            timeout.as_secs()
+        );
+        crate::out::cmd(&command);
+        let started = std::time::Instant::now();
+        loop {
+            let c = self.client().clone();
+            let fut = async {
+                match k {
+                    "pod" => Api::<Pod>::namespaced(c, NAMESPACE)
+                        .get_opt(name)
+                        .await
+                        .map(|o| o.map(|p| p.metadata)),
+                    _ => Api::<PersistentVolumeClaim>::namespaced(c, NAMESPACE)
+                        .get_opt(name)
+                        .await
+                        .map(|o| o.map(|p| p.metadata)),
+                }
+            };
+            let meta = match tokio::time::timeout(API_TIMEOUT, fut).await {
+                Ok(Ok(m)) => m,
+                Ok(Err(e)) => {
+                    return Err(ObjError::Api {
+                        action: command,
+                        message: e.to_string(),
+                    }
+                    .into())
+                }
+                // no answer in time: not known to be gone, ask again
+                Err(_) => Some(kube::api::ObjectMeta::default()),
+            };
+            let Some(meta) = meta else {
+                let line = format!("{shown}/{name} condition met");
+                crate::out::line(line.clone());
+                return Ok(ChangeReport {
+                    lines: vec![line],
+                    deleted: vec![name.to_string()],
+                });
+            };
+            if started.elapsed() >= timeout {
+                let state = match (&meta.deletion_timestamp, &meta.finalizers) {
+                    (Some(_), Some(f)) if !f.is_empty() => {
+                        format!(
+                            "삭제 중(Terminating), finalizer {} 가 남아 있습니다",
+                            f.join(", ")
+                        )
+                    }
+                    (Some(_), _) => "삭제 중(Terminating)".to_string(),
+                    (None, _) => "아직 삭제되지 않았습니다".to_string(),
+                };
+                return Err(crate::wait::Error::TimedOut {
+                    what: command,
+                    secs: timeout.as_secs(),
+                    diagnosis: format!("- {k} {name}: {state}"),
+                }
+                .into());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -264,8 +264,8 @@ fn container_lines(l: &mut Lines, c: &Container, s: Option<&ContainerStatus>) {
 }
 
 fn event_table(events: &[Event], now: DateTime<Utc>) -> Table {
-    let mut t = Table::kubectl(&["TYPE", "REASON", "AGE", "FROM", "MESSAGE"])
-        .with_empty_message("<none>");
+    let mut t =
+        Table::kubectl(&["TYPE", "REASON", "AGE", "FROM", "MESSAGE"]).with_empty_message("<none>");
     let mut evs: Vec<&Event> = events.iter().collect();
     let last = |e: &Event| {
         e.last_timestamp
@@ -352,11 +352,7 @@ fn events_text(t: &Table) -> String {
             .collect(),
     );
     for r in t.rows() {
-        out += &line(
-            r.iter()
-                .map(|c| c.clone().unwrap_or_default())
-                .collect(),
-        );
+        out += &line(r.iter().map(|c| c.clone().unwrap_or_default()).collect());
     }
     out
 }
@@ -460,20 +456,19 @@ impl Lab {
                     .items
                     .iter()
                     .filter(|p| {
-                        p.spec.iter().flat_map(|s| s.volumes.iter().flatten()).any(|v| {
-                            v.persistent_volume_claim
-                                .as_ref()
-                                .is_some_and(|c| c.claim_name == name)
-                        })
+                        p.spec
+                            .iter()
+                            .flat_map(|s| s.volumes.iter().flatten())
+                            .any(|v| {
+                                v.persistent_volume_claim
+                                    .as_ref()
+                                    .is_some_and(|c| c.claim_name == name)
+                            })
                     })
                     .map(|p| p.name_any())
                     .collect();
                 let evs = self
-                    .events_about(
-                        "PersistentVolumeClaim",
-                        name,
-                        &c.uid().unwrap_or_default(),
-                    )
+                    .events_about("PersistentVolumeClaim", name, &c.uid().unwrap_or_default())
                     .await?;
                 Ok(describe_pvc(&c, &users, &evs, now))
             }
@@ -512,7 +507,13 @@ impl Lab {
     }
 }
 
-fn finish(kind: &str, name: &str, mut l: Lines, fields: Vec<(String, String)>, events: Table) -> Description {
+fn finish(
+    kind: &str,
+    name: &str,
+    mut l: Lines,
+    fields: Vec<(String, String)>,
+    events: Table,
+) -> Description {
     l.out.push_str(&events_text(&events));
     Description {
         kind: kind.into(),
@@ -545,7 +546,11 @@ pub fn describe_pod(p: &Pod, events: &[Event], now: DateTime<Utc>) -> Descriptio
     l.map("Annotations", p.annotations());
     l.kv(0, "Status", &phase);
     l.kv(0, "IP", status.pod_ip.as_deref().unwrap_or(""));
-    if let Some(o) = p.owner_references().iter().find(|o| o.controller == Some(true)) {
+    if let Some(o) = p
+        .owner_references()
+        .iter()
+        .find(|o| o.controller == Some(true))
+    {
         l.kv(0, "Controlled By", &format!("{}/{}", o.kind, o.name));
     }
     let statuses = status.container_statuses.clone().unwrap_or_default();
@@ -575,7 +580,13 @@ pub fn describe_pod(p: &Pod, events: &[Event], now: DateTime<Utc>) -> Descriptio
         l.kv(0, "Conditions", "<none>");
     } else {
         l.raw("Conditions:");
-        let w = conds.iter().map(|c| c.type_.len()).max().unwrap_or(4).max(4) + 2;
+        let w = conds
+            .iter()
+            .map(|c| c.type_.len())
+            .max()
+            .unwrap_or(4)
+            .max(4)
+            + 2;
         l.raw(&format!("  {:<w$}Status", "Type"));
         for c in &conds {
             l.raw(&format!("  {:<w$}{}", c.type_, c.status));
@@ -622,11 +633,7 @@ pub fn describe_pvc(
     l.kv(0, "Volume", spec.volume_name.as_deref().unwrap_or(""));
     l.map("Labels", c.labels());
     l.map("Annotations", c.annotations());
-    l.kv(
-        0,
-        "Finalizers",
-        &format!("[{}]", c.finalizers().join(" ")),
-    );
+    l.kv(0, "Finalizers", &format!("[{}]", c.finalizers().join(" ")));
     let cap = status
         .capacity
         .as_ref()
@@ -667,7 +674,10 @@ pub fn describe_pvc(
     let fields = vec![
         ("Status".to_string(), phase),
         ("StorageClass".into(), class),
-        ("Volume".into(), spec.volume_name.clone().unwrap_or_default()),
+        (
+            "Volume".into(),
+            spec.volume_name.clone().unwrap_or_default(),
+        ),
         ("Used By".into(), users),
     ];
     finish("pvc", &c.name_any(), l, fields, event_table(events, now))
@@ -822,7 +832,13 @@ pub fn describe_statefulset(
             status.current_revision.clone().unwrap_or_default(),
         ),
     ];
-    finish("statefulset", &s.name_any(), l, fields, event_table(events, now))
+    finish(
+        "statefulset",
+        &s.name_any(),
+        l,
+        fields,
+        event_table(events, now),
+    )
 }
 
 #[cfg(test)]

@@ -417,7 +417,8 @@ mod tests {
             "waiting for statefulset rolling update to complete 3 pods at revision b..."
         );
         let mut on_delete = base(None, 3, 3);
-        on_delete.spec.update_strategy = Some(serde_json::from_value(serde_json::json!({"type": "OnDelete"})).unwrap());
+        on_delete.spec.update_strategy =
+            Some(serde_json::from_value(serde_json::json!({"type": "OnDelete"})).unwrap());
         assert!(status_line(&on_delete).is_err());
         let mut unobserved = base(Some(0), 3, 3);
         unobserved.metadata.generation = Some(3);

@@ -33,7 +33,8 @@ pub use results::{
 };
 pub use sql::{MySql, SqlOutput, StatementResult};
 pub use steps::{
-    delete, describe, revisions, watch_rollout, watch_rollout_for, Description, RolloutReport,
+    delete, describe, revisions, wait_deleted, wait_deleted_for, watch_rollout, watch_rollout_for,
+    Description, RolloutReport,
 };
 
 use call::call;
@@ -180,7 +181,8 @@ pub mod prelude {
     };
     // notebooks 03 (troubleshooting) and 04 (updates)
     pub use crate::{
-        delete, describe, revisions, watch_rollout, watch_rollout_for, Description, RolloutReport,
+        delete, describe, revisions, wait_deleted, wait_deleted_for, watch_rollout,
+        watch_rollout_for, Description, RolloutReport,
     };
     pub use crate::{
         ApplyReport, ChangeReport, CleanupReport, ClusterInfo, DeleteReport, Error, ExecOutput,

@@ -97,6 +97,17 @@ pub fn delete(kind: &str, name: &str) -> Result<ChangeReport> {
     call("delete", &[kind, name]).map(ChangeReport::from_value)
 }
 
+/// `kubectl wait --for=delete KIND/NAME --timeout=60s` (pod or pvc).
+pub fn wait_deleted(kind: &str, name: &str) -> Result<ChangeReport> {
+    wait_deleted_for(kind, name, Duration::from_secs(60))
+}
+
+/// `wait_deleted` with a chosen timeout.
+pub fn wait_deleted_for(kind: &str, name: &str, timeout: Duration) -> Result<ChangeReport> {
+    let ms = timeout.as_millis().to_string();
+    call("wait_deleted", &[kind, name, &ms]).map(ChangeReport::from_value)
+}
+
 /// `kubectl rollout status statefulset/NAME` until done (300 s), and the order pods were replaced.
 pub fn watch_rollout(name: &str) -> Result<RolloutReport> {
     watch_rollout_for(name, DEFAULT_TIMEOUT)

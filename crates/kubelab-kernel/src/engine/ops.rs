@@ -157,6 +157,11 @@ pub async fn run(engine: Arc<Engine>, call: Vec<String>) -> Result<Value, Failur
             let (kind, name) = (arg(&args, 0)?.to_string(), arg(&args, 1)?.to_string());
             render::change(&on_lab!(l => l.delete(&kind, &name).await))
         }
+        "wait_deleted" => {
+            let (kind, name) = (arg(&args, 0)?.to_string(), arg(&args, 1)?.to_string());
+            let t = duration(&args, 2)?;
+            render::change(&on_lab!(l => l.wait_deleted(&kind, &name, t).await))
+        }
         "watch_rollout" => {
             let (name, t) = (arg(&args, 0)?.to_string(), duration(&args, 1)?);
             render::rollout(&on_lab!(l => l.watch_rollout(&name, t).await))

@@ -154,8 +154,14 @@ pub fn fresh(r: &core::FreshReport) -> Value {
 /// `describe`: the text, the top fields (keys and values side by side) and the Events table.
 pub fn description(d: &core::Description) -> Value {
     let v = value("description", d.to_string(), d.to_html())
-        .with("field.keys", d.fields.iter().map(|(k, _)| k.clone()).collect())
-        .with("field.values", d.fields.iter().map(|(_, v)| v.clone()).collect());
+        .with(
+            "field.keys",
+            d.fields.iter().map(|(k, _)| k.clone()).collect(),
+        )
+        .with(
+            "field.values",
+            d.fields.iter().map(|(_, v)| v.clone()).collect(),
+        );
     with_table(v, "events", &d.events)
 }
 
