@@ -176,6 +176,13 @@ fn state_of(s: Option<&ContainerStatus>) -> (String, String, String) {
 }
 
 fn container_lines(l: &mut Lines, c: &Container, s: Option<&ContainerStatus>) {
+    // kubectl's containers section aligns its values two columns further right
+    let outer = std::mem::replace(&mut l.width, 20);
+    container_fields(l, c, s);
+    l.width = outer;
+}
+
+fn container_fields(l: &mut Lines, c: &Container, s: Option<&ContainerStatus>) {
     l.raw(&format!("  {}:", c.name));
     l.kv(4, "Image", c.image.as_deref().unwrap_or(""));
     for p in c.ports.iter().flatten() {
@@ -317,7 +324,13 @@ fn events_text(t: &Table) -> String {
     if t.is_empty() {
         return "Events:  <none>\n".into();
     }
-    let mut widths: Vec<usize> = t.columns().iter().map(|c| c.chars().count()).collect();
+    const DASHES: [&str; 5] = ["----", "------", "----", "----", "-------"];
+    let mut widths: Vec<usize> = t
+        .columns()
+        .iter()
+        .zip(DASHES)
+        .map(|(c, d)| c.chars().count().max(d.len()))
+        .collect();
     for r in t.rows() {
         for (i, c) in r.iter().enumerate() {
             widths[i] = widths[i].max(c.as_deref().unwrap_or("").chars().count());
@@ -331,7 +344,7 @@ fn events_text(t: &Table) -> String {
                 s.push_str(c);
             } else {
                 s.push_str(c);
-                s.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
+                s.push_str(&" ".repeat(widths[i].saturating_sub(c.chars().count()) + 2));
             }
         }
         s.trim_end().to_string() + "\n"
@@ -345,12 +358,8 @@ fn events_text(t: &Table) -> String {
     };
     let mut out = String::from("Events:\n");
     out += &line(t.columns().iter().map(title).collect());
-    out += &line(
-        t.columns()
-            .iter()
-            .map(|c| "-".repeat(c.chars().count()))
-            .collect(),
-    );
+    // kubectl's fixed underlines
+    out += &line(DASHES.iter().map(|d| d.to_string()).collect());
     for r in t.rows() {
         out += &line(r.iter().map(|c| c.clone().unwrap_or_default()).collect());
     }

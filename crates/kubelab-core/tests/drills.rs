@@ -129,7 +129,10 @@ async fn drills_and_updates() {
         .watch_rollout("mysql", Duration::from_secs(5))
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("only available for RollingUpdate"), "{e}");
+    assert!(
+        e.to_string().contains("only available for RollingUpdate"),
+        "{e}"
+    );
     lab.delete_pod("mysql-1").await.unwrap();
     lab.wait_ready("mysql-1", t).await.unwrap();
     let after = lab.revisions("mysql").await.unwrap();
