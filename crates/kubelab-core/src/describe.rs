@@ -341,7 +341,8 @@ fn events_text(t: &Table) -> String {
         for (i, c) in cells.iter().enumerate() {
             s.push(' ');
             if i + 1 == cells.len() {
-                s.push_str(c);
+                // a multi-line message (a probe's output) continues under its own column
+                s.push_str(&c.replace('\n', &format!("\n{}", " ".repeat(s.chars().count()))));
             } else {
                 s.push_str(c);
                 s.push_str(&" ".repeat(widths[i].saturating_sub(c.chars().count()) + 2));
@@ -894,5 +895,25 @@ mod tests {
         assert!(text.contains("10s (x3 over 30s)"), "{text}");
         assert!(!text.contains("secret-value"), "{text}");
         assert_eq!(d.events.len(), 1);
+    }
+
+    #[test]
+    fn a_multi_line_probe_message_stays_in_its_column() {
+        let ev: Event = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "mysql-0.2", "namespace": "default"},
+            "involvedObject": {"kind": "Pod", "name": "mysql-0"},
+            "type": "Warning", "reason": "Unhealthy", "source": {"component": "kubelet"},
+            "message": "Readiness probe failed: mysqladmin: connect to server at '127.0.0.1' failed\nerror: 'Can't connect'",
+            "lastTimestamp": "2026-01-01T00:00:20Z"
+        }))
+        .unwrap();
+        let now = "2026-01-01T00:00:30Z".parse().unwrap();
+        let text = events_text(&event_table(&[ev], now));
+        let cont = text.lines().find(|l| l.contains("error: 'Can't")).unwrap();
+        let first = text
+            .lines()
+            .find(|l| l.contains("Readiness probe"))
+            .unwrap();
+        assert_eq!(cont.find("error"), first.find("Readiness"), "{text}");
     }
 }
