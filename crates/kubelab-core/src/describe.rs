@@ -742,11 +742,6 @@ pub fn describe_statefulset(
         .unwrap_or_default();
     let when_deleted = retention.when_deleted.unwrap_or_else(|| "Retain".into());
     let when_scaled = retention.when_scaled.unwrap_or_else(|| "Retain".into());
-    l.kv(
-        0,
-        "PVC Retention",
-        &format!("whenDeleted: {when_deleted}, whenScaled: {when_scaled}"),
-    );
     let count = |phase: &str| {
         pods.iter()
             .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some(phase))
@@ -769,17 +764,6 @@ pub fn describe_statefulset(
             count("Running"),
             count("Succeeded"),
             count("Failed")
-        ),
-    );
-    l.kv(
-        0,
-        "Revisions",
-        &format!(
-            "current {} | update {} ({} of {replicas} updated, {} ready)",
-            status.current_revision.as_deref().unwrap_or("-"),
-            status.update_revision.as_deref().unwrap_or("-"),
-            status.updated_replicas.unwrap_or(0),
-            status.ready_replicas.unwrap_or(0)
         ),
     );
     let tmpl = spec.template.clone();
@@ -825,6 +809,28 @@ pub fn describe_statefulset(
             l.kv(2, "Capacity", &size);
         }
     }
+    // what kubectl describe does not print but a learner of updates needs: from the object's
+    // spec and status (`kubectl get statefulset NAME -o yaml`), marked as such
+    l.raw(&format!(
+        "(kubectl describe에는 없는 줄: kubectl get statefulset {} -o yaml 의 spec과 status)",
+        s.name_any()
+    ));
+    l.kv(
+        0,
+        "PVC Retention",
+        &format!("whenDeleted: {when_deleted}, whenScaled: {when_scaled}"),
+    );
+    l.kv(
+        0,
+        "Revisions",
+        &format!(
+            "current {} | update {} ({} of {replicas} updated, {} ready)",
+            status.current_revision.as_deref().unwrap_or("-"),
+            status.update_revision.as_deref().unwrap_or("-"),
+            status.updated_replicas.unwrap_or(0),
+            status.ready_replicas.unwrap_or(0)
+        ),
+    );
     let fields = vec![
         ("Update Strategy".to_string(), strategy),
         (

@@ -342,7 +342,6 @@ impl Lab {
                     pods: table,
                     elapsed: started.elapsed(),
                 };
-                crate::out::line(format!("교체 순서: {}", r.order_text()));
                 return Ok(r);
             }
             if started.elapsed() >= timeout {
