@@ -93,7 +93,7 @@ async fn drills_and_updates() {
         .unwrap();
     lab.delete_pod("mysql-0").await.unwrap();
     lab.wait_ready("mysql-0", t).await.unwrap();
-    let denied = lab.mysql("mysql-0").await.err().expect("access denied");
+    let denied = lab.mysql("mysql-0").await.expect_err("access denied");
     assert!(denied.to_string().contains("1045"), "{denied}");
     lab.apply(&manifest("1-sts-mysql.yaml")).await.unwrap();
     let db = lab.mysql("mysql-0").await.unwrap();
