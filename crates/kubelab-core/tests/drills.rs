@@ -81,7 +81,7 @@ async fn drills_and_updates() {
         r.lines,
         vec!["persistentvolumeclaim \"data-mysql-fast-0\" deleted"]
     );
-    lab.wait_deleted("pvc", "data-mysql-fast-0", Duration::from_secs(60))
+    lab.wait_deleted("pvc", "data-mysql-fast-0", t)
         .await
         .unwrap();
     let r = lab.delete("storageclass", "fast").await.unwrap();
@@ -104,7 +104,7 @@ async fn drills_and_updates() {
     let r = lab.watch_rollout("mysql", t).await.unwrap();
     assert_eq!(r.replaced, vec!["mysql-2", "mysql-1", "mysql-0"], "{r}");
     let kubectl = tokio::task::block_in_place(|| {
-        sim.kubectl(&["rollout", "status", "statefulset/mysql", "--timeout=30s"])
+        sim.kubectl(&["rollout", "status", "statefulset/mysql", "--timeout=120s"])
     });
     assert_eq!(kubectl.trim(), r.lines.last().unwrap().trim(), "{r:?}");
 
@@ -160,9 +160,7 @@ async fn drills_and_updates() {
     lab.scale("mysql", 1).await.unwrap();
     lab.watch_pods("app=mysql", t).await.unwrap();
     for pvc in ["data-mysql-2", "data-mysql-1"] {
-        lab.wait_deleted("pvc", pvc, Duration::from_secs(60))
-            .await
-            .unwrap();
+        lab.wait_deleted("pvc", pvc, t).await.unwrap();
     }
     let pvcs = lab.pvcs().await.unwrap();
     assert_eq!(pvcs.column("NAME"), vec!["data-mysql-0"], "{pvcs}");
