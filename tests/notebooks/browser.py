@@ -63,6 +63,10 @@ RUN_ALL_DONE = """async () => {
 }"""
 
 
+# notebook name -> how many pictures (inline SVG outputs) JupyterLab rendered after Run All
+PICTURES: dict[str, int] = {}
+
+
 def run_in_browser(browser, base: str, token: str, name: str, shots: Path, timeout: float) -> str:
     # a fresh page and workspace for each notebook, as a learner opening it from the file browser
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -87,6 +91,12 @@ def run_in_browser(browser, base: str, token: str, name: str, shots: Path, timeo
     page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
     time.sleep(1.5)
     page.screenshot(path=str(shots / (Path(name).stem + ".png")), full_page=False)
+    # the pictures (topology, timeline) as JupyterLab rendered them: inline SVG in the outputs
+    pictures = page.locator(".jp-OutputArea-output svg[role=img]")
+    PICTURES[name] = pictures.count()
+    for i in range(PICTURES[name]):
+        pictures.nth(i).scroll_into_view_if_needed()
+        pictures.nth(i).screenshot(path=str(shots / f"{Path(name).stem}-picture-{i}.png"))
     page.evaluate("() => window.jupyterapp.commands.execute('kernelmenu:shutdown')")
     time.sleep(1.0)
     page.close()
@@ -166,6 +176,10 @@ def main() -> int:
                 tables = sum(1 for c in code for o in c.outputs
                              if o.output_type == "execute_result" and "<table" in o.get("data", {}).get("text/html", ""))
                 result.check(tables > 0 or name.startswith("00"), f"{name}: 표가 HTML로 렌더링됨 ({tables}개)")
+                drawn = sum(1 for c in code if any(t in c.metadata.get("tags", []) for t in ("timeline", "topology"))
+                            or any(t.startswith("topology-") for t in c.metadata.get("tags", [])))
+                result.check(PICTURES.get(name, 0) >= drawn,
+                             f"{name}: 그림 {drawn}개가 SVG로 렌더링됨 (화면에 {PICTURES.get(name, 0)}개)")
                 tagged = {t: run.output_text(c)[0] for c in code for t in c.metadata.get("tags", [])}
                 for tag, what, check in run.CHECKS.get(name, []):
                     ok, detail = run.apply_check(tag, check, tagged)

@@ -82,6 +82,8 @@ def cell_by_cell(kc, tmp: Path) -> None:
         ("없는 파일", 'apply("/tmp/kubelab-none.yaml")?', "kubelab-none.yaml"),
         ("깨진 YAML 줄", f'apply("{broken}")?', "broken.yaml"),
         ("없는 파드", 'mysql("mysql-9")?', "mysql-9"),
+        # a learner check with a ❌ fails its cell like a failing verify script, hint included
+        ("❌가 있는 확인", 'check("deploy")?', "❌ 스테이트풀셋 mysql이 없습니다 → apply("),
     ]
     for what, code, needle in cases:
         reply, outs = run_cell(kc, code)

@@ -126,6 +126,30 @@ def deleted_highest_first(text: str) -> bool:
     return last[2] >= 0 and last[1] >= 0 and last[2] < last[1]
 
 
+def check_passed(step: str, *lines: str) -> Callable[[str], bool]:
+    """A `check(step)?` cell that passed: its summary line and the given ✅ lines, and no ❌ (the
+    same conditions the learner's check cell verifies, read from its output)."""
+    return lambda text: (f"확인 '{step}' 통과" in text and "❌" not in text
+                         and all(f"✅ {line}" in text for line in lines))
+
+
+def timeline_gated(text: str) -> bool:
+    """`timeline("app=mysql")`: a bar per pod, and each pod created after its predecessor was Ready."""
+    return (all(f"{p}" in text for p in ("mysql-0", "mysql-1", "mysql-2")) and "생성 +0초" in text
+            and "mysql-1 파드는 mysql-0 파드가 Ready가 된 뒤" in text
+            and "mysql-2 파드는 mysql-1 파드가 Ready가 된 뒤" in text)
+
+
+def topology_shows(*pods: str, unused: tuple[str, ...] = ()) -> Callable[[str], bool]:
+    """`topology()`: each pod in its node's box with its PVC, and the PVCs no pod uses."""
+    def ok(text: str) -> bool:
+        drawn = all(f"파드 {p} [1/1 Running]" in text and f"PVC data-{p} [Bound]" in text for p in pods)
+        spare = all(f"PVC data-{p} [Bound]" in text for p in unused)
+        return (drawn and spare and "노드 minikube-m02" in text
+                and (("쓰는 파드가 없는 PVC" in text) == bool(unused)))
+    return ok
+
+
 def only_mysql_0(text: str) -> bool:
     pods = set(re.findall(r"^(mysql-\d+)\s", text, re.MULTILINE))
     return pods == {"mysql-0"}
@@ -189,6 +213,8 @@ CHECKS: dict[str, list[Check]] = {
     "00-setup.ipynb": [
         ("kernel-ok", "커널이 Rust 코드를 실행한다", has_all("커널 동작 확인: 1 + 2 = 3")),
         ("cluster", "cluster()가 labsim 클러스터를 알아본다", lambda t: "labsim" in t.lower()),
+        ("check-cluster", "check(\"cluster\"): 노드 3개 모두 Ready",
+         check_passed("cluster", "노드가 3개입니다 (minikube, minikube-m02, minikube-m03)", "노드 minikube-m03: Ready")),
         ("semicolon", "끝의 ;는 결과(표)를 숨기고 명령어 줄만 남긴다",
          lambda t: "$ kubectl get nodes" in t and "minikube-m02" not in t),
         ("no-semicolon", ";가 없으면 노드 표가 나온다", has_all("minikube", "minikube-m02", "minikube-m03")),
@@ -199,20 +225,35 @@ CHECKS: dict[str, list[Check]] = {
         ("nodes", "노드 3개 (minikube, -m02, -m03)", has_all("minikube", "minikube-m02", "minikube-m03", "Ready")),
         ("watch-order", "처음 생성: Ready 순서 0,1,2", ready_order_0_1_2),
         ("watch-order", "처음 생성: 앞 파드가 1/1이 된 뒤에 다음 파드가 생긴다", created_after_predecessor_ready),
+        ("check-deploy", "check(\"deploy\"): 3/3, 헤드리스 서비스, PVC 3개 Bound",
+         check_passed("deploy", "스테이트풀셋 mysql READY 3/3", "서비스 mysql은 헤드리스입니다 (CLUSTER-IP None)",
+                      "mysql-2 파드가 Ready입니다", "PVC data-mysql-0: Bound", "PVC data-mysql-2: Bound")),
+        ("check-order", "check(\"order\"): 각 파드가 앞 파드가 Ready가 된 뒤에 만들어졌다",
+         check_passed("order", "mysql-1 파드는 mysql-0 파드가 Ready가 된 뒤에 만들어졌습니다",
+                      "mysql-2 파드는 mysql-1 파드가 Ready가 된 뒤에 만들어졌습니다")),
+        ("timeline", "timeline(): 파드마다 생성 → Ready 막대, 앞 파드의 Ready 뒤에 생성", timeline_gated),
         ("watch-order-again", "전부 삭제 후 재생성: Ready 순서 0,1,2", ready_order_0_1_2),
         ("watch-order-again", "전부 삭제 후 재생성: 앞 파드가 1/1이 된 뒤에 다음 파드가 생긴다",
          created_after_predecessor_ready),
         ("storage-classes", "standard (default) / k8s.io/minikube-hostpath", has_all("standard", "k8s.io/minikube-hostpath")),
         ("pvcs", "파드마다 PVC 하나 (Bound)", has_all("mysql-0", "mysql-1", "mysql-2", "Bound")),
+        ("topology", "topology(): 노드 안의 파드마다 PVC → PV → 데이터", topology_shows("mysql-0", "mysql-1", "mysql-2")),
         ("placement", "파드와 볼륨의 노드가 보인다", has_all("mysql-0", "mysql-1", "mysql-2")),
         ("show-databases", "시스템 스키마 4개", has_all(*SYSTEM_SCHEMAS)),
         ("users", "Alice, Bob 입력", has_all("Alice", "Bob")),
+        ("check-data", "check(\"data\"): testdb.users에 Alice와 Bob",
+         check_passed("data", "mysql-0의 testdb.users에 'Alice' 행이 있습니다", "mysql-0의 testdb.users에 'Bob' 행이 있습니다")),
         ("services", "헤드리스 서비스: mysql의 CLUSTER-IP가 None", headless_service),
         (("pods-wide", "getent-before"), "mysql-1에서 mysql-0.mysql이 mysql-0의 파드 IP로 풀린다",
          name_resolves_to_pod_ip),
         ("mysql-by-name", "mysql-1에서 이름 mysql-0.mysql로 mysql-0의 DB에 접속 (Alice, Bob)", has_all("Alice", "Bob")),
+        ("check-dns", "check(\"dns\"): 다른 파드에서 mysql-0.mysql이 mysql-0의 IP로 풀린다",
+         lambda t: check_passed("dns")(t) and re.search(r"✅ mysql-\d에서 mysql-0\.mysql이 " + IPV4 + r"로 풀립니다", t) is not None
+         and "✅ 그 IP는 mysql-0의 파드 IP" in t),
         ("recreate", "재생성: 이름은 mysql-0 그대로, UID는 새것", new_uid_same_name),
         ("after-recreate", "mysql-0 재생성 후에도 Alice, Bob", has_all("Alice", "Bob")),
+        ("check-survive", "check(\"survive\"): mysql-0이 새 UID로 다시 만들어졌고 Alice, Bob이 남아 있다",
+         check_passed("survive", "mysql-0 파드가 다시 만들어졌습니다 (UID", "mysql-0의 testdb.users에 'Bob' 행이 있습니다")),
         (("getent-before", "getent-after", "recreate"), "재생성 후 IP가 바뀌고 mysql-0.mysql은 새 IP로 풀린다",
          name_follows_new_ip),
         ("mysql-1-independent", "mysql-1은 별개의 DB (testdb 없음)", schemas_without_testdb),
@@ -222,7 +263,17 @@ CHECKS: dict[str, list[Check]] = {
         ("events-after-scale-down", "3 → 1 축소: mysql-2를 mysql-1보다 먼저 지운다", deleted_highest_first),
         ("pods-after-scale-down", "3 → 1 축소 후 mysql-0만 남는다", only_mysql_0),
         ("pvcs-after-scale-down", "축소 후에도 mysql-1, mysql-2의 PVC가 남는다", has_all("mysql-1", "mysql-2", "Bound")),
+        ("check-scale-down", "check(\"scale\") 3 → 1: mysql-0만 Ready, PVC는 남는다",
+         check_passed("scale", "스테이트풀셋 mysql READY 1/1", "파드 1개: mysql-0",
+                      "축소해도 남아 있는 PVC: data-mysql-1, data-mysql-2", "PVC 3개 (레플리카 1개 이상)")),
+        ("topology-after-scale-down", "topology() 3 → 1: 쓰는 파드가 없는 PVC 두 개",
+         topology_shows("mysql-0", unused=("mysql-1", "mysql-2"))),
         ("scale-up", "1 → 3 확장: 앞 파드가 1/1이 된 뒤에 다음 파드가 생긴다", created_after_predecessor_ready),
+        ("check-scale-up", "check(\"scale\") 1 → 3: 파드 3개 Ready, PVC 3개 Bound",
+         check_passed("scale", "스테이트풀셋 mysql READY 3/3", "파드 3개: mysql-0, mysql-1, mysql-2",
+                      "PVC data-mysql-2: Bound", "PVC 3개 (레플리카 3개 이상)")),
+        ("topology-after-scale-up", "topology() 1 → 3: 세 파드가 남아 있던 PVC에 다시 붙었다",
+         topology_shows("mysql-0", "mysql-1", "mysql-2")),
         ("row-back", "다시 확장하면 mysql-2의 데이터가 돌아온다", has_all("Carol")),
         ("pvcs-after-sts-delete", "StatefulSet 삭제 후에도 PVC가 남는다", has_all("mysql-0", "mysql-1", "mysql-2")),
     ],

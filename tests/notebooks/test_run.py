@@ -172,5 +172,20 @@ mysql-2   1/1     Running             0           1s
                     self.assertIsNone(c.execution_count, path.name)
 
 
+class LearnerChecks(unittest.TestCase):
+    def test_a_check_cell_passes_only_with_its_lines_and_no_cross(self):
+        ok = "확인 'deploy': ...\n✅ 스테이트풀셋 mysql READY 3/3\n확인 'deploy' 통과 (1/1)"
+        self.assertTrue(run.check_passed("deploy", "스테이트풀셋 mysql READY 3/3")(ok))
+        self.assertFalse(run.check_passed("deploy", "서비스 mysql은 헤드리스입니다 (CLUSTER-IP None)")(ok))
+        failed = "❌ mysql-2 파드가 아직 Ready가 아닙니다 → watch_pods(\"app=mysql\")? 셀을 실행하세요"
+        self.assertFalse(run.check_passed("deploy")(failed))
+
+    def test_dns_check_line_is_matched(self):
+        text = ("확인 'dns': ...\n✅ mysql-1에서 mysql-0.mysql이 10.244.1.5로 풀립니다\n"
+                "✅ 그 IP는 mysql-0의 파드 IP(10.244.1.5)입니다\n확인 'dns' 통과 (2/2)")
+        check = dict((t, c) for t, _, c in run.CHECKS["01-statefulset-mysql.ipynb"] if t == "check-dns")["check-dns"]
+        self.assertTrue(check(text))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -80,6 +80,11 @@ def main() -> int:
                   and "<table" not in screen and "EVCXR_BEGIN_CONTENT" not in screen
                   and not re.search(r"Table \{", screen),
                   "nodes()? 가 kubectl 같은 텍스트 표", screen)
+            t.send('check("cluster")?')
+            screen = t.read_until(r"확인 'cluster' 통과.*" + re.escape(PROMPT), 120)
+            check("✅ 노드가 3개입니다 (minikube, minikube-m02, minikube-m03)" in screen and "❌" not in screen
+                  and "<table" not in screen and "EVCXR_BEGIN_CONTENT" not in screen,
+                  "check(\"cluster\")? 가 ✅ 줄을 텍스트로 보여 준다", screen)
             t.send('mysql("mysql-9")?')
             screen = t.read_until(re.escape(PROMPT), 120)
             check("mysql-9" in screen and re.search(r"[\uac00-\ud7a3]", screen) and "panicked" not in screen,

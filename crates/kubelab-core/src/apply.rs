@@ -9,54 +9,11 @@ use kube::core::GroupVersionKind;
 use kube::discovery::{self, Scope};
 use serde::Deserialize;
 
-use crate::lab::{is_not_found, Applied, Lab, APPLIED, NAMESPACE};
+pub use crate::error::apply::Error;
+use crate::error::Result;
+use crate::lab::{is_not_found, Lab, API_TIMEOUT, NAMESPACE};
+use crate::memory::{Applied, APPLIED};
 use crate::table::pre;
-use crate::Result;
-
-/// Errors reading or applying a manifest.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The file does not exist (or cannot be read).
-    #[error("파일을 찾을 수 없습니다: {path} (현재 디렉터리: {cwd})\n→ 경로를 확인하세요. 상대 경로는 현재 디렉터리 기준입니다.")]
-    FileNotFound {
-        /// Path as given.
-        path: String,
-        /// The process's current directory.
-        cwd: String,
-    },
-    /// The YAML does not parse.
-    #[error("YAML 문법 오류: {file}:{line}:{column}: {message}\n→ 그 위치의 들여쓰기(스페이스, 탭 금지)와 콜론(:) 뒤 공백을 확인하세요.")]
-    Yaml {
-        /// File name.
-        file: String,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// Parser message.
-        message: String,
-    },
-    /// A document lacks apiVersion, kind or metadata.name.
-    #[error("{file}의 {index}번째 문서에 {field} 이(가) 없습니다.\n→ 모든 문서에는 apiVersion, kind, metadata.name 이 필요합니다.")]
-    MissingField {
-        /// File name.
-        file: String,
-        /// 1-based document index.
-        index: usize,
-        /// The missing field.
-        field: String,
-    },
-    /// The cluster does not know this apiVersion/kind.
-    #[error("{file}: 클러스터가 모르는 종류입니다: apiVersion {api_version}, kind {kind}\n→ apiVersion과 kind의 철자와 대소문자를 확인하세요 (예: StatefulSet은 apps/v1, Service는 v1).")]
-    UnknownKind {
-        /// File name.
-        file: String,
-        /// apiVersion given.
-        api_version: String,
-        /// kind given.
-        kind: String,
-    },
-}
 
 /// What happened to one object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,18 +165,16 @@ impl Lab {
                 api_version: doc.api_version.clone(),
                 kind: doc.kind.clone(),
             };
-            let (ar, caps) = match tokio::time::timeout(
-                crate::lab::API_TIMEOUT,
-                discovery::pinned_kind(&self.client, &gvk),
-            )
-            .await
-            {
-                Ok(Ok(x)) => x,
-                Ok(Err(kube::Error::Api(s))) if s.code == 404 => return Err(unknown().into()),
-                Ok(Err(kube::Error::Discovery(_))) => return Err(unknown().into()),
-                Ok(Err(e)) => return Err(self.err(e, &format!("kubectl apply -f {path}"))),
-                Err(_) => return Err(self.err_timeout("discovery")),
-            };
+            let (ar, caps) =
+                match tokio::time::timeout(API_TIMEOUT, discovery::pinned_kind(&self.client, &gvk))
+                    .await
+                {
+                    Ok(Ok(x)) => x,
+                    Ok(Err(kube::Error::Api(s))) if s.code == 404 => return Err(unknown().into()),
+                    Ok(Err(kube::Error::Discovery(_))) => return Err(unknown().into()),
+                    Ok(Err(e)) => return Err(self.err(e, &format!("kubectl apply -f {path}"))),
+                    Err(_) => return Err(self.err_timeout("discovery")),
+                };
             let api: Api<DynamicObject> = match caps.scope {
                 Scope::Namespaced => {
                     let ns = doc
@@ -233,13 +188,12 @@ impl Lab {
                 Scope::Cluster => Api::all_with(self.client.clone(), &ar),
             };
             let action = format!("kubectl apply ({} {})", doc.kind, doc.name);
-            let before =
-                match tokio::time::timeout(crate::lab::API_TIMEOUT, api.get(&doc.name)).await {
-                    Ok(Ok(o)) => o.metadata.resource_version,
-                    Ok(Err(e)) if is_not_found(&e) => None,
-                    Ok(Err(e)) => return Err(self.err(e, &action)),
-                    Err(_) => return Err(self.err_timeout(&action)),
-                };
+            let before = match tokio::time::timeout(API_TIMEOUT, api.get(&doc.name)).await {
+                Ok(Ok(o)) => o.metadata.resource_version,
+                Ok(Err(e)) if is_not_found(&e) => None,
+                Ok(Err(e)) => return Err(self.err(e, &action)),
+                Err(_) => return Err(self.err_timeout(&action)),
+            };
             let pp = PatchParams::apply("kubelab").force();
             let after = self
                 .call(
@@ -268,18 +222,6 @@ impl Lab {
             }
         }
         Ok(report)
-    }
-
-    pub(crate) fn err_timeout(&self, action: &str) -> crate::Error {
-        crate::cluster::Error::Unreachable {
-            context: self.ctx.name.clone(),
-            server: self.ctx.server.clone(),
-            detail: format!(
-                "{action}: {}초 안에 응답이 없습니다",
-                crate::lab::API_TIMEOUT.as_secs()
-            ),
-        }
-        .into()
     }
 }
 
@@ -362,20 +304,6 @@ apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: mysql\nspec:\n  repli
         assert!(m.contains("manifests/nope.yaml"), "{m}");
         assert!(
             m.contains(&std::env::current_dir().unwrap().display().to_string()),
-            "{m}"
-        );
-    }
-
-    #[test]
-    fn unknown_kind_message() {
-        let m = Error::UnknownKind {
-            file: "m.yaml".into(),
-            api_version: "apps/v1".into(),
-            kind: "StatefullSet".into(),
-        }
-        .to_string();
-        assert!(
-            m.contains("StatefullSet") && m.contains("apiVersion") && m.contains("apps/v1"),
             "{m}"
         );
     }

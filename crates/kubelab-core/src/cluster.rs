@@ -1,68 +1,20 @@
-//! Reaching and starting the lab cluster: `start_cluster` (reuse, minikube, labsim, or say what
-//! is missing), `ClusterInfo`, and the errors about contexts and reachability.
+//! Which cluster kubelab acts on: `start_cluster` (reuse, minikube, labsim, or say what is
+//! missing), `cluster()` (`ClusterInfo`) and `allow_context`. Its failures are `cluster::Error`.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use k8s_openapi::api::core::v1::Node;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::context::ClusterKind;
+use crate::context::{self, repo_root, ClusterKind};
+pub use crate::error::cluster::Error;
+use crate::error::Result;
 use crate::lab::Lab;
-use crate::table::{pre, Table};
-use crate::Result;
-
-/// Errors about the kube context and reaching or starting the cluster.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The kubeconfig could not be read or used.
-    #[error("kubeconfig를 읽을 수 없습니다 ({location}): {detail}\n→ start_cluster() 로 실습 클러스터를 시작하면 kubeconfig가 만들어집니다.")]
-    NoKubeconfig {
-        /// Where it was looked for.
-        location: String,
-        /// The underlying error.
-        detail: String,
-    },
-    /// The kubeconfig has no current context.
-    #[error("kubeconfig({location})에 현재 컨텍스트(current-context)가 없습니다.\n→ start_cluster() 로 클러스터를 시작하거나 `kubectl config use-context minikube` 로 선택하세요.")]
-    NoContext {
-        /// Where the kubeconfig is.
-        location: String,
-    },
-    /// The current context is not a lab cluster and was not allowed.
-    #[error("현재 kube 컨텍스트 '{context}' (서버 {server})는 실습용 클러스터(minikube, labsim)가 아니어서 작업하지 않습니다.\n→ 실습 클러스터로 바꾸려면 start_cluster() 또는 `kubectl config use-context minikube`.\n→ 이 컨텍스트에서 정말 실습하려면 allow_context(\"{context}\") 를 먼저 실행하거나 환경 변수 KUBELAB_ALLOW_CONTEXT={context} 를 설정하세요.")]
-    ContextRefused {
-        /// The context seen.
-        context: String,
-        /// Its API server.
-        server: String,
-    },
-    /// The API server did not answer.
-    #[error("클러스터에 연결할 수 없습니다: 컨텍스트 '{context}', 서버 {server}\n원인: {detail}\n→ 클러스터가 꺼져 있다면 start_cluster() 로 시작하세요.")]
-    Unreachable {
-        /// Context name.
-        context: String,
-        /// API server URL.
-        server: String,
-        /// What failed.
-        detail: String,
-    },
-    /// Neither minikube+docker nor labsim is available.
-    #[error("실습 클러스터를 시작할 방법이 없습니다.\n{missing}")]
-    NothingToStart {
-        /// What is missing and how to get it (one line each).
-        missing: String,
-    },
-    /// A start command failed or timed out.
-    #[error("`{command}` 실행에 실패했습니다: {detail}\n→ 위에 출력된 메시지를 확인하고 다시 start_cluster() 를 실행하세요.")]
-    StartFailed {
-        /// The command run.
-        command: String,
-        /// Exit status or timeout.
-        detail: String,
-    },
-}
+use crate::runtime;
+use crate::table::{evcxr_report, pre, Table};
 
 /// Which cluster kubelab talks to.
 #[derive(Debug, Clone)]
@@ -103,7 +55,7 @@ impl ClusterInfo {
         )
     }
 }
-crate::table::evcxr_report!(ClusterInfo);
+evcxr_report!(ClusterInfo);
 
 impl Lab {
     /// `kubectl cluster-info` + `kubectl get nodes`.
@@ -114,14 +66,19 @@ impl Lab {
             server: self.ctx.server.clone(),
             kind: self.kind,
             version: self.version.clone(),
-            nodes: self.nodes_table().await?,
+            nodes: self
+                .server_table::<Node>("kubectl get nodes", None, false)
+                .await?,
         })
     }
 }
 
-/// The repository root (this crate's directory).
-pub(crate) fn repo_root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+/// Lets kubelab act on a kube context that is not a lab cluster (process-wide); the next call
+/// connects afresh.
+pub fn allow_context(name: &str) {
+    context::allow(name);
+    crate::out::line(format!("컨텍스트 '{name}' 에서의 작업을 허용했습니다."));
+    runtime::reset_lab();
 }
 
 /// Finds an executable on PATH.
@@ -231,7 +188,7 @@ async fn connect_retry(limit: Duration) -> Result<Lab> {
 
 /// Reuses a reachable lab cluster, else starts minikube (docker) or labsim.
 pub async fn start_cluster() -> Result<ClusterInfo> {
-    crate::runtime::reset_lab();
+    runtime::reset_lab();
     match Lab::connect().await {
         Ok(lab) => {
             crate::out::line(format!(
@@ -308,9 +265,7 @@ pub async fn start_cluster() -> Result<ClusterInfo> {
 
 async fn finish(lab: Lab) -> Result<ClusterInfo> {
     let info = lab.cluster().await?;
-    *crate::runtime::LAB_SLOT
-        .lock()
-        .unwrap_or_else(|e| e.into_inner()) = Some(std::sync::Arc::new(lab));
+    runtime::install(std::sync::Arc::new(lab));
     Ok(info)
 }
 
@@ -321,42 +276,6 @@ fn first_line(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn error_messages_are_korean_and_name_the_next_step() {
-        let e = crate::Error::from(Error::Unreachable {
-            context: "minikube".into(),
-            server: "https://192.168.49.2:8443".into(),
-            detail: "connection refused".into(),
-        });
-        let m = e.to_string();
-        assert!(m.contains("연결할 수 없습니다") && m.contains("https://192.168.49.2:8443"));
-        assert!(m.contains("start_cluster()"));
-        assert_eq!(format!("{e:?}"), m, "Debug prints the same Korean text");
-
-        let m = Error::NothingToStart {
-            missing: "- minikube 가 PATH에 없습니다".into(),
-        }
-        .to_string();
-        assert!(m.contains("시작할 방법이 없습니다") && m.contains("minikube"));
-        let m = Error::StartFailed {
-            command: "labsim up".into(),
-            detail: "종료 코드 1".into(),
-        }
-        .to_string();
-        assert!(m.contains("labsim up") && m.contains("다시 start_cluster()"));
-        let m = Error::NoKubeconfig {
-            location: "/x/kubeconfig".into(),
-            detail: "No such file".into(),
-        }
-        .to_string();
-        assert!(m.contains("/x/kubeconfig") && m.contains("start_cluster()"));
-        let m = Error::NoContext {
-            location: "~/.kube/config".into(),
-        }
-        .to_string();
-        assert!(m.contains("current-context") && m.contains("use-context"));
-    }
 
     #[test]
     fn which_finds_sh() {

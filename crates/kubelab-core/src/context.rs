@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use kube::config::Kubeconfig;
 
-use crate::cluster::Error;
+use crate::error::cluster::Error;
 
 /// What kind of cluster a context points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,8 +42,9 @@ pub struct ContextInfo {
 
 static ALLOWED: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-/// Lets kubelab act on a kube context that is not a lab cluster (process-wide).
-pub fn allow_context(name: &str) {
+/// Records that kubelab may act on a kube context that is not a lab cluster (process-wide).
+/// The call learners make is `allow_context` (`cluster.rs`): it also forgets the connected `Lab`.
+pub fn allow(name: &str) {
     let mut a = ALLOWED.lock().unwrap_or_else(|e| e.into_inner());
     if !a.iter().any(|n| n == name) {
         a.push(name.to_string());
@@ -62,8 +63,6 @@ pub fn allow_context(name: &str) {
         env.push(name.to_string());
         std::env::set_var("KUBELAB_ALLOW_CONTEXT", env.join(","));
     }
-    crate::out::line(format!("컨텍스트 '{name}' 에서의 작업을 허용했습니다."));
-    crate::runtime::reset_lab();
 }
 
 fn allowed_names() -> Vec<String> {
@@ -76,6 +75,11 @@ fn allowed_names() -> Vec<String> {
         );
     }
     v
+}
+
+/// The repository root (this crate's directory): labsim keeps its state in `<repo>/.labsim`.
+pub(crate) fn repo_root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
 
 /// Directory holding minikube profiles (`$MINIKUBE_HOME/.minikube` or `~/.minikube`).
@@ -196,7 +200,7 @@ fn adopt_labsim_kubeconfig() {
     if home_config.is_some_and(|p| p.is_file()) {
         return;
     }
-    let labsim = crate::cluster::repo_root().join(".labsim/kubeconfig");
+    let labsim = repo_root().join(".labsim/kubeconfig");
     if labsim.is_file() {
         std::env::set_var("KUBECONFIG", labsim);
     }
@@ -216,19 +220,13 @@ pub fn current_context(kc: &Kubeconfig) -> Result<ContextInfo, Error> {
         .ok_or_else(|| Error::NoContext {
             location: kubeconfig_location(),
         })?;
-    let cluster = kc
-        .contexts
-        .iter()
-        .find(|c| c.name == name)
-        .and_then(|c| c.context.as_ref())
-        .map(|c| c.cluster.clone())
+    let context = kc.contexts.iter().find(|c| c.name == name);
+    let cluster = context
+        .and_then(|c| Some(c.context.as_ref()?.cluster.clone()))
         .unwrap_or_default();
-    let server = kc
-        .clusters
-        .iter()
-        .find(|c| c.name == cluster)
-        .and_then(|c| c.cluster.as_ref())
-        .and_then(|c| c.server.clone())
+    let entry = kc.clusters.iter().find(|c| c.name == cluster);
+    let server = entry
+        .and_then(|c| c.cluster.as_ref()?.server.clone())
         .unwrap_or_default();
     Ok(ContextInfo {
         name,

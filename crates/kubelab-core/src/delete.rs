@@ -1,48 +1,18 @@
-//! Changes that remove or resize: delete pods, scale, delete the StatefulSet, `cleanup` (keeps
-//! PVCs and says so) and `delete_data` (the explicit choice to delete the lab's PVCs).
+//! Changes that remove: delete pods, delete the StatefulSet, `cleanup` (keeps PVCs and says so)
+//! and `delete_data` (the explicit choice to delete the lab's PVCs).
 
 use std::fmt;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret, Service};
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
-use kube::core::NamespaceResourceScope;
-use kube::{Resource, ResourceExt};
+use kube::api::ListParams;
+use kube::ResourceExt;
 
-use crate::lab::{is_not_found, remember_deleted, Lab, APPLIED};
+pub use crate::change::{ChangeReport, DeleteReport};
+use crate::error::Result;
+use crate::lab::Lab;
+use crate::memory::{remember_deleted, APPLIED};
 use crate::table::pre;
-use crate::Result;
-
-/// Lines like `pod "mysql-0" deleted` or `statefulset.apps/mysql scaled`.
-#[derive(Debug, Clone, Default)]
-pub struct ChangeReport {
-    /// One line per object.
-    pub lines: Vec<String>,
-    /// Names deleted.
-    pub deleted: Vec<String>,
-}
-
-/// What `delete_pods`, `delete_pod` and `delete_data` return.
-pub type DeleteReport = ChangeReport;
-
-impl fmt::Display for ChangeReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.lines.join("\n"))
-    }
-}
-
-impl ChangeReport {
-    fn line(&mut self, l: String) {
-        crate::out::line(l.to_string());
-        self.lines.push(l);
-    }
-
-    /// HTML for Jupyter.
-    pub fn to_html(&self) -> String {
-        pre(&self.to_string())
-    }
-}
-crate::table::evcxr_report!(ChangeReport);
 
 /// What `cleanup` deleted and which PVCs (data) stay.
 #[derive(Debug, Clone, Default)]
@@ -83,36 +53,7 @@ fn kept_note(pvcs: &[String]) -> String {
     }
 }
 
-/// True for PVCs that belong to the lab: label app=mysql or named data-mysql-*.
-pub fn is_lab_pvc(c: &PersistentVolumeClaim) -> bool {
-    c.labels().get("app").map(String::as_str) == Some("mysql")
-        || c.name_any().starts_with("data-mysql-")
-}
-
 impl Lab {
-    async fn delete_one<K>(&self, kind_ref: &str, name: &str) -> Result<bool>
-    where
-        K: Resource<Scope = NamespaceResourceScope>
-            + Clone
-            + serde::de::DeserializeOwned
-            + std::fmt::Debug,
-        <K as Resource>::DynamicType: Default,
-    {
-        let api: Api<K> = self.api();
-        let action = format!("kubectl delete {kind_ref} {name}");
-        match tokio::time::timeout(
-            crate::lab::API_TIMEOUT,
-            api.delete(name, &DeleteParams::background()),
-        )
-        .await
-        {
-            Ok(Ok(_)) => Ok(true),
-            Ok(Err(e)) if is_not_found(&e) => Ok(false),
-            Ok(Err(e)) => Err(self.err(e, &action)),
-            Err(_) => Err(self.err_timeout(&action)),
-        }
-    }
-
     async fn delete_pod_objects(&self, pods: Vec<Pod>, report: &mut DeleteReport) -> Result<()> {
         for p in pods {
             let name = p.name_any();
@@ -153,53 +94,6 @@ impl Lab {
         Ok(r)
     }
 
-    /// `kubectl scale statefulset NAME --replicas=N`.
-    pub async fn scale(&self, name: &str, replicas: i32) -> Result<ChangeReport> {
-        crate::out::cmd(&format!(
-            "kubectl scale statefulset {name} --replicas={replicas}"
-        ));
-        if self
-            .call("get statefulset", self.api::<StatefulSet>().get_opt(name))
-            .await?
-            .is_none()
-        {
-            return Err(self
-                .not_found::<StatefulSet>("statefulset", "statefulsets", name)
-                .await);
-        }
-        let patch = serde_json::json!({"spec": {"replicas": replicas}});
-        self.call(
-            "kubectl scale",
-            self.api::<StatefulSet>().patch_scale(
-                name,
-                &PatchParams::default(),
-                &Patch::Merge(&patch),
-            ),
-        )
-        .await?;
-        let mut r = DeleteReport::default();
-        r.line(format!("statefulset.apps/{name} scaled"));
-        Ok(r)
-    }
-
-    pub(crate) async fn lab_pvcs(&self) -> Result<Vec<String>> {
-        let l = self
-            .call(
-                "kubectl get pvc",
-                self.api::<PersistentVolumeClaim>()
-                    .list(&ListParams::default()),
-            )
-            .await?;
-        let mut v: Vec<String> = l
-            .items
-            .iter()
-            .filter(|c| is_lab_pvc(c))
-            .map(|c| c.name_any())
-            .collect();
-        v.sort();
-        Ok(v)
-    }
-
     /// `kubectl delete statefulset NAME` (PVCs stay).
     pub async fn delete_statefulset(&self, name: &str) -> Result<CleanupReport> {
         crate::out::cmd(&format!("kubectl delete statefulset {name}"));
@@ -236,34 +130,9 @@ impl Lab {
             }
         }
         let lp = ListParams::default().labels("app=mysql");
-        let labelled = |items: Vec<String>, into: &mut Vec<String>| into.extend(items);
-        labelled(
-            self.call("list", self.api::<StatefulSet>().list(&lp))
-                .await?
-                .items
-                .iter()
-                .map(|o| o.name_any())
-                .collect(),
-            &mut sts_names,
-        );
-        labelled(
-            self.call("list", self.api::<Service>().list(&lp))
-                .await?
-                .items
-                .iter()
-                .map(|o| o.name_any())
-                .collect(),
-            &mut svc_names,
-        );
-        labelled(
-            self.call("list", self.api::<Secret>().list(&lp))
-                .await?
-                .items
-                .iter()
-                .map(|o| o.name_any())
-                .collect(),
-            &mut secret_names,
-        );
+        sts_names.extend(self.names::<StatefulSet>("list", &lp).await?);
+        svc_names.extend(self.names::<Service>("list", &lp).await?);
+        secret_names.extend(self.names::<Secret>("list", &lp).await?);
         // the StatefulSets' governing Services and the Secrets their env refers to
         for name in sts_names.clone() {
             if let Some(s) = self
@@ -344,21 +213,6 @@ impl Lab {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lab_pvcs_by_label_or_name() {
-        let c =
-            |v: serde_json::Value| -> PersistentVolumeClaim { serde_json::from_value(v).unwrap() };
-        assert!(is_lab_pvc(&c(
-            serde_json::json!({"metadata":{"name":"data-mysql-0"}})
-        )));
-        assert!(is_lab_pvc(&c(
-            serde_json::json!({"metadata":{"name":"x","labels":{"app":"mysql"}}})
-        )));
-        assert!(!is_lab_pvc(&c(
-            serde_json::json!({"metadata":{"name":"data-postgres-0"}})
-        )));
-    }
 
     #[test]
     fn cleanup_report_says_what_stays_and_how_to_delete() {

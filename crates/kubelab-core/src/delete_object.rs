@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Secret, Service};
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, DeleteParams};
 
-use crate::delete::ChangeReport;
+use crate::change::ChangeReport;
 use crate::lab::{Lab, API_TIMEOUT, NAMESPACE};
 use crate::objects::Error as ObjError;
 use crate::Result;

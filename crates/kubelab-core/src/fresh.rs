@@ -9,26 +9,14 @@ use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 use kube::api::{Api, ListParams};
 use kube::ResourceExt;
 
-use crate::delete::is_lab_pvc;
+pub use crate::error::fresh::Error;
+use crate::error::Result;
 use crate::lab::Lab;
+use crate::objects::is_lab_pvc;
 use crate::table::pre;
-use crate::Result;
 
 /// How long `start_fresh` waits for the pods, PVCs and their volumes to be gone.
 pub const FRESH_TIMEOUT: Duration = Duration::from_secs(180);
-
-/// Starting over failed.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// Something was still there when the wait ended.
-    #[error("{waited}초를 기다렸지만 아직 남아 있습니다: {left}\n→ pods()? 와 pvcs()? 로 상태를 보고, events()? 에서 원인을 찾은 뒤 start_fresh()를 다시 실행하세요.")]
-    StillThere {
-        /// What is left, e.g. `pod mysql-0, pvc data-mysql-0`.
-        left: String,
-        /// Seconds waited.
-        waited: u64,
-    },
-}
 
 /// What an earlier run of the lab left in the cluster.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -123,31 +111,11 @@ impl Lab {
 
     async fn read_leftovers(&self) -> Result<Leftovers> {
         let lp = ListParams::default().labels("app=mysql");
-        let names = |v: Vec<String>| {
-            let mut v = v;
-            v.sort();
-            v
-        };
         Ok(Leftovers {
-            statefulsets: names(
-                self.call(
-                    "kubectl get statefulset",
-                    self.api::<StatefulSet>().list(&lp),
-                )
-                .await?
-                .items
-                .iter()
-                .map(|o| o.name_any())
-                .collect(),
-            ),
-            pods: names(
-                self.call("kubectl get pod", self.api::<Pod>().list(&lp))
-                    .await?
-                    .items
-                    .iter()
-                    .map(|o| o.name_any())
-                    .collect(),
-            ),
+            statefulsets: self
+                .names::<StatefulSet>("kubectl get statefulset", &lp)
+                .await?,
+            pods: self.names::<Pod>("kubectl get pod", &lp).await?,
             pvcs: self.lab_pvcs().await?,
         })
     }
@@ -232,14 +200,11 @@ mod tests {
             pods: vec!["mysql-0".into()],
             pvcs: vec!["data-mysql-0".into()],
         };
-        let s = l.to_string();
-        assert!(
-            s.contains("statefulset mysql, pod mysql-0, pvc data-mysql-0"),
-            "{s}"
-        );
-        assert!(
-            s.contains("start_fresh()") && s.contains("ERROR 1007"),
-            "{s}"
-        );
+        let says = [
+            "statefulset mysql, pod mysql-0, pvc data-mysql-0",
+            "start_fresh()",
+            "ERROR 1007",
+        ];
+        crate::error::assert_says(&l.to_string(), &says);
     }
 }

@@ -1,17 +1,16 @@
-//! `Lab`: the async API (a kube `Client` for the guarded lab context, namespace `default`) and the
-//! process-wide memory of what this process applied and deleted.
+//! `Lab`: a kube `Client` for the guarded lab context (namespace `default`), connected and checked,
+//! and how its API calls fail (timeouts, unreachable server, refused requests). Every lab step is
+//! an `impl Lab` in the file named for it.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use kube::config::{Config, KubeConfigOptions};
 use kube::Client;
 
-use crate::cluster::Error as ClusterError;
 use crate::context::{self, ClusterKind, ContextInfo};
-use crate::objects::Error as ObjError;
-use crate::{Error, Result};
+use crate::error::cluster::Error as ClusterError;
+use crate::error::objects::Error as ObjError;
+use crate::error::{Error, Result};
 
 /// Short timeout for connection attempts and single API calls.
 pub const API_TIMEOUT: Duration = Duration::from_secs(15);
@@ -23,34 +22,6 @@ pub struct Lab {
     pub(crate) ctx: ContextInfo,
     pub(crate) kind: ClusterKind,
     pub(crate) version: String,
-}
-
-/// An object applied by this process (for `cleanup`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Applied {
-    pub api_version: String,
-    pub kind: String,
-    pub name: String,
-}
-
-pub(crate) static APPLIED: Mutex<Vec<Applied>> = Mutex::new(Vec::new());
-/// Pod name -> UID it had when this process deleted it (for `wait_ready`).
-pub(crate) static DELETED_UIDS: Mutex<Option<HashMap<String, String>>> = Mutex::new(None);
-
-pub(crate) fn remember_deleted(name: &str, uid: &str) {
-    DELETED_UIDS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get_or_insert_with(HashMap::new)
-        .insert(name.to_string(), uid.to_string());
-}
-
-pub(crate) fn deleted_uid(name: &str) -> Option<String> {
-    DELETED_UIDS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_ref()
-        .and_then(|m| m.get(name).cloned())
 }
 
 /// The namespace the lab works in.
@@ -132,6 +103,16 @@ impl Lab {
         }
     }
 
+    /// The error of an API call that got no answer in `API_TIMEOUT`.
+    pub(crate) fn err_timeout(&self, action: &str) -> Error {
+        ClusterError::Unreachable {
+            context: self.ctx.name.clone(),
+            server: self.ctx.server.clone(),
+            detail: format!("{action}: {}초 안에 응답이 없습니다", API_TIMEOUT.as_secs()),
+        }
+        .into()
+    }
+
     /// Runs one API call with `API_TIMEOUT`, classifying errors.
     pub(crate) async fn call<T, F>(&self, action: &str, fut: F) -> Result<T>
     where
@@ -139,12 +120,7 @@ impl Lab {
     {
         match tokio::time::timeout(API_TIMEOUT, fut).await {
             Ok(r) => r.map_err(|e| self.err(e, action)),
-            Err(_) => Err(ClusterError::Unreachable {
-                context: self.ctx.name.clone(),
-                server: self.ctx.server.clone(),
-                detail: format!("{action}: {}초 안에 응답이 없습니다", API_TIMEOUT.as_secs()),
-            }
-            .into()),
+            Err(_) => Err(self.err_timeout(action)),
         }
     }
 }

@@ -24,7 +24,8 @@ struct State {
     rv: u64,
     pods: Vec<Value>,
     pod_watch: Vec<Value>,
-    watch_served: bool,
+    /// Which watches (typed, as=Table) have been answered with `pod_watch`.
+    watch_served: [bool; 2],
     events: Vec<Value>,
     requests: Vec<String>,
 }
@@ -72,12 +73,19 @@ async fn handle(state: Shared, req: Request<Body>) -> Result<Response<Body>, Inf
     if watching {
         let first = {
             let mut s = state.lock().unwrap();
-            let first = !s.watch_served;
-            s.watch_served = true;
+            if s.watch_served == [false, false] {
+                // each event is a new version of its pod
+                for (i, e) in s.pod_watch.iter_mut().enumerate() {
+                    e["object"]["metadata"]["resourceVersion"] = json!((100 + i).to_string());
+                }
+            }
+            let first = !s.watch_served[table as usize];
+            s.watch_served[table as usize] = true;
             first
         };
-        if first {
-            // the server's state follows the events it sends
+        let both = state.lock().unwrap().watch_served == [true, true];
+        if first && both {
+            // the server's state follows the events it sends (once both watches listed before)
             let mut s = state.lock().unwrap();
             for e in s.pod_watch.clone() {
                 let name = e["object"]["metadata"]["name"].clone();
@@ -99,7 +107,12 @@ async fn handle(state: Shared, req: Request<Body>) -> Result<Response<Body>, Inf
             .unwrap()
             .pod_watch
             .iter()
-            .map(|e| e.to_string())
+            .map(|e| match table {
+                // as the API server sends a watch with as=Table: each object as a Table row
+                true => json!({"type": e["type"], "object": pod_table(&[e["object"].clone()])})
+                    .to_string(),
+                false => e.to_string(),
+            })
             .collect();
         return Ok(Response::new(Body::from(lines.join("\n").into_bytes())));
     }
@@ -171,7 +184,7 @@ async fn handle(state: Shared, req: Request<Body>) -> Result<Response<Body>, Inf
     Ok(r)
 }
 
-/// A server-side Table of pods, as far as these tests need one (NAME READY STATUS).
+/// A server-side Table of pods, as far as these tests need one (NAME READY STATUS RESTARTS AGE).
 fn pod_table(pods: &[Value]) -> Value {
     let rows: Vec<Value> = pods
         .iter()
@@ -186,14 +199,15 @@ fn pod_table(pods: &[Value]) -> Value {
                 .find_map(|c| c["state"]["waiting"]["reason"].as_str())
                 .or(p["status"]["phase"].as_str())
                 .unwrap_or("");
-            json!({"cells": [p["metadata"]["name"], format!("{ready}/{}", cs.len()), status],
+            json!({"cells": [p["metadata"]["name"], format!("{ready}/{}", cs.len()), status, "0", "1s"],
                 "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
                     "metadata": p["metadata"]}})
         })
         .collect();
     let col = |n: &str| json!({"name": n, "type": "string", "format": "", "description": "", "priority": 0});
     json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": "10"},
-        "columnDefinitions": [col("Name"), col("Ready"), col("Status")], "rows": rows})
+        "columnDefinitions": [col("Name"), col("Ready"), col("Status"), col("Restarts"), col("Age")],
+        "rows": rows})
 }
 
 fn lab(state: &Shared) -> Lab {
@@ -293,8 +307,8 @@ fn sts_object(replicas: i32) -> Value {
         "spec":{"replicas":replicas,"serviceName":"mysql","selector":{"matchLabels":{"app":"mysql"}},"template":{}}})
 }
 
-#[tokio::test]
-async fn watch_pods_follows_events_until_all_replicas_ready() {
+/// A server holding StatefulSet `mysql` with 3 replicas and `pods`.
+fn server_with_statefulset(pods: Vec<Value>) -> Shared {
     let state = Shared::default();
     {
         let mut s = state.lock().unwrap();
@@ -302,8 +316,23 @@ async fn watch_pods_follows_events_until_all_replicas_ready() {
             "/apis/apps/v1/namespaces/default/statefulsets/mysql".into(),
             sts_object(3),
         );
-        let t = "2026-01-01T00:00:00Z";
-        s.pods = vec![pod("mysql-0", "u0", false, Some("ContainerCreating"), t)];
+        s.pods = pods;
+    }
+    state
+}
+
+#[tokio::test]
+async fn watch_pods_follows_events_until_all_replicas_ready() {
+    let t = "2026-01-01T00:00:00Z";
+    let state = server_with_statefulset(vec![pod(
+        "mysql-0",
+        "u0",
+        false,
+        Some("ContainerCreating"),
+        t,
+    )]);
+    {
+        let mut s = state.lock().unwrap();
         s.pod_watch = vec![
             json!({"type":"MODIFIED","object":pod("mysql-0","u0",true,None,t)}),
             json!({"type":"ADDED","object":pod("mysql-1","u1",false,Some("ContainerCreating"),t)}),
@@ -319,17 +348,23 @@ async fn watch_pods_follows_events_until_all_replicas_ready() {
         .unwrap();
     assert_eq!(r.ready_order(), ["mysql-0", "mysql-1", "mysql-2"]);
     assert!(r.in_ordinal_order());
-    assert!(
-        r.lines
-            .iter()
-            .any(|l| l.starts_with("mysql-1   0/1     ContainerCreating   0")),
-        "{:?}",
-        r.lines
+    // the -w lines are the server's rows, in kubectl's layout: header once, a row per event
+    assert_eq!(
+        r.lines,
+        [
+            "NAME      READY   STATUS              RESTARTS   AGE",
+            "mysql-0   0/1     ContainerCreating   0          1s",
+            "mysql-0   1/1     Running             0          1s",
+            "mysql-1   0/1     ContainerCreating   0          1s",
+            "mysql-1   1/1     Running             0          1s",
+            "mysql-2   0/1     ContainerCreating   0          1s",
+            "mysql-2   1/1     Running             0          1s",
+        ]
     );
     assert_eq!(r.pods.column("READY"), vec!["1/1", "1/1", "1/1"]);
     assert_eq!(
         r.pods.columns(),
-        ["NAME", "READY", "STATUS"],
+        ["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
         "the server's table"
     );
     let reqs = state.lock().unwrap().requests.clone();
@@ -341,20 +376,15 @@ async fn watch_pods_follows_events_until_all_replicas_ready() {
 
 #[tokio::test]
 async fn watch_pods_times_out_with_a_diagnosis() {
-    let state = Shared::default();
+    let state = server_with_statefulset(vec![pod(
+        "mysql-0",
+        "u0",
+        false,
+        Some("ImagePullBackOff"),
+        "2026-01-01T00:00:00Z",
+    )]);
     {
         let mut s = state.lock().unwrap();
-        s.objects.insert(
-            "/apis/apps/v1/namespaces/default/statefulsets/mysql".into(),
-            sts_object(3),
-        );
-        s.pods = vec![pod(
-            "mysql-0",
-            "u0",
-            false,
-            Some("ImagePullBackOff"),
-            "2026-01-01T00:00:00Z",
-        )];
         s.events = vec![
             json!({"metadata":{"name":"e1"},"involvedObject":{"kind":"Pod","name":"mysql-0"},
             "type":"Warning","reason":"Failed","message":"Failed to pull image \"mysql:8.4\"","lastTimestamp":"2026-01-01T00:00:01Z"}),

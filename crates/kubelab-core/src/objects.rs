@@ -1,34 +1,37 @@
-//! Errors about reading, deleting and scaling objects, and the "not found: these exist" helper.
+//! The lab's objects through kube's typed `Api` (namespace `default`): the reads and deletes the
+//! steps share (pods by selector, the lab's PVCs, one object by name) and the "not found: these
+//! exist" error. Its failures are `objects::Error`.
 
-use kube::api::{Api, ListParams};
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use kube::api::{Api, DeleteParams, ListParams};
 use kube::core::NamespaceResourceScope;
-use kube::Resource;
+use kube::{Resource, ResourceExt};
 
-use crate::lab::Lab;
+pub use crate::error::objects::Error;
+use crate::error::Result;
+use crate::lab::{is_not_found, Lab, API_TIMEOUT, NAMESPACE};
 
-/// Errors about objects in the cluster.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The named object does not exist; lists the ones that do.
-    #[error("{kind} '{name}' 이(가) 없습니다 (namespace default).\n지금 있는 {kind}: {existing}\n→ 이름을 확인하세요 (예: `kubectl get {plural}`).")]
-    NotFound {
-        /// Kind, e.g. `pod`.
-        kind: String,
-        /// Name asked for.
-        name: String,
-        /// Plural for the kubectl hint.
-        plural: String,
-        /// Existing names, comma-separated, or `(없음)`.
-        existing: String,
-    },
-    /// The API server refused a request.
-    #[error("{action} 요청이 실패했습니다: {message}\n→ 메시지를 확인하고, 클러스터 상태는 events() 로 볼 수 있습니다.")]
-    Api {
-        /// What was attempted, e.g. `kubectl delete pod mysql-0`.
-        action: String,
-        /// The server's message.
-        message: String,
-    },
+/// A kind of object the lab reads and deletes in its namespace with kube's typed `Api`.
+pub(crate) trait LabObject:
+    Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+    + Clone
+    + serde::de::DeserializeOwned
+    + std::fmt::Debug
+{
+}
+
+impl<K> LabObject for K where
+    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+{
+}
+
+/// True for PVCs that belong to the lab: label app=mysql or named data-mysql-*.
+pub fn is_lab_pvc(c: &PersistentVolumeClaim) -> bool {
+    c.labels().get("app").map(String::as_str) == Some("mysql")
+        || c.name_any().starts_with("data-mysql-")
 }
 
 impl Lab {
@@ -38,29 +41,20 @@ impl Lab {
         K: Resource<Scope = NamespaceResourceScope>,
         <K as Resource>::DynamicType: Default,
     {
-        Api::namespaced(self.client.clone(), crate::lab::NAMESPACE)
+        Api::namespaced(self.client.clone(), NAMESPACE)
     }
 
     /// Builds a NotFound error listing the objects of that kind that exist.
-    pub(crate) async fn not_found<K>(&self, kind: &str, plural: &str, name: &str) -> crate::Error
-    where
-        K: Resource<Scope = NamespaceResourceScope>
-            + Clone
-            + serde::de::DeserializeOwned
-            + std::fmt::Debug,
-        <K as Resource>::DynamicType: Default,
-    {
-        let names = match self
-            .call("list", self.api::<K>().list(&ListParams::default()))
+    pub(crate) async fn not_found<K: LabObject>(
+        &self,
+        kind: &str,
+        plural: &str,
+        name: &str,
+    ) -> crate::error::Error {
+        let names = self
+            .names::<K>("list", &ListParams::default())
             .await
-        {
-            Ok(l) => l
-                .items
-                .iter()
-                .filter_map(|o| o.meta().name.clone())
-                .collect::<Vec<_>>(),
-            Err(_) => Vec::new(),
-        };
+            .unwrap_or_default();
         Error::NotFound {
             kind: kind.to_string(),
             name: name.to_string(),
@@ -73,6 +67,74 @@ impl Lab {
         }
         .into()
     }
+
+    /// The names of the objects of kind `K` that `lp` selects, sorted (`what`: the kubectl
+    /// command it stands for, for errors).
+    pub(crate) async fn names<K: LabObject>(
+        &self,
+        what: &str,
+        lp: &ListParams,
+    ) -> Result<Vec<String>> {
+        let mut names: Vec<String> = self
+            .call(what, self.api::<K>().list(lp))
+            .await?
+            .items
+            .iter()
+            .map(|o| o.name_any())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// The pods (optionally those matching `selector`), sorted by name.
+    pub(crate) async fn list_pods(&self, selector: Option<&str>) -> Result<Vec<Pod>> {
+        let lp = match selector {
+            Some(s) => ListParams::default().labels(s),
+            None => ListParams::default(),
+        };
+        let mut items = self
+            .call("kubectl get pods", self.api::<Pod>().list(&lp))
+            .await?
+            .items;
+        items.sort_by_key(|p| p.name_any());
+        Ok(items)
+    }
+
+    /// The names of the lab's PVCs (see [`is_lab_pvc`]), sorted.
+    pub(crate) async fn lab_pvcs(&self) -> Result<Vec<String>> {
+        let l = self
+            .call(
+                "kubectl get pvc",
+                self.api::<PersistentVolumeClaim>()
+                    .list(&ListParams::default()),
+            )
+            .await?;
+        let mut v: Vec<String> = l
+            .items
+            .iter()
+            .filter(|c| is_lab_pvc(c))
+            .map(|c| c.name_any())
+            .collect();
+        v.sort();
+        Ok(v)
+    }
+
+    /// Deletes one object (in the background, as kubectl); false when it was not there.
+    pub(crate) async fn delete_one<K: LabObject>(
+        &self,
+        kind_ref: &str,
+        name: &str,
+    ) -> Result<bool> {
+        let api: Api<K> = self.api();
+        let action = format!("kubectl delete {kind_ref} {name}");
+        match tokio::time::timeout(API_TIMEOUT, api.delete(name, &DeleteParams::background())).await
+        {
+            Ok(Ok(_)) => Ok(true),
+            Ok(Err(e)) if is_not_found(&e) => Ok(false),
+            Ok(Err(e)) => Err(self.err(e, &action)),
+            Err(_) => Err(self.err_timeout(&action)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -80,25 +142,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn messages() {
-        let e = crate::Error::from(Error::NotFound {
-            kind: "pod".into(),
-            name: "mysql-9".into(),
-            plural: "pods".into(),
-            existing: "mysql-0, mysql-1".into(),
-        });
-        let m = format!("{e:?}");
-        assert!(
-            m.contains("pod 'mysql-9'")
-                && m.contains("mysql-0, mysql-1")
-                && m.contains("kubectl get pods"),
-            "{m}"
-        );
-        let m = Error::Api {
-            action: "kubectl scale statefulset mysql".into(),
-            message: "forbidden (403)".into(),
-        }
-        .to_string();
-        assert!(m.contains("실패했습니다") && m.contains("forbidden") && m.contains("events()"));
+    fn lab_pvcs_by_label_or_name() {
+        let c =
+            |v: serde_json::Value| -> PersistentVolumeClaim { serde_json::from_value(v).unwrap() };
+        assert!(is_lab_pvc(&c(
+            serde_json::json!({"metadata":{"name":"data-mysql-0"}})
+        )));
+        assert!(is_lab_pvc(&c(
+            serde_json::json!({"metadata":{"name":"x","labels":{"app":"mysql"}}})
+        )));
+        assert!(!is_lab_pvc(&c(
+            serde_json::json!({"metadata":{"name":"data-postgres-0"}})
+        )));
     }
 }

@@ -8,26 +8,8 @@ use kube::Api;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-/// Errors setting up or using a port-forward.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The local listener could not be opened.
-    #[error("로컬 포트를 열 수 없습니다: {detail}\n→ 잠시 후 다시 시도하세요.")]
-    Bind {
-        /// The OS error.
-        detail: String,
-    },
-    /// The port-forward to the pod failed.
-    #[error("파드 {pod}:{port} 로 포트 포워딩하지 못했습니다: {detail}\n→ 파드가 Running/Ready 인지 pods() 로 확인하고, 재시작 중이면 wait_ready(\"{pod}\") 후 다시 시도하세요.")]
-    Forward {
-        /// Pod name.
-        pod: String,
-        /// Pod port.
-        port: u16,
-        /// What failed.
-        detail: String,
-    },
-}
+pub use crate::error::portforward::Error;
+use crate::lab::API_TIMEOUT;
 
 /// A running bridge; dropping it stops the listener.
 pub struct PortForward {
@@ -60,11 +42,8 @@ impl PortForward {
                 let api = api.clone();
                 let pod = pod.clone();
                 tokio::spawn(async move {
-                    let fwd = tokio::time::timeout(
-                        crate::lab::API_TIMEOUT,
-                        api.portforward(&pod, &[port]),
-                    )
-                    .await;
+                    let fwd =
+                        tokio::time::timeout(API_TIMEOUT, api.portforward(&pod, &[port])).await;
                     let mut pf = match fwd {
                         Ok(Ok(pf)) => pf,
                         // dropping `tcp` closes it: the client sees a connection error and may retry
@@ -80,27 +59,5 @@ impl PortForward {
             }
         });
         Ok(PortForward { local, task })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn messages() {
-        let m = Error::Forward {
-            pod: "mysql-0".into(),
-            port: 3306,
-            detail: "404".into(),
-        }
-        .to_string();
-        assert!(
-            m.contains("mysql-0:3306") && m.contains("wait_ready(\"mysql-0\")"),
-            "{m}"
-        );
-        assert!(Error::Bind { detail: "x".into() }
-            .to_string()
-            .contains("로컬 포트"));
     }
 }

@@ -1,18 +1,20 @@
-//! The sync facade's engine: kubelab's own lazily created multi-thread tokio runtime, the global
-//! `Lab` living inside it, and `block` that runs a future there and waits for it from anywhere
-//! (plain code, a multi-thread runtime such as evcxr's after a top-level `.await`, or a
-//! current-thread runtime).
+//! The process's one `Lab` and kubelab's own runtime: the global `Lab` (connected on first use,
+//! forgotten when the cluster or the allowed contexts change) that the engine and the sync facade
+//! share, kubelab's lazily created multi-thread tokio runtime, and `block` that runs a future
+//! there and waits for it from anywhere (plain code, a multi-thread runtime such as evcxr's after
+//! a top-level `.await`, or a current-thread runtime).
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::runtime::{Handle, Runtime, RuntimeFlavor};
 
+use crate::error::cluster::Error as ClusterError;
+use crate::error::{Error, Result};
 use crate::lab::Lab;
-use crate::Result;
 
 static RUNTIME: OnceLock<Runtime> = OnceLock::new();
-pub(crate) static LAB_SLOT: Mutex<Option<Arc<Lab>>> = Mutex::new(None);
+static LAB_SLOT: Mutex<Option<Arc<Lab>>> = Mutex::new(None);
 
 /// kubelab's own runtime (two workers: enough for watch + port-forward + SQL at once).
 pub fn runtime() -> &'static Runtime {
@@ -71,6 +73,11 @@ pub async fn lab() -> Result<Arc<Lab>> {
     Ok(l)
 }
 
+/// Makes `lab` the global `Lab` (a cluster `start_cluster` just started or found).
+pub(crate) fn install(lab: Arc<Lab>) {
+    *LAB_SLOT.lock().unwrap_or_else(|e| e.into_inner()) = Some(lab);
+}
+
 /// Forgets the global `Lab` (the kubeconfig or the allowed contexts changed).
 pub fn reset_lab() {
     *LAB_SLOT.lock().unwrap_or_else(|e| e.into_inner()) = None;
@@ -85,12 +92,7 @@ where
 {
     let l = lab().await?;
     let r = f(l).await;
-    if matches!(
-        r,
-        Err(crate::Error::Cluster(
-            crate::cluster::Error::Unreachable { .. }
-        ))
-    ) {
+    if matches!(r, Err(Error::Cluster(ClusterError::Unreachable { .. }))) {
         reset_lab();
     }
     r

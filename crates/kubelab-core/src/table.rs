@@ -2,6 +2,9 @@
 //! text (both through prettytable-rs) or escaped HTML for Jupyter.
 
 use std::fmt;
+use std::ops::Deref;
+
+pub use kubelab::wire::TableData;
 
 use prettytable::format::{FormatBuilder, LinePosition, LineSeparator};
 use prettytable::{Cell, Row};
@@ -15,23 +18,34 @@ pub enum Style {
     MySql,
 }
 
-/// A table of text cells (`None` is SQL NULL).
+/// A table of text cells (`None` is SQL NULL): its data, with the accessors cells use too
+/// (`columns()`, `rows()`, `column(name)`, `get(first_cell, column)`, `len()`, `is_empty()`,
+/// from `kubelab`'s [`TableData`]), and how it is drawn.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
-    columns: Vec<String>,
+    data: TableData,
     right_align: Vec<bool>,
-    rows: Vec<Vec<Option<String>>>,
     style: Style,
     empty_message: String,
+}
+
+impl Deref for Table {
+    type Target = TableData;
+
+    fn deref(&self) -> &TableData {
+        &self.data
+    }
 }
 
 impl Table {
     /// A kubectl-style table with these column names.
     pub fn kubectl(columns: &[&str]) -> Table {
         Table {
-            columns: columns.iter().map(|c| c.to_string()).collect(),
+            data: TableData {
+                columns: columns.iter().map(|c| c.to_string()).collect(),
+                rows: Vec::new(),
+            },
             right_align: vec![false; columns.len()],
-            rows: Vec::new(),
             style: Style::Kubectl,
             empty_message: "No resources found in default namespace.".to_string(),
         }
@@ -40,9 +54,11 @@ impl Table {
     /// A mysql-style table; `right_align[i]` marks numeric columns.
     pub fn mysql(columns: Vec<String>, right_align: Vec<bool>) -> Table {
         Table {
+            data: TableData {
+                columns,
+                rows: Vec::new(),
+            },
             right_align,
-            columns,
-            rows: Vec::new(),
             style: Style::MySql,
             empty_message: "Empty set".to_string(),
         }
@@ -56,60 +72,19 @@ impl Table {
 
     /// Appends a row of non-NULL cells.
     pub fn push<S: Into<String>>(&mut self, row: Vec<S>) {
-        self.rows
+        self.data
+            .rows
             .push(row.into_iter().map(|c| Some(c.into())).collect());
     }
 
     /// Appends a row that may hold NULLs.
     pub fn push_nullable(&mut self, row: Vec<Option<String>>) {
-        self.rows.push(row);
-    }
-
-    /// Column names.
-    pub fn columns(&self) -> &[String] {
-        &self.columns
-    }
-
-    /// All rows (`None` = NULL).
-    pub fn rows(&self) -> &[Vec<Option<String>>] {
-        &self.rows
-    }
-
-    /// Number of rows.
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// True when there are no rows.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    /// The text of one column (NULL as `NULL`); empty when the column does not exist.
-    pub fn column(&self, name: &str) -> Vec<String> {
-        match self.columns.iter().position(|c| c == name) {
-            Some(i) => self
-                .rows
-                .iter()
-                .map(|r| r.get(i).cloned().flatten().unwrap_or_else(|| "NULL".into()))
-                .collect(),
-            None => Vec::new(),
-        }
-    }
-
-    /// The cell of `column` in the row whose first cell is `key` (e.g. `get("mysql-0", "STATUS")`).
-    pub fn get(&self, key: &str, column: &str) -> Option<String> {
-        let i = self.columns.iter().position(|c| c == column)?;
-        let row = self
-            .rows
-            .iter()
-            .find(|r| r.first().and_then(|c| c.as_deref()) == Some(key))?;
-        row.get(i).cloned().flatten()
+        self.data.rows.push(row);
     }
 
     /// Plain text as kubectl or the mysql client would print it (no trailing newline).
     pub fn to_text(&self) -> String {
-        if self.rows.is_empty() {
+        if self.data.rows.is_empty() {
             return self.empty_message.clone();
         }
         let mut t = prettytable::Table::new();
@@ -139,9 +114,9 @@ impl Table {
         };
         t.set_format(fmt);
         t.set_titles(Row::new(
-            self.columns.iter().map(|c| Cell::new(c)).collect(),
+            self.data.columns.iter().map(|c| Cell::new(c)).collect(),
         ));
-        for r in &self.rows {
+        for r in &self.data.rows {
             let cells = r
                 .iter()
                 .enumerate()
@@ -166,20 +141,20 @@ impl Table {
 
     /// An HTML table (escaped), status cells coloured.
     pub fn to_html(&self) -> String {
-        if self.rows.is_empty() {
+        if self.data.rows.is_empty() {
             return format!("<p><i>{}</i></p>", escape(&self.empty_message));
         }
         let mut h = String::from(
             "<table style=\"border-collapse:collapse;font-family:monospace;font-size:13px\">\n<thead><tr>",
         );
-        for c in &self.columns {
+        for c in &self.data.columns {
             h.push_str(&format!(
                 "<th style=\"text-align:left;padding:2px 10px;border-bottom:1px solid #999\">{}</th>",
                 escape(c)
             ));
         }
         h.push_str("</tr></thead>\n<tbody>\n");
-        for r in &self.rows {
+        for r in &self.data.rows {
             h.push_str("<tr>");
             for (i, c) in r.iter().enumerate() {
                 let align = if self.right_align.get(i).copied().unwrap_or(false) {
@@ -187,7 +162,7 @@ impl Table {
                 } else {
                     "left"
                 };
-                let col = self.columns.get(i).map(String::as_str).unwrap_or("");
+                let col = self.data.columns.get(i).map(String::as_str).unwrap_or("");
                 match c {
                     None => h.push_str(&format!(
                         "<td style=\"text-align:{align};padding:2px 10px;color:#888;font-style:italic\">NULL</td>"

@@ -1,8 +1,11 @@
 //! kubelab's `kubectl get` tables are kubectl's: for every read call, kubelab's text equals the
 //! real `kubectl get ...` against the same labsim (same columns, same cells; an age may differ by
-//! a second, since the two ask the server at slightly different moments).
+//! a second, since the two ask the server at slightly different moments), and so do the `-w`
+//! lines of `watch_pods` and those of `kubectl get pods -w` watching alongside.
 
 mod common;
+
+use std::process::Stdio;
 
 use common::Sim;
 use kubelab_core::prelude::*;
@@ -136,6 +139,33 @@ fn compare_all(sim: &Sim, stage: &str) -> Vec<(String, Table)> {
     out
 }
 
+/// kubelab's `-w` lines are the lines `kubectl get pods -w` printed over the same events:
+/// the same header, then row by row the same cells (an age may differ by a second) in the same
+/// layout. kubectl, still watching when it was stopped, may have printed more.
+fn assert_same_watch(ours: &[String], kubectl: &str) {
+    let theirs: Vec<&str> = kubectl.lines().collect();
+    let explain = format!("--- kubelab\n{}\n--- kubectl\n{kubectl}", ours.join("\n"));
+    assert!(ours.len() > 6, "a header and rows: {explain}");
+    assert!(theirs.len() >= ours.len(), "{explain}");
+    assert_eq!(ours[0], theirs[0], "header: {explain}");
+    for (a, b) in ours.iter().zip(&theirs).skip(1) {
+        let (x, y): (Vec<&str>, Vec<&str>) = (
+            a.split_whitespace().collect(),
+            b.split_whitespace().collect(),
+        );
+        assert_eq!(x.len(), y.len(), "{explain}");
+        let (age_x, age_y) = (age_secs(x[x.len() - 1]), age_secs(y[y.len() - 1]));
+        let close = matches!((age_x, age_y), (Some(p), Some(q)) if (p - q).abs() <= 1);
+        assert!(
+            x[..x.len() - 1] == y[..y.len() - 1] && close,
+            "row {a:?} vs {b:?}: {explain}"
+        );
+        if x == y {
+            assert_eq!(a, b, "layout: {explain}");
+        }
+    }
+}
+
 #[test]
 fn age_parsing_and_cutting() {
     assert_eq!(age_secs("2m3s"), Some(123));
@@ -165,10 +195,32 @@ fn every_read_prints_what_kubectl_get_prints() {
         ["minikube", "minikube-m02", "minikube-m03"]
     );
 
-    // the lab running: three pods, PVCs, PVs, the headless service, events
+    // the lab starting, watched by kubelab and by `kubectl get pods -w` side by side
+    let mut kubectl_w = sim
+        .kubectl_cmd(&[
+            "get",
+            "pods",
+            "-l",
+            "app=mysql",
+            "-w",
+            "--output-watch-events=false",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kubectl -w");
+    let watching = std::thread::spawn(|| watch_pods("app=mysql"));
+    // both watches are open before the first pod exists
+    std::thread::sleep(Duration::from_secs(2));
     apply(&common::manifest("1-sts-mysql.yaml")).unwrap();
-    let w = watch_pods("app=mysql").unwrap();
+    let w = watching.join().unwrap().unwrap();
     assert_eq!(w.pods.column("READY"), ["1/1", "1/1", "1/1"], "{w}");
+    std::thread::sleep(Duration::from_secs(1));
+    let _ = kubectl_w.kill();
+    let out = kubectl_w.wait_with_output().unwrap();
+    assert_same_watch(&w.lines, &String::from_utf8_lossy(&out.stdout));
+
+    // the lab running: three pods, PVCs, PVs, the headless service, events
     let after = compare_all(&sim, "lab running:");
     let wide = find(&after, "pods_wide");
     assert_eq!(

@@ -3,74 +3,30 @@
 
 use std::time::Duration;
 
-use crate::show::shown;
-use crate::wire::{TableData, Value};
+use crate::show::report;
+use crate::wire::{PodReadyData, TableData, Value};
 
-/// A table as `kubectl get` (or the mysql client) prints it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Table {
-    columns: Vec<String>,
-    rows: Vec<Vec<Option<String>>>,
-    text: String,
-    html: String,
+report! {
+    /// A table as `kubectl get` (or the mysql client) prints it: its data (`columns()`, `rows()`,
+    /// `column(name)`, `get(first_cell, column)`, `len()`, `is_empty()`, from [`TableData`]) and
+    /// the engine's rendering. A value's first table, rendered as the value.
+    #[derive(PartialEq)]
+    Table |v| {
+        data: TableData = v.tables.into_iter().next().unwrap_or_default(),
+    }
 }
-shown!(Table);
+
+impl std::ops::Deref for Table {
+    type Target = TableData;
+
+    fn deref(&self) -> &TableData {
+        &self.data
+    }
+}
 
 impl Table {
     pub(crate) fn new(data: TableData, text: String, html: String) -> Table {
-        Table {
-            columns: data.columns,
-            rows: data.rows,
-            text,
-            html,
-        }
-    }
-
-    /// The first table of a value, rendered as the value.
-    pub(crate) fn from_value(v: Value) -> Table {
-        let data = v.tables.into_iter().next().unwrap_or_default();
-        Table::new(data, v.text, v.html)
-    }
-
-    /// Column names.
-    pub fn columns(&self) -> &[String] {
-        &self.columns
-    }
-
-    /// All rows (`None` = SQL NULL).
-    pub fn rows(&self) -> &[Vec<Option<String>>] {
-        &self.rows
-    }
-
-    /// Number of rows.
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// True when there are no rows.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    /// The values of one column (`NULL` as "NULL"); empty when there is no such column.
-    pub fn column(&self, name: &str) -> Vec<String> {
-        match self.columns.iter().position(|c| c == name) {
-            Some(i) => self
-                .rows
-                .iter()
-                .map(|r| r.get(i).cloned().flatten().unwrap_or_else(|| "NULL".into()))
-                .collect(),
-            None => Vec::new(),
-        }
-    }
-
-    /// The cell in `column` of the row whose first cell is `key` (e.g. `get("mysql-0", "STATUS")`).
-    pub fn get(&self, key: &str, column: &str) -> Option<String> {
-        let i = self.columns.iter().position(|c| c == column)?;
-        self.rows
-            .iter()
-            .find(|r| r.first().cloned().flatten().as_deref() == Some(key))
-            .and_then(|r| r.get(i).cloned().flatten())
+        Table { data, text, html }
     }
 }
 
@@ -87,63 +43,36 @@ fn millis(v: &Value) -> Duration {
     Duration::from_millis(v.attr("elapsed_ms").parse().unwrap_or(0))
 }
 
-/// Which cluster kubelab talks to (`kubectl cluster-info` and nodes).
-#[derive(Debug, Clone)]
-pub struct ClusterInfo {
-    /// Context name.
-    pub context: String,
-    /// API server URL.
-    pub server: String,
-    /// `minikube`, `labsim` or `other`.
-    pub kind: String,
-    /// Server version, e.g. `v1.31.0`.
-    pub version: String,
-    /// `kubectl get nodes`.
-    pub nodes: Table,
-    text: String,
-    html: String,
-}
-shown!(ClusterInfo);
-
-impl ClusterInfo {
-    pub(crate) fn from_value(v: Value) -> ClusterInfo {
-        ClusterInfo {
-            context: v.attr("context").into(),
-            server: v.attr("server").into(),
-            kind: v.attr("kind").into(),
-            version: v.attr("version").into(),
-            nodes: nested(&v, 0, "nodes"),
-            text: v.text,
-            html: v.html,
-        }
+report! {
+    /// Which cluster kubelab talks to (`kubectl cluster-info` and nodes).
+    ClusterInfo |v| {
+        /// Context name.
+        pub context: String = v.attr("context").into(),
+        /// API server URL.
+        pub server: String = v.attr("server").into(),
+        /// `minikube`, `labsim` or `other`.
+        pub kind: String = v.attr("kind").into(),
+        /// Server version, e.g. `v1.31.0`.
+        pub version: String = v.attr("version").into(),
+        /// `kubectl get nodes`.
+        pub nodes: Table = nested(&v, 0, "nodes"),
     }
 }
 
-/// The outcome of `apply`: one line per object, like kubectl.
-#[derive(Debug, Clone)]
-pub struct ApplyReport {
-    /// (`service/mysql`, `created` | `configured` | `unchanged`) in file order.
-    pub objects: Vec<(String, String)>,
-    text: String,
-    html: String,
-}
-shown!(ApplyReport);
-
-impl ApplyReport {
-    pub(crate) fn from_value(v: Value) -> ApplyReport {
-        let objects = v
+report! {
+    /// The outcome of `apply`: one line per object, like kubectl.
+    ApplyReport |v| {
+        /// (`service/mysql`, `created` | `configured` | `unchanged`) in file order.
+        pub objects: Vec<(String, String)> = v
             .attrs("objects")
             .iter()
             .zip(v.attrs("outcomes"))
             .map(|(o, r)| (o.clone(), r.clone()))
-            .collect();
-        ApplyReport {
-            objects,
-            text: v.text,
-            html: v.html,
-        }
+            .collect(),
     }
+}
 
+impl ApplyReport {
     /// The outcome for `kind/name` (e.g. `statefulset.apps/mysql`).
     pub fn outcome(&self, object: &str) -> Option<&str> {
         self.objects
@@ -153,35 +82,21 @@ impl ApplyReport {
     }
 }
 
-/// The outcome of `watch_pods`.
-#[derive(Debug, Clone)]
-pub struct WatchReport {
-    /// The lines printed while watching (kubectl -w style).
-    pub lines: Vec<String>,
-    ready_order: Vec<String>,
-    in_order: bool,
-    /// Final `kubectl get pods` of the selected pods.
-    pub pods: Table,
-    /// Time it took.
-    pub elapsed: Duration,
-    text: String,
-    html: String,
+report! {
+    /// The outcome of `watch_pods`.
+    WatchReport |v| {
+        /// The lines printed while watching (kubectl -w style).
+        pub lines: Vec<String> = v.attrs("lines").to_vec(),
+        ready_order: Vec<String> = v.attrs("ready_order").to_vec(),
+        in_order: bool = v.attr("in_ordinal_order") == "true",
+        /// Final `kubectl get pods` of the selected pods.
+        pub pods: Table = nested(&v, 0, "pods"),
+        /// Time it took.
+        pub elapsed: Duration = millis(&v),
+    }
 }
-shown!(WatchReport);
 
 impl WatchReport {
-    pub(crate) fn from_value(v: Value) -> WatchReport {
-        WatchReport {
-            lines: v.attrs("lines").to_vec(),
-            ready_order: v.attrs("ready_order").to_vec(),
-            in_order: v.attr("in_ordinal_order") == "true",
-            pods: nested(&v, 0, "pods"),
-            elapsed: millis(&v),
-            text: v.text,
-            html: v.html,
-        }
-    }
-
     /// Pod names in the order they became Ready.
     pub fn ready_order(&self) -> &[String] {
         &self.ready_order
@@ -193,183 +108,87 @@ impl WatchReport {
     }
 }
 
-/// A pod that became Ready (`wait_ready`).
-#[derive(Debug, Clone)]
-pub struct PodReady {
-    /// Pod name.
-    pub name: String,
-    /// Its UID (differs from the deleted pod's).
-    pub uid: String,
-    /// Node it runs on.
-    pub node: String,
-    /// Pod IP.
-    pub ip: String,
-    /// Time waited.
-    pub elapsed: Duration,
-    /// True when this is a re-created pod (new UID).
-    pub recreated: bool,
-    text: String,
-    html: String,
-}
-shown!(PodReady);
-
-impl PodReady {
-    pub(crate) fn from_value(v: Value) -> PodReady {
-        PodReady {
-            name: v.attr("name").into(),
-            uid: v.attr("uid").into(),
-            node: v.attr("node").into(),
-            ip: v.attr("ip").into(),
-            elapsed: millis(&v),
-            recreated: v.attr("recreated") == "true",
-            text: v.text,
-            html: v.html,
-        }
+report! {
+    /// A pod that became Ready (`wait_ready`): `name`, `uid`, `node`, `ip`, `elapsed`, `recreated`
+    /// (the fields of [`PodReadyData`]).
+    PodReady |v| {
+        data: PodReadyData = PodReadyData::from_value(&v),
     }
 }
 
-/// Lines like `pod "mysql-0" deleted` or `statefulset.apps/mysql scaled`.
-#[derive(Debug, Clone)]
-pub struct ChangeReport {
-    /// One line per object.
-    pub lines: Vec<String>,
-    /// Names deleted.
-    pub deleted: Vec<String>,
-    text: String,
-    html: String,
+impl std::ops::Deref for PodReady {
+    type Target = PodReadyData;
+
+    fn deref(&self) -> &PodReadyData {
+        &self.data
+    }
 }
-shown!(ChangeReport);
+
+report! {
+    /// Lines like `pod "mysql-0" deleted` or `statefulset.apps/mysql scaled`.
+    ChangeReport |v| {
+        /// One line per object.
+        pub lines: Vec<String> = v.attrs("lines").to_vec(),
+        /// Names deleted.
+        pub deleted: Vec<String> = v.attrs("deleted").to_vec(),
+    }
+}
 
 /// What `delete_pods`, `delete_pod` and `delete_data` return.
 pub type DeleteReport = ChangeReport;
 
-impl ChangeReport {
-    pub(crate) fn from_value(v: Value) -> ChangeReport {
-        ChangeReport {
-            lines: v.attrs("lines").to_vec(),
-            deleted: v.attrs("deleted").to_vec(),
-            text: v.text,
-            html: v.html,
-        }
+report! {
+    /// What `cleanup` and `delete_statefulset` deleted and which PVCs (data) stay.
+    CleanupReport |v| {
+        /// `statefulset.apps "mysql" deleted`, ...
+        pub deleted: Vec<String> = v.attrs("deleted").to_vec(),
+        /// PVC names kept.
+        pub kept_pvcs: Vec<String> = v.attrs("kept_pvcs").to_vec(),
     }
 }
 
-/// What `cleanup` and `delete_statefulset` deleted and which PVCs (data) stay.
-#[derive(Debug, Clone)]
-pub struct CleanupReport {
-    /// `statefulset.apps "mysql" deleted`, ...
-    pub deleted: Vec<String>,
-    /// PVC names kept.
-    pub kept_pvcs: Vec<String>,
-    text: String,
-    html: String,
-}
-shown!(CleanupReport);
-
-impl CleanupReport {
-    pub(crate) fn from_value(v: Value) -> CleanupReport {
-        CleanupReport {
-            deleted: v.attrs("deleted").to_vec(),
-            kept_pvcs: v.attrs("kept_pvcs").to_vec(),
-            text: v.text,
-            html: v.html,
-        }
+report! {
+    /// What a command run in a pod printed and how it ended (`exec`).
+    ExecOutput |v| {
+        /// Standard output.
+        pub stdout: String = v.attr("stdout").into(),
+        /// Standard error.
+        pub stderr: String = v.attr("stderr").into(),
+        /// Exit code (0 = success).
+        pub code: i32 = v.attr("code").parse().unwrap_or(-1),
     }
 }
 
-/// What a command run in a pod printed and how it ended (`exec`).
-#[derive(Debug, Clone)]
-pub struct ExecOutput {
-    /// Standard output.
-    pub stdout: String,
-    /// Standard error.
-    pub stderr: String,
-    /// Exit code (0 = success).
-    pub code: i32,
-    text: String,
-    html: String,
+report! {
+    /// A status line or acknowledgement with nothing else to read (`allow_context`).
+    Note |v| {}
 }
-shown!(ExecOutput);
 
-impl ExecOutput {
-    pub(crate) fn from_value(v: Value) -> ExecOutput {
-        ExecOutput {
-            stdout: v.attr("stdout").into(),
-            stderr: v.attr("stderr").into(),
-            code: v.attr("code").parse().unwrap_or(-1),
-            text: v.text,
-            html: v.html,
-        }
+report! {
+    /// What an earlier run of the lab left in the cluster (`leftovers()`).
+    Leftovers |v| {
+        /// StatefulSets labelled app=mysql.
+        pub statefulsets: Vec<String> = v.attrs("statefulsets").to_vec(),
+        /// Pods labelled app=mysql.
+        pub pods: Vec<String> = v.attrs("pods").to_vec(),
+        /// The lab's PVCs (its data).
+        pub pvcs: Vec<String> = v.attrs("pvcs").to_vec(),
     }
 }
-
-/// A status line or acknowledgement with nothing else to read (`allow_context`).
-#[derive(Debug, Clone)]
-pub struct Note {
-    text: String,
-    html: String,
-}
-shown!(Note);
-
-impl Note {
-    pub(crate) fn from_value(v: Value) -> Note {
-        Note {
-            text: v.text,
-            html: v.html,
-        }
-    }
-}
-
-/// What an earlier run of the lab left in the cluster (`leftovers()`).
-#[derive(Debug, Clone)]
-pub struct Leftovers {
-    /// StatefulSets labelled app=mysql.
-    pub statefulsets: Vec<String>,
-    /// Pods labelled app=mysql.
-    pub pods: Vec<String>,
-    /// The lab's PVCs (its data).
-    pub pvcs: Vec<String>,
-    text: String,
-    html: String,
-}
-shown!(Leftovers);
 
 impl Leftovers {
-    pub(crate) fn from_value(v: Value) -> Leftovers {
-        Leftovers {
-            statefulsets: v.attrs("statefulsets").to_vec(),
-            pods: v.attrs("pods").to_vec(),
-            pvcs: v.attrs("pvcs").to_vec(),
-            text: v.text,
-            html: v.html,
-        }
-    }
-
     /// True when nothing of an earlier run is there.
     pub fn is_empty(&self) -> bool {
         self.statefulsets.is_empty() && self.pods.is_empty() && self.pvcs.is_empty()
     }
 }
 
-/// What `start_fresh()` removed.
-#[derive(Debug, Clone)]
-pub struct FreshReport {
-    /// What was there before.
-    pub removed: Vec<String>,
-    /// Time it took.
-    pub elapsed: Duration,
-    text: String,
-    html: String,
-}
-shown!(FreshReport);
-
-impl FreshReport {
-    pub(crate) fn from_value(v: Value) -> FreshReport {
-        FreshReport {
-            removed: v.attrs("removed").to_vec(),
-            elapsed: millis(&v),
-            text: v.text,
-            html: v.html,
-        }
+report! {
+    /// What `start_fresh()` removed.
+    FreshReport |v| {
+        /// What was there before.
+        pub removed: Vec<String> = v.attrs("removed").to_vec(),
+        /// Time it took.
+        pub elapsed: Duration = millis(&v),
     }
 }

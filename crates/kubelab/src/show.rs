@@ -46,3 +46,32 @@ macro_rules! shown {
     };
 }
 pub(crate) use shown;
+
+/// A result read from the engine's value: the struct (its fields plus the rendering), how each
+/// field is read from the value `|v|`, `shown!` and `from_value`.
+macro_rules! report {
+    ($(#[$m:meta])* $name:ident |$v:ident| {
+        $($(#[$fm:meta])* $vis:vis $field:ident: $ty:ty = $read:expr),* $(,)?
+    }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            $($(#[$fm])* $vis $field: $ty,)*
+            text: String,
+            html: String,
+        }
+        $crate::show::shown!($name);
+
+        impl $name {
+            pub(crate) fn from_value($v: Value) -> $name {
+                $name {
+                    $($field: $read,)*
+                    text: $v.text,
+                    html: $v.html,
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use report;

@@ -3,30 +3,19 @@
 
 use crate::call::call;
 use crate::results::Table;
-use crate::show::shown;
-use crate::wire::Value;
+use crate::show::{report, shown};
+use crate::wire::{column_values, Value};
 use crate::Result;
 
-/// A MySQL session to one pod (root; the password is read from the cluster, never shown).
-#[derive(Debug, Clone)]
-pub struct MySql {
-    id: String,
-    pod: String,
-    text: String,
-    html: String,
+report! {
+    /// A MySQL session to one pod (root; the password is read from the cluster, never shown).
+    MySql |v| {
+        id: String = v.attr("session").into(),
+        pod: String = v.attr("pod").into(),
+    }
 }
-shown!(MySql);
 
 impl MySql {
-    pub(crate) fn from_value(v: Value) -> MySql {
-        MySql {
-            id: v.attr("session").into(),
-            pod: v.attr("pod").into(),
-            text: v.text,
-            html: v.html,
-        }
-    }
-
     /// Runs a script (statements split like the mysql client) and returns every result.
     pub fn sql(&self, script: &str) -> Result<SqlOutput> {
         call("sql", &[&self.id, script]).map(SqlOutput::from_value)
@@ -61,14 +50,7 @@ pub struct StatementResult {
 impl StatementResult {
     /// The values of one column (`None` = NULL); empty when there is no such column.
     pub fn column(&self, name: &str) -> Vec<Option<String>> {
-        match self.columns.iter().position(|c| c == name) {
-            Some(i) => self
-                .rows
-                .iter()
-                .map(|r| r.get(i).cloned().flatten())
-                .collect(),
-            None => Vec::new(),
-        }
+        column_values(&self.columns, &self.rows, name)
     }
 
     /// The result set as a table (mysql style).

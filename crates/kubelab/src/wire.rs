@@ -2,9 +2,11 @@
 //!
 //! A cell sends one `Call` (the operation and its arguments as strings) and reads frames until a
 //! `Value` or a `Failure`: `Out` frames are lines to print as they come (the kubectl command, watch
-//! lines). Std only, so both sides share this file's code through the `kubelab` crate.
+//! lines). Std only, so both sides share this file's code through the `kubelab` crate, and
+//! kubelab-core builds on its data types ([`TableData`] and its accessors, [`PodReadyData`]).
 
 use std::io::{self, Read, Write};
+use std::time::Duration;
 
 /// One frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +43,98 @@ pub struct TableData {
     pub columns: Vec<String>,
     /// Rows of cells.
     pub rows: Vec<Vec<Option<String>>>,
+}
+
+impl TableData {
+    /// Column names.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// All rows (`None` = SQL NULL).
+    pub fn rows(&self) -> &[Vec<Option<String>>] {
+        &self.rows
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The values of one column (`NULL` as "NULL"); empty when there is no such column.
+    pub fn column(&self, name: &str) -> Vec<String> {
+        column_values(&self.columns, &self.rows, name)
+            .into_iter()
+            .map(|c| c.unwrap_or_else(|| "NULL".into()))
+            .collect()
+    }
+
+    /// The cell in `column` of the row whose first cell is `key` (e.g. `get("mysql-0", "STATUS")`).
+    pub fn get(&self, key: &str, column: &str) -> Option<String> {
+        let i = self.columns.iter().position(|c| c == column)?;
+        self.rows
+            .iter()
+            .find(|r| r.first().cloned().flatten().as_deref() == Some(key))
+            .and_then(|r| r.get(i).cloned().flatten())
+    }
+}
+
+/// The values of column `name` in `rows` (`None` = NULL); empty when there is no such column.
+pub fn column_values(
+    columns: &[String],
+    rows: &[Vec<Option<String>>],
+    name: &str,
+) -> Vec<Option<String>> {
+    match columns.iter().position(|c| c == name) {
+        Some(i) => rows.iter().map(|r| r.get(i).cloned().flatten()).collect(),
+        None => Vec::new(),
+    }
+}
+
+/// A pod that became Ready (`wait_ready`): what the engine sends and a cell reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PodReadyData {
+    /// Pod name.
+    pub name: String,
+    /// Its UID (differs from the deleted pod's).
+    pub uid: String,
+    /// Node it runs on.
+    pub node: String,
+    /// Pod IP.
+    pub ip: String,
+    /// Time waited.
+    pub elapsed: Duration,
+    /// True when this is a re-created pod (new UID).
+    pub recreated: bool,
+}
+
+impl PodReadyData {
+    /// `v` with this data as attributes.
+    pub fn into_value(self, v: Value) -> Value {
+        v.with("name", vec![self.name])
+            .with("uid", vec![self.uid])
+            .with("node", vec![self.node])
+            .with("ip", vec![self.ip])
+            .with("elapsed_ms", vec![self.elapsed.as_millis().to_string()])
+            .with("recreated", vec![self.recreated.to_string()])
+    }
+
+    /// The data `into_value` put in `v`.
+    pub fn from_value(v: &Value) -> PodReadyData {
+        PodReadyData {
+            name: v.attr("name").into(),
+            uid: v.attr("uid").into(),
+            node: v.attr("node").into(),
+            ip: v.attr("ip").into(),
+            elapsed: Duration::from_millis(v.attr("elapsed_ms").parse().unwrap_or(0)),
+            recreated: v.attr("recreated") == "true",
+        }
+    }
 }
 
 impl Value {
@@ -305,6 +399,34 @@ mod tests {
             }
             .with("ready_order", vec!["mysql-0".into(), "mysql-1".into()]),
         ));
+    }
+
+    #[test]
+    fn table_accessors_and_pod_ready_attributes() {
+        let t = TableData {
+            columns: vec!["NAME".into(), "STATUS".into()],
+            rows: vec![
+                vec![Some("mysql-0".into()), Some("Running".into())],
+                vec![Some("mysql-1".into()), None],
+            ],
+        };
+        assert_eq!((t.len(), t.is_empty()), (2, false));
+        assert_eq!(t.column("STATUS"), ["Running", "NULL"]);
+        assert_eq!(t.get("mysql-0", "STATUS").as_deref(), Some("Running"));
+        assert_eq!(t.get("mysql-1", "STATUS"), None);
+        assert!(t.column("NOPE").is_empty());
+        let r = PodReadyData {
+            name: "mysql-0".into(),
+            uid: "u".into(),
+            node: "minikube-m02".into(),
+            ip: "10.244.1.2".into(),
+            elapsed: Duration::from_millis(1234),
+            recreated: true,
+        };
+        assert_eq!(
+            PodReadyData::from_value(&r.clone().into_value(Value::default())),
+            r
+        );
     }
 
     #[test]

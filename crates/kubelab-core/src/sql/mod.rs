@@ -15,14 +15,16 @@ use kube::ResourceExt;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder, Row, Value};
 
+use crate::error::cluster::Error as ClusterError;
 use output::{hint, transcript};
 pub use output::{SqlOutput, StatementResult};
 use split::{split_statements, use_target};
 
+pub use crate::error::sql::Error;
+use crate::error::Result;
 use crate::lab::Lab;
+use crate::pod::is_ready;
 use crate::portforward::PortForward;
-use crate::wait::is_ready;
-use crate::Result;
 
 /// Time one statement may take.
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -31,53 +33,6 @@ pub const RECONNECT_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// How long a reconnect keeps trying while the API server does not answer at all.
 pub const UNREACHABLE_GIVE_UP: Duration = Duration::from_secs(10);
-
-/// Errors of MySQL sessions.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The server rejected a statement (`ERROR 1064 (42000): ...`).
-    #[error("{before}ERROR {code} ({state}): {message}\n→ {hint}")]
-    Server {
-        /// Output of the statements before the failing one (mysql-client style, may be empty).
-        before: String,
-        /// MySQL error code.
-        code: u16,
-        /// SQLSTATE.
-        state: String,
-        /// Server message.
-        message: String,
-        /// Korean hint.
-        hint: String,
-    },
-    /// Could not connect to MySQL in the pod.
-    #[error("{before}MySQL(파드 {pod})에 접속하지 못했습니다: {detail}\n→ 파드가 Ready 인지 pods() 로 확인하고 (재시작 중이면 wait_ready(\"{pod}\")), 다시 시도하세요.")]
-    Connect {
-        /// Output of earlier statements.
-        before: String,
-        /// Pod name.
-        pod: String,
-        /// What failed.
-        detail: String,
-    },
-    /// No root password could be found for the pod.
-    #[error("파드 {pod} 의 MySQL root 비밀번호를 찾지 못했습니다: {detail}\n→ StatefulSet 컨테이너의 env 에 MYSQL_ROOT_PASSWORD (값 또는 secretKeyRef)가 있는지 확인하세요.")]
-    Password {
-        /// Pod name.
-        pod: String,
-        /// Why.
-        detail: String,
-    },
-    /// A statement did not finish in time.
-    #[error("{before}문장이 {secs}초 안에 끝나지 않았습니다: {sql}\n→ 잠금(lock)을 기다리는 중일 수 있습니다. 다른 세션을 확인하세요.")]
-    Timeout {
-        /// Output of earlier statements.
-        before: String,
-        /// The statement.
-        sql: String,
-        /// Timeout.
-        secs: u64,
-    },
-}
 
 /// A MySQL session to one pod. Cheap to clone; the session lives in kubelab's runtime.
 #[derive(Clone)]
@@ -346,7 +301,7 @@ impl Session {
                     unreachable_since = None;
                     p
                 }
-                Err(crate::Error::Cluster(e @ crate::cluster::Error::Unreachable { .. })) => {
+                Err(crate::error::Error::Cluster(e @ ClusterError::Unreachable { .. })) => {
                     let since = *unreachable_since.get_or_insert_with(Instant::now);
                     if since.elapsed() >= UNREACHABLE_GIVE_UP {
                         return Err(e.to_string());
@@ -593,45 +548,6 @@ mod tests {
             Some("김철수")
         );
         assert_eq!(cell(&Value::Int(-3)).as_deref(), Some("-3"));
-    }
-
-    #[test]
-    fn error_messages() {
-        let e = crate::Error::from(Error::Server {
-            before: "mysql> USE testdb;\nDatabase changed\n\n".into(),
-            code: 1064,
-            state: "42000".into(),
-            message:
-                "You have an error in your SQL syntax; check the manual near 'SELEC 1' at line 1"
-                    .into(),
-            hint: hint(1064).into(),
-        });
-        let m = format!("{e:?}");
-        assert!(
-            m.contains("Database changed\n\nERROR 1064 (42000): You have an error"),
-            "{m}"
-        );
-        assert!(m.contains("문법"), "{m}");
-        let m = Error::Connect {
-            before: String::new(),
-            pod: "mysql-0".into(),
-            detail: "refused".into(),
-        }
-        .to_string();
-        assert!(m.contains("mysql-0") && m.contains("wait_ready(\"mysql-0\")"));
-        let m = Error::Password {
-            pod: "mysql-0".into(),
-            detail: "Secret 'x' 이(가) 없습니다".into(),
-        }
-        .to_string();
-        assert!(m.contains("MYSQL_ROOT_PASSWORD") && m.contains("Secret 'x'"));
-        let m = Error::Timeout {
-            before: String::new(),
-            sql: "SELECT SLEEP(100)".into(),
-            secs: 60,
-        }
-        .to_string();
-        assert!(m.contains("60초") && m.contains("SLEEP"));
     }
 }
 

@@ -5,6 +5,8 @@ use std::fmt;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use kubelab::wire::column_values;
+
 use crate::table::{pre, Table};
 
 /// The result of one statement.
@@ -41,14 +43,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 impl StatementResult {
     /// The values of one column (`None` = NULL); empty when there is no such column.
     pub fn column(&self, name: &str) -> Vec<Option<String>> {
-        match self.columns.iter().position(|c| c == name) {
-            Some(i) => self
-                .rows
-                .iter()
-                .map(|r| r.get(i).cloned().flatten())
-                .collect(),
-            None => Vec::new(),
-        }
+        column_values(&self.columns, &self.rows, name)
     }
 
     /// The result set as a `Table` (mysql style).

@@ -6,6 +6,7 @@
 
 mod ops;
 mod render;
+mod render_check;
 mod socket;
 
 use std::collections::HashMap;

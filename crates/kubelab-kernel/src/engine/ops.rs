@@ -7,6 +7,7 @@ use kubelab::wire::Value;
 use kubelab_core as core;
 
 use super::render;
+use super::render_check;
 use super::Engine;
 
 /// A failed call as the cell will show it: a short Korean name and the message.
@@ -82,6 +83,15 @@ pub async fn run(engine: Arc<Engine>, call: Vec<String>) -> Result<Value, Failur
         "services" => render::table(&on_lab!(l => l.services().await)),
         "events" => render::table(&on_lab!(l => l.events().await)),
         "placement" => render::table(&on_lab!(l => l.placement().await)),
+        "check" => {
+            let step = arg(&args, 0)?.to_string();
+            render_check::check(&on_lab!(l => l.check(&step).await))
+        }
+        "topology" => render_check::picture(&on_lab!(l => l.topology().await)),
+        "timeline" => {
+            let sel = arg(&args, 0)?.to_string();
+            render_check::picture(&on_lab!(l => l.timeline(&sel).await))
+        }
         "apply" => {
             let path = arg(&args, 0)?.to_string();
             render::apply(&on_lab!(l => l.apply(&path).await))

@@ -13,11 +13,9 @@ fn value(kind: &str, text: String, html: String) -> Value {
     }
 }
 
+/// A core table's data is the wire's `TableData` already.
 fn data(t: &core::Table) -> TableData {
-    TableData {
-        columns: t.columns().to_vec(),
-        rows: t.rows().to_vec(),
-    }
+    (**t).clone()
 }
 
 fn elapsed(d: std::time::Duration) -> Vec<String> {
@@ -69,13 +67,8 @@ pub fn watch(r: &core::WatchReport) -> Value {
 }
 
 pub fn pod_ready(r: &core::PodReady) -> Value {
-    value("pod_ready", r.to_string(), r.to_html())
-        .with("name", vec![r.name.clone()])
-        .with("uid", vec![r.uid.clone()])
-        .with("node", vec![r.node.clone()])
-        .with("ip", vec![r.ip.clone()])
-        .with("elapsed_ms", elapsed(r.elapsed))
-        .with("recreated", vec![r.recreated.to_string()])
+    r.0.clone()
+        .into_value(value("pod_ready", r.to_string(), r.to_html()))
 }
 
 pub fn change(r: &core::ChangeReport) -> Value {

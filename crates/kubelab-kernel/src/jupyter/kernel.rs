@@ -51,6 +51,21 @@ impl Connection {
     }
 }
 
+/// Sends the reply to `m` (a reply that cannot be sent has no one left to read it).
+async fn reply<S: SocketSend + Send>(socket: &mut S, m: &Message, content: Value, signer: &Signer) {
+    let _ = socket.send(to_zmq(&m.reply(content), signer)).await;
+}
+
+/// A new socket of type `S`, bound to `port` of the connection.
+async fn bound<S: Socket>(conn: &Connection, port: u16) -> Result<S, String> {
+    let mut socket = S::new();
+    socket
+        .bind(&conn.endpoint(port))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(socket)
+}
+
 /// Messages bound for IOPub, sent in order by one task.
 type Iopub = UnboundedSender<Message>;
 
@@ -121,29 +136,11 @@ pub async fn run(
     engine: Arc<Engine>,
 ) -> Result<(), String> {
     let signer = Signer::new(&conn.key);
-    let bind_err = |e: zeromq::ZmqError| e.to_string();
-    let mut shell = zeromq::RouterSocket::new();
-    shell
-        .bind(&conn.endpoint(conn.shell))
-        .await
-        .map_err(bind_err)?;
-    let mut control = zeromq::RouterSocket::new();
-    control
-        .bind(&conn.endpoint(conn.control))
-        .await
-        .map_err(bind_err)?;
-    let mut stdin = zeromq::RouterSocket::new();
-    stdin
-        .bind(&conn.endpoint(conn.stdin))
-        .await
-        .map_err(bind_err)?;
-    let mut iopub_socket = zeromq::PubSocket::new();
-    iopub_socket
-        .bind(&conn.endpoint(conn.iopub))
-        .await
-        .map_err(bind_err)?;
-    let mut hb = zeromq::RepSocket::new();
-    hb.bind(&conn.endpoint(conn.hb)).await.map_err(bind_err)?;
+    let mut shell: zeromq::RouterSocket = bound(&conn, conn.shell).await?;
+    let mut control: zeromq::RouterSocket = bound(&conn, conn.control).await?;
+    let mut stdin: zeromq::RouterSocket = bound(&conn, conn.stdin).await?;
+    let mut iopub_socket: zeromq::PubSocket = bound(&conn, conn.iopub).await?;
+    let mut hb: zeromq::RepSocket = bound(&conn, conn.hb).await?;
 
     // Heartbeat: echo.
     tokio::spawn(async move {
@@ -198,24 +195,18 @@ pub async fn run(
                                 }
                             }
                         }
-                        let _ = control
-                            .send(to_zmq(&m.reply(json!({"status": "ok"})), &signer))
-                            .await;
+                        reply(&mut control, &m, json!({"status": "ok"}), &signer).await;
                     }
                     "shutdown_request" => {
                         let restart = m.content["restart"].as_bool().unwrap_or(false);
-                        let _ = control
-                            .send(to_zmq(
-                                &m.reply(json!({"status": "ok", "restart": restart})),
-                                &signer,
-                            ))
-                            .await;
+                        let content = json!({"status": "ok", "restart": restart});
+                        reply(&mut control, &m, content, &signer).await;
                         status(&iopub, &m, "idle");
                         let _ = shutdown_tx.send(true);
                         return;
                     }
                     "kernel_info_request" => {
-                        let _ = control.send(to_zmq(&m.reply(kernel_info()), &signer)).await;
+                        reply(&mut control, &m, kernel_info(), &signer).await;
                     }
                     _ => {}
                 }
@@ -237,7 +228,7 @@ pub async fn run(
                 let (content, failed) = execute(&m, &ready, &iopub, &mut count).await;
                 if failed && m.content["stop_on_error"].as_bool().unwrap_or(true) {
                     // reply first, then abort what Run All queued behind the failed cell
-                    let _ = shell.send(to_zmq(&m.reply(content), &signer)).await;
+                    reply(&mut shell, &m, content, &signer).await;
                     status(&iopub, &m, "idle");
                     abort_queued(&mut shell, &signer, &iopub).await;
                     continue;
@@ -252,12 +243,8 @@ pub async fn run(
             "comm_info_request" => json!({"status": "ok", "comms": {}}),
             "history_request" => json!({"status": "ok", "history": []}),
             "shutdown_request" => {
-                let _ = shell
-                    .send(to_zmq(
-                        &m.reply(json!({"status": "ok", "restart": false})),
-                        &signer,
-                    ))
-                    .await;
+                let content = json!({"status": "ok", "restart": false});
+                reply(&mut shell, &m, content, &signer).await;
                 status(&iopub, &m, "idle");
                 break;
             }
@@ -266,7 +253,7 @@ pub async fn run(
                 continue;
             }
         };
-        let _ = shell.send(to_zmq(&m.reply(reply), &signer)).await;
+        self::reply(&mut shell, &m, reply, &signer).await;
         status(&iopub, &m, "idle");
     }
     // Let IOPub deliver the last idle before the process goes; the runner goes with the kernel.
@@ -376,7 +363,7 @@ async fn abort_queued(shell: &mut zeromq::RouterSocket, signer: &Signer, iopub: 
         } else {
             json!({"status": "ok"})
         };
-        let _ = shell.send(to_zmq(&m.reply(content), signer)).await;
+        reply(shell, &m, content, signer).await;
         status(iopub, &m, "idle");
     }
 }

@@ -5,7 +5,9 @@ use std::io::Write;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::prelude::*;
+use super::*;
+use crate::cluster::allow_context;
+use crate::error::Error;
 
 /// Tests here change KUBECONFIG for the whole process: one at a time.
 static ENV: Mutex<()> = Mutex::new(());
