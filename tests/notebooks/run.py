@@ -155,6 +155,57 @@ def only_mysql_0(text: str) -> bool:
     return pods == {"mysql-0"}
 
 
+# --- 03-troubleshooting and 04-updates ---
+
+def pod_status_is(pod: str, ready: str, *statuses: str) -> Callable[[str], bool]:
+    """`kubectl get pods`: the row of `pod` has READY `ready` and one of `statuses`."""
+    alts = "|".join(re.escape(s) for s in statuses)
+    return lambda t: re.search(rf"^\s*{re.escape(pod)}\s+{re.escape(ready)}\s+({alts})\s", t, re.MULTILINE) is not None
+
+
+def no_pod(pod: str) -> Callable[[str], bool]:
+    return lambda t: re.search(rf"^\s*{re.escape(pod)}\s", t, re.MULTILINE) is None
+
+
+def both(*checks: Callable[[str], bool]) -> Callable[[str], bool]:
+    return lambda t: all(c(t) for c in checks)
+
+
+def sts_ready(name: str, ready: str) -> Callable[[str], bool]:
+    return lambda t: re.search(rf"^\s*{re.escape(name)}\s+{re.escape(ready)}\s", t, re.MULTILINE) is not None
+
+
+def replaced_order(*pods: str) -> Callable[[str], bool]:
+    """The notebook prints `교체된 순서: ["mysql-2", "mysql-1", "mysql-0"]` after watch_rollout."""
+    def check(text: str) -> bool:
+        m = re.search(r"교체된 순서: \[(.*?)\]", text)
+        return m is not None and re.findall(r'"([^"]+)"', m.group(1)) == list(pods)
+    return check
+
+
+def revisions_of(text: str) -> tuple[dict[str, str], str | None]:
+    """`revisions()`: pod -> CONTROLLER-REVISION-HASH (last column), and the updateRevision line."""
+    revs = {m.group(1): m.group(2) for m in
+            re.finditer(r"^\s*(mysql-\d+)\s.*?\s(mysql-[0-9a-z]+)\s*$", text, re.MULTILINE)}
+    m = re.search(r"updateRevision (\S+?),", text)
+    return revs, (m.group(1) if m else None)
+
+
+def only_updated(*updated: str) -> Callable[[str], bool]:
+    """Exactly the pods `updated` run the update revision; the others share one older revision."""
+    def check(text: str) -> bool:
+        revs, update = revisions_of(text)
+        if set(revs) != {"mysql-0", "mysql-1", "mysql-2"} or update is None:
+            return False
+        old = {r for p, r in revs.items() if p not in updated}
+        return all(revs[p] == update for p in updated) and len(old) == 1 and update not in old
+    return check
+
+
+def pvc_names(text: str) -> set[str]:
+    return set(re.findall(r"^\s*(data-mysql-[\w-]+)\s+(?:Bound|Pending|Terminating|Lost)\s", text, re.MULTILINE))
+
+
 # notebook file name -> [(cell tag, what is checked, check on the cell's output text)]; a check that
 # compares cells has a tuple of tags and gets their texts in that order.
 Check = tuple[str | tuple[str, ...], str, Callable[..., bool]]
@@ -225,6 +276,46 @@ CHECKS: dict[str, list[Check]] = {
          topology_shows("mysql-0", "mysql-1", "mysql-2")),
         ("row-back", "다시 확장하면 mysql-2의 데이터가 돌아온다", has_all("Carol")),
         ("pvcs-after-sts-delete", "StatefulSet 삭제 후에도 PVC가 남는다", has_all("mysql-0", "mysql-1", "mysql-2")),
+    ],
+    "03-troubleshooting.ipynb": [
+        ("image-pods", "이미지 오류: mysql-0이 0/1 ErrImagePull/ImagePullBackOff, mysql-1은 만들어지지 않는다",
+         both(pod_status_is("mysql-0", "0/1", "ErrImagePull", "ImagePullBackOff"), no_pod("mysql-1"))),
+        ("image-describe", "describe: Waiting, Reason ImagePullBackOff/ErrImagePull, 이벤트 Failed to pull image",
+         lambda t: re.search(r"Reason:\s+(ImagePullBackOff|ErrImagePull)", t) is not None and "Failed to pull image" in t),
+        ("image-fix-apply", "템플릿만 고치면 멈춘 mysql-0은 그대로다 (강제 롤백 문제)",
+         pod_status_is("mysql-0", "0/1", "ErrImagePull", "ImagePullBackOff")),
+        ("image-fix", "멈춘 파드를 지우면 0 → 1 → 2 순서로 모두 Ready", created_after_predecessor_ready),
+        ("image-healthy", "StatefulSet mysql READY 3/3", sts_ready("mysql", "3/3")),
+        ("probe-pods", "프로브 실패: mysql-0 Running 0/1, mysql-1은 만들어지지 않는다",
+         both(pod_status_is("mysql-0", "0/1", "Running"), no_pod("mysql-1"))),
+        ("probe-describe", "describe: Readiness probe failed 이벤트와 -P 3307",
+         has_all("Readiness probe failed", "3307", "Ready:")),
+        ("probe-healthy", "StatefulSet mysql READY 3/3", sts_ready("mysql", "3/3")),
+        ("class-pvcs", "없는 StorageClass: data-mysql-fast-0 Pending",
+         lambda t: re.search(r"^\s*data-mysql-fast-0\s+Pending\s", t, re.MULTILINE) is not None),
+        ("class-describe-pvc", "describe pvc: storageclass.storage.k8s.io \"fast\" not found",
+         has_all('storageclass.storage.k8s.io "fast" not found', "ProvisioningFailed")),
+        ("class-describe-pod", "describe pod: Pending, unbound immediate PersistentVolumeClaims",
+         has_all("Pending", "unbound immediate PersistentVolumeClaims")),
+        ("class-healthy", "StorageClass fast를 만들면 PVC가 Bound",
+         lambda t: re.search(r"^\s*data-mysql-fast-0\s+Bound\s.*\bfast\b", t, re.MULTILINE) is not None),
+        ("password-denied", "Secret만 바꾸면 Access denied (ERROR 1045)", has_all("ERROR 1045", "Access denied")),
+        ("password-exec", "파드 안에서도 새 비밀번호는 Access denied", has_all("Access denied")),
+        ("password-after", "Secret을 되돌리면 다시 접속된다", has_all("CURRENT_USER()", "root@")),
+        ("leftovers-end", "정리 후 깨끗한 클러스터", has_all("깨끗한 클러스터")),
+    ],
+    "04-updates.ipynb": [
+        ("rolling-update", "롤링 업데이트: mysql-2 → mysql-1 → mysql-0 순서로 교체",
+         replaced_order("mysql-2", "mysql-1", "mysql-0")),
+        ("rolling-update", "kubectl rollout status의 완료 줄", has_all("roll out complete: 3 new pods have been updated")),
+        ("canary", "partition: 2 → mysql-2만 교체", replaced_order("mysql-2")),
+        ("canary-revisions", "partition: 2 → mysql-2만 새 리비전", only_updated("mysql-2")),
+        ("canary-rest", "partition: 0 → mysql-1 → mysql-0 교체", replaced_order("mysql-1", "mysql-0")),
+        ("ondelete-apply", "OnDelete: 적용해도 아무 파드도 바뀌지 않는다", only_updated()),
+        ("ondelete-status", "OnDelete: rollout status는 쓸 수 없다", has_all("only available for RollingUpdate")),
+        ("ondelete-delete", "OnDelete: 지운 mysql-1만 새 리비전", only_updated("mysql-1")),
+        ("retention-default", "기본 보존 정책은 Retain", has_all("whenScaled: Retain")),
+        ("retention-pvcs", "whenScaled: Delete → 3 → 1 축소 후 PVC는 data-mysql-0 하나", lambda t: pvc_names(t) == {"data-mysql-0"}),
     ],
 }
 

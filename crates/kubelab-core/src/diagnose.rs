@@ -146,7 +146,12 @@ fn event_findings(name: &str, events: &[Event]) -> Vec<String> {
         let reason = e.reason.clone().unwrap_or_default();
         out.push(format!(
             "  · 이벤트 {reason}: {}",
-            e.message.clone().unwrap_or_default().trim()
+            // a multi-line message (a probe's output) stays inside its finding
+            e.message
+                .clone()
+                .unwrap_or_default()
+                .trim()
+                .replace('\n', "\n      ")
         ));
         if reason == "Unhealthy" {
             out.push("    → 프로브(readiness/liveness)가 실패합니다: MySQL이 아직 초기화 중이거나 프로브 명령/비밀번호가 틀렸습니다.".into());

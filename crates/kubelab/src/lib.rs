@@ -21,6 +21,7 @@ mod lab;
 mod results;
 mod show;
 mod sql;
+mod steps;
 pub mod wire;
 
 use std::time::Duration;
@@ -34,6 +35,10 @@ pub use results::{
     Leftovers, Note, PodReady, Table, WatchReport,
 };
 pub use sql::{MySql, SqlOutput, StatementResult};
+pub use steps::{
+    delete, describe, revisions, wait_deleted, wait_deleted_for, watch_rollout, watch_rollout_for,
+    Description, RolloutReport,
+};
 
 use call::call;
 
@@ -139,6 +144,11 @@ pub mod prelude {
         wait_ready, wait_ready_for, watch_pods, watch_pods_for,
     };
     pub use crate::{check, timeline, topology, CheckReport, Picture};
+    // notebooks 03 (troubleshooting) and 04 (updates)
+    pub use crate::{
+        delete, describe, revisions, wait_deleted, wait_deleted_for, watch_rollout,
+        watch_rollout_for, Description, RolloutReport,
+    };
     pub use crate::{
         ApplyReport, ChangeReport, CleanupReport, ClusterInfo, DeleteReport, Error, ExecOutput,
         FreshReport, Lab, Leftovers, MySql, PodReady, SqlOutput, StatementResult, Table,

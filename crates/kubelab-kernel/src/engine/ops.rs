@@ -158,6 +158,28 @@ pub async fn run(engine: Arc<Engine>, call: Vec<String>) -> Result<Value, Failur
             core::allow_context(name);
             render::note("")
         }
+        // notebooks 03 and 04
+        "describe" => {
+            let (kind, name) = (arg(&args, 0)?.to_string(), arg(&args, 1)?.to_string());
+            render::description(&on_lab!(l => l.describe(&kind, &name).await))
+        }
+        "delete" => {
+            let (kind, name) = (arg(&args, 0)?.to_string(), arg(&args, 1)?.to_string());
+            render::change(&on_lab!(l => l.delete(&kind, &name).await))
+        }
+        "wait_deleted" => {
+            let (kind, name) = (arg(&args, 0)?.to_string(), arg(&args, 1)?.to_string());
+            let t = duration(&args, 2)?;
+            render::change(&on_lab!(l => l.wait_deleted(&kind, &name, t).await))
+        }
+        "watch_rollout" => {
+            let (name, t) = (arg(&args, 0)?.to_string(), duration(&args, 1)?);
+            render::rollout(&on_lab!(l => l.watch_rollout(&name, t).await))
+        }
+        "revisions" => {
+            let name = arg(&args, 0)?.to_string();
+            render::table(&on_lab!(l => l.revisions(&name).await))
+        }
         other => return Err(bad_call(&format!("알 수 없는 작업 '{other}'"))),
     })
 }

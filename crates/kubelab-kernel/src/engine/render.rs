@@ -144,3 +144,27 @@ pub fn fresh(r: &core::FreshReport) -> Value {
         .with("removed", removed)
         .with("elapsed_ms", elapsed(r.elapsed))
 }
+
+/// `describe`: the text, the top fields (keys and values side by side) and the Events table.
+pub fn description(d: &core::Description) -> Value {
+    let v = value("description", d.to_string(), d.to_html())
+        .with(
+            "field.keys",
+            d.fields.iter().map(|(k, _)| k.clone()).collect(),
+        )
+        .with(
+            "field.values",
+            d.fields.iter().map(|(_, v)| v.clone()).collect(),
+        );
+    with_table(v, "events", &d.events)
+}
+
+/// `watch_rollout`: the lines, the replacement order and the pods' revisions at the end.
+pub fn rollout(r: &core::RolloutReport) -> Value {
+    let v = value("rollout", r.to_string(), r.to_html())
+        .with("lines", r.lines.clone())
+        .with("replaced", r.replaced.clone())
+        .with("update_revision", vec![r.update_revision.clone()])
+        .with("elapsed_ms", elapsed(r.elapsed));
+    with_table(v, "pods", &r.pods)
+}

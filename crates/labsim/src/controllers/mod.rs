@@ -5,6 +5,7 @@
 //! all after every burst of store changes (coalesced for [`DEBOUNCE`]) and on a [`TICK`].
 
 pub mod bootstrap;
+pub mod claim_events;
 pub mod endpoints;
 pub mod gc;
 pub mod nodes;

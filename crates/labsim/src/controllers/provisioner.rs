@@ -94,6 +94,13 @@ pub fn reconcile(store: &Store, state_dir: &Path) -> Result<(), ControllerError>
         if let Some(class) = class.filter(|c| c["provisioner"] == HOSTPATH_PROVISIONER) {
             provision(store, state_dir, &pvc, class)?;
         }
+        // a named class that does not exist: the PV controller says so on the claim
+        match pvc["spec"]["storageClassName"].as_str() {
+            Some(c) if !c.is_empty() && class.is_none() => {
+                super::claim_events::missing_class(store, &pvc, c, chrono::Utc::now())?
+            }
+            _ => {}
+        }
     }
     let (pvs, _) = store.list(get("PersistentVolume"), None);
     for pv in &pvs {
