@@ -5,7 +5,7 @@
 use crate::call::call;
 use crate::show::shown;
 use crate::wire::Value;
-use crate::{Lab, Result};
+use crate::Result;
 
 /// A step whose conditions all hold (`check("deploy")?`): one ✅ line per condition.
 #[derive(Debug, Clone)]
@@ -67,21 +67,4 @@ pub fn topology() -> Result<Picture> {
 /// Creation → Ready of the pods `selector` matches, on one time axis (from the cluster).
 pub fn timeline(selector: &str) -> Result<Picture> {
     call("timeline", &[selector]).map(Picture::from_value)
-}
-
-impl Lab {
-    /// `check(step)`.
-    pub async fn check(&self, step: &str) -> Result<CheckReport> {
-        check(step)
-    }
-
-    /// `topology()`.
-    pub async fn topology(&self) -> Result<Picture> {
-        topology()
-    }
-
-    /// `timeline(selector)`.
-    pub async fn timeline(&self, selector: &str) -> Result<Picture> {
-        timeline(selector)
-    }
 }

@@ -73,5 +73,25 @@ impl Lab {
         exec(pod: &str, command: &[&str]) -> ExecOutput;
         /// A MySQL session to POD.
         mysql(pod: &str) -> MySql;
+        /// What an earlier run of the lab left.
+        leftovers() -> Leftovers;
+        /// Starts the lab over (deletes its objects and PVCs).
+        start_fresh() -> FreshReport;
+        /// The learner's check of a step: ✅ or a failed call with the hint.
+        check(step: &str) -> CheckReport;
+        /// Nodes, pods, PVCs and volumes as a picture.
+        topology() -> Picture;
+        /// Each pod's creation → Ready on a time axis.
+        timeline(selector: &str) -> Picture;
+        /// `kubectl describe KIND NAME`.
+        describe(kind: &str, name: &str) -> Description;
+        /// `kubectl delete KIND NAME --wait=false`.
+        delete(kind: &str, name: &str) -> ChangeReport;
+        /// `kubectl wait --for=delete KIND/NAME`.
+        wait_deleted_for(kind: &str, name: &str, timeout: Duration) -> ChangeReport;
+        /// `kubectl rollout status statefulset/NAME`, and the order pods were replaced.
+        watch_rollout_for(name: &str, timeout: Duration) -> RolloutReport;
+        /// Pods with their revision, and the StatefulSet's update and current revision.
+        revisions(name: &str) -> Table;
     }
 }
