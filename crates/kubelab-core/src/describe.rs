@@ -705,16 +705,7 @@ pub fn describe_statefulset(
     let status = s.status.clone().unwrap_or_default();
     l.kv(0, "Name", &s.name_any());
     l.kv(0, "Namespace", &s.namespace().unwrap_or_default());
-    let selector = spec
-        .selector
-        .match_labels
-        .clone()
-        .unwrap_or_default()
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",");
-    l.kv(0, "Selector", &selector);
+    l.kv(0, "Selector", &crate::objects::selector_of(s));
     l.map("Labels", s.labels());
     let replicas = spec.replicas.unwrap_or(1);
     l.kv(

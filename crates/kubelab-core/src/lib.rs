@@ -17,10 +17,13 @@
 //!    connected client, how its calls fail) → [`objects`] (typed reads and deletes the steps
 //!    share), [`server_table`] (the API server's `as=Table` printing), [`runtime`] (kubelab's
 //!    tokio runtime and the process's one `Lab`), [`portforward`].
-//! 3. The steps, one `impl Lab` per file named for it: [`get`], [`placement`], [`cluster`]
-//!    (start, info, allowed contexts), [`apply`], [`delete`] → [`fresh`], [`scale`], [`exec`],
+//! 3. The steps, one `impl Lab` per file named for it: [`get`], [`placement`](mod@placement), [`cluster`](mod@cluster)
+//!    (start, info, allowed contexts), [`apply`](mod@apply), [`delete`] → [`fresh`], [`scale`](mod@scale), [`exec`](mod@exec),
 //!    [`sql`], [`diagnose`] → [`wait`] → [`watch`]; built on them (`facts.rs`: what the pods and
-//!    claims say): [`check`] (the learner's ✅/❌ checks) and [`picture`] (topology, timeline).
+//!    claims say): [`check`](mod@check) (the learner's ✅/❌ checks) and [`picture`] (topology, timeline);
+//!    for notebooks 03 and 04: [`describe`] (`kubectl describe` of a pod, PVC or StatefulSet),
+//!    `delete_object.rs` (`delete KIND NAME`, `wait --for=delete`), [`rollout`] (`rollout status`
+//!    and the order pods were replaced).
 //! 4. [`facade`]: the steps as sync free functions. This file only maps and re-exports.
 
 pub mod apply;

@@ -2,6 +2,7 @@
 //! steps share (pods by selector, the lab's PVCs, one object by name) and the "not found: these
 //! exist" error. Its failures are `objects::Error`.
 
+use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use kube::api::{Api, DeleteParams, ListParams};
 use kube::core::NamespaceResourceScope;
@@ -135,6 +136,19 @@ impl Lab {
             Err(_) => Err(self.err_timeout(&action)),
         }
     }
+}
+
+/// A StatefulSet's `matchLabels` as a label selector (`app=mysql`), as `kubectl describe` shows it.
+pub fn selector_of(s: &StatefulSet) -> String {
+    s.spec
+        .selector
+        .match_labels
+        .clone()
+        .unwrap_or_default()
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 #[cfg(test)]

@@ -151,18 +151,6 @@ fn ready(p: &Pod) -> bool {
         .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
-fn selector_of(s: &StatefulSet) -> String {
-    s.spec
-        .selector
-        .match_labels
-        .clone()
-        .unwrap_or_default()
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 impl Lab {
     async fn get_sts(&self, name: &str) -> Result<StatefulSet> {
         let api: Api<StatefulSet> = Api::namespaced(self.client().clone(), NAMESPACE);
@@ -202,7 +190,7 @@ impl Lab {
     /// The pods the StatefulSet controls (controller owner reference), by name.
     async fn sts_pods(&self, s: &StatefulSet) -> Result<Vec<Pod>> {
         let api: Api<Pod> = Api::namespaced(self.client().clone(), NAMESPACE);
-        let lp = ListParams::default().labels(&selector_of(s));
+        let lp = ListParams::default().labels(&crate::objects::selector_of(s));
         let list = tokio::time::timeout(crate::lab::API_TIMEOUT, api.list(&lp))
             .await
             .map_err(|_| ObjError::Api {
@@ -252,7 +240,7 @@ impl Lab {
         let s = self.get_sts(name).await?;
         crate::out::cmd(&format!(
             "kubectl get pods -l {} -L {REVISION_LABEL}",
-            selector_of(&s)
+            crate::objects::selector_of(&s)
         ));
         let pods = self.sts_pods(&s).await?;
         let t = self.revision_table(&pods).await?;
