@@ -146,7 +146,13 @@ async fn drills_and_updates() {
     );
 
     // whenScaled: Delete — scaling down deletes the condemned pods' claims
+    // As the notebook does: the old pods must be gone first, else the new StatefulSet adopts them
+    // while the garbage collector deletes them, and a pod deleted that way is not a scale-down
+    // (its claim keeps no owner and stays; CI saw data-mysql-2 stay).
     lab.delete_statefulset("mysql").await.unwrap();
+    for pod in ["mysql-0", "mysql-1", "mysql-2"] {
+        lab.wait_deleted("pod", pod, t).await.unwrap();
+    }
     lab.apply(&manifest("4-retention.yaml")).await.unwrap();
     lab.watch_pods("app=mysql", t).await.unwrap();
     assert_eq!(
