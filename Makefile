@@ -86,6 +86,8 @@ test: rust-checks notebook-tests
 
 rust-checks:
 	cargo fmt --all --check
+	@# kubelab-core's modules in layers without a cycle (labsim's layers are a unit test, layers.rs)
+	python3 scripts/module-layers.py crates/kubelab-core/src
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo test --workspace --exclude kubelab-kernel
 	@# the kernel's tests without its evcxr part (one build of rust-analyzer is enough; the

@@ -6,7 +6,8 @@ method the other defines in an `impl Lab` block (the steps are methods of one ty
 files, so a path alone would not show that `delete` calls `objects`'s `list_pods`).
 
 A grep, not a compiler: it reads `crate::` paths as text (comments included), which errs on the
-side of seeing more edges, never fewer. Usage: scripts/module-layers.py crates/kubelab-core/src
+side of seeing more edges; method calls count only on a receiver that names a Lab (`lab.`, `l.`,
+`self.`), so that another type's method of the same name is not taken for a step. Usage: scripts/module-layers.py crates/kubelab-core/src
 """
 import os
 import re
