@@ -417,30 +417,11 @@ impl Lab {
         };
         crate::out::cmd(&format!("kubectl describe {k} {name}"));
         let now = Utc::now();
-        let not_found = |plural: &str, existing: Vec<String>| -> crate::Error {
-            ObjError::NotFound {
-                kind: k.to_string(),
-                name: name.to_string(),
-                plural: plural.to_string(),
-                existing: if existing.is_empty() {
-                    "(없음)".into()
-                } else {
-                    existing.join(", ")
-                },
-            }
-            .into()
-        };
         match k {
             "pod" => {
                 let api: Api<Pod> = Api::namespaced(self.client().clone(), NAMESPACE);
                 let Some(p) = self.api_call("kubectl get pod", api.get_opt(name)).await? else {
-                    let all = self
-                        .api_call("kubectl get pods", api.list(&ListParams::default()))
-                        .await?;
-                    return Err(not_found(
-                        "pods",
-                        all.items.iter().map(|p| p.name_any()).collect(),
-                    ));
+                    return Err(self.not_found::<Pod>(k, "pods", name).await);
                 };
                 let evs = self
                     .events_about("Pod", name, &p.uid().unwrap_or_default())
@@ -451,13 +432,9 @@ impl Lab {
                 let api: Api<PersistentVolumeClaim> =
                     Api::namespaced(self.client().clone(), NAMESPACE);
                 let Some(c) = self.api_call("kubectl get pvc", api.get_opt(name)).await? else {
-                    let all = self
-                        .api_call("kubectl get pvc", api.list(&ListParams::default()))
-                        .await?;
-                    return Err(not_found(
-                        "pvc",
-                        all.items.iter().map(|p| p.name_any()).collect(),
-                    ));
+                    return Err(self
+                        .not_found::<PersistentVolumeClaim>(k, "pvc", name)
+                        .await);
                 };
                 let pods: Api<Pod> = Api::namespaced(self.client().clone(), NAMESPACE);
                 let users: Vec<String> = self
@@ -488,13 +465,7 @@ impl Lab {
                     .api_call("kubectl get statefulset", api.get_opt(name))
                     .await?
                 else {
-                    let all = self
-                        .api_call("kubectl get statefulsets", api.list(&ListParams::default()))
-                        .await?;
-                    return Err(not_found(
-                        "statefulsets",
-                        all.items.iter().map(|p| p.name_any()).collect(),
-                    ));
+                    return Err(self.not_found::<StatefulSet>(k, "statefulsets", name).await);
                 };
                 let pods: Api<Pod> = Api::namespaced(self.client().clone(), NAMESPACE);
                 let owned: Vec<Pod> = self

@@ -170,6 +170,14 @@ async fn drills_and_updates() {
     let pvcs = lab.pvcs().await.unwrap();
     assert_eq!(pvcs.column("NAME"), vec!["data-mysql-0"], "{pvcs}");
 
+    // a wrong name: the Korean NotFound listing what exists (the same error as every step's)
+    let e = lab
+        .describe("pod", "mysql-9")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("mysql-9") && e.contains("mysql-0"), "{e}");
+
     drop(db);
     tokio::task::block_in_place(|| sim.stop());
 }
