@@ -1,7 +1,29 @@
-//! The resource types labsim serves: one row per kind, used by discovery, routing, the store and tables.
+//! The kinds labsim serves, as data (KWOK's way): one `ResourceType` row per kind holds
+//! everything the server knows about it, and discovery, routing, the store, server-side tables
+//! and defaulting all read that row. Adding a kind is a file in `kinds/` (its row, its columns,
+//! its defaults) and its line in [`RESOURCES`]; plus, where it has one, a controller.
+//!
+//! - `kinds/<plural>.rs`: one kind each (`reviews.rs` holds both reviews); `pod_status.rs` is
+//!   the pod's READY/STATUS/RESTARTS summary.
+//! - `columns.rs`: the column vocabulary (NAME, AGE, shared cells, the default columns);
+//!   `age.rs` and `quantity.rs` the AGE and CAPACITY formats.
+//! - `defaulting.rs`: what a kind's defaults are given (the stored object, a free ClusterIP) and
+//!   the one rule they follow (only fields the client left out are filled).
 
-/// One servable resource (a row of `kubectl api-resources`).
-#[derive(Debug, PartialEq, Eq)]
+mod age;
+pub mod columns;
+pub mod defaulting;
+mod kinds;
+mod quantity;
+
+use serde_json::Value;
+
+pub use age::human_duration;
+pub use columns::Column;
+pub use defaulting::{Defaulting, Defaults};
+
+/// One servable kind (a row of `kubectl api-resources`), with its printing and defaulting.
+#[derive(Debug)]
 pub struct ResourceType {
     /// API group, empty for the core group.
     pub group: &'static str,
@@ -12,9 +34,29 @@ pub struct ResourceType {
     pub singular: &'static str,
     pub namespaced: bool,
     pub short_names: &'static [&'static str],
+    /// Discovery's categories: `all` puts the kind in `kubectl get all`.
+    pub categories: &'static [&'static str],
     /// Subresources served, e.g. `status`, `scale`, `exec`.
     pub subresources: &'static [&'static str],
+    /// Whether the objects carry a `spec` whose changes bump `metadata.generation`.
+    pub generation: bool,
+    /// kube-apiserver's table columns (`kubectl get`); [`columns::DEFAULT`] for kinds without
+    /// a printer.
+    pub columns: &'static [Column],
+    /// Conditions a table row carries beside its cells (a finished pod's `Completed`).
+    pub row_conditions: fn(&Value) -> Option<Value>,
+    /// The API server's defaulting of this kind's objects on every write, if it has any.
+    pub defaults: Option<Defaults>,
 }
+
+/// Rows are one per kind: the same kind is the same row.
+impl PartialEq for ResourceType {
+    fn eq(&self, other: &Self) -> bool {
+        (self.group, self.version, self.plural) == (other.group, other.version, other.plural)
+    }
+}
+
+impl Eq for ResourceType {}
 
 impl ResourceType {
     /// `v1` or `apps/v1`.
@@ -37,10 +79,7 @@ impl ResourceType {
 
     /// Whether objects of this kind carry a `spec` whose changes bump `metadata.generation`.
     pub fn has_generation(&self) -> bool {
-        matches!(
-            self.kind,
-            "StatefulSet" | "Service" | "PersistentVolumeClaim" | "PersistentVolume"
-        )
+        self.generation
     }
 
     /// Reviews (`authorization.k8s.io`) are answered, never stored: create is their one verb.
@@ -66,166 +105,25 @@ impl ResourceType {
     }
 }
 
-macro_rules! rt {
-    ($group:expr, $version:expr, $kind:expr, $plural:expr, $singular:expr, $ns:expr, [$($short:expr),*], [$($sub:expr),*]) => {
-        ResourceType {
-            group: $group,
-            version: $version,
-            kind: $kind,
-            plural: $plural,
-            singular: $singular,
-            namespaced: $ns,
-            short_names: &[$($short),*],
-            subresources: &[$($sub),*],
-        }
-    };
-}
-
-/// Every resource labsim serves.
+/// Every kind labsim serves, in discovery order.
 pub static RESOURCES: &[ResourceType] = &[
-    rt!(
-        "",
-        "v1",
-        "Namespace",
-        "namespaces",
-        "namespace",
-        false,
-        ["ns"],
-        ["status"]
-    ),
-    rt!("", "v1", "Node", "nodes", "node", false, ["no"], ["status"]),
-    rt!(
-        "",
-        "v1",
-        "Pod",
-        "pods",
-        "pod",
-        true,
-        ["po"],
-        ["status", "exec", "attach", "log", "portforward"]
-    ),
-    rt!(
-        "",
-        "v1",
-        "Service",
-        "services",
-        "service",
-        true,
-        ["svc"],
-        ["status"]
-    ),
-    rt!(
-        "",
-        "v1",
-        "Endpoints",
-        "endpoints",
-        "endpoints",
-        true,
-        ["ep"],
-        []
-    ),
-    rt!("", "v1", "Secret", "secrets", "secret", true, [], []),
-    rt!(
-        "",
-        "v1",
-        "ConfigMap",
-        "configmaps",
-        "configmap",
-        true,
-        ["cm"],
-        []
-    ),
-    rt!(
-        "",
-        "v1",
-        "ServiceAccount",
-        "serviceaccounts",
-        "serviceaccount",
-        true,
-        ["sa"],
-        []
-    ),
-    rt!(
-        "",
-        "v1",
-        "PersistentVolumeClaim",
-        "persistentvolumeclaims",
-        "persistentvolumeclaim",
-        true,
-        ["pvc"],
-        ["status"]
-    ),
-    rt!(
-        "",
-        "v1",
-        "PersistentVolume",
-        "persistentvolumes",
-        "persistentvolume",
-        false,
-        ["pv"],
-        ["status"]
-    ),
-    rt!("", "v1", "Event", "events", "event", true, ["ev"], []),
-    rt!(
-        "apps",
-        "v1",
-        "StatefulSet",
-        "statefulsets",
-        "statefulset",
-        true,
-        ["sts"],
-        ["status", "scale"]
-    ),
-    rt!(
-        "apps",
-        "v1",
-        "ControllerRevision",
-        "controllerrevisions",
-        "controllerrevision",
-        true,
-        [],
-        []
-    ),
-    rt!(
-        "discovery.k8s.io",
-        "v1",
-        "EndpointSlice",
-        "endpointslices",
-        "endpointslice",
-        true,
-        [],
-        []
-    ),
-    rt!(
-        "authorization.k8s.io",
-        "v1",
-        "SelfSubjectAccessReview",
-        "selfsubjectaccessreviews",
-        "selfsubjectaccessreview",
-        false,
-        [],
-        []
-    ),
-    rt!(
-        "authorization.k8s.io",
-        "v1",
-        "SelfSubjectRulesReview",
-        "selfsubjectrulesreviews",
-        "selfsubjectrulesreview",
-        false,
-        [],
-        []
-    ),
-    rt!(
-        "storage.k8s.io",
-        "v1",
-        "StorageClass",
-        "storageclasses",
-        "storageclass",
-        false,
-        ["sc"],
-        []
-    ),
+    kinds::namespaces::ROW,
+    kinds::nodes::ROW,
+    kinds::pods::ROW,
+    kinds::services::ROW,
+    kinds::endpoints::ROW,
+    kinds::secrets::ROW,
+    kinds::configmaps::ROW,
+    kinds::serviceaccounts::ROW,
+    kinds::persistentvolumeclaims::ROW,
+    kinds::persistentvolumes::ROW,
+    kinds::events::ROW,
+    kinds::statefulsets::ROW,
+    kinds::controllerrevisions::ROW,
+    kinds::endpointslices::ROW,
+    kinds::reviews::ACCESS,
+    kinds::reviews::RULES,
+    kinds::storageclasses::ROW,
 ];
 
 /// The API groups served besides the core group, in discovery order.
@@ -279,5 +177,44 @@ mod tests {
             assert_eq!(by_key(&r.key()), Some(r));
         }
         assert_eq!(get("StatefulSet").api_version(), "apps/v1");
+    }
+
+    /// The behaviour columns of the table, pinned: `all` as kube-apiserver's storages report it
+    /// (`Categories()` in `pkg/registry/core/pod/storage/storage.go`, `.../service/storage`,
+    /// `pkg/registry/apps/statefulset/storage`), generation where a strategy bumps it on a spec
+    /// change, defaults where `SetDefaults_*` or an admission plugin fills fields.
+    #[test]
+    fn rows_carry_categories_generation_and_defaults() {
+        let kinds = |f: fn(&ResourceType) -> bool| -> Vec<&str> {
+            RESOURCES.iter().filter(|r| f(r)).map(|r| r.kind).collect()
+        };
+        assert_eq!(
+            kinds(|r| r.categories == ["all"]),
+            ["Pod", "Service", "StatefulSet"]
+        );
+        assert_eq!(
+            kinds(ResourceType::has_generation),
+            [
+                "Service",
+                "PersistentVolumeClaim",
+                "PersistentVolume",
+                "StatefulSet"
+            ]
+        );
+        assert_eq!(
+            kinds(|r| r.defaults.is_some()),
+            [
+                "Namespace",
+                "Pod",
+                "Service",
+                "PersistentVolumeClaim",
+                "StatefulSet"
+            ]
+        );
+        // Reviews have no printer: the default columns (NAME, CREATED AT).
+        let names = |cols: &[Column]| cols.iter().map(|c| c.name).collect::<Vec<_>>();
+        for kind in kinds(ResourceType::is_review) {
+            assert_eq!(names(get(kind).columns), ["Name", "Created At"], "{kind}");
+        }
     }
 }
