@@ -59,6 +59,52 @@ impl PartialEq for ResourceType {
 impl Eq for ResourceType {}
 
 impl ResourceType {
+    /// A namespaced kind of `group`/v1 with nothing special: no short names, categories,
+    /// subresources or generation, the default columns, no defaults. A row sets what differs
+    /// (`ResourceType { short_names: &["po"], ..ResourceType::namespaced(...) }`).
+    pub const fn namespaced(
+        group: &'static str,
+        kind: &'static str,
+        plural: &'static str,
+        singular: &'static str,
+    ) -> Self {
+        Self::plain(group, kind, plural, singular, true)
+    }
+
+    /// [`ResourceType::namespaced`] for a cluster-scoped kind.
+    pub const fn cluster(
+        group: &'static str,
+        kind: &'static str,
+        plural: &'static str,
+        singular: &'static str,
+    ) -> Self {
+        Self::plain(group, kind, plural, singular, false)
+    }
+
+    const fn plain(
+        group: &'static str,
+        kind: &'static str,
+        plural: &'static str,
+        singular: &'static str,
+        namespaced: bool,
+    ) -> Self {
+        ResourceType {
+            group,
+            version: "v1",
+            kind,
+            plural,
+            singular,
+            namespaced,
+            short_names: &[],
+            categories: &[],
+            subresources: &[],
+            generation: false,
+            columns: columns::DEFAULT,
+            row_conditions: columns::no_conditions,
+            defaults: None,
+        }
+    }
+
     /// `v1` or `apps/v1`.
     pub fn api_version(&self) -> String {
         if self.group.is_empty() {

@@ -8,19 +8,9 @@ use crate::resources::ResourceType;
 
 /// The row: `kubectl api-resources`, routing, storage, `kubectl get` columns.
 pub const ROW: ResourceType = ResourceType {
-    group: "",
-    version: "v1",
-    kind: "ConfigMap",
-    plural: "configmaps",
-    singular: "configmap",
-    namespaced: true,
     short_names: &["cm"],
-    categories: &[],
-    subresources: &[],
-    generation: false,
     columns: COLUMNS,
-    row_conditions: no_conditions,
-    defaults: None,
+    ..ResourceType::namespaced("", "ConfigMap", "configmaps", "configmap")
 };
 
 const COLUMNS: &[Column] = &[

@@ -8,19 +8,13 @@ use crate::resources::ResourceType;
 
 /// The row: `kubectl api-resources`, routing, storage, `kubectl get` columns.
 pub const ROW: ResourceType = ResourceType {
-    group: "apps",
-    version: "v1",
-    kind: "ControllerRevision",
-    plural: "controllerrevisions",
-    singular: "controllerrevision",
-    namespaced: true,
-    short_names: &[],
-    categories: &[],
-    subresources: &[],
-    generation: false,
     columns: COLUMNS,
-    row_conditions: no_conditions,
-    defaults: None,
+    ..ResourceType::namespaced(
+        "apps",
+        "ControllerRevision",
+        "controllerrevisions",
+        "controllerrevision",
+    )
 };
 
 const COLUMNS: &[Column] = &[

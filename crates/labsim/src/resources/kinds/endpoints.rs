@@ -8,19 +8,9 @@ use crate::resources::ResourceType;
 
 /// The row: `kubectl api-resources`, routing, storage, `kubectl get` columns.
 pub const ROW: ResourceType = ResourceType {
-    group: "",
-    version: "v1",
-    kind: "Endpoints",
-    plural: "endpoints",
-    singular: "endpoints",
-    namespaced: true,
     short_names: &["ep"],
-    categories: &[],
-    subresources: &[],
-    generation: false,
     columns: COLUMNS,
-    row_conditions: no_conditions,
-    defaults: None,
+    ..ResourceType::namespaced("", "Endpoints", "endpoints", "endpoints")
 };
 
 const COLUMNS: &[Column] = &[

@@ -8,19 +8,13 @@ use crate::resources::ResourceType;
 
 /// The row: `kubectl api-resources`, routing, storage, `kubectl get` columns.
 pub const ROW: ResourceType = ResourceType {
-    group: "discovery.k8s.io",
-    version: "v1",
-    kind: "EndpointSlice",
-    plural: "endpointslices",
-    singular: "endpointslice",
-    namespaced: true,
-    short_names: &[],
-    categories: &[],
-    subresources: &[],
-    generation: false,
     columns: COLUMNS,
-    row_conditions: no_conditions,
-    defaults: None,
+    ..ResourceType::namespaced(
+        "discovery.k8s.io",
+        "EndpointSlice",
+        "endpointslices",
+        "endpointslice",
+    )
 };
 
 const COLUMNS: &[Column] = &[

@@ -9,19 +9,11 @@ use crate::resources::ResourceType;
 
 /// The row: `kubectl api-resources`, routing, storage, `kubectl get` columns, defaults.
 pub const ROW: ResourceType = ResourceType {
-    group: "",
-    version: "v1",
-    kind: "Namespace",
-    plural: "namespaces",
-    singular: "namespace",
-    namespaced: false,
     short_names: &["ns"],
-    categories: &[],
     subresources: &["status"],
-    generation: false,
     columns: COLUMNS,
-    row_conditions: no_conditions,
     defaults: Some(defaults),
+    ..ResourceType::cluster("", "Namespace", "namespaces", "namespace")
 };
 
 const COLUMNS: &[Column] = &[

@@ -8,19 +8,10 @@ use crate::resources::ResourceType;
 
 /// The row: `kubectl api-resources`, routing, storage, `kubectl get` columns.
 pub const ROW: ResourceType = ResourceType {
-    group: "",
-    version: "v1",
-    kind: "Node",
-    plural: "nodes",
-    singular: "node",
-    namespaced: false,
     short_names: &["no"],
-    categories: &[],
     subresources: &["status"],
-    generation: false,
     columns: COLUMNS,
-    row_conditions: no_conditions,
-    defaults: None,
+    ..ResourceType::cluster("", "Node", "nodes", "node")
 };
 
 const COLUMNS: &[Column] = &[

@@ -10,19 +10,17 @@ use crate::resources::ResourceType;
 
 /// The row: `kubectl api-resources`, routing, storage, `kubectl get` columns, defaults.
 pub const ROW: ResourceType = ResourceType {
-    group: "",
-    version: "v1",
-    kind: "PersistentVolumeClaim",
-    plural: "persistentvolumeclaims",
-    singular: "persistentvolumeclaim",
-    namespaced: true,
     short_names: &["pvc"],
-    categories: &[],
     subresources: &["status"],
     generation: true,
     columns: COLUMNS,
-    row_conditions: no_conditions,
     defaults: Some(defaults),
+    ..ResourceType::namespaced(
+        "",
+        "PersistentVolumeClaim",
+        "persistentvolumeclaims",
+        "persistentvolumeclaim",
+    )
 };
 
 const COLUMNS: &[Column] = &[

@@ -8,19 +8,16 @@ use crate::resources::ResourceType;
 
 /// The row: `kubectl api-resources`, routing, storage, `kubectl get` columns.
 pub const ROW: ResourceType = ResourceType {
-    group: "",
-    version: "v1",
-    kind: "PersistentVolume",
-    plural: "persistentvolumes",
-    singular: "persistentvolume",
-    namespaced: false,
     short_names: &["pv"],
-    categories: &[],
     subresources: &["status"],
     generation: true,
     columns: COLUMNS,
-    row_conditions: no_conditions,
-    defaults: None,
+    ..ResourceType::cluster(
+        "",
+        "PersistentVolume",
+        "persistentvolumes",
+        "persistentvolume",
+    )
 };
 
 const COLUMNS: &[Column] = &[

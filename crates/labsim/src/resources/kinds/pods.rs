@@ -12,19 +12,13 @@ use crate::resources::ResourceType;
 
 /// The row: `kubectl api-resources`, routing, storage, `kubectl get` columns, defaults.
 pub const ROW: ResourceType = ResourceType {
-    group: "",
-    version: "v1",
-    kind: "Pod",
-    plural: "pods",
-    singular: "pod",
-    namespaced: true,
     short_names: &["po"],
     categories: &["all"],
     subresources: &["status", "exec", "attach", "log", "portforward"],
-    generation: false,
     columns: COLUMNS,
     row_conditions: completed,
     defaults: Some(defaults),
+    ..ResourceType::namespaced("", "Pod", "pods", "pod")
 };
 
 const COLUMNS: &[Column] = &[

@@ -8,19 +8,8 @@ use crate::resources::ResourceType;
 
 /// The row: `kubectl api-resources`, routing, storage, `kubectl get` columns.
 pub const ROW: ResourceType = ResourceType {
-    group: "",
-    version: "v1",
-    kind: "Secret",
-    plural: "secrets",
-    singular: "secret",
-    namespaced: true,
-    short_names: &[],
-    categories: &[],
-    subresources: &[],
-    generation: false,
     columns: COLUMNS,
-    row_conditions: no_conditions,
-    defaults: None,
+    ..ResourceType::namespaced("", "Secret", "secrets", "secret")
 };
 
 const COLUMNS: &[Column] = &[

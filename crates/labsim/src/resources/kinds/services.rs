@@ -10,19 +10,13 @@ use crate::resources::ResourceType;
 
 /// The row: `kubectl api-resources`, routing, storage, `kubectl get` columns, defaults.
 pub const ROW: ResourceType = ResourceType {
-    group: "",
-    version: "v1",
-    kind: "Service",
-    plural: "services",
-    singular: "service",
-    namespaced: true,
     short_names: &["svc"],
     categories: &["all"],
     subresources: &["status"],
     generation: true,
     columns: COLUMNS,
-    row_conditions: no_conditions,
     defaults: Some(defaults),
+    ..ResourceType::namespaced("", "Service", "services", "service")
 };
 
 const COLUMNS: &[Column] = &[

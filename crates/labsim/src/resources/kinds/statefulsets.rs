@@ -10,19 +10,13 @@ use crate::resources::ResourceType;
 
 /// The row: `kubectl api-resources`, routing, storage, `kubectl get` columns, defaults.
 pub const ROW: ResourceType = ResourceType {
-    group: "apps",
-    version: "v1",
-    kind: "StatefulSet",
-    plural: "statefulsets",
-    singular: "statefulset",
-    namespaced: true,
     short_names: &["sts"],
     categories: &["all"],
     subresources: &["status", "scale"],
     generation: true,
     columns: COLUMNS,
-    row_conditions: no_conditions,
     defaults: Some(defaults),
+    ..ResourceType::namespaced("apps", "StatefulSet", "statefulsets", "statefulset")
 };
 
 const COLUMNS: &[Column] = &[
