@@ -102,7 +102,7 @@ pub static RESOURCES: &[ResourceType] = &[
         "pod",
         true,
         ["po"],
-        ["status", "exec", "attach", "log", "portforward"]
+        ["status", "exec", "attach", "log", "portforward", "eviction"]
     ),
     rt!(
         "",

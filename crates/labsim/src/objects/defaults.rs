@@ -21,16 +21,9 @@ pub fn apply(store: &Store, rt: &ResourceType, obj: &mut Value, live: Option<&Va
             // The ServiceAccount and DefaultTolerationSeconds admission plugins.
             set(spec, "serviceAccountName", json!("default"));
             set(spec, "serviceAccount", json!("default"));
-            set(
-                spec,
-                "tolerations",
-                json!([
-                    {"effect": "NoExecute", "key": "node.kubernetes.io/not-ready", "operator": "Exists", "tolerationSeconds": 300},
-                    {"effect": "NoExecute", "key": "node.kubernetes.io/unreachable", "operator": "Exists", "tolerationSeconds": 300},
-                ]),
-            );
             set(spec, "priority", json!(0));
             set(spec, "preemptionPolicy", json!("PreemptLowerPriority"));
+            super::tolerations::add_defaults(&mut obj["spec"]);
             if live.is_none() {
                 // A new pod waits for the scheduler and the kubelet.
                 let qos = qos_class(&obj["spec"]);
