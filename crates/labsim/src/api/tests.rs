@@ -92,7 +92,7 @@ async fn version_and_health() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
         (v["major"].as_str(), v["minor"].as_str()),
-        (Some("1"), Some("33"))
+        (Some("1"), Some("31"))
     );
     assert_eq!(v["gitVersion"], crate::objects::version::KUBERNETES);
     let (s, v) = call(&app, "GET", "/readyz", &[], "").await;

@@ -149,4 +149,6 @@ pub async fn run(store: Arc<Store>, state_dir: PathBuf, shutdown: Shutdown) {
 }
 
 #[cfg(test)]
+mod storage_tests;
+#[cfg(test)]
 mod tests;

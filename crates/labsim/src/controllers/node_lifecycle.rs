@@ -1,7 +1,7 @@
 //! kube-controller-manager's node lifecycle and taint eviction controllers, for nodes stopped
 //! with `labsim node stop` (pkg/controller/nodelifecycle, pkg/controller/tainteviction):
 //!
-//! - a node whose kubelet stopped posting for `--node-monitor-grace-period` (50 s) gets every
+//! - a node whose kubelet stopped posting for `--node-monitor-grace-period` (40 s in 1.31) gets every
 //!   condition `Unknown` (`NodeStatusUnknown`, `Kubelet stopped posting node status.`), the
 //!   taints `node.kubernetes.io/unreachable:NoSchedule` and `:NoExecute`, the event
 //!   `NodeNotReady`, and its pods' `Ready` condition set False (`NodeNotReady` events);
@@ -38,7 +38,7 @@ pub fn reconcile(
     now: DateTime<Utc>,
 ) -> Result<(), ControllerError> {
     let grace = chrono::Duration::from_std(timings::get().node_monitor_grace_period)
-        .unwrap_or(chrono::Duration::seconds(50));
+        .unwrap_or(chrono::Duration::seconds(40));
     let (nodes, _) = store.list(get("Node"), None);
     for node in &nodes {
         let unknown = condition(node, "Ready").is_some_and(|c| c["status"] == "Unknown");

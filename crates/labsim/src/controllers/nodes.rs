@@ -232,7 +232,7 @@ mod tests {
             ""
         );
         assert_eq!(cp["metadata"]["labels"]["minikube.k8s.io/primary"], "true");
-        assert_eq!(cp["status"]["nodeInfo"]["kubeletVersion"], "v1.33.1");
+        assert_eq!(cp["status"]["nodeInfo"]["kubeletVersion"], "v1.31.0");
         assert_eq!(cp["status"]["addresses"][0]["address"], "192.168.49.2");
         let w = node_object(&NODES[2]);
         assert!(w["metadata"]["labels"]

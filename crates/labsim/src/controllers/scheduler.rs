@@ -174,13 +174,15 @@ pub fn choose_node<'a>(
     }
     match best {
         Some(node) => Ok((node, claims)),
-        None => Err(Unschedulable::NoFit(
-            nodes.len(),
-            reasons
+        None => {
+            // FitError.Error sorts the "<count> <reason>" strings themselves.
+            let mut histogram: Vec<String> = reasons
                 .into_iter()
                 .map(|(why, n)| format!("{n} {why}"))
-                .collect(),
-        )),
+                .collect();
+            histogram.sort();
+            Err(Unschedulable::NoFit(nodes.len(), histogram))
+        }
     }
 }
 

@@ -643,3 +643,5 @@ fn claim_deleted_under_a_running_pod_waits_then_comes_back_empty() {
     assert!(pod_running_and_ready(&lab.pod("mysql-0")));
     assert_eq!(lab.store.list(get("PersistentVolume"), None).0.len(), 1);
 }
+
+mod statefulset_rules;

@@ -45,12 +45,12 @@ fn a_stopped_node_goes_unknown_after_the_grace_period_and_its_pods_are_evicted_a
     machines::set_stopped(dir.path(), "minikube-m02", true).unwrap();
     let t0 = Utc::now();
 
-    // Within the 50 s grace period nothing happens.
+    // Within the 40 s grace period nothing happens.
     reconcile(&s, dir.path(), t0 + chrono::Duration::seconds(10)).unwrap();
     let n = s.get(get("Node"), None, "minikube-m02").unwrap();
     assert!(condition_true(&n, "Ready"));
 
-    let marked = t0 + chrono::Duration::seconds(51);
+    let marked = t0 + chrono::Duration::seconds(41);
     reconcile(&s, dir.path(), marked).unwrap();
     let n = s.get(get("Node"), None, "minikube-m02").unwrap();
     for c in n["status"]["conditions"].as_array().unwrap() {
