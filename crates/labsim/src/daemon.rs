@@ -301,6 +301,19 @@ pub fn status(state_dir: &Path) -> Result<ExitCode> {
             .sum::<usize>()
     });
     println!("파드 수: {}", pods.unwrap_or(0));
+    let stopped: Vec<String> = fs::read_dir(labsim::objects::machines::nodes_dir(state_dir))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|n| n.path().join("stopped").exists())
+        .map(|n| n.file_name().to_string_lossy().into_owned())
+        .collect();
+    if !stopped.is_empty() {
+        println!(
+            "멈춘 노드: {} (다시 시작: labsim node start <노드>)",
+            stopped.join(", ")
+        );
+    }
     print_usage(state_dir);
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,7 @@
 //! `POST .../pods/NAME/eviction` with a `policy/v1` Eviction, what `kubectl drain` sends
 //! (pkg/registry/core/pod/storage/eviction.go): the pod is deleted with the Eviction's
-//! `deleteOptions` (gracefully when it is on a node) and the answer is a 201 `Success` Status.
+//! `deleteOptions` (gracefully when it is on a node) after a `DisruptionTarget` condition
+//! (`EvictionByEvictionAPI`), and the answer is a 201 `Success` Status.
 //! labsim serves no PodDisruptionBudgets, so no budget can refuse an eviction (429).
 
 use axum::http::StatusCode;
@@ -10,7 +11,7 @@ use serde_json::{json, Value};
 use super::json_response;
 use super::target::Target;
 use crate::api_error::ApiError;
-use crate::objects::pod_grace;
+use crate::objects::{pod_grace, set_condition};
 
 /// Evicts pod `name`.
 pub fn create(
@@ -54,7 +55,17 @@ pub fn create(
         .as_array()
         .is_some_and(|d| d.iter().any(|v| v == "All"));
     if !dry_run {
-        let grace = pod_grace(&pod, opts["gracePeriodSeconds"].as_i64());
+        // PodDisruptionConditions (GA in 1.31): the pod says why it goes.
+        let marked = app.store.modify(t.rt, ns, name, |p| {
+            set_condition(
+                p,
+                "DisruptionTarget",
+                "True",
+                "EvictionByEvictionAPI",
+                "Eviction API: evicting",
+            )
+        })?;
+        let grace = pod_grace(&marked, opts["gracePeriodSeconds"].as_i64());
         app.store.delete(t.rt, ns, name, grace)?;
         tracing::info!("evicted pod {}/{name} (grace {grace:?})", ns.unwrap_or(""));
     }

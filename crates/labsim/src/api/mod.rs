@@ -236,4 +236,6 @@ async fn logs(
 #[cfg(test)]
 mod kube_rs_tests;
 #[cfg(test)]
+mod node_api_tests;
+#[cfg(test)]
 mod tests;
