@@ -11,23 +11,25 @@ pub use kubelab::KubectlData;
 pub use crate::error::kubectl::Error;
 use crate::error::Result;
 use crate::lab::Lab;
-use crate::table::pre;
 
-/// What the real kubectl printed ([`KubectlData`]); shows as kubectl printed it.
+/// What the real kubectl printed ([`KubectlData`]). The call already printed kubectl's output
+/// as it came (as in a terminal), so the value itself shows nothing: a cell ending in
+/// `kubectl("get pods")?` with or without `;` shows the output once. The data stays readable
+/// (`.stdout`, `.stderr`, `.code`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct KubectlOutput(pub KubectlData);
 crate::report::report!(KubectlOutput: KubectlData = 0);
 
 impl std::fmt::Display for KubectlOutput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.stdout.trim_end_matches('\n'))
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Ok(())
     }
 }
 
 impl KubectlOutput {
-    /// HTML for Jupyter: kubectl's output, preformatted.
+    /// HTML for Jupyter: nothing (see the type's doc).
     pub fn to_html(&self) -> String {
-        pre(&self.to_string())
+        String::new()
     }
 }
 

@@ -154,7 +154,11 @@ fn a_cells_call_reaches_labsim_and_comes_back_typed() {
     assert_eq!(out.stdout, direct);
     assert_eq!(lines[1], direct.trim_end());
     assert_eq!(out.code, 0);
-    assert!(out.to_html().starts_with("<pre"), "{}", out.to_html());
+    // printed once, as it came: the value itself shows nothing (no second copy under the cell)
+    assert_eq!(
+        (out.to_string(), out.to_html()),
+        (String::new(), String::new())
+    );
     // a non-zero exit: kubectl's own message, in Korean framing with the next step
     // (kubectl/pkg/cmd/get: `Error from server (NotFound): pods "nope" not found`)
     let e = kubelab::kubectl("get pod nope").unwrap_err();
