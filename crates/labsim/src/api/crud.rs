@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::api::negotiate::{self, Output};
 use crate::api::patch::{self, PatchKind};
+use crate::api::tables::{including, IncludeObject};
 use crate::api::target::{self, Query, Target};
 use crate::api::watch::{self, Filter};
 use crate::api::App;
@@ -108,7 +109,7 @@ async fn dispatch(app: App, req: Request) -> Result<Response, ApiError> {
         }
         (None | Some("status"), Some(name)) if m == Method::GET => {
             let obj = app.store.get(t.rt, t.namespace.as_deref(), name)?;
-            Ok(one(t.rt, obj, output))
+            Ok(one(t.rt, obj, output, &q))
         }
         (None | Some("status"), Some(name)) if m == Method::PUT => {
             let bytes = crate::api::body::read_body(body).await?;
@@ -142,14 +143,13 @@ async fn dispatch(app: App, req: Request) -> Result<Response, ApiError> {
 }
 
 /// One object, as JSON or as a one-row Table.
-fn one(rt: &ResourceType, obj: Value, output: Output) -> Response {
+fn one(rt: &ResourceType, obj: Value, output: Output, q: &Query) -> Response {
     match output {
         Output::Table => {
             let rv = rv_of(&obj);
-            json_response(
-                StatusCode::OK,
-                &crate::api::tables::table(rt, &[obj], rv, true),
-            )
+            let table = crate::api::tables::table(rt, std::slice::from_ref(&obj), rv, true);
+            let include = IncludeObject::from_query(q.get("includeObject"));
+            json_response(StatusCode::OK, &including(table, &[obj], include))
         }
         Output::Json => json_response(StatusCode::OK, &obj),
     }
@@ -167,7 +167,11 @@ fn list(app: &App, t: &Target, q: &Query, output: Output) -> Result<Response, Ap
     let filter = Filter::new(t, q)?;
     let page = crate::api::paging::page(&app.store, t, q, &filter)?;
     let mut body = match output {
-        Output::Table => crate::api::tables::table(t.rt, &page.items, page.rv, true),
+        Output::Table => including(
+            crate::api::tables::table(t.rt, &page.items, page.rv, true),
+            &page.items,
+            IncludeObject::from_query(q.get("includeObject")),
+        ),
         Output::Json => list_object(t.rt, page.items, page.rv),
     };
     if let Some(next) = page.next {

@@ -114,6 +114,7 @@ pub fn watch(
     let stream = Stream {
         filter,
         output,
+        include: crate::api::tables::IncludeObject::from_query(q.get("includeObject")),
         first: true,
         selected,
         tx,
@@ -133,6 +134,8 @@ pub fn watch(
 struct Stream {
     filter: Filter,
     output: Output,
+    /// What a Table row's `object` holds (`includeObject`).
+    include: crate::api::tables::IncludeObject,
     /// Table column definitions go only in the first event.
     first: bool,
     /// With selectors: the objects this watch currently reports, so that an object which
@@ -148,11 +151,15 @@ impl Stream {
     async fn send(&mut self, kind: &str, object: &Value, rv: u64) -> Result<(), Gone> {
         let object = match (self.output, kind) {
             (Output::Table, "ADDED" | "MODIFIED" | "DELETED") => {
-                let t = crate::api::tables::table(
-                    self.filter.rt,
+                let t = crate::api::tables::including(
+                    crate::api::tables::table(
+                        self.filter.rt,
+                        std::slice::from_ref(object),
+                        rv,
+                        self.first,
+                    ),
                     std::slice::from_ref(object),
-                    rv,
-                    self.first,
+                    self.include,
                 );
                 self.first = false;
                 t

@@ -159,14 +159,14 @@ mod tests {
     use serde_json::json;
 
     static PDB: ResourceType = ResourceType {
-        group: "policy",
-        version: "v1",
-        kind: "PodDisruptionBudget",
-        plural: "poddisruptionbudgets",
-        singular: "poddisruptionbudget",
-        namespaced: true,
         short_names: &["pdb"],
         subresources: &["status"],
+        ..ResourceType::namespaced(
+            "policy",
+            "PodDisruptionBudget",
+            "poddisruptionbudgets",
+            "poddisruptionbudget",
+        )
     };
 
     fn pod(s: &Store, n: &str, ready: bool) -> Value {

@@ -113,6 +113,33 @@ async fn kubectl_apply_get_delete() {
     assert_eq!(cm["data"]["mode"], "lab");
     assert_eq!(cm["metadata"]["namespace"], "default");
 
+    // --sort-by on a field outside metadata: kubectl asks for `includeObject=Object` and sorts
+    // the rows by their whole objects (kubectl/pkg/cmd/get/sorter.go `NewTableSorter`); with
+    // only PartialObjectMetadata in the rows it printed "No resources found".
+    let out = lab
+        .kubectl(&["get", "svc", "--sort-by=.spec.clusterIP", "-o", "name"])
+        .await
+        .ok();
+    let mut ips: Vec<(String, String)> = ["kubernetes", "mysql-svc"]
+        .iter()
+        .map(|n| {
+            let s = lab.stored("Service", n).unwrap();
+            let ip = s["spec"]["clusterIP"].as_str().unwrap().to_string();
+            (ip, format!("service/{n}"))
+        })
+        .collect();
+    ips.sort();
+    let want: Vec<&str> = ips.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(out.lines().collect::<Vec<_>>(), want, "{out}");
+    let out = lab
+        .kubectl(&["get", "svc", "--sort-by=.spec.clusterIP"])
+        .await
+        .ok();
+    assert!(
+        out.contains("mysql-svc") && out.contains("kubernetes"),
+        "{out}"
+    );
+
     // Server-side printing: kubectl shows the server's columns.
     let out = lab.kubectl(&["get", "svc"]).await.ok();
     let header: Vec<&str> = out.lines().next().unwrap().split_whitespace().collect();

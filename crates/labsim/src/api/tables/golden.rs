@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use super::table_at;
+use super::{including, table_at, IncludeObject};
 use crate::resources;
 
 fn testdata(name: &str) -> PathBuf {
@@ -170,4 +170,38 @@ fn public_table_uses_the_wall_clock() {
     let table = super::table(resources::get("Namespace"), &[ns], 1, true);
     let age = table["rows"][0]["cells"][2].as_str().unwrap();
     assert!(["29s", "30s", "31s"].contains(&age), "{age}");
+}
+
+/// `includeObject` (apiserver handlers/response.go `asTable`): Metadata by default, the whole
+/// object for `Object`, nothing for `None`.
+#[test]
+fn include_object_policies() {
+    let rt = resources::get("Pod");
+    let pod = json!({"kind": "Pod", "metadata": {"name": "p"}, "spec": {"nodeName": "n"}});
+    let items = std::slice::from_ref(&pod);
+    let t = || table_at(rt, items, 1, true, now());
+    let row = |v: Value| v["rows"][0].clone();
+    assert_eq!(
+        IncludeObject::from_query(None),
+        IncludeObject::Metadata,
+        "kubectl's default"
+    );
+    let meta = row(including(
+        t(),
+        items,
+        IncludeObject::from_query(Some("Metadata")),
+    ));
+    assert_eq!(meta["object"]["kind"], "PartialObjectMetadata");
+    let whole = row(including(
+        t(),
+        items,
+        IncludeObject::from_query(Some("Object")),
+    ));
+    assert_eq!(whole["object"], pod);
+    let none = row(including(
+        t(),
+        items,
+        IncludeObject::from_query(Some("None")),
+    ));
+    assert!(none.get("object").is_none(), "{none}");
 }
