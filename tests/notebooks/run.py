@@ -120,6 +120,28 @@ def name_follows_new_ip(getent_before: str, getent_after: str, recreate: str) ->
             and old == rows["이전"][2] and new == rows["이후"][2])
 
 
+def resolves_to_all_pod_ips(pods_wide: str, getent: str) -> bool:
+    """`getent hosts mysql` (the headless Service's own name): every Ready pod's IP, one line each."""
+    ips = set(re.findall(rf"^({IPV4})\s+mysql\.default\.svc", getent, re.MULTILINE))
+    pods = {pod_ip(pods_wide, p) for p in ("mysql-0", "mysql-1", "mysql-2")}
+    return None not in pods and ips == pods
+
+
+def restarted_in_place(text: str) -> bool:
+    """After `mysqladmin shutdown` in mysql-0: RESTARTS of mysql-0 is no longer 0, the UID is the same."""
+    row = re.search(r"^mysql-0\s+1/1\s+Running\s+(\d+)", text, re.MULTILINE)
+    return ("재시작되었나? true" in text and "같은 파드인가? true" in text
+            and row is not None and int(row.group(1)) >= 1)
+
+
+def crash_looping(pod: str) -> Callable[[str], bool]:
+    """`kubectl get pods`: `pod` is 0/1, Error or CrashLoopBackOff, and restarted at least once."""
+    def check(text: str) -> bool:
+        m = re.search(rf"^\s*{re.escape(pod)}\s+0/1\s+(Error|CrashLoopBackOff)\s+(\d+)", text, re.MULTILINE)
+        return m is not None and int(m.group(2)) >= 1
+    return check
+
+
 def deleted_highest_first(text: str) -> bool:
     """`kubectl get events` after scaling 3 → 1: the controller deleted mysql-2 before mysql-1."""
     last = {n: text.rfind(f"delete Pod mysql-{n} in StatefulSet mysql") for n in (1, 2)}
@@ -254,9 +276,13 @@ CHECKS: dict[str, list[Check]] = {
         ("after-recreate", "mysql-0 재생성 후에도 Alice, Bob", has_all("Alice", "Bob")),
         ("check-survive", "check(\"survive\"): mysql-0이 새 UID로 다시 만들어졌고 Alice, Bob이 남아 있다",
          check_passed("survive", "mysql-0 파드가 다시 만들어졌습니다 (UID", "mysql-0의 testdb.users에 'Bob' 행이 있습니다")),
+        (("pods-wide", "getent-service"), "Service 이름 mysql은 Ready인 파드 세 개의 IP로 풀린다",
+         resolves_to_all_pod_ips),
         (("getent-before", "getent-after", "recreate"), "재생성 후 IP가 바뀌고 mysql-0.mysql은 새 IP로 풀린다",
          name_follows_new_ip),
-        ("mysql-1-independent", "mysql-1은 별개의 DB (testdb 없음)", schemas_without_testdb),
+        ("mysql-1-independent", "mysql-1은 별개의 데이터베이스 (testdb 없음)", schemas_without_testdb),
+        ("restart-pods", "mysqladmin shutdown → 같은 파드(UID)에서 컨테이너 재시작, RESTARTS ≥ 1", restarted_in_place),
+        ("restart-rows", "컨테이너 재시작 후에도 Alice, Bob", has_all("Alice", "Bob")),
     ],
     "02-scaling-and-cleanup.ipynb": [
         ("row-written", "mysql-2에 행 기록", has_all("Carol")),
@@ -285,12 +311,18 @@ CHECKS: dict[str, list[Check]] = {
         ("image-fix-apply", "템플릿만 고치면 멈춘 mysql-0은 그대로다 (강제 롤백 문제)",
          pod_status_is("mysql-0", "0/1", "ErrImagePull", "ImagePullBackOff")),
         ("image-fix", "멈춘 파드를 지우면 0 → 1 → 2 순서로 모두 Ready", created_after_predecessor_ready),
-        ("image-healthy", "StatefulSet mysql READY 3/3", sts_ready("mysql", "3/3")),
+        ("image-check", "check(\"deploy\"): 고친 뒤 3/3, PVC 3개 Bound",
+         check_passed("deploy", "mysql-2 파드가 Ready입니다", "PVC data-mysql-2: Bound")),
         ("probe-pods", "프로브 실패: mysql-0 Running 0/1, mysql-1은 만들어지지 않는다",
          both(pod_status_is("mysql-0", "0/1", "Running"), no_pod("mysql-1"))),
         ("probe-describe", "describe: Readiness probe failed 이벤트와 -P 3307",
          has_all("Readiness probe failed", "3307", "Ready:")),
-        ("probe-healthy", "StatefulSet mysql READY 3/3", sts_ready("mysql", "3/3")),
+        ("probe-check", "check(\"deploy\"): 고친 뒤 3/3", check_passed("deploy", "mysql-2 파드가 Ready입니다")),
+        ("crash-pods", "환경 변수 이름 오타: mysql-c-0이 Error/CrashLoopBackOff, RESTARTS ≥ 1", crash_looping("mysql-c-0")),
+        ("crash-describe", "describe: Restart Count와 BackOff 이벤트",
+         lambda t: re.search(r"Restart Count:\s+[1-9]", t) is not None and "Back-off restarting failed container" in t),
+        ("crash-fix", "고친 템플릿 + 멈춘 파드 삭제 → mysql-c-0 Ready", pod_status_is("mysql-c-0", "1/1", "Running")),
+        ("crash-healthy", "StatefulSet mysql-c READY 1/1", sts_ready("mysql-c", "1/1")),
         ("class-pvcs", "없는 StorageClass: data-mysql-fast-0 Pending",
          lambda t: re.search(r"^\s*data-mysql-fast-0\s+Pending\s", t, re.MULTILINE) is not None),
         ("class-describe-pvc", "describe pvc: storageclass.storage.k8s.io \"fast\" not found",
@@ -299,9 +331,13 @@ CHECKS: dict[str, list[Check]] = {
          has_all("Pending", "unbound immediate PersistentVolumeClaims")),
         ("class-healthy", "StorageClass fast를 만들면 PVC가 Bound",
          lambda t: re.search(r"^\s*data-mysql-fast-0\s+Bound\s.*\bfast\b", t, re.MULTILINE) is not None),
+        ("password-check-before", "check(\"data\"): 고장 내기 전 Alice, Bob",
+         check_passed("data", "mysql-0의 testdb.users에 'Alice' 행이 있습니다")),
         ("password-denied", "Secret만 바꾸면 Access denied (ERROR 1045)", has_all("ERROR 1045", "Access denied")),
         ("password-exec", "파드 안에서도 새 비밀번호는 Access denied", has_all("Access denied")),
         ("password-after", "Secret을 되돌리면 다시 접속된다", has_all("CURRENT_USER()", "root@")),
+        ("password-check", "check(\"data\"): Secret을 되돌린 뒤 새 세션으로 Alice, Bob",
+         check_passed("data", "mysql-0의 testdb.users에 'Bob' 행이 있습니다")),
         ("leftovers-end", "정리 후 깨끗한 클러스터", has_all("깨끗한 클러스터")),
     ],
     "04-updates.ipynb": [
@@ -310,7 +346,9 @@ CHECKS: dict[str, list[Check]] = {
         ("rolling-update", "kubectl rollout status의 완료 줄", has_all("roll out complete: 3 new pods have been updated")),
         ("canary", "partition: 2 → mysql-2만 교체", replaced_order("mysql-2")),
         ("canary-revisions", "partition: 2 → mysql-2만 새 리비전", only_updated("mysql-2")),
-        ("canary-rest", "partition: 0 → mysql-1 → mysql-0 교체", replaced_order("mysql-1", "mysql-0")),
+        ("canary-1", "partition: 1 → mysql-1만 교체", replaced_order("mysql-1")),
+        ("canary-1", "partition: 1 → 2 new pods have been updated", has_all("2 new pods have been updated")),
+        ("canary-rest", "partition: 0 → mysql-0만 교체", replaced_order("mysql-0")),
         ("ondelete-apply", "OnDelete: 적용해도 아무 파드도 바뀌지 않는다", only_updated()),
         ("ondelete-status", "OnDelete: rollout status는 쓸 수 없다", has_all("only available for RollingUpdate")),
         ("ondelete-delete", "OnDelete: 지운 mysql-1만 새 리비전", only_updated("mysql-1")),
