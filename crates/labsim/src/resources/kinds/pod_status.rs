@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::age::{parse_time, since};
-use super::columns::arr;
+use crate::resources::age::{parse_time, since};
+use crate::resources::columns::arr;
 
 /// The three computed cells of a pod row.
 #[derive(Debug, Clone, PartialEq, Eq)]
