@@ -33,6 +33,7 @@ pub fn subresource_kind(
         "attach" => ("", "v1", "PodAttachOptions", CG),
         "portforward" => ("", "v1", "PodPortForwardOptions", CG),
         "log" => ("", "v1", "Pod", &["get"]),
+        "eviction" => ("policy", "v1", "Eviction", &["create"]),
         // status and anything else answer with the parent kind.
         _ => (rt.group, rt.version, rt.kind, GPU),
     }

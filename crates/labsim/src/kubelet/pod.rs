@@ -199,7 +199,7 @@ impl Worker {
     }
 
     fn publish(&mut self) {
-        if self.published.as_ref() == Some(&self.view) {
+        if self.published.as_ref() == Some(&self.view) || self.node_down() {
             return;
         }
         let (view, uid) = (self.view.clone(), self.uid.clone());
@@ -217,8 +217,15 @@ impl Worker {
         }
     }
 
+    /// The image manager's `Pulling`/`Pulled` events (`events::pull`).
+    fn pulled(&self, image: &str) {
+        if let Some(p) = self.pod().filter(|p| !self.k.silenced(p)) {
+            events::pull(&self.k.store, &p, image, events::image_size(image));
+        }
+    }
+
     fn event(&self, kind: &str, reason: &str, message: &str) {
-        if let Some(p) = self.pod() {
+        if let Some(p) = self.pod().filter(|p| !self.k.silenced(p)) {
             events::record(&self.k.store, &p, kind, reason, message);
         }
     }
@@ -362,8 +369,8 @@ impl Worker {
         self.wait_state(
             "CrashLoopBackOff",
             Some(format!(
-                "back-off {}s restarting failed container={cname} pod={pod_ref}",
-                backoff.as_secs()
+                "back-off {} restarting failed container={cname} pod={pod_ref}",
+                status::go_duration(backoff)
             )),
         );
         self.sleep_or_stop(backoff).await
@@ -375,11 +382,7 @@ impl Worker {
         if self.view.last.is_some() {
             self.view.restart_count += 1;
         }
-        self.event(
-            "Normal",
-            "Pulled",
-            &format!("Container image \"{image}\" already present on machine"),
-        );
+        self.pulled(image);
         let created = format!("Created container {}", self.view.container);
         self.event("Normal", "Created", &created);
         let container_id = format!(
@@ -481,8 +484,8 @@ impl Worker {
                     idx,
                     "CrashLoopBackOff",
                     Some(format!(
-                        "back-off {}s restarting failed container={cname} pod={pod_ref}",
-                        backoff.as_secs()
+                        "back-off {} restarting failed container={cname} pod={pod_ref}",
+                        status::go_duration(backoff)
                     )),
                 );
                 if self.sleep_or_stop(backoff).await {
@@ -492,11 +495,7 @@ impl Worker {
             if self.view.init[idx].last.is_some() {
                 self.view.init[idx].restart_count += 1;
             }
-            self.event(
-                "Normal",
-                "Pulled",
-                &format!("Container image \"{image}\" already present on machine"),
-            );
+            self.pulled(&image);
             self.event("Normal", "Created", &format!("Created container {cname}"));
             let started_at = now();
             let container_id = format!(
@@ -753,6 +752,11 @@ impl Worker {
                 None
             }
         }
+    }
+
+    /// Whether this pod's node is stopped (its kubelet posts nothing: `node_power`).
+    fn node_down(&self) -> bool {
+        self.pod().is_some_and(|p| self.k.silenced(&p))
     }
 
     fn node_name(&self) -> String {

@@ -14,7 +14,7 @@ use crate::resources::ResourceType;
 pub const ROW: ResourceType = ResourceType {
     short_names: &["po"],
     categories: &["all"],
-    subresources: &["status", "exec", "attach", "log", "portforward"],
+    subresources: &["status", "exec", "attach", "log", "portforward", "eviction"],
     columns: COLUMNS,
     row_conditions: completed,
     defaults: Some(defaults),
@@ -104,16 +104,9 @@ fn defaults(obj: &mut Value, d: &Defaulting) {
     // The ServiceAccount and DefaultTolerationSeconds admission plugins.
     set(spec, "serviceAccountName", json!("default"));
     set(spec, "serviceAccount", json!("default"));
-    set(
-        spec,
-        "tolerations",
-        json!([
-            {"effect": "NoExecute", "key": "node.kubernetes.io/not-ready", "operator": "Exists", "tolerationSeconds": 300},
-            {"effect": "NoExecute", "key": "node.kubernetes.io/unreachable", "operator": "Exists", "tolerationSeconds": 300},
-        ]),
-    );
     set(spec, "priority", json!(0));
     set(spec, "preemptionPolicy", json!("PreemptLowerPriority"));
+    crate::objects::tolerations::add_defaults(&mut obj["spec"]);
     if live.is_none() {
         // A new pod waits for the scheduler and the kubelet.
         let qos = qos_class(&obj["spec"]);
