@@ -39,11 +39,17 @@ pub const STEPS: &[(&str, &str)] = &[
         "restart",
         "mysql-0의 컨테이너가 같은 파드 안에서 재시작되었고 Alice와 Bob이 남아 있다",
     ),
-    ("crash", "03 연습 C를 고쳤다: mysql-c-0이 고친 템플릿으로 Ready"),
+    (
+        "crash",
+        "03 연습 C를 고쳤다: mysql-c-0이 고친 템플릿으로 Ready",
+    ),
     ("rollout", "모든 파드가 새 리비전이고 업데이트가 끝났다"),
     ("partition", "partition 이상 번호의 파드만 새 리비전이다"),
     ("ondelete", "OnDelete에서 지운 mysql-1만 새 리비전이다"),
-    ("retention", "whenScaled: Delete로 1개로 줄였더니 data-mysql-0만 남았다"),
+    (
+        "retention",
+        "whenScaled: Delete로 1개로 줄였더니 data-mysql-0만 남았다",
+    ),
 ];
 
 /// One condition of a step: ✅ with what holds, or ❌ with what is missing and what to run next.
