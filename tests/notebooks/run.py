@@ -423,7 +423,7 @@ def output_text(cell) -> tuple[str, list[str]]:
     return text, problems
 
 
-# A notebook run again on the cluster its first run left: it finds the old data and starts fresh.
+# 01 run again on the cluster its first run left: it finds the old data and starts fresh.
 AGAIN_CHECKS = [
     ("leftovers", "다시 실행: 이전 실습이 남아 있다고 알려 준다", has_all("이전 실습이 남아 있습니다", "pvc data-mysql-0")),
     ("start-fresh", "다시 실행: start_fresh()가 지우고 기다린다", has_all("지웠습니다", "처음부터 시작할 수 있습니다")),
@@ -483,7 +483,8 @@ def run_notebook(path: Path, out_dir: Path, result: Result, args, again: bool = 
         result.check(False, f"{name}: 모든 셀이 오류 없이 실행된다", f"셀 [{index}] {line}\n{problems}\n--- 출력 ---\n{text}")
     else:
         result.check(True, f"{name}: 모든 셀이 오류 없이 실행된다")
-    checks = CHECKS.get(path.name, []) + (AGAIN_CHECKS if again else [])
+    # only 01 begins by reporting what an earlier run left; the others end clean and start so
+    checks = CHECKS.get(path.name, []) + (AGAIN_CHECKS if again and path.name == "01-statefulset-mysql.ipynb" else [])
     if not again and path.name == "01-statefulset-mysql.ipynb":
         checks = checks + [("leftovers", "처음 실행: 깨끗한 클러스터라고 알려 준다", has_all("깨끗한 클러스터"))]
     for tag, what, check in checks:
