@@ -177,6 +177,36 @@ fn cordon_drain_and_the_hostpath_trap() {
     // The old data is still on minikube's disk.
     assert!(on_minikube.join("trap").is_dir());
 
+    // Deleting the claim removes only the provisioner's (minikube's) copy: a claim of the same
+    // name whose pod lands on minikube-m02 again finds that node's old data (minikube #12165).
+    sim.sql("mysql-0", "CREATE DATABASE worker");
+    sim.ok(&["delete", "sts", "mysql"]);
+    sim.wait_for("mysql-0 gone", 60, || {
+        (!sim.kubectl(&["get", "pod", "mysql-0"]).status.success()).then_some(())
+    });
+    sim.ok(&[
+        "delete",
+        "pvc",
+        "data-mysql-0",
+        "--wait=true",
+        "--timeout=60s",
+    ]);
+    sim.wait_for("the PV gone", 60, || {
+        sim.ok(&["get", "pv", "-o", "name"])
+            .trim()
+            .is_empty()
+            .then_some(())
+    });
+    assert!(!on_minikube.exists(), "minikube's copy removed");
+    apply(&sim, "mysql", 1, None);
+    sim.wait_ready(1, 120);
+    assert_eq!(node_of(&sim, "mysql-0"), "minikube-m02");
+    let dbs = sim.sql("mysql-0", "SHOW DATABASES");
+    assert!(
+        dbs.contains("worker"),
+        "the new claim found the old data: {dbs}"
+    );
+
     let out = sim.ok(&["uncordon", "minikube"]);
     assert!(out.contains("node/minikube uncordoned"), "{out}");
 }

@@ -2,7 +2,8 @@
 //! (pkg/registry/core/pod/storage/eviction.go): the pod is deleted with the Eviction's
 //! `deleteOptions` (gracefully when it is on a node) after a `DisruptionTarget` condition
 //! (`EvictionByEvictionAPI`), and the answer is a 201 `Success` Status.
-//! labsim serves no PodDisruptionBudgets, so no budget can refuse an eviction (429).
+//! A PodDisruptionBudget that the eviction would break refuses it with 429
+//! (`objects::disruption`; only once labsim serves the PodDisruptionBudget kind).
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -54,6 +55,11 @@ pub fn create(
     let dry_run = opts["dryRun"]
         .as_array()
         .is_some_and(|d| d.iter().any(|v| v == "All"));
+    crate::objects::disruption::check_eviction(
+        &app.store,
+        crate::objects::disruption::budget_kind(),
+        &pod,
+    )?;
     if !dry_run {
         // PodDisruptionConditions (GA in 1.31): the pod says why it goes.
         let marked = app.store.modify(t.rt, ns, name, |p| {

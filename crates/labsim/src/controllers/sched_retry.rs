@@ -27,9 +27,16 @@ struct Attempts {
     fingerprint: u64,
 }
 
-static QUEUE: Mutex<Option<HashMap<String, Attempts>>> = Mutex::new(None);
+/// Per store (one per cluster; tests run several in one process) and pod uid.
+type Key = (usize, String);
 
-fn with<T>(f: impl FnOnce(&mut HashMap<String, Attempts>) -> T) -> T {
+static QUEUE: Mutex<Option<HashMap<Key, Attempts>>> = Mutex::new(None);
+
+fn key(store: &Store, pod: &Value) -> Key {
+    (store as *const Store as usize, uid(pod).to_string())
+}
+
+fn with<T>(f: impl FnOnce(&mut HashMap<Key, Attempts>) -> T) -> T {
     let mut q = QUEUE.lock().unwrap_or_else(|p| p.into_inner());
     f(q.get_or_insert_with(HashMap::new))
 }
@@ -41,8 +48,9 @@ pub fn backoff(count: u32) -> Duration {
 }
 
 /// Whether `pod`, which failed before, is to be tried again now.
-pub fn due(pod: &Value, fingerprint: &u64, now: Instant) -> bool {
-    with(|q| match q.get(uid(pod)) {
+pub fn due(store: &Store, pod: &Value, fingerprint: &u64, now: Instant) -> bool {
+    let k = key(store, pod);
+    with(|q| match q.get(&k) {
         None => true,
         Some(a) => {
             let waited = now.saturating_duration_since(a.last);
@@ -52,9 +60,10 @@ pub fn due(pod: &Value, fingerprint: &u64, now: Instant) -> bool {
 }
 
 /// Notes a failed attempt.
-pub fn failed(pod: &Value, fingerprint: &u64, now: Instant) {
+pub fn failed(store: &Store, pod: &Value, fingerprint: &u64, now: Instant) {
+    let k = key(store, pod);
     with(|q| {
-        let a = q.entry(uid(pod).to_string()).or_insert(Attempts {
+        let a = q.entry(k).or_insert(Attempts {
             count: 0,
             last: now,
             fingerprint: *fingerprint,
@@ -65,9 +74,16 @@ pub fn failed(pod: &Value, fingerprint: &u64, now: Instant) {
     })
 }
 
+/// Forgets every pod of `store` but `pending` (uids).
+pub fn retain(store: &Store, pending: &[&str]) {
+    let id = store as *const Store as usize;
+    with(|q| q.retain(|(s, uid), _| *s != id || pending.contains(&uid.as_str())));
+}
+
 /// Drops a pod that was scheduled (or is gone).
-pub fn forget(pod: &Value) {
-    with(|q| q.remove(uid(pod)));
+pub fn forget(store: &Store, pod: &Value) {
+    let k = key(store, pod);
+    with(|q| q.remove(&k));
 }
 
 /// What the filters look at, hashed: node specs, labels and condition statuses (not the
@@ -111,15 +127,23 @@ mod tests {
 
     #[test]
     fn retried_after_backoff_only_when_something_changed() {
+        let s = Store::in_memory();
         let pod = json!({"metadata": {"uid": "retry-test-uid"}});
         let t0 = Instant::now();
-        assert!(due(&pod, &1, t0));
-        failed(&pod, &1, t0);
-        assert!(!due(&pod, &2, t0));
-        assert!(!due(&pod, &1, t0 + Duration::from_secs(2)));
-        assert!(due(&pod, &2, t0 + Duration::from_secs(2)));
-        assert!(due(&pod, &1, t0 + FLUSH));
-        forget(&pod);
-        assert!(due(&pod, &1, t0));
+        assert!(due(&s, &pod, &1, t0));
+        failed(&s, &pod, &1, t0);
+        assert!(!due(&s, &pod, &2, t0));
+        assert!(!due(&s, &pod, &1, t0 + Duration::from_secs(2)));
+        assert!(due(&s, &pod, &2, t0 + Duration::from_secs(2)));
+        assert!(due(&s, &pod, &1, t0 + FLUSH));
+        // Another cluster's queue is its own.
+        let other = Store::in_memory();
+        retain(&other, &[]);
+        assert!(!due(&s, &pod, &1, t0));
+        retain(&s, &[]);
+        assert!(due(&s, &pod, &1, t0));
+        failed(&s, &pod, &1, t0);
+        forget(&s, &pod);
+        assert!(due(&s, &pod, &1, t0));
     }
 }

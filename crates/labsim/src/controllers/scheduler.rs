@@ -12,7 +12,7 @@ use super::volume_binding::{self, Claims};
 use super::{sched_retry, ControllerError};
 use crate::objects::events::EventRecorder;
 use crate::objects::{
-    condition, condition_true, is_terminating, name, pod_finished, set_condition,
+    condition, condition_true, is_terminating, name, pod_finished, set_condition, uid,
 };
 use crate::resources::get;
 use crate::store::Store;
@@ -248,6 +248,8 @@ pub fn reconcile(store: &Store) -> Result<(), ControllerError> {
     });
     let now = std::time::Instant::now();
     let fingerprint = sched_retry::cluster_fingerprint(store);
+    // Pods no longer pending (bound, deleted) leave the queue's memory.
+    sched_retry::retain(store, &pending.iter().map(|p| uid(p)).collect::<Vec<_>>());
     for pod in pending {
         let (ns, pod_name) = (crate::objects::namespace(pod), name(pod));
         match choose_node(store, pod, &nodes, &load) {
@@ -257,7 +259,7 @@ pub fn reconcile(store: &Store) -> Result<(), ControllerError> {
                 volume_binding::select_node(store, ns, &claims.delayed, name(node))?;
             }
             Ok((node, _)) => {
-                sched_retry::forget(pod);
+                sched_retry::forget(store, pod);
                 let node_name = name(node).to_string();
                 let bound = store.modify(get("Pod"), Some(ns), pod_name, |p| {
                     p["spec"]["nodeName"] = json!(node_name);
@@ -285,10 +287,10 @@ pub fn reconcile(store: &Store) -> Result<(), ControllerError> {
                     .is_some_and(|c| c["status"] == "False" && c["message"] == message.as_str());
                 // The same failure again: only once its back-off is over and something that
                 // could change the answer changed (or the 5 min flush), as the scheduling queue.
-                if same && !sched_retry::due(pod, &fingerprint, now) {
+                if same && !sched_retry::due(store, pod, &fingerprint, now) {
                     continue;
                 }
-                sched_retry::failed(pod, &fingerprint, now);
+                sched_retry::failed(store, pod, &fingerprint, now);
                 let updated = if same {
                     pod.clone()
                 } else {

@@ -24,6 +24,10 @@ pub fn apply(store: &Store, rt: &ResourceType, obj: &mut Value, live: Option<&Va
             free_cluster_ip: &free_cluster_ip,
         },
     );
+    // The DefaultTolerationSeconds admission plugin needs the configured timings (this layer).
+    if rt.kind == "Pod" {
+        super::tolerations::add_defaults(&mut obj["spec"]);
+    }
 }
 
 /// An unused address in minikube's service range 10.96.0.0/12 (10.96.0.1 is `kubernetes`).

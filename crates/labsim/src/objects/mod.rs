@@ -4,6 +4,7 @@
 //! another for these.
 
 pub mod defaults;
+pub mod disruption;
 pub mod event_correlator;
 pub mod events;
 mod fields;

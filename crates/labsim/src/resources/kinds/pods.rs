@@ -106,7 +106,6 @@ fn defaults(obj: &mut Value, d: &Defaulting) {
     set(spec, "serviceAccount", json!("default"));
     set(spec, "priority", json!(0));
     set(spec, "preemptionPolicy", json!("PreemptLowerPriority"));
-    crate::objects::tolerations::add_defaults(&mut obj["spec"]);
     if live.is_none() {
         // A new pod waits for the scheduler and the kubelet.
         let qos = qos_class(&obj["spec"]);
