@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use kubelab_core::apply::Outcome;
+use kubelab_core::apply::ApplyOutcome as Outcome;
 use kubelab_core::Lab;
 use labsim::cluster::start_in_thread;
 use testkit::Sim;
@@ -38,7 +38,7 @@ async fn async_lab_on_the_callers_runtime() {
         .unwrap();
     let db = lab.mysql("mysql-2").await.unwrap();
     let out = db
-        .sql_async("SELECT @@datadir AS d, 1 + 1 AS two;")
+        .sql("SELECT @@datadir AS d, 1 + 1 AS two;")
         .await
         .unwrap();
     assert_eq!(out.last().column("two"), vec![Some("2".to_string())]);

@@ -1,4 +1,5 @@
-//! `kubelab::Error`: the Korean message of a failed step (what happened, what to do next).
+//! `kubelab::Error`: the Korean message of a failed step (what happened, what to do next). The
+//! one failure type of the wire: the engine maps its errors to it once, a `Failure` frame carries it.
 
 use std::fmt;
 
@@ -11,7 +12,8 @@ pub struct Error {
 }
 
 impl Error {
-    pub(crate) fn new(name: &str, message: impl Into<String>) -> Error {
+    /// A failure named `name` (short, Korean) with `message` (cause and next step).
+    pub fn new(name: &str, message: impl Into<String>) -> Error {
         Error {
             name: name.to_string(),
             message: message.into(),
