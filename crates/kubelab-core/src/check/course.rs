@@ -11,7 +11,8 @@ use kube::ResourceExt;
 
 use super::inside::users_conditions;
 use super::steps::{find, mysql_pods, WATCH};
-use super::{read, Condition, Error};
+use super::{Condition, Error};
+use crate::facts::read;
 use crate::facts::{self, ordinal};
 use crate::Lab;
 
@@ -24,11 +25,11 @@ const SETTLE: std::time::Duration = std::time::Duration::from_secs(30);
 
 async fn statefulset(lab: &Lab, name: &str) -> Result<Option<StatefulSet>, Error> {
     let api: Api<StatefulSet> = Api::default_namespaced(lab.client().clone());
-    read(
+    Ok(read(
         &format!("kubectl get statefulset {name}"),
         api.get_opt(name),
     )
-    .await
+    .await?)
 }
 
 /// The first container's restart count.
