@@ -131,7 +131,7 @@ def restarted_in_place(text: str) -> bool:
     """After `mysqladmin shutdown` in mysql-0: mysql-0 is 1/1 again and its RESTARTS is no longer 0 (a
     re-created pod would count from 0 again)."""
     row = re.search(r"^mysql-0\s+1/1\s+Running\s+(\d+)", text, re.MULTILINE)
-    return "재시작한 뒤 다시 Ready인가? true" in text and row is not None and int(row.group(1)) >= 1
+    return "condition met" in text and row is not None and int(row.group(1)) >= 1
 
 
 def crash_looping(pod: str) -> Callable[[str], bool]:
@@ -240,6 +240,8 @@ CHECKS: dict[str, list[Check]] = {
         ("semicolon", "끝의 ;는 결과(표)를 숨기고 명령어 줄만 남긴다",
          lambda t: "$ kubectl get nodes" in t and "minikube-m02" not in t),
         ("no-semicolon", ";가 없으면 노드 표가 나온다", has_all("minikube", "minikube-m02", "minikube-m03")),
+        ("ex-nodes-wide", "연습: kubectl(\"get nodes -o wide\")는 진짜 kubectl의 INTERNAL-IP 열", has_all("$ kubectl get nodes -o wide", "INTERNAL-IP", "minikube-m03")),
+        ("ex-check-cluster", "연습 뒤 check(\"cluster\")", check_passed("cluster", "노드 minikube-m03: Ready")),
         ("async-nodes", "비동기 API(최상위 .await)로 노드 3개", has_all("minikube", "minikube-m02", "minikube-m03")),
         ("sync-after-await", ".await 이후에도 동기 함수가 동작한다", has_all("minikube", "minikube-m02", "minikube-m03")),
     ],
@@ -260,6 +262,8 @@ CHECKS: dict[str, list[Check]] = {
         ("storage-classes", "standard (default) / k8s.io/minikube-hostpath", has_all("standard", "k8s.io/minikube-hostpath")),
         ("pvcs", "파드마다 PVC 하나 (Bound)", has_all("mysql-0", "mysql-1", "mysql-2", "Bound")),
         ("topology", "topology(): 노드 안의 파드마다 PVC → PV → 데이터", topology_shows("mysql-0", "mysql-1", "mysql-2")),
+        ("ex-pods-wide", "연습: kubectl(\"get pods -l app=mysql -o wide\")에 IP와 NODE", has_all("$ kubectl get pods -l app=mysql -o wide", "IP", "NODE", "mysql-2")),
+        ("ex-check-deploy", "연습 뒤 check(\"deploy\")", check_passed("deploy", "mysql-2 파드가 Ready입니다")),
         ("placement", "파드와 볼륨의 노드가 보인다", has_all("mysql-0", "mysql-1", "mysql-2")),
         ("show-databases", "시스템 스키마 4개", has_all(*SYSTEM_SCHEMAS)),
         ("users", "Alice, Bob 입력", has_all("Alice", "Bob")),
@@ -304,6 +308,10 @@ CHECKS: dict[str, list[Check]] = {
         ("topology-after-scale-up", "topology() 1 → 3: 세 파드가 남아 있던 PVC에 다시 붙었다",
          topology_shows("mysql-0", "mysql-1", "mysql-2")),
         ("row-back", "다시 확장하면 mysql-2의 데이터가 돌아온다", has_all("Carol")),
+        ("parallel-forbidden", "podManagementPolicy는 바꿀 수 없다 (Forbidden)", has_all("Forbidden", "updates to statefulset spec for fields other than")),
+        ("parallel-apply", "Parallel: mysql-1이 mysql-0의 Ready를 기다리지 않고 만들어진다",
+         lambda t: "mysql-2" in t and not created_after_predecessor_ready(t)),
+        ("check-parallel-scale", "Parallel로 1 → 3: check(\"scale\")", check_passed("scale", "스테이트풀셋 mysql READY 3/3")),
         ("pvcs-after-sts-delete", "StatefulSet 삭제 후에도 PVC가 남는다", has_all("mysql-0", "mysql-1", "mysql-2")),
     ],
     "03-troubleshooting.ipynb": [
@@ -311,6 +319,7 @@ CHECKS: dict[str, list[Check]] = {
          both(pod_status_is("mysql-0", "0/1", "ErrImagePull", "ImagePullBackOff"), no_pod("mysql-1"))),
         ("image-describe", "describe: Waiting, Reason ImagePullBackOff/ErrImagePull, 이벤트 Failed to pull image",
          lambda t: re.search(r"Reason:\s+(ImagePullBackOff|ErrImagePull)", t) is not None and "Failed to pull image" in t),
+        ("image-events", "kubectl get events --sort-by=.lastTimestamp", has_all("$ kubectl get events --sort-by=.lastTimestamp", "mysql-0")),
         ("image-fix-apply", "템플릿만 고치면 멈춘 mysql-0은 그대로다 (강제 롤백 문제)",
          pod_status_is("mysql-0", "0/1", "ErrImagePull", "ImagePullBackOff")),
         ("image-fix", "멈춘 파드를 지우면 0 → 1 → 2 순서로 모두 Ready", created_after_predecessor_ready),
@@ -324,6 +333,7 @@ CHECKS: dict[str, list[Check]] = {
         ("crash-pods", "환경 변수 이름 오타: mysql-c-0이 Error/CrashLoopBackOff, RESTARTS ≥ 1", crash_looping("mysql-c-0")),
         ("crash-describe", "describe: Restart Count와 BackOff 이벤트",
          lambda t: re.search(r"Restart Count:\s+[1-9]", t) is not None and "Back-off restarting failed container" in t),
+        ("crash-logs", "kubectl logs --previous: password option is not specified", has_all("password option is not specified")),
         ("crash-fix", "고친 템플릿 + 멈춘 파드 삭제 → mysql-c-0 Ready", pod_status_is("mysql-c-0", "1/1", "Running")),
         ("check-crash", "check(\"crash\"): 고친 템플릿, mysql-c-0 Ready (RESTARTS 0)",
          check_passed("crash", "StatefulSet mysql-c의 템플릿에 MYSQL_ROOT_PASSWORD가 있습니다",
@@ -340,6 +350,7 @@ CHECKS: dict[str, list[Check]] = {
          check_passed("data", "mysql-0의 testdb.users에 'Alice' 행이 있습니다")),
         ("password-denied", "Secret만 바꾸면 Access denied (ERROR 1045)", has_all("ERROR 1045", "Access denied")),
         ("password-exec", "파드 안에서도 새 비밀번호는 Access denied", has_all("Access denied")),
+        ("password-logs", "다시 만든 mysql-0의 로그에 Initializing database files가 없다", has_all("Initializing database files 가 있나? false")),
         ("password-after", "Secret을 되돌리면 다시 접속된다", has_all("CURRENT_USER()", "root@")),
         ("password-check", "check(\"data\"): Secret을 되돌린 뒤 새 세션으로 Alice, Bob",
          check_passed("data", "mysql-0의 testdb.users에 'Bob' 행이 있습니다")),
@@ -360,6 +371,10 @@ CHECKS: dict[str, list[Check]] = {
         ("canary-1", "partition: 1 → 2 new pods have been updated", has_all("2 new pods have been updated")),
         ("canary-rest", "partition: 0 → mysql-0만 교체", replaced_order("mysql-0")),
         ("check-partition-0", "check(\"rollout\"): partition 0 → 업데이트 완료", check_passed("rollout", "업데이트가 끝났습니다")),
+        ("image-update", "mysql:8.4.4로 롤링 업데이트 (2 → 1 → 0)", replaced_order("mysql-2", "mysql-1", "mysql-0")),
+        ("history", "kubectl rollout history", has_all("REVISION")),
+        ("undo", "rollout undo: 다시 2 → 1 → 0, 이미지 8.4.3", both(replaced_order("mysql-2", "mysql-1", "mysql-0"), has_all("mysql:8.4.3"))),
+        ("check-undo", "check(\"rollout\"): undo 뒤 업데이트 완료", check_passed("rollout", "업데이트가 끝났습니다")),
         ("ondelete-apply", "OnDelete: 적용해도 아무 파드도 바뀌지 않는다", only_updated()),
         ("ondelete-status", "OnDelete: rollout status는 쓸 수 없다", has_all("only available for RollingUpdate")),
         ("ondelete-delete", "OnDelete: 지운 mysql-1만 새 리비전", only_updated("mysql-1")),

@@ -149,11 +149,11 @@ mysql-2   1/1     Running             0           1s
         self.assertFalse(run.resolves_to_all_pod_ips(self.PODS_WIDE, getent))  # mysql-2 not in the table
 
     def test_container_restarted_in_the_same_pod(self):
-        text = ("재시작한 뒤 다시 Ready인가? true\n"
+        text = ("pod/mysql-0 condition met\n"
                 "NAME      READY   STATUS    RESTARTS     AGE\nmysql-0   1/1     Running   1 (5s ago)   40s\n")
         self.assertTrue(run.restarted_in_place(text))
         self.assertFalse(run.restarted_in_place(text.replace("Running   1 (5s ago)", "Running   0")))
-        self.assertFalse(run.restarted_in_place(text.replace("Ready인가? true", "Ready인가? false")))
+        self.assertFalse(run.restarted_in_place(text.replace("condition met", "timed out")))
 
     def test_crash_looping(self):
         check = run.crash_looping("mysql-c-0")
