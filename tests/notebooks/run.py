@@ -319,7 +319,7 @@ CHECKS: dict[str, list[Check]] = {
          both(pod_status_is("mysql-0", "0/1", "ErrImagePull", "ImagePullBackOff"), no_pod("mysql-1"))),
         ("image-describe", "describe: Waiting, Reason ImagePullBackOff/ErrImagePull, 이벤트 Failed to pull image",
          lambda t: re.search(r"Reason:\s+(ImagePullBackOff|ErrImagePull)", t) is not None and "Failed to pull image" in t),
-        ("image-events", "kubectl get events --sort-by=.lastTimestamp", has_all("$ kubectl get events --sort-by=.lastTimestamp", "mysql-0")),
+        ("image-events", "kubectl get events: mysql-0의 이미지 이벤트", has_all("$ kubectl get events", "mysql-0", "myslq")),
         ("image-fix-apply", "템플릿만 고치면 멈춘 mysql-0은 그대로다 (강제 롤백 문제)",
          pod_status_is("mysql-0", "0/1", "ErrImagePull", "ImagePullBackOff")),
         ("image-fix", "멈춘 파드를 지우면 0 → 1 → 2 순서로 모두 Ready", created_after_predecessor_ready),
