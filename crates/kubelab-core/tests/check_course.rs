@@ -20,9 +20,14 @@ fn failure(r: kubelab_core::Result<CheckReport>) -> String {
     }
 }
 
+/// `lab.check(step)` on the heap: the check future is large, and a debug build's test thread
+/// has a small stack.
+async fn chk(lab: &Arc<Lab>, step: &str) -> kubelab_core::Result<CheckReport> {
+    Box::pin(lab.check(step)).await
+}
+
 async fn passes(lab: &Arc<Lab>, step: &str, wants: &[&str]) {
-    let text = lab
-        .check(step)
+    let text = chk(lab, step)
         .await
         .unwrap_or_else(|e| panic!("check({step}) failed:\n{e}"))
         .to_string();
@@ -60,12 +65,12 @@ async fn course_steps_fail_with_hints_then_pass() {
     lab.apply(&manifest("1-sts-mysql.yaml")).await.unwrap();
     lab.watch_pods("app=mysql", t).await.unwrap();
     let db = lab.mysql("mysql-0").await.unwrap();
-    db.sql_async("CREATE DATABASE testdb; USE testdb; CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255)); INSERT INTO users (name) VALUES ('Alice'), ('Bob');")
+    db.sql("CREATE DATABASE testdb; USE testdb; CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255)); INSERT INTO users (name) VALUES ('Alice'), ('Bob');")
         .await
         .unwrap();
 
     // restart (01 step 15): ❌ before the container restarted, ✅ after mysqladmin shutdown
-    let msg = failure(lab.check("restart").await);
+    let msg = failure(chk(&lab, "restart").await);
     assert!(msg.contains("❌ mysql-0의 RESTARTS가 0입니다"), "{msg}");
     assert!(msg.contains("mysqladmin shutdown"), "{msg}");
     let _ = lab
@@ -98,7 +103,7 @@ async fn course_steps_fail_with_hints_then_pass() {
         restarted(p, "mysql-c-0")
     })
     .await;
-    let msg = failure(lab.check("crash").await);
+    let msg = failure(chk(&lab, "crash").await);
     assert!(
         msg.contains("❌ StatefulSet mysql-c의 템플릿에 MYSQL_ROOT_PASSWORD가 없습니다 (있는 이름: MYSQL_PASSWORD)"),
         "{msg}"
@@ -138,7 +143,7 @@ async fn course_steps_fail_with_hints_then_pass() {
         ],
     )
     .await;
-    let msg = failure(lab.check("rollout").await);
+    let msg = failure(chk(&lab, "rollout").await);
     assert!(msg.contains("❌ mysql-1: 아직 예전 리비전"), "{msg}");
     lab.apply(&manifest("4-partition-1.yaml")).await.unwrap();
     lab.watch_rollout("mysql", t).await.unwrap();
@@ -157,7 +162,7 @@ async fn course_steps_fail_with_hints_then_pass() {
     lab.apply(&manifest("4-partition-0.yaml")).await.unwrap();
     lab.watch_rollout("mysql", t).await.unwrap();
     lab.apply(&manifest("4-ondelete.yaml")).await.unwrap();
-    let msg = failure(lab.check("ondelete").await);
+    let msg = failure(chk(&lab, "ondelete").await);
     assert!(msg.contains("❌ mysql-1: 아직 예전 리비전"), "{msg}");
     assert!(msg.contains("delete_pod(\"mysql-1\")?"), "{msg}");
     lab.delete_pod("mysql-1").await.unwrap();
@@ -174,7 +179,7 @@ async fn course_steps_fail_with_hints_then_pass() {
     .await;
 
     // retention: whenScaled Delete, scaled to 1, PVCs 1 and 2 gone
-    let msg = failure(lab.check("retention").await);
+    let msg = failure(chk(&lab, "retention").await);
     assert!(
         msg.contains("❌ whenScaled: Retain (Delete여야 합니다)"),
         "{msg}"
