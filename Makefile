@@ -96,8 +96,9 @@ rust-checks:
 
 notebook-tests: setup
 	"$(PYTHON)" -m unittest tests/notebooks/test_run.py
+	@# every notebook twice in a row on the same cluster, as a learner who runs it again would
 	"$(PYTHON)" tests/notebooks/run.py --labsim "$(KUBELAB_LABSIM)" --out "$(NOTEBOOK_OUT)" \
-	  --again 01-statefulset-mysql.ipynb "$(REPO)/notebooks"
+	  $(foreach nb,$(notdir $(wildcard $(REPO)/notebooks/*.ipynb)),--again $(nb)) "$(REPO)/notebooks"
 	"$(PYTHON)" tests/notebooks/errors.py --labsim "$(KUBELAB_LABSIM)"
 	KERNEL_BIN="$(KERNEL_BIN)" "$(PYTHON)" tests/repl/test_repl.py --labsim "$(KUBELAB_LABSIM)"
 	@$(MAKE) browser-tests

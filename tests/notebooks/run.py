@@ -120,6 +120,28 @@ def name_follows_new_ip(getent_before: str, getent_after: str, recreate: str) ->
             and old == rows["이전"][2] and new == rows["이후"][2])
 
 
+def resolves_to_all_pod_ips(pods_wide: str, getent: str) -> bool:
+    """`getent hosts mysql` (the headless Service's own name): every Ready pod's IP, one line each."""
+    ips = set(re.findall(rf"^({IPV4})\s+mysql\.default\.svc", getent, re.MULTILINE))
+    pods = {pod_ip(pods_wide, p) for p in ("mysql-0", "mysql-1", "mysql-2")}
+    return None not in pods and ips == pods
+
+
+def restarted_in_place(text: str) -> bool:
+    """After `mysqladmin shutdown` in mysql-0: mysql-0 is 1/1 again and its RESTARTS is no longer 0 (a
+    re-created pod would count from 0 again)."""
+    row = re.search(r"^mysql-0\s+1/1\s+Running\s+(\d+)", text, re.MULTILINE)
+    return "condition met" in text and row is not None and int(row.group(1)) >= 1
+
+
+def crash_looping(pod: str) -> Callable[[str], bool]:
+    """`kubectl get pods`: `pod` is 0/1, Error or CrashLoopBackOff, and restarted at least once."""
+    def check(text: str) -> bool:
+        m = re.search(rf"^\s*{re.escape(pod)}\s+0/1\s+(Error|CrashLoopBackOff)\s+(\d+)", text, re.MULTILINE)
+        return m is not None and int(m.group(2)) >= 1
+    return check
+
+
 def deleted_highest_first(text: str) -> bool:
     """`kubectl get events` after scaling 3 → 1: the controller deleted mysql-2 before mysql-1."""
     last = {n: text.rfind(f"delete Pod mysql-{n} in StatefulSet mysql") for n in (1, 2)}
@@ -218,6 +240,8 @@ CHECKS: dict[str, list[Check]] = {
         ("semicolon", "끝의 ;는 결과(표)를 숨기고 명령어 줄만 남긴다",
          lambda t: "$ kubectl get nodes" in t and "minikube-m02" not in t),
         ("no-semicolon", ";가 없으면 노드 표가 나온다", has_all("minikube", "minikube-m02", "minikube-m03")),
+        ("ex-nodes-wide", "연습: kubectl(\"get nodes -o wide\")는 진짜 kubectl의 INTERNAL-IP 열", has_all("$ kubectl get nodes -o wide", "INTERNAL-IP", "minikube-m03")),
+        ("ex-check-cluster", "연습 뒤 check(\"cluster\")", check_passed("cluster", "노드 minikube-m03: Ready")),
         ("async-nodes", "비동기 API(최상위 .await)로 노드 3개", has_all("minikube", "minikube-m02", "minikube-m03")),
         ("sync-after-await", ".await 이후에도 동기 함수가 동작한다", has_all("minikube", "minikube-m02", "minikube-m03")),
     ],
@@ -238,6 +262,8 @@ CHECKS: dict[str, list[Check]] = {
         ("storage-classes", "standard (default) / k8s.io/minikube-hostpath", has_all("standard", "k8s.io/minikube-hostpath")),
         ("pvcs", "파드마다 PVC 하나 (Bound)", has_all("mysql-0", "mysql-1", "mysql-2", "Bound")),
         ("topology", "topology(): 노드 안의 파드마다 PVC → PV → 데이터", topology_shows("mysql-0", "mysql-1", "mysql-2")),
+        ("ex-pods-wide", "연습: kubectl(\"get pods -l app=mysql -o wide\")에 IP와 NODE", has_all("$ kubectl get pods -l app=mysql -o wide", "IP", "NODE", "mysql-2")),
+        ("ex-check-deploy", "연습 뒤 check(\"deploy\")", check_passed("deploy", "mysql-2 파드가 Ready입니다")),
         ("placement", "파드와 볼륨의 노드가 보인다", has_all("mysql-0", "mysql-1", "mysql-2")),
         ("show-databases", "시스템 스키마 4개", has_all(*SYSTEM_SCHEMAS)),
         ("users", "Alice, Bob 입력", has_all("Alice", "Bob")),
@@ -254,9 +280,16 @@ CHECKS: dict[str, list[Check]] = {
         ("after-recreate", "mysql-0 재생성 후에도 Alice, Bob", has_all("Alice", "Bob")),
         ("check-survive", "check(\"survive\"): mysql-0이 새 UID로 다시 만들어졌고 Alice, Bob이 남아 있다",
          check_passed("survive", "mysql-0 파드가 다시 만들어졌습니다 (UID", "mysql-0의 testdb.users에 'Bob' 행이 있습니다")),
+        (("pods-wide", "getent-service"), "Service 이름 mysql은 Ready인 파드 세 개의 IP로 풀린다",
+         resolves_to_all_pod_ips),
         (("getent-before", "getent-after", "recreate"), "재생성 후 IP가 바뀌고 mysql-0.mysql은 새 IP로 풀린다",
          name_follows_new_ip),
-        ("mysql-1-independent", "mysql-1은 별개의 DB (testdb 없음)", schemas_without_testdb),
+        ("mysql-1-independent", "mysql-1은 별개의 데이터베이스 (testdb 없음)", schemas_without_testdb),
+        ("restart-pods", "mysqladmin shutdown → 같은 파드에서 컨테이너 재시작, RESTARTS ≥ 1", restarted_in_place),
+        ("restart-rows", "컨테이너 재시작 후에도 Alice, Bob", has_all("Alice", "Bob")),
+        ("check-restart", "check(\"restart\"): 같은 파드에서 재시작, Alice와 Bob이 남아 있다",
+         check_passed("restart", "mysql-0 컨테이너가 같은 파드 안에서 재시작되었습니다 (RESTARTS 1",
+                      "mysql-0의 testdb.users에 'Bob' 행이 있습니다")),
     ],
     "02-scaling-and-cleanup.ipynb": [
         ("row-written", "mysql-2에 행 기록", has_all("Carol")),
@@ -275,6 +308,10 @@ CHECKS: dict[str, list[Check]] = {
         ("topology-after-scale-up", "topology() 1 → 3: 세 파드가 남아 있던 PVC에 다시 붙었다",
          topology_shows("mysql-0", "mysql-1", "mysql-2")),
         ("row-back", "다시 확장하면 mysql-2의 데이터가 돌아온다", has_all("Carol")),
+        ("parallel-forbidden", "podManagementPolicy는 바꿀 수 없다 (Forbidden)", has_all("Forbidden", "updates to statefulset spec for fields other than")),
+        ("parallel-apply", "Parallel: mysql-1이 mysql-0의 Ready를 기다리지 않고 만들어진다",
+         lambda t: "mysql-2" in t and not created_after_predecessor_ready(t)),
+        ("check-parallel-scale", "Parallel로 1 → 3: check(\"scale\")", check_passed("scale", "스테이트풀셋 mysql READY 3/3")),
         ("pvcs-after-sts-delete", "StatefulSet 삭제 후에도 PVC가 남는다", has_all("mysql-0", "mysql-1", "mysql-2")),
     ],
     "03-troubleshooting.ipynb": [
@@ -282,15 +319,25 @@ CHECKS: dict[str, list[Check]] = {
          both(pod_status_is("mysql-0", "0/1", "ErrImagePull", "ImagePullBackOff"), no_pod("mysql-1"))),
         ("image-describe", "describe: Waiting, Reason ImagePullBackOff/ErrImagePull, 이벤트 Failed to pull image",
          lambda t: re.search(r"Reason:\s+(ImagePullBackOff|ErrImagePull)", t) is not None and "Failed to pull image" in t),
+        ("image-events", "kubectl get events: mysql-0의 이미지 이벤트", has_all("$ kubectl get events", "mysql-0", "myslq")),
         ("image-fix-apply", "템플릿만 고치면 멈춘 mysql-0은 그대로다 (강제 롤백 문제)",
          pod_status_is("mysql-0", "0/1", "ErrImagePull", "ImagePullBackOff")),
         ("image-fix", "멈춘 파드를 지우면 0 → 1 → 2 순서로 모두 Ready", created_after_predecessor_ready),
-        ("image-healthy", "StatefulSet mysql READY 3/3", sts_ready("mysql", "3/3")),
+        ("image-check", "check(\"deploy\"): 고친 뒤 3/3, PVC 3개 Bound",
+         check_passed("deploy", "mysql-2 파드가 Ready입니다", "PVC data-mysql-2: Bound")),
         ("probe-pods", "프로브 실패: mysql-0 Running 0/1, mysql-1은 만들어지지 않는다",
          both(pod_status_is("mysql-0", "0/1", "Running"), no_pod("mysql-1"))),
         ("probe-describe", "describe: Readiness probe failed 이벤트와 -P 3307",
          has_all("Readiness probe failed", "3307", "Ready:")),
-        ("probe-healthy", "StatefulSet mysql READY 3/3", sts_ready("mysql", "3/3")),
+        ("probe-check", "check(\"deploy\"): 고친 뒤 3/3", check_passed("deploy", "mysql-2 파드가 Ready입니다")),
+        ("crash-pods", "환경 변수 이름 오타: mysql-c-0이 Error/CrashLoopBackOff, RESTARTS ≥ 1", crash_looping("mysql-c-0")),
+        ("crash-describe", "describe: Restart Count와 BackOff 이벤트",
+         lambda t: re.search(r"Restart Count:\s+[1-9]", t) is not None and "Back-off restarting failed container" in t),
+        ("crash-logs", "kubectl logs --previous: password option is not specified", has_all("password option is not specified")),
+        ("crash-fix", "고친 템플릿 + 멈춘 파드 삭제 → mysql-c-0 Ready", pod_status_is("mysql-c-0", "1/1", "Running")),
+        ("check-crash", "check(\"crash\"): 고친 템플릿, mysql-c-0 Ready (RESTARTS 0)",
+         check_passed("crash", "StatefulSet mysql-c의 템플릿에 MYSQL_ROOT_PASSWORD가 있습니다",
+                      "mysql-c-0 파드가 Ready이고 RESTARTS 0입니다")),
         ("class-pvcs", "없는 StorageClass: data-mysql-fast-0 Pending",
          lambda t: re.search(r"^\s*data-mysql-fast-0\s+Pending\s", t, re.MULTILINE) is not None),
         ("class-describe-pvc", "describe pvc: storageclass.storage.k8s.io \"fast\" not found",
@@ -299,23 +346,44 @@ CHECKS: dict[str, list[Check]] = {
          has_all("Pending", "unbound immediate PersistentVolumeClaims")),
         ("class-healthy", "StorageClass fast를 만들면 PVC가 Bound",
          lambda t: re.search(r"^\s*data-mysql-fast-0\s+Bound\s.*\bfast\b", t, re.MULTILINE) is not None),
+        ("password-check-before", "check(\"data\"): 고장 내기 전 Alice, Bob",
+         check_passed("data", "mysql-0의 testdb.users에 'Alice' 행이 있습니다")),
         ("password-denied", "Secret만 바꾸면 Access denied (ERROR 1045)", has_all("ERROR 1045", "Access denied")),
         ("password-exec", "파드 안에서도 새 비밀번호는 Access denied", has_all("Access denied")),
+        ("password-logs", "다시 만든 mysql-0의 로그에 Initializing database files가 없다", has_all("Initializing database files 가 있나? false")),
         ("password-after", "Secret을 되돌리면 다시 접속된다", has_all("CURRENT_USER()", "root@")),
+        ("password-check", "check(\"data\"): Secret을 되돌린 뒤 새 세션으로 Alice, Bob",
+         check_passed("data", "mysql-0의 testdb.users에 'Bob' 행이 있습니다")),
         ("leftovers-end", "정리 후 깨끗한 클러스터", has_all("깨끗한 클러스터")),
     ],
     "04-updates.ipynb": [
         ("rolling-update", "롤링 업데이트: mysql-2 → mysql-1 → mysql-0 순서로 교체",
          replaced_order("mysql-2", "mysql-1", "mysql-0")),
         ("rolling-update", "kubectl rollout status의 완료 줄", has_all("roll out complete: 3 new pods have been updated")),
+        ("check-rollout", "check(\"rollout\"): 롤링 업데이트 완료", check_passed("rollout", "업데이트가 끝났습니다")),
         ("canary", "partition: 2 → mysql-2만 교체", replaced_order("mysql-2")),
         ("canary-revisions", "partition: 2 → mysql-2만 새 리비전", only_updated("mysql-2")),
-        ("canary-rest", "partition: 0 → mysql-1 → mysql-0 교체", replaced_order("mysql-1", "mysql-0")),
+        ("check-partition-2", "check(\"partition\"): partition 2",
+         check_passed("partition", "updateStrategy RollingUpdate, partition 2", "mysql-1: 예전 리비전")),
+        ("canary-1", "partition: 1 → mysql-1만 교체", replaced_order("mysql-1")),
+        ("check-partition-1", "check(\"partition\"): partition 1",
+         check_passed("partition", "updateStrategy RollingUpdate, partition 1", "mysql-0: 예전 리비전")),
+        ("canary-1", "partition: 1 → 2 new pods have been updated", has_all("2 new pods have been updated")),
+        ("canary-rest", "partition: 0 → mysql-0만 교체", replaced_order("mysql-0")),
+        ("check-partition-0", "check(\"rollout\"): partition 0 → 업데이트 완료", check_passed("rollout", "업데이트가 끝났습니다")),
+        ("image-update", "mysql:8.4.4로 롤링 업데이트 (2 → 1 → 0)", replaced_order("mysql-2", "mysql-1", "mysql-0")),
+        ("history", "kubectl rollout history", has_all("REVISION")),
+        ("undo", "rollout undo: 다시 2 → 1 → 0, 이미지 8.4.3", both(replaced_order("mysql-2", "mysql-1", "mysql-0"), has_all("mysql:8.4.3"))),
+        ("check-undo", "check(\"rollout\"): undo 뒤 업데이트 완료", check_passed("rollout", "업데이트가 끝났습니다")),
         ("ondelete-apply", "OnDelete: 적용해도 아무 파드도 바뀌지 않는다", only_updated()),
         ("ondelete-status", "OnDelete: rollout status는 쓸 수 없다", has_all("only available for RollingUpdate")),
         ("ondelete-delete", "OnDelete: 지운 mysql-1만 새 리비전", only_updated("mysql-1")),
+        ("check-ondelete", "check(\"ondelete\"): mysql-1만 새 리비전",
+         check_passed("ondelete", "updateStrategy OnDelete", "mysql-0: 예전 리비전")),
         ("retention-default", "기본 보존 정책은 Retain", has_all("whenScaled: Retain")),
         ("retention-pvcs", "whenScaled: Delete → 3 → 1 축소 후 PVC는 data-mysql-0 하나", lambda t: pvc_names(t) == {"data-mysql-0"}),
+        ("check-retention", "check(\"retention\"): data-mysql-0만 남았다",
+         check_passed("retention", "whenScaled: Delete, whenDeleted: Retain", "PVC data-mysql-2: 지워졌습니다")),
     ],
 }
 
@@ -370,7 +438,7 @@ def output_text(cell) -> tuple[str, list[str]]:
     return text, problems
 
 
-# A notebook run again on the cluster its first run left: it finds the old data and starts fresh.
+# 01 run again on the cluster its first run left: it finds the old data and starts fresh.
 AGAIN_CHECKS = [
     ("leftovers", "다시 실행: 이전 실습이 남아 있다고 알려 준다", has_all("이전 실습이 남아 있습니다", "pvc data-mysql-0")),
     ("start-fresh", "다시 실행: start_fresh()가 지우고 기다린다", has_all("지웠습니다", "처음부터 시작할 수 있습니다")),
@@ -430,7 +498,8 @@ def run_notebook(path: Path, out_dir: Path, result: Result, args, again: bool = 
         result.check(False, f"{name}: 모든 셀이 오류 없이 실행된다", f"셀 [{index}] {line}\n{problems}\n--- 출력 ---\n{text}")
     else:
         result.check(True, f"{name}: 모든 셀이 오류 없이 실행된다")
-    checks = CHECKS.get(path.name, []) + (AGAIN_CHECKS if again else [])
+    # only 01 begins by reporting what an earlier run left; the others end clean and start so
+    checks = CHECKS.get(path.name, []) + (AGAIN_CHECKS if again and path.name == "01-statefulset-mysql.ipynb" else [])
     if not again and path.name == "01-statefulset-mysql.ipynb":
         checks = checks + [("leftovers", "처음 실행: 깨끗한 클러스터라고 알려 준다", has_all("깨끗한 클러스터"))]
     for tag, what, check in checks:

@@ -139,6 +139,29 @@ mysql-2   1/1     Running             0           1s
         self.assertFalse(run.deleted_highest_first("\n".join(reversed(ev.splitlines()))))
         self.assertFalse(run.deleted_highest_first(ev.splitlines()[0]))
 
+    def test_service_name_resolves_to_every_ready_pod(self):
+        wide = self.PODS_WIDE + ("mysql-2   1/1     Running   0          7s    10.244.2.3   minikube-m03   <none>           <none>\n")
+        getent = ("10.244.1.3      mysql.default.svc.cluster.local\n"
+                  "10.244.0.4      mysql.default.svc.cluster.local\n"
+                  "10.244.2.3      mysql.default.svc.cluster.local\n")
+        self.assertTrue(run.resolves_to_all_pod_ips(wide, getent))
+        self.assertFalse(run.resolves_to_all_pod_ips(wide, "\n".join(getent.splitlines()[:2])))
+        self.assertFalse(run.resolves_to_all_pod_ips(self.PODS_WIDE, getent))  # mysql-2 not in the table
+
+    def test_container_restarted_in_the_same_pod(self):
+        text = ("pod/mysql-0 condition met\n"
+                "NAME      READY   STATUS    RESTARTS     AGE\nmysql-0   1/1     Running   1 (5s ago)   40s\n")
+        self.assertTrue(run.restarted_in_place(text))
+        self.assertFalse(run.restarted_in_place(text.replace("Running   1 (5s ago)", "Running   0")))
+        self.assertFalse(run.restarted_in_place(text.replace("condition met", "timed out")))
+
+    def test_crash_looping(self):
+        check = run.crash_looping("mysql-c-0")
+        self.assertTrue(check("mysql-c-0   0/1     CrashLoopBackOff   2 (10s ago)   30s\n"))
+        self.assertTrue(check("mysql-c-0   0/1     Error              1 (1s ago)    12s\n"))
+        self.assertFalse(check("mysql-c-0   0/1     Running            0             12s\n"))
+        self.assertFalse(check("mysql-c-0   0/1     CrashLoopBackOff   0             12s\n"))
+
     def test_only_mysql_0(self):
         self.assertTrue(run.only_mysql_0("NAME      READY\nmysql-0   1/1     Running   0   3m\n"))
         self.assertFalse(run.only_mysql_0("mysql-0   1/1     Running\nmysql-1   1/1     Running\n"))

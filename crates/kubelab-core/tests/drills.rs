@@ -34,7 +34,7 @@ async fn drills_and_updates() {
     let t = Duration::from_secs(180);
 
     // 03 a) the image cannot be pulled: mysql-0 waits with the reason, mysql-1 is never created
-    lab.apply(&manifest("3-image-pull.yaml")).await.unwrap();
+    lab.apply(&manifest("3-drill-a.yaml")).await.unwrap();
     let d = eventually("mysql-0 stuck on its image", t, || async {
         let d = lab.describe("pod", "mysql-0").await.ok()?;
         matches!(d.get("Reason"), Some("ErrImagePull" | "ImagePullBackOff")).then_some(d)
@@ -54,9 +54,7 @@ async fn drills_and_updates() {
     assert!(w.in_ordinal_order(), "{w}");
 
     // 03 c) a claim of a StorageClass that does not exist
-    lab.apply(&manifest("3-storageclass-missing.yaml"))
-        .await
-        .unwrap();
+    lab.apply(&manifest("3-drill-d.yaml")).await.unwrap();
     let d = eventually("ProvisioningFailed on the claim", t, || async {
         let d = lab.describe("pvc", "data-mysql-fast-0").await.ok()?;
         d.to_string()
@@ -68,9 +66,7 @@ async fn drills_and_updates() {
     assert_eq!(d.get("Used By"), Some("mysql-fast-0"), "{d}");
     let p = lab.describe("pod", "mysql-fast-0").await.unwrap();
     assert_eq!(p.get("Status"), Some("Pending"), "{p}");
-    lab.apply(&manifest("3-storageclass-fast.yaml"))
-        .await
-        .unwrap();
+    lab.apply(&manifest("3-fix-d.yaml")).await.unwrap();
     lab.watch_pods("app=mysql-fast", t).await.unwrap();
     let c = lab.describe("pvc", "data-mysql-fast-0").await.unwrap();
     assert_eq!(c.get("Status"), Some("Bound"), "{c}");
@@ -87,9 +83,7 @@ async fn drills_and_updates() {
     assert_eq!(r.deleted, vec!["fast"]);
 
     // 03 d) a new password in the Secret does not change the initialised data's root password
-    lab.apply(&manifest("3-secret-new-password.yaml"))
-        .await
-        .unwrap();
+    lab.apply(&manifest("3-drill-e.yaml")).await.unwrap();
     lab.delete_pod("mysql-0").await.unwrap();
     lab.wait_ready("mysql-0", t).await.unwrap();
     let denied = lab.mysql("mysql-0").await.expect_err("access denied");

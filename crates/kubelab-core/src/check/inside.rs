@@ -26,7 +26,7 @@ fn error_line(e: &crate::Error) -> String {
 
 /// Alice and Bob in mysql-0's testdb.users, read through a fresh SQL session (port-forward +
 /// root, password from the Secret, never printed).
-async fn users_conditions(lab: &Arc<Lab>, hint_missing: &str) -> Vec<Condition> {
+pub(super) async fn users_conditions(lab: &Arc<Lab>, hint_missing: &str) -> Vec<Condition> {
     let rows = crate::out::silenced(async {
         let db = lab.mysql("mysql-0").await?;
         db.sql(USERS_SQL).await

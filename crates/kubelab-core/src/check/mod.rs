@@ -3,6 +3,7 @@
 //! carries a Korean hint naming the cell to run next. Any ❌ makes the call fail (so the cell fails
 //! and Run All stops there, exactly like a failing verify.sh); all ✅ returns a [`CheckReport`].
 
+mod course;
 mod inside;
 mod steps;
 
@@ -33,6 +34,21 @@ pub const STEPS: &[(&str, &str)] = &[
     (
         "scale",
         "레플리카 수만큼 파드가 Ready이고 그 PVC가 Bound, 축소해도 PVC는 남는다",
+    ),
+    (
+        "restart",
+        "mysql-0의 컨테이너가 같은 파드 안에서 재시작되었고 Alice와 Bob이 남아 있다",
+    ),
+    (
+        "crash",
+        "03 연습 C를 고쳤다: mysql-c-0이 고친 템플릿으로 Ready",
+    ),
+    ("rollout", "모든 파드가 새 리비전이고 업데이트가 끝났다"),
+    ("partition", "partition 이상 번호의 파드만 새 리비전이다"),
+    ("ondelete", "OnDelete에서 지운 mysql-1만 새 리비전이다"),
+    (
+        "retention",
+        "whenScaled: Delete로 1개로 줄였더니 data-mysql-0만 남았다",
     ),
 ];
 
@@ -200,6 +216,12 @@ impl Lab {
             "dns" => inside::dns(self).await?,
             "survive" => inside::survive(self).await?,
             "scale" => steps::scale(self).await?,
+            "restart" => course::restart(self).await?,
+            "crash" => course::crash(self).await?,
+            "rollout" => course::rollout(self).await?,
+            "partition" => course::partition(self).await?,
+            "ondelete" => course::ondelete(self).await?,
+            "retention" => course::retention(self).await?,
             other => return Err(unknown_step(other).into()),
         };
         Ok(verdict(step.trim(), conditions)?)
