@@ -83,7 +83,7 @@ def cell_by_cell(kc, tmp: Path) -> None:
         ("깨진 YAML 줄", f'apply("{broken}")?', "broken.yaml"),
         ("없는 파드", 'mysql("mysql-9")?', "mysql-9"),
         # a learner check with a ❌ fails its cell like a failing verify script, hint included
-        ("❌가 있는 확인", 'check("deploy")?', "❌ 스테이트풀셋 mysql이 없습니다 → apply("),
+        ("❌가 있는 확인", 'check("deploy")?', "❌ StatefulSet mysql이 없습니다 → apply("),
     ]
     for what, code, needle in cases:
         reply, outs = run_cell(kc, code)

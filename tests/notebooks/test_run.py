@@ -197,9 +197,9 @@ mysql-2   1/1     Running             0           1s
 
 class LearnerChecks(unittest.TestCase):
     def test_a_check_cell_passes_only_with_its_lines_and_no_cross(self):
-        ok = "확인 'deploy': ...\n✅ 스테이트풀셋 mysql READY 3/3\n확인 'deploy' 통과 (1/1)"
-        self.assertTrue(run.check_passed("deploy", "스테이트풀셋 mysql READY 3/3")(ok))
-        self.assertFalse(run.check_passed("deploy", "서비스 mysql은 헤드리스입니다 (CLUSTER-IP None)")(ok))
+        ok = "확인 'deploy': ...\n✅ StatefulSet mysql READY 3/3\n확인 'deploy' 통과 (1/1)"
+        self.assertTrue(run.check_passed("deploy", "StatefulSet mysql READY 3/3")(ok))
+        self.assertFalse(run.check_passed("deploy", "Service mysql은 헤드리스입니다 (CLUSTER-IP None)")(ok))
         failed = "❌ mysql-2 파드가 아직 Ready가 아닙니다 → watch_pods(\"app=mysql\")? 셀을 실행하세요"
         self.assertFalse(run.check_passed("deploy")(failed))
 

@@ -86,8 +86,10 @@ impl Lab {
     /// `kubectl wait --for=condition=Ready pod/NAME`: a re-created pod (new UID) if this process
     /// deleted it, else the current one.
     pub async fn wait_ready(&self, name: &str, timeout: Duration) -> Result<PodReady> {
+        // `--for=create` first: right after a delete the controller may not have re-created the
+        // pod yet, and `--for=condition=Ready` alone fails at once with NotFound (kubectl 1.31+).
         crate::out::cmd(&format!(
-            "kubectl wait --for=condition=Ready pod/{name} --timeout={}s",
+            "kubectl wait --for=create pod/{name} --timeout=60s && kubectl wait --for=condition=Ready pod/{name} --timeout={}s",
             timeout.as_secs()
         ));
         let old_uid = deleted_uid(name);

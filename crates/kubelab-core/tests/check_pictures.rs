@@ -118,7 +118,7 @@ async fn checks_fail_with_hints_then_pass_and_pictures_show_every_pod() {
     // before apply: the StatefulSet is missing, and the hint names the apply cell
     let msg = failure(step!(check("deploy")));
     assert!(
-        msg.contains("❌ 스테이트풀셋 mysql이 없습니다 → apply(\"../manifests/1-sts-mysql.yaml\")? 셀을 실행하세요"),
+        msg.contains("❌ StatefulSet mysql이 없습니다 → apply(\"../manifests/1-sts-mysql.yaml\")? 셀을 실행하세요"),
         "{msg}"
     );
 
@@ -127,8 +127,8 @@ async fn checks_fail_with_hints_then_pass_and_pictures_show_every_pod() {
     let rep = step!(check("deploy")).unwrap();
     let text = rep.to_string();
     for want in [
-        "✅ 스테이트풀셋 mysql READY 3/3",
-        "✅ 서비스 mysql은 헤드리스입니다 (CLUSTER-IP None)",
+        "✅ StatefulSet mysql READY 3/3",
+        "✅ Service mysql은 헤드리스입니다 (CLUSTER-IP None)",
         "✅ mysql-2 파드가 Ready입니다",
         "✅ PVC data-mysql-2: Bound",
         "확인 'deploy' 통과",
@@ -237,7 +237,7 @@ async fn checks_fail_with_hints_then_pass_and_pictures_show_every_pod() {
     let msg = failure(step!(check("deploy")));
     assert!(msg.contains("❌ mysql-2 파드가 아직 없습니다"), "{msg}");
     assert!(
-        msg.contains("확인 'deploy' 실패: 스테이트풀셋 mysql READY 2/2 (3/3이어야 합니다)"),
+        msg.contains("확인 'deploy' 실패: StatefulSet mysql READY 2/2 (3/3이어야 합니다)"),
         "{msg}"
     );
     let sc = step!(check("scale")).unwrap().to_string();

@@ -119,7 +119,7 @@ pub async fn dns(lab: &Arc<Lab>) -> Conditions {
         Some(ip) => Condition::pass(format!("{from}에서 mysql-0.mysql이 {ip}로 풀립니다")),
         None => Condition::fail(
             format!("{from}에서 mysql-0.mysql을 찾지 못했습니다"),
-            "services()? 로 서비스 mysql이 헤드리스(CLUSTER-IP None)인지 확인하세요 (check(\"deploy\")?)",
+            "services()? 로 Service mysql이 헤드리스(CLUSTER-IP None)인지 확인하세요 (check(\"deploy\")?)",
         ),
     }];
     if let Some(ip) = resolved {

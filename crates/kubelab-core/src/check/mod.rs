@@ -19,7 +19,7 @@ pub const STEPS: &[(&str, &str)] = &[
     ("cluster", "노드 3개가 모두 Ready"),
     (
         "deploy",
-        "스테이트풀셋 mysql 3/3, 헤드리스 서비스 mysql, PVC 3개 Bound",
+        "StatefulSet mysql 3/3, 헤드리스 Service mysql, PVC 3개 Bound",
     ),
     (
         "order",
@@ -236,12 +236,12 @@ mod tests {
     fn all_pass_is_a_report_one_fail_is_an_error_with_its_hint() {
         let ok = verdict(
             "deploy",
-            vec![Condition::pass("스테이트풀셋 mysql READY 3/3")],
+            vec![Condition::pass("StatefulSet mysql READY 3/3")],
         )
         .unwrap();
         assert_eq!(
             ok.to_string(),
-            "확인 'deploy': 스테이트풀셋 mysql 3/3, 헤드리스 서비스 mysql, PVC 3개 Bound\n✅ 스테이트풀셋 mysql READY 3/3\n확인 'deploy' 통과 (1/1)"
+            "확인 'deploy': StatefulSet mysql 3/3, 헤드리스 Service mysql, PVC 3개 Bound\n✅ StatefulSet mysql READY 3/3\n확인 'deploy' 통과 (1/1)"
         );
         assert!(ok
             .to_html()
@@ -249,7 +249,7 @@ mod tests {
         let e = verdict(
             "deploy",
             vec![
-                Condition::pass("서비스 mysql은 헤드리스입니다"),
+                Condition::pass("Service mysql은 헤드리스입니다"),
                 Condition::fail(
                     "mysql-2 파드가 아직 Ready가 아닙니다",
                     "watch_pods(\"app=mysql\")? 셀을 실행하세요",
@@ -258,7 +258,7 @@ mod tests {
         )
         .unwrap_err();
         let msg = e.to_string();
-        assert!(msg.starts_with("✅ 서비스 mysql은 헤드리스입니다\n❌ mysql-2 파드가 아직 Ready가 아닙니다 → watch_pods(\"app=mysql\")? 셀을 실행하세요"), "{msg}");
+        assert!(msg.starts_with("✅ Service mysql은 헤드리스입니다\n❌ mysql-2 파드가 아직 Ready가 아닙니다 → watch_pods(\"app=mysql\")? 셀을 실행하세요"), "{msg}");
         assert!(msg.ends_with("확인 'deploy' 실패: mysql-2 파드가 아직 Ready가 아닙니다\n→ watch_pods(\"app=mysql\")? 셀을 실행하세요"), "{msg}");
     }
 

@@ -184,16 +184,16 @@ pub async fn deploy(lab: &Arc<Lab>) -> Conditions {
     let (sts, pods) = settled(lab).await?;
     match sts {
         None => {
-            c.push(Condition::fail("스테이트풀셋 mysql이 없습니다", APPLY));
+            c.push(Condition::fail("StatefulSet mysql이 없습니다", APPLY));
             return Ok(c);
         }
         Some(sts) => {
             let (want, ready) = replicas(&sts);
             c.push(Condition::either(
                 want == REPLICAS && ready == REPLICAS,
-                format!("스테이트풀셋 mysql READY {ready}/{want}"),
+                format!("StatefulSet mysql READY {ready}/{want}"),
                 format!(
-                    "스테이트풀셋 mysql READY {ready}/{want} ({REPLICAS}/{REPLICAS}이어야 합니다)"
+                    "StatefulSet mysql READY {ready}/{want} ({REPLICAS}/{REPLICAS}이어야 합니다)"
                 ),
                 if want == REPLICAS {
                     WATCH
@@ -206,13 +206,13 @@ pub async fn deploy(lab: &Arc<Lab>) -> Conditions {
     let svc_api: Api<Service> = Api::default_namespaced(lab.client().clone());
     let svc = read("kubectl get service mysql", svc_api.get_opt(STS)).await?;
     c.push(match svc {
-        None => Condition::fail("서비스 mysql이 없습니다", APPLY),
+        None => Condition::fail("Service mysql이 없습니다", APPLY),
         Some(s) => {
             let ip = s.spec.and_then(|s| s.cluster_ip).unwrap_or_default();
             Condition::either(
                 ip == "None",
-                "서비스 mysql은 헤드리스입니다 (CLUSTER-IP None)".into(),
-                format!("서비스 mysql의 CLUSTER-IP가 None이 아닙니다 ({ip})"),
+                "Service mysql은 헤드리스입니다 (CLUSTER-IP None)".into(),
+                format!("Service mysql의 CLUSTER-IP가 None이 아닙니다 ({ip})"),
                 "매니페스트의 서비스에 clusterIP: None이 있는지 확인하고 apply(...)? 하세요",
             )
         }
@@ -242,7 +242,7 @@ pub async fn order(lab: &Arc<Lab>) -> Conditions {
             "매니페스트의 podManagementPolicy를 지우거나 OrderedReady로 하고 start_fresh()? 후 다시 배포하세요",
         ));
     } else {
-        c.push(Condition::fail("스테이트풀셋 mysql이 없습니다", APPLY));
+        c.push(Condition::fail("StatefulSet mysql이 없습니다", APPLY));
         return Ok(c);
     }
     let pods = mysql_pods(lab).await?;
@@ -304,10 +304,7 @@ pub async fn scale(lab: &Arc<Lab>) -> Conditions {
     crate::out::cmd("kubectl get statefulset mysql && kubectl get pods,pvc -l app=mysql");
     let (sts, pods) = settled(lab).await?;
     let Some(sts) = sts else {
-        return Ok(vec![Condition::fail(
-            "스테이트풀셋 mysql이 없습니다",
-            APPLY,
-        )]);
+        return Ok(vec![Condition::fail("StatefulSet mysql이 없습니다", APPLY)]);
     };
     let (want, ready) = replicas(&sts);
     let claims = pvcs(lab).await?;
@@ -323,8 +320,8 @@ pub fn scale_conditions(
 ) -> Vec<Condition> {
     let mut c = vec![Condition::either(
         ready == want,
-        format!("스테이트풀셋 mysql READY {ready}/{want}"),
-        format!("스테이트풀셋 mysql READY {ready}/{want}"),
+        format!("StatefulSet mysql READY {ready}/{want}"),
+        format!("StatefulSet mysql READY {ready}/{want}"),
         WATCH,
     )];
     let expected: Vec<String> = (0..want.max(0)).map(|i| format!("{STS}-{i}")).collect();
