@@ -90,6 +90,9 @@ pub fn up(state_dir: &Path, port: Option<u16>, timeout_secs: u64) -> Result<Exit
         print_usage(state_dir);
         return Ok(ExitCode::SUCCESS);
     }
+    // Pods run as sandboxes: without bubblewrap or user namespaces none could start, so say
+    // why once instead of starting a cluster whose pods all fail.
+    labsim::kubelet::sandbox::preflight().map_err(|e| e.to_string())?;
     if !mariadbd_present() {
         eprintln!("경고: mariadbd를 찾을 수 없습니다. MySQL 파드가 시작되지 않습니다.");
         eprintln!("      설치: sudo apt-get install -y mariadb-server (Debian/Ubuntu)");

@@ -1,7 +1,7 @@
 //! Probes as the real kubelet runs them: spec parsing with Kubernetes defaults, one probe run
-//! (tcpSocket and httpGet to the pod's IP as the pod network routes it, exec through
-//! [`super::command`] with the local MariaDB clients and the builtins), and the threshold counter
-//! that turns results into ready / live / started.
+//! (tcpSocket and httpGet to the pod's IP as the pod network routes it, exec inside the
+//! container, see [`PodRuntime::run_captured`]), and the threshold counter that turns results
+//! into ready / live / started.
 //!
 //! httpGet speaks real HTTP/1.1 to whatever listens: in the images labsim runs only the
 //! database server listens (port 3306), which answers with its handshake, so such a probe fails
@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::command::Mapped;
 use super::dns::Route;
 use super::env::expand_refs;
 use super::PodRuntime;
@@ -278,65 +277,12 @@ pub async fn run(
         )),
         Action::Exec(argv) => {
             let argv: Vec<String> = argv.iter().map(|a| expand_refs(a, static_env)).collect();
-            let mapped = rt.map_command(&argv);
-            if let Some((out, err, code)) =
-                tokio::time::timeout(p.timeout, super::builtins::run_async(&mapped, rt))
-                    .await
-                    .unwrap_or(Some((Vec::new(), b"command timed out".to_vec(), 1)))
-            {
-                return if code == 0 {
-                    Ok(())
-                } else {
-                    let mut text = String::from_utf8_lossy(&out).into_owned();
-                    text.push_str(&String::from_utf8_lossy(&err));
-                    Err(text.trim().to_string())
-                };
-            }
-            match mapped {
-                Mapped::Client {
-                    program,
-                    args,
-                    password,
-                } => {
-                    let out =
-                        run_client(&program, &args, password.as_deref(), &rt.env, p.timeout).await;
-                    match out {
-                        Ok((0, _)) => Ok(()),
-                        Ok((_, text)) => Err(text),
-                        Err(e) => Err(e),
-                    }
-                }
-                Mapped::Refused(why) => Err(why),
-                _ => Err("labsim: unsupported probe command".into()),
+            match rt.run_captured(&argv, p.timeout).await {
+                Ok((0, _)) => Ok(()),
+                Ok((_, text)) => Err(text.trim().to_string()),
+                Err(e) => Err(e),
             }
         }
-    }
-}
-
-/// Runs a local MariaDB client "in the container" (its environment minus what would point it
-/// away from the server labsim chose) with a timeout: (exit code, stdout + stderr).
-pub async fn run_client(
-    program: &str,
-    args: &[String],
-    password: Option<&str>,
-    env: &[(String, String)],
-    timeout: Duration,
-) -> Result<(i32, String), String> {
-    let mut cmd = tokio::process::Command::new(program);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
-    super::process::pod_env(&mut cmd, env, password);
-    match tokio::time::timeout(timeout, cmd.output()).await {
-        Ok(Ok(o)) => {
-            let mut text = String::from_utf8_lossy(&o.stdout).into_owned();
-            text.push_str(&String::from_utf8_lossy(&o.stderr));
-            Ok((o.status.code().unwrap_or(1), text.trim().to_string()))
-        }
-        Ok(Err(e)) => Err(format!("{program}: {e}")),
-        Err(_) => Err(format!("command timed out after {}s", timeout.as_secs())),
     }
 }
 
@@ -496,28 +442,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn refused_and_unsupported_fail_with_reason() {
-        let p = Probe::parse(
-            &json!({"exec": {"command": ["cat", "/etc/passwd"]}}),
-            &Value::Null,
-        )
-        .unwrap();
-        assert!(run(&p, &runtime(1), &[]).await.is_err());
-        let p = Probe::parse(
-            &json!({"exec": {"command": ["rm", "-rf", "/"]}}),
-            &Value::Null,
-        )
-        .unwrap();
-        assert!(run(&p, &runtime(1), &[])
-            .await
-            .unwrap_err()
-            .contains("허용"));
-        let p = Probe::parse(
-            &json!({"exec": {"command": ["sh", "-c", "exit 0"]}}),
-            &Value::Null,
-        )
-        .unwrap();
-        assert!(run(&p, &runtime(1), &[]).await.is_ok());
+    async fn tcp_probes_reach_the_pod_port_only() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
         let p = Probe::parse(&json!({"tcpSocket": {"port": 3306}}), &Value::Null).unwrap();
