@@ -337,6 +337,7 @@ mod tests {
             name: "mysql-0".into(),
             mysql_image: true,
             kubelet: std::sync::Weak::new(),
+            pod_net: None,
         }
     }
 

@@ -177,6 +177,7 @@ pub(crate) fn runtime(port: u16) -> super::PodRuntime {
         name: "mysql-0".into(),
         mysql_image: true,
         kubelet: std::sync::Weak::new(),
+        pod_net: None,
     }
 }
 

@@ -61,6 +61,10 @@ pub struct PodRuntime {
     pub mysql_image: bool,
     /// The kubelet that runs the pod: exec'd commands see the pod network through it.
     pub kubelet: Weak<Kubelet>,
+    /// The pod's own namespaces in the cluster network, once the pod runs in them: port-forward
+    /// dials its 127.0.0.1, probes dial its IP from the node network. `None`: the pod's server
+    /// is reached on `mysql_port` (loopback of the host).
+    pub pod_net: Option<Arc<crate::network::PodNet>>,
 }
 
 impl PodRuntime {
@@ -116,6 +120,8 @@ pub struct Kubelet {
     /// re-created pod gets a new IP (as Calico's and host-local's IPAM do).
     ip_cursor: Mutex<HashMap<String, u32>>,
     ports: Mutex<std::collections::HashSet<u16>>,
+    /// The cluster network (`labsim up` makes it; unit tests run without).
+    network: std::sync::OnceLock<crate::network::ClusterNet>,
 }
 
 /// How long `labsim down` gives each server to shut down cleanly before SIGKILL.
@@ -131,7 +137,18 @@ impl Kubelet {
             ips: Mutex::new(HashMap::new()),
             ip_cursor: Mutex::new(HashMap::new()),
             ports: Mutex::new(Default::default()),
+            network: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Gives the kubelet the cluster network its pods are wired into (once).
+    pub fn set_network(&self, net: crate::network::ClusterNet) {
+        let _ = self.network.set(net);
+    }
+
+    /// The cluster network, if this kubelet has one.
+    pub fn network(&self) -> Option<&crate::network::ClusterNet> {
+        self.network.get()
     }
 
     /// The runtime of a running pod, if it has one.

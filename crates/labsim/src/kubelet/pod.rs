@@ -435,6 +435,7 @@ impl Worker {
             name: self.name.clone(),
             mysql_image,
             kubelet: Arc::downgrade(&self.k),
+            pod_net: None,
         }
     }
 
