@@ -248,9 +248,12 @@ pub fn lookup_ptr(services: &[Service], ip: &str) -> Option<String> {
         })
 }
 
+/// SRV record data, with (target, A record) pairs for the additional section.
+type SrvAnswer = (Vec<Data>, Vec<(String, Data)>);
+
 /// SRV records (and their targets' A records) of `_<port>._tcp.<svc>.<ns>.svc.cluster.local`
 /// or of `<svc>.<ns>.svc.cluster.local` (every named port).
-fn lookup_srv(services: &[Service], name: &str) -> Option<(Vec<Data>, Vec<(String, Data)>)> {
+fn lookup_srv(services: &[Service], name: &str) -> Option<SrvAnswer> {
     let rest = name.strip_suffix(&format!(".{DOMAIN}"))?;
     let labels: Vec<&str> = rest.split('.').collect();
     let (port_name, svc, ns) = match labels.as_slice() {

@@ -167,14 +167,15 @@ async fn pods_reach_each_other_by_ip_and_loopback_is_their_own() {
         .unwrap();
     let links = text(&links);
     let gone = Instant::now();
-    while text(
+    while !text(
         &Command::new("nsenter")
             .args(cmd::nsenter_args(net.holder_pid(), &["net"]))
             .args(["--", "ip", "-o", "link", "show", &veth])
             .stderr(Stdio::null())
             .output()
             .unwrap(),
-    ) != ""
+    )
+    .is_empty()
     {
         assert!(
             gone.elapsed() < Duration::from_secs(5),
