@@ -759,6 +759,10 @@ fn bin(v: Vec<u8>) -> Message {
 }
 
 #[cfg(test)]
+#[path = "portforward_net_tests.rs"]
+mod net_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -215,7 +215,7 @@ impl Kubelet {
         ))
     }
 
-    fn set_runtime(&self, ns: &str, name: &str, rt: Option<PodRuntime>) {
+    pub(crate) fn set_runtime(&self, ns: &str, name: &str, rt: Option<PodRuntime>) {
         let key = (ns.to_string(), name.to_string());
         let mut m = lock(&self.runtimes);
         match rt {

@@ -617,4 +617,58 @@ mod tests {
             }
         }
     }
+
+    /// A pod in the real network: the kubelet dials its IP from the node network, as a real
+    /// kubelet's prober does (kubernetes/kubernetes pkg/probe/tcp and pkg/probe/http).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn probes_dial_the_pod_ip_from_the_node_network() {
+        use std::sync::Arc;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(crate::store::Store::in_memory());
+        let kubelet = crate::kubelet::Kubelet::new(store, dir.path().to_path_buf());
+        let net = crate::network::ClusterNet::create(dir.path()).unwrap();
+        kubelet.set_network(net.clone());
+        let pod = Arc::new(
+            net.pod_sandbox("mysql-0", "10.244.0.2".parse().unwrap(), 24)
+                .unwrap(),
+        );
+        // An HTTP server on every address of the pod, port 8080; another on its loopback only.
+        let l = pod.listen_tcp("0.0.0.0:8080".parse().unwrap()).unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = l.accept().await {
+                let mut b = [0u8; 1024];
+                let _ = s.read(&mut b).await;
+                let _ = s.write_all(b"HTTP/1.1 204 No Content\r\n\r\n").await;
+            }
+        });
+        let _lo = pod.listen_tcp("127.0.0.1:9000".parse().unwrap()).unwrap();
+        let mut rt = runtime(1);
+        rt.kubelet = Arc::downgrade(&kubelet);
+        rt.pod_net = Some(pod);
+        let probe = |v: Value| Probe::parse(&v, &Value::Null).unwrap();
+        run(&probe(json!({"tcpSocket": {"port": 8080}})), &rt, &[])
+            .await
+            .unwrap();
+        run(
+            &probe(json!({"httpGet": {"port": 8080, "path": "/"}})),
+            &rt,
+            &[],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            run(&probe(json!({"tcpSocket": {"port": 8081}})), &rt, &[])
+                .await
+                .unwrap_err(),
+            "dial tcp 10.244.0.2:8081: connect: connection refused"
+        );
+        // The pod's loopback is not the pod IP: a server bound to 127.0.0.1 fails the probe.
+        assert_eq!(
+            run(&probe(json!({"tcpSocket": {"port": 9000}})), &rt, &[])
+                .await
+                .unwrap_err(),
+            "dial tcp 10.244.0.2:9000: connect: connection refused"
+        );
+    }
 }
