@@ -451,3 +451,106 @@ fn without_user_namespaces_labsim_up_fails_with_one_korean_error() {
     );
     assert!(!dir.path().join("endpoint").exists());
 }
+
+/// Pod sandboxes as an unprivileged user: as root, this test runs itself again as `nobody`
+/// (a copy of this test binary, since /root is closed to nobody); as nobody, two pods talk over
+/// their IPs and each keeps its hostname, all in namespaces nobody owns.
+#[test]
+fn pod_sandboxes_work_for_an_unprivileged_user() {
+    const NAME: &str = "pod_sandboxes_work_for_an_unprivileged_user";
+    if unsafe { libc::geteuid() } == 0 {
+        let (dir, _) = nobody_dir();
+        let me = dir.path().join("network-tests");
+        std::fs::copy(std::env::current_exe().unwrap(), &me).unwrap();
+        let o = as_nobody()
+            .arg(&me)
+            .args(["--exact", NAME, "--nocapture"])
+            .env("TMPDIR", dir.path())
+            .output()
+            .unwrap();
+        let all = format!("{}{}", out(&o), String::from_utf8_lossy(&o.stderr));
+        assert!(o.status.success() && all.contains("1 passed"), "{all}");
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let net = labsim::network::ClusterNet::create(dir.path()).unwrap();
+        let a = net.pod_sandbox("web-0", ip("10.244.0.4"), 24).unwrap();
+        let b = net.pod_sandbox("web-1", ip("10.244.1.4"), 24).unwrap();
+        assert_eq!(out(&in_pod(&b, &["hostname"]).await), "web-1\n");
+        let mut server = serve_hostname(&a, 8080);
+        let got = until("web-1 → web-0", || async {
+            let o = in_pod(&b, &["ncat", "--recv-only", "10.244.0.4", "8080"]).await;
+            let s = out(&o);
+            (!s.is_empty()).then_some(s)
+        })
+        .await;
+        assert_eq!(got, "web-0\n");
+        let mut s = a.dial_local(8080, Duration::from_secs(2)).await.unwrap();
+        let mut text = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut s, &mut text)
+            .await
+            .unwrap();
+        assert_eq!(text, "web-0\n");
+        let _ = server.kill();
+        let _ = server.wait();
+    });
+}
+
+/// The pods' namespaces too die with a SIGKILLed owner: this test runs itself again as a child
+/// that makes the cluster network and two pods, then waits; SIGKILLed, it leaves no process in
+/// any of their namespaces.
+#[test]
+fn a_sigkilled_owner_leaves_no_pod_namespace_behind() {
+    const NAME: &str = "a_sigkilled_owner_leaves_no_pod_namespace_behind";
+    if let Ok(report) = std::env::var("LABSIM_TEST_HOLD_PODS") {
+        let dir = tempfile::tempdir().unwrap();
+        let net = labsim::network::ClusterNet::create(dir.path()).unwrap();
+        let a = net.pod_sandbox("mysql-0", ip("10.244.0.2"), 24).unwrap();
+        let b = net.pod_sandbox("mysql-1", ip("10.244.1.2"), 24).unwrap();
+        let pids = format!("{} {} {}\n", net.holder_pid(), a.pid(), b.pid());
+        std::fs::write(report, pids).unwrap();
+        std::thread::sleep(Duration::from_secs(60));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("pids");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", NAME, "--nocapture"])
+        .env("LABSIM_TEST_HOLD_PODS", &report)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pids: Vec<u32> = wait_file(&report, 30)
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect();
+    let ids: Vec<(&str, String)> = pids
+        .iter()
+        .flat_map(|p| ["user", "net", "uts", "ipc"].map(|k| (k, ns_id(*p, k).unwrap())))
+        .filter(|(k, id)| {
+            *k == "user"
+                || *k == "net"
+                || !ns_id(std::process::id(), k).is_some_and(|mine| &mine == id)
+        })
+        .collect();
+    assert_eq!(holders_of("net", &ids[1].1), [pids[0]]);
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let start = Instant::now();
+    for (kind, id) in &ids {
+        while !holders_of(kind, id).is_empty() {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "{kind} {id} outlived its owner"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
