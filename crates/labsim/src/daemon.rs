@@ -98,6 +98,9 @@ pub fn up(state_dir: &Path, port: Option<u16>, timeout_secs: u64) -> Result<Exit
         eprintln!("      설치: sudo apt-get install -y mariadb-server (Debian/Ubuntu)");
     }
     fs::create_dir_all(state_dir)?;
+    // The pod network needs user namespaces: say so here, once, rather than in the log of a
+    // server that exits at once.
+    drop(labsim::network::ClusterNet::create(state_dir)?);
     let _ = fs::remove_file(state_dir.join(ENDPOINT));
     let log = OpenOptions::new()
         .create(true)

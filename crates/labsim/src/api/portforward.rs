@@ -45,6 +45,9 @@ pub const PORTFORWARD_V1: &str = "portforward.k8s.io";
 pub const SPDY_TUNNEL: &str = "SPDY/3.1+portforward.k8s.io";
 /// A stream pair not completed within this is dropped (the kubelet's stream creation timeout).
 const STREAM_CREATION_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long dialling the pod's port may take.
+const DIAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// After one direction of a forwarded connection ends, the other gets this long (as containerd).
 const LINGER: Duration = Duration::from_secs(1);
 
@@ -97,12 +100,17 @@ impl PodTarget {
         if !self.alive() {
             return Err(fail(format!("pod \"{}\" not found", self.name)));
         }
-        // Only the MySQL port is served inside a labsim pod; nothing listens elsewhere.
-        let rt = match self.app.kubelet.runtime(&self.namespace, &self.name) {
-            Some(rt) if port == 3306 => rt,
-            _ => return Err(refused()),
+        let Some(rt) = self.app.kubelet.runtime(&self.namespace, &self.name) else {
+            return Err(refused());
         };
-        match TcpStream::connect(("127.0.0.1", rt.mysql_port)).await {
+        let conn = match &rt.pod_net {
+            // The pod's own loopback, in its network namespace (as the kubelet's port-forward).
+            Some(pod) => pod.dial_local(port, DIAL_TIMEOUT).await,
+            // Not wired into the pod network: only the MySQL port is served, on the host.
+            None if port == 3306 => TcpStream::connect(("127.0.0.1", rt.mysql_port)).await,
+            None => return Err(refused()),
+        };
+        match conn {
             Ok(s) => {
                 let _ = s.set_nodelay(true);
                 Ok(s)
@@ -749,6 +757,10 @@ async fn channel_session(mut socket: WebSocket, ports: Vec<u16>, target: PodTarg
 fn bin(v: Vec<u8>) -> Message {
     Message::Binary(v.into())
 }
+
+#[cfg(test)]
+#[path = "portforward_net_tests.rs"]
+mod net_tests;
 
 #[cfg(test)]
 mod tests {

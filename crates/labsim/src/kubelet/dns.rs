@@ -1,49 +1,27 @@
-//! The pod network as a process inside a pod sees it: the kubelet-managed `/etc/hosts`, the
-//! `resolv.conf` search path (`<ns>.svc.cluster.local svc.cluster.local cluster.local`,
-//! `ndots:5`) and what CoreDNS's `kubernetes` plugin answers for `cluster.local` (Services,
-//! headless Services' ready endpoints, `hostname.subdomain` pod names, `a-b-c-d.<ns>.pod`,
-//! reverse lookups). Also where a TCP connection to an address lands (`route`): a pod IP is
-//! that pod's server, a ClusterIP one ready endpoint of the Service, as kube-proxy would do.
+//! The pod network as a process inside a pod sees it, by concern: the kubelet-managed
+//! `/etc/hosts` and `resolv.conf` (the kubelet's files); name resolution as glibc and nslookup do
+//! it over them (search path `<ns>.svc.cluster.local svc.cluster.local cluster.local`,
+//! `ndots:5`), asking the cluster DNS's records (`network::records`, the same the real DNS
+//! server at 10.96.0.10 answers from); and, for programs labsim still starts on the host, where
+//! a TCP connection to an address lands (`route`: a pod IP is that pod's server, a ClusterIP one
+//! ready endpoint of the Service, as kube-proxy would do).
 //!
 //! A [`Net`] is a snapshot of the store (Services, Endpoints, Pods) plus the loopback ports of
 //! the servers the kubelet runs; everything here is pure so the rules are unit-tested.
-//! Names outside `cluster.local` are not resolved: labsim has no upstream DNS (NXDOMAIN).
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
+use crate::network::records;
+pub use crate::network::records::{service_of, Endpoint, Service, DOMAIN};
 use crate::resources;
 use crate::store::Store;
 
-/// The cluster domain and the kube-dns Service address every pod's `resolv.conf` names.
-pub const DOMAIN: &str = "cluster.local";
+/// The kube-dns Service address every pod's `resolv.conf` names (`network::DNS_IP`).
 pub const DNS_SERVER: &str = "10.96.0.10";
 /// resolv.conf's `options ndots:5` as the kubelet writes it for ClusterFirst pods.
 const NDOTS: usize = 5;
-
-/// One ready address of a Service (its Endpoints `addresses`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
-    pub ip: String,
-    pub hostname: Option<String>,
-    /// The pod behind the address (`targetRef`), when it is one.
-    pub pod: Option<String>,
-    /// The endpoint port serving the Service port of the same name (or the only one).
-    pub ports: Vec<(Option<String>, u16)>,
-}
-
-/// A Service as DNS and kube-proxy see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Service {
-    pub ns: String,
-    pub name: String,
-    /// `None` for a headless Service (`clusterIP: None`).
-    pub cluster_ip: Option<String>,
-    /// (port name, port).
-    pub ports: Vec<(Option<String>, u16)>,
-    pub endpoints: Vec<Endpoint>,
-}
 
 /// A pod that has an IP.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,35 +84,7 @@ impl Net {
             .filter_map(|p| pod_of(p, ports))
             .filter(|p| !(p.ns == me.ns && p.name == me.name))
             .collect();
-        let (eps, _) = store.list(resources::get("Endpoints"), None);
-        let by_name: HashMap<(String, String), &Value> = eps
-            .iter()
-            .map(|e| {
-                (
-                    (
-                        e["metadata"]["namespace"]
-                            .as_str()
-                            .unwrap_or("")
-                            .to_string(),
-                        e["metadata"]["name"].as_str().unwrap_or("").to_string(),
-                    ),
-                    e,
-                )
-            })
-            .collect();
-        let (svcs, _) = store.list(resources::get("Service"), None);
-        let services = svcs
-            .iter()
-            .map(|s| {
-                let ns = s["metadata"]["namespace"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_string();
-                let name = s["metadata"]["name"].as_str().unwrap_or("").to_string();
-                let ep = by_name.get(&(ns.clone(), name.clone())).copied();
-                service_of(s, ep.unwrap_or(&Value::Null))
-            })
-            .collect();
+        let services = records::services_from_store(store);
         Net { me, services, pods }
     }
 
@@ -192,55 +142,12 @@ impl Net {
 
     /// What CoreDNS answers for an absolute name (A records); `None` is NXDOMAIN.
     pub fn query_a(&self, fqdn: &str) -> Option<Vec<String>> {
-        let name = fqdn.trim_end_matches('.').to_ascii_lowercase();
-        let rest = name.strip_suffix(&format!(".{DOMAIN}"))?;
-        let labels: Vec<&str> = rest.split('.').collect();
-        match labels.as_slice() {
-            // <svc>.<ns>.svc
-            [svc, ns, "svc"] => {
-                let s = self.service(ns, svc)?;
-                match &s.cluster_ip {
-                    Some(ip) => Some(vec![ip.clone()]),
-                    None => {
-                        let ips: Vec<String> = s.endpoints.iter().map(|e| e.ip.clone()).collect();
-                        (!ips.is_empty()).then_some(ips)
-                    }
-                }
-            }
-            // <hostname or a-b-c-d>.<svc>.<ns>.svc
-            [host, svc, ns, "svc"] => {
-                let s = self.service(ns, svc)?;
-                let e = s
-                    .endpoints
-                    .iter()
-                    .find(|e| e.hostname.as_deref() == Some(*host) || dashed(&e.ip) == *host)?;
-                Some(vec![e.ip.clone()])
-            }
-            // a-b-c-d.<ns>.pod (CoreDNS `pods insecure`, minikube's Corefile)
-            [dashed_ip, _ns, "pod"] => {
-                let ip = dashed_ip.replace('-', ".");
-                ip.parse::<std::net::Ipv4Addr>().ok()?;
-                Some(vec![ip])
-            }
-            _ => None,
-        }
+        records::lookup_a(&self.services, fqdn)
     }
 
-    /// What CoreDNS answers for a PTR query of `ip`: a Service's name for its ClusterIP, an
-    /// endpoint's name for a headless Service's address; `None` is NXDOMAIN.
+    /// What CoreDNS answers for a PTR query of `ip`; `None` is NXDOMAIN.
     pub fn query_ptr(&self, ip: &str) -> Option<String> {
-        for s in &self.services {
-            if s.cluster_ip.as_deref() == Some(ip) {
-                return Some(format!("{}.{}.svc.{DOMAIN}", s.name, s.ns));
-            }
-        }
-        for s in self.services.iter().filter(|s| s.cluster_ip.is_none()) {
-            if let Some(e) = s.endpoints.iter().find(|e| e.ip == ip) {
-                let host = e.hostname.clone().unwrap_or_else(|| dashed(ip));
-                return Some(format!("{host}.{}.{}.svc.{DOMAIN}", s.name, s.ns));
-            }
-        }
-        None
+        records::lookup_ptr(&self.services, ip)
     }
 
     /// The names a resolver tries for `name`, in order (search list and ndots as glibc and
@@ -385,12 +292,9 @@ impl Net {
             };
             // kube-proxy picks one ready endpoint; the first one that serves is as good.
             for e in &s.endpoints {
-                let target = e
-                    .ports
-                    .iter()
-                    .find(|(n, _)| n == pname || e.ports.len() == 1)
-                    .map(|(_, p)| *p);
-                let Some(target) = target else { continue };
+                let Some(target) = s.target_port(e, pname) else {
+                    continue;
+                };
                 let pod = e.pod.as_ref().and_then(|name| {
                     std::iter::once(&self.me)
                         .chain(&self.pods)
@@ -404,15 +308,6 @@ impl Net {
         }
         Route::Unreachable
     }
-
-    fn service(&self, ns: &str, name: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.ns == ns && s.name == name)
-    }
-}
-
-/// `10.244.1.3` → `10-244-1-3`.
-fn dashed(ip: &str) -> String {
-    ip.replace('.', "-")
 }
 
 /// A pod object with an IP, as the network sees it.
@@ -431,63 +326,6 @@ pub fn pod_of(p: &Value, ports: &HashMap<(String, String), u16>) -> Option<Pod> 
             .map(str::to_string),
         port: ports.get(&(ns.to_string(), name.to_string())).copied(),
     })
-}
-
-/// `(name, port)` of a Service's or an Endpoints subset's `ports`.
-fn named_ports(ports: &Value) -> Vec<(Option<String>, u16)> {
-    let port = |p: &Value| {
-        Some((
-            p["name"].as_str().map(str::to_string),
-            p["port"].as_u64()? as u16,
-        ))
-    };
-    ports
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(port)
-        .collect()
-}
-
-/// A Service object and its Endpoints object (ready addresses only, as CoreDNS serves them
-/// unless `publishNotReadyAddresses`).
-pub fn service_of(s: &Value, ep: &Value) -> Service {
-    let spec = &s["spec"];
-    let cluster_ip = spec["clusterIP"]
-        .as_str()
-        .filter(|ip| !ip.is_empty() && *ip != "None")
-        .map(str::to_string);
-    let ports = named_ports(&spec["ports"]);
-    let publish_not_ready = spec["publishNotReadyAddresses"] == true;
-    let mut endpoints = Vec::new();
-    for sub in ep["subsets"].as_array().into_iter().flatten() {
-        let ports = named_ports(&sub["ports"]);
-        let mut addrs: Vec<&Value> = sub["addresses"].as_array().into_iter().flatten().collect();
-        if publish_not_ready {
-            addrs.extend(sub["notReadyAddresses"].as_array().into_iter().flatten());
-        }
-        for a in addrs {
-            let Some(ip) = a["ip"].as_str() else { continue };
-            endpoints.push(Endpoint {
-                ip: ip.to_string(),
-                hostname: a["hostname"].as_str().map(str::to_string),
-                pod: (a["targetRef"]["kind"] == "Pod")
-                    .then(|| a["targetRef"]["name"].as_str().map(str::to_string))
-                    .flatten(),
-                ports: ports.clone(),
-            });
-        }
-    }
-    Service {
-        ns: s["metadata"]["namespace"]
-            .as_str()
-            .unwrap_or("")
-            .to_string(),
-        name: s["metadata"]["name"].as_str().unwrap_or("").to_string(),
-        cluster_ip,
-        ports,
-        endpoints,
-    }
 }
 
 /// `getent hosts` output for one answer (glibc's `print_hosts`: `%-15s %s` and the aliases).

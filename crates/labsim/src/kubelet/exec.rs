@@ -98,7 +98,8 @@ impl PodRuntime {
 
     /// `argv` entered into the container (not started).
     fn enter(&self, argv: &[String]) -> tokio::process::Command {
-        super::sandbox::enter::command(self.pid, &self.env, &self.workdir, argv, false)
+        let net = self.pod_net.is_some();
+        super::sandbox::enter::command(self.pid, &self.env, &self.workdir, argv, net)
     }
 
     /// Runs `argv` in the container without input (an exec probe): (exit code, stdout +

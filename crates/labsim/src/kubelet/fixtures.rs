@@ -167,6 +167,7 @@ pub(crate) fn runtime(port: u16) -> super::PodRuntime {
         namespace: "default".into(),
         name: "mysql-0".into(),
         kubelet: std::sync::Weak::new(),
+        pod_net: None,
     }
 }
 

@@ -70,18 +70,22 @@ pub async fn pristine_datadir(state_dir: &Path, timeout: Duration) -> std::io::R
     Ok(template.join("data"))
 }
 
-/// Whether a MySQL server answers on `port`: it sends its handshake (protocol 10) or an error
-/// packet (0xff) right after connect.
+/// Whether a MySQL server answers on loopback `port`: it sends its handshake (protocol 10) or
+/// an error packet (0xff) right after connect.
 pub async fn server_answers(port: u16, timeout: Duration) -> bool {
-    let attempt = async {
-        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .ok()?;
-        let mut head = [0u8; 5];
-        s.read_exact(&mut head).await.ok()?;
-        Some(head[4] == 10 || head[4] == 0xff)
-    };
-    matches!(tokio::time::timeout(timeout, attempt).await, Ok(Some(true)))
+    match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(("127.0.0.1", port))).await {
+        Ok(Ok(s)) => greets(s, timeout).await,
+        _ => false,
+    }
+}
+
+/// Whether what answers on `s` greets as a MySQL server does.
+pub async fn greets(mut s: tokio::net::TcpStream, timeout: Duration) -> bool {
+    let mut head = [0u8; 5];
+    matches!(
+        tokio::time::timeout(timeout, s.read_exact(&mut head)).await,
+        Ok(Ok(_)) if head[4] == 10 || head[4] == 0xff
+    )
 }
 
 #[cfg(test)]

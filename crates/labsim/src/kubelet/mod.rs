@@ -63,6 +63,10 @@ pub struct PodRuntime {
     pub name: String,
     /// The kubelet that runs the pod (the pod network as it sees it).
     pub kubelet: Weak<Kubelet>,
+    /// The pod's own namespaces in the cluster network, once the pod runs in them: port-forward
+    /// dials its 127.0.0.1, probes dial its IP from the node network. `None`: the pod's server
+    /// is reached on `mysql_port` (loopback of the host).
+    pub pod_net: Option<Arc<crate::network::PodNet>>,
 }
 
 impl PodRuntime {
@@ -105,6 +109,8 @@ pub struct Kubelet {
     /// re-created pod gets a new IP (as Calico's and host-local's IPAM do).
     ip_cursor: Mutex<HashMap<String, u32>>,
     ports: Mutex<std::collections::HashSet<u16>>,
+    /// The cluster network (`labsim up` makes it; unit tests run without).
+    network: std::sync::OnceLock<crate::network::ClusterNet>,
 }
 
 /// How long `labsim down` gives each server to shut down cleanly before SIGKILL.
@@ -120,7 +126,18 @@ impl Kubelet {
             ips: Mutex::new(HashMap::new()),
             ip_cursor: Mutex::new(HashMap::new()),
             ports: Mutex::new(Default::default()),
+            network: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Gives the kubelet the cluster network its pods are wired into (once).
+    pub fn set_network(&self, net: crate::network::ClusterNet) {
+        let _ = self.network.set(net);
+    }
+
+    /// The cluster network, if this kubelet has one.
+    pub fn network(&self) -> Option<&crate::network::ClusterNet> {
+        self.network.get()
     }
 
     /// The runtime of a running pod, if it has one.
@@ -218,7 +235,7 @@ impl Kubelet {
         Ok(Some(dir))
     }
 
-    fn set_runtime(&self, ns: &str, name: &str, rt: Option<PodRuntime>) {
+    pub(crate) fn set_runtime(&self, ns: &str, name: &str, rt: Option<PodRuntime>) {
         let key = (ns.to_string(), name.to_string());
         let mut m = lock(&self.runtimes);
         match rt {
@@ -302,6 +319,18 @@ impl Kubelet {
         };
         ips.insert(uid.to_string(), ip.clone());
         ip
+    }
+
+    /// The prefix length of the node's `spec.podCIDR` (24 for minikube's).
+    pub(crate) fn pod_prefix(&self, node: &str) -> u8 {
+        self.store
+            .get(resources::get("Node"), None, node)
+            .ok()
+            .and_then(|n| {
+                let cidr = n["spec"]["podCIDR"].as_str()?.to_string();
+                cidr.split_once('/')?.1.parse().ok()
+            })
+            .unwrap_or(24)
     }
 
     /// A free loopback port no other pod of this kubelet holds.

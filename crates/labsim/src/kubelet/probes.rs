@@ -255,21 +255,8 @@ pub async fn run(
 ) -> Result<(), String> {
     match &p.action {
         Action::Tcp(port) => {
-            let net = rt.net();
-            let addr = format!("{}:{port}", net.me.ip);
-            match net.route(Some(&net.me.ip), *port) {
-                Route::Port(local) => match tokio::time::timeout(
-                    p.timeout,
-                    tokio::net::TcpStream::connect(("127.0.0.1", local)),
-                )
-                .await
-                {
-                    Ok(Ok(_)) => Ok(()),
-                    Ok(Err(_)) => Err(format!("dial tcp {addr}: connect: connection refused")),
-                    Err(_) => Err(format!("dial tcp {addr}: i/o timeout")),
-                },
-                _ => Err(format!("dial tcp {addr}: connect: connection refused")),
-            }
+            let ip = rt.net().me.ip;
+            dial(rt, &ip, *port, p.timeout).await.map(drop)
         }
         Action::Http(h) => http_get(h, rt, p.timeout).await,
         Action::Unsupported(kind) => Err(format!(
@@ -286,6 +273,58 @@ pub async fn run(
     }
 }
 
+/// The kubelet's TCP dial to `host:port` for a probe, or Go's error text (`dial tcp ...`). A pod
+/// in the cluster network is dialled from the node network; otherwise the connection goes to
+/// the loopback server `Net::route` names for the address.
+async fn dial(
+    rt: &PodRuntime,
+    host: &str,
+    port: u16,
+    timeout: Duration,
+) -> Result<tokio::net::TcpStream, String> {
+    let addr = format!("{host}:{port}");
+    let cluster = rt.kubelet.upgrade().and_then(|k| k.network().cloned());
+    let conn = match (&rt.pod_net, cluster) {
+        (Some(_), Some(net)) => {
+            // The node's resolver knows no cluster names: a name fails as Go's lookup does.
+            let Ok(ip) = host.parse::<std::net::Ipv4Addr>() else {
+                return Err(format!("dial tcp: lookup {host}: no such host"));
+            };
+            net.dial(std::net::SocketAddr::from((ip, port)), timeout)
+                .await
+        }
+        _ => {
+            let local = match rt.net().route(Some(host), port) {
+                Route::Port(p) => p,
+                Route::Unreachable => return Err(format!("dial tcp {addr}: i/o timeout")),
+                Route::UnknownHost => return Err(format!("dial tcp: lookup {host}: no such host")),
+                Route::Refused => {
+                    return Err(format!("dial tcp {addr}: connect: connection refused"))
+                }
+            };
+            let connect = tokio::net::TcpStream::connect(("127.0.0.1", local));
+            match tokio::time::timeout(timeout, connect).await {
+                Ok(r) => r,
+                Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
+            }
+        }
+    };
+    conn.map_err(|e| match e.kind() {
+        std::io::ErrorKind::TimedOut => format!("dial tcp {addr}: i/o timeout"),
+        std::io::ErrorKind::ConnectionRefused => {
+            format!("dial tcp {addr}: connect: connection refused")
+        }
+        _ => format!("dial tcp {addr}: connect: {}", go_errno(&e)),
+    })
+}
+
+/// An OS error as Go prints it (`no route to host`): strerror in lower case.
+fn go_errno(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    let s = s.split(" (os error").next().unwrap_or(&s);
+    s.to_lowercase()
+}
+
 /// An httpGet probe: a real HTTP/1.1 request to where the pod IP and port lead, judged and
 /// reported with the Go HTTP client's wording the kubelet's events show.
 async fn http_get(h: &HttpGet, rt: &PodRuntime, timeout: Duration) -> Result<(), String> {
@@ -295,21 +334,11 @@ async fn http_get(h: &HttpGet, rt: &PodRuntime, timeout: Duration) -> Result<(),
     let scheme = if h.https { "https" } else { "http" };
     let url = format!("{scheme}://{host}:{}{}", h.port, h.path);
     let fail = |what: String| Err(format!("Get \"{url}\": {what}"));
-    let refused = format!("dial tcp {host}:{}: connect: connection refused", h.port);
-    let local = match net.route(Some(&host), h.port) {
-        Route::Port(p) => p,
-        Route::Unreachable => {
-            return fail(format!("dial tcp {host}:{}: i/o timeout", h.port));
-        }
-        Route::UnknownHost => {
-            return fail(format!("dial tcp: lookup {host}: no such host"));
-        }
-        Route::Refused => return fail(refused),
+    let mut s = match dial(rt, &host, h.port, timeout).await {
+        Ok(s) => s,
+        Err(e) => return fail(e),
     };
     let exchange = async {
-        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", local))
-            .await
-            .map_err(|_| refused.clone())?;
         if h.https {
             // Whatever speaks first here is not TLS: the database server greets.
             let mut b = [0u8; 5];
@@ -512,5 +541,59 @@ mod tests {
                 assert_eq!(r.unwrap_err(), "HTTP probe failed with statuscode: 503");
             }
         }
+    }
+
+    /// A pod in the real network: the kubelet dials its IP from the node network, as a real
+    /// kubelet's prober does (kubernetes/kubernetes pkg/probe/tcp and pkg/probe/http).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn probes_dial_the_pod_ip_from_the_node_network() {
+        use std::sync::Arc;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(crate::store::Store::in_memory());
+        let kubelet = crate::kubelet::Kubelet::new(store, dir.path().to_path_buf());
+        let net = crate::network::ClusterNet::create(dir.path()).unwrap();
+        kubelet.set_network(net.clone());
+        let pod = Arc::new(
+            net.pod_sandbox("mysql-0", "10.244.0.2".parse().unwrap(), 24)
+                .unwrap(),
+        );
+        // An HTTP server on every address of the pod, port 8080; another on its loopback only.
+        let l = pod.listen_tcp("0.0.0.0:8080".parse().unwrap()).unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = l.accept().await {
+                let mut b = [0u8; 1024];
+                let _ = s.read(&mut b).await;
+                let _ = s.write_all(b"HTTP/1.1 204 No Content\r\n\r\n").await;
+            }
+        });
+        let _lo = pod.listen_tcp("127.0.0.1:9000".parse().unwrap()).unwrap();
+        let mut rt = runtime(1);
+        rt.kubelet = Arc::downgrade(&kubelet);
+        rt.pod_net = Some(pod);
+        let probe = |v: Value| Probe::parse(&v, &Value::Null).unwrap();
+        run(&probe(json!({"tcpSocket": {"port": 8080}})), &rt, &[])
+            .await
+            .unwrap();
+        run(
+            &probe(json!({"httpGet": {"port": 8080, "path": "/"}})),
+            &rt,
+            &[],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            run(&probe(json!({"tcpSocket": {"port": 8081}})), &rt, &[])
+                .await
+                .unwrap_err(),
+            "dial tcp 10.244.0.2:8081: connect: connection refused"
+        );
+        // The pod's loopback is not the pod IP: a server bound to 127.0.0.1 fails the probe.
+        assert_eq!(
+            run(&probe(json!({"tcpSocket": {"port": 9000}})), &rt, &[])
+                .await
+                .unwrap_err(),
+            "dial tcp 10.244.0.2:9000: connect: connection refused"
+        );
     }
 }

@@ -145,7 +145,15 @@ impl Worker {
         let cname = c.spec["name"].as_str().unwrap_or("container");
         let cdir = self.run_dir.join("containers").join(cname);
         let etc = cdir.join("etc");
-        rootfs::write_etc(&etc, self.port, "127.0.0.1").map_err(|e| format!("{e}"))?;
+        // In its own network the server listens on every address of the pod, as the mysql
+        // image's does; on the host only on loopback.
+        let bind = if self.pod_net.is_some() {
+            "0.0.0.0"
+        } else {
+            "127.0.0.1"
+        };
+        let prompt = c.kind == image::Kind::Mysql;
+        rootfs::write_etc(&etc, self.port, bind, prompt).map_err(|e| format!("{e}"))?;
         let image_bin = self.k.image_files(c.kind).map_err(|e| format!("{e}"))?;
         let mut image_dirs = Vec::new();
         if runs_server {
@@ -167,9 +175,11 @@ impl Worker {
         let data_mounted = c.mounts.iter().any(|m| m.target == "/var/lib/mysql");
         if matches!(c.kind, image::Kind::Mysql | image::Kind::Mariadb) && !data_mounted {
             // The images declare `VOLUME /var/lib/mysql`: without a volume there, the runtime
-            // gives the container an anonymous one.
+            // gives each new container an anonymous one (a restart starts empty again).
+            let anon = cdir.join("anonymous-var-lib-mysql");
+            let _ = std::fs::remove_dir_all(&anon);
             scratch.push(rootfs::Mount {
-                host: dir(cdir.join("anonymous-var-lib-mysql"))?,
+                host: dir(anon)?,
                 target: "/var/lib/mysql".into(),
                 read_only: false,
             });
@@ -197,16 +207,25 @@ impl Worker {
             "--gid",
             uid,
             "--unshare-pid",
-            "--unshare-uts",
-            "--unshare-ipc",
-            "--hostname",
-            &hostname,
             "--die-with-parent",
             "--as-pid-1",
         ]
         .iter()
         .map(OsString::from)
         .collect();
+        let enter = match &self.pod_net {
+            // The pod's holder has the pod's network, UTS (its hostname) and IPC namespaces,
+            // which all its containers share, as in a pod.
+            Some(net) => net.nsenter_args(),
+            None => {
+                bwrap.extend(
+                    ["--unshare-uts", "--unshare-ipc", "--hostname", &hostname]
+                        .iter()
+                        .map(OsString::from),
+                );
+                vec![]
+            }
+        };
         bwrap.extend(layout.bwrap_args());
         bwrap.extend(["--chdir".into(), OsString::from(&workdir)]);
         let home = if runs_server {
@@ -232,7 +251,7 @@ impl Worker {
             argv,
             env: env.clone(),
             log: log.clone(),
-            netns: None,
+            enter,
         })
         .await
         .map_err(|e| e.to_string())?;
@@ -333,9 +352,21 @@ impl Worker {
         if probes.readiness.is_some() || !self.view.started || self.view.ready {
             return;
         }
-        if !runs_server || mariadb::server_answers(self.port, ANSWER_CHECK).await {
+        if !runs_server || self.server_answers().await {
             self.view.ready = true;
             self.publish();
+        }
+    }
+
+    /// Whether the pod's database server greets on its port (in the pod's network, or on the
+    /// host's loopback).
+    async fn server_answers(&self) -> bool {
+        match &self.pod_net {
+            Some(net) => match net.dial_local(self.port, ANSWER_CHECK).await {
+                Ok(s) => mariadb::greets(s, ANSWER_CHECK).await,
+                Err(_) => false,
+            },
+            None => mariadb::server_answers(self.port, ANSWER_CHECK).await,
         }
     }
 
@@ -359,6 +390,7 @@ impl Worker {
             namespace: self.ns.clone(),
             name: self.name.clone(),
             kubelet: Arc::downgrade(&self.k),
+            pod_net: self.pod_net.clone(),
         }
     }
 }

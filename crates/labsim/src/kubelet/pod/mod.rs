@@ -44,8 +44,11 @@ struct Worker {
     ctl: Control,
     view: PodView,
     published: Option<PodView>,
-    /// The loopback port of the pod's database server (until pods get their own network).
+    /// The port of the pod's database server: 3306 in the pod's own network, else a loopback
+    /// port of the host (a kubelet without the cluster network: unit tests).
     port: u16,
+    /// The pod's namespaces in the cluster network (its IP, `eth0`, hostname).
+    pod_net: Option<Arc<crate::network::PodNet>>,
 }
 
 /// How a running container ended.
@@ -134,6 +137,7 @@ pub async fn run(k: Arc<Kubelet>, pod: Value, ctl: Control) {
         view,
         published: None,
         port: 0,
+        pod_net: None,
     };
     let done = matches!(
         pod["status"]["phase"].as_str(),
@@ -225,7 +229,13 @@ impl Worker {
     /// The pod's life until a stop request: its sandbox, the init containers, then the
     /// container, restarted with back-off as `restartPolicy` says.
     async fn live(&mut self) {
-        self.create_sandbox();
+        loop {
+            match self.create_sandbox().await {
+                Step::Ready(()) => break,
+                Step::Retry => continue,
+                Step::Stop => return,
+            }
+        }
         if !self.run_init_containers().await {
             return;
         }
@@ -256,9 +266,9 @@ impl Worker {
         }
     }
 
-    /// The pod's run dir, IP, server port and kubelet-managed files (`/etc/hosts`,
-    /// `/etc/resolv.conf`, `/etc/hostname`).
-    fn create_sandbox(&mut self) {
+    /// The pod's run dir, IP, network namespaces (with the cluster network), server port and
+    /// kubelet-managed files (`/etc/hosts`, `/etc/resolv.conf`, `/etc/hostname`).
+    async fn create_sandbox(&mut self) -> Step<()> {
         if std::fs::create_dir_all(&self.run_dir).is_err() {
             self.wait_state(
                 "CreateContainerError",
@@ -269,10 +279,31 @@ impl Worker {
         let known_ip = pod
             .as_ref()
             .and_then(|p| p["status"]["podIP"].as_str().map(str::to_string));
-        let ip = self.k.allocate_ip(&self.uid, &self.node_name(), known_ip);
+        let node = self.node_name();
+        let ip = self.k.allocate_ip(&self.uid, &node, known_ip);
         self.view.pod_ip = Some(ip.clone());
-        self.port = self.k.allocate_port();
         let hostname = self.hostname();
+        let nameserver = match self.k.network().cloned() {
+            Some(net) => {
+                let prefix = self.k.pod_prefix(&node);
+                let addr: std::net::Ipv4Addr =
+                    ip.parse().unwrap_or(std::net::Ipv4Addr::UNSPECIFIED);
+                let host = hostname.clone();
+                let made =
+                    tokio::task::spawn_blocking(move || net.pod_sandbox(&host, addr, prefix)).await;
+                match made {
+                    Ok(Ok(p)) => self.pod_net = Some(Arc::new(p)),
+                    Ok(Err(e)) => return self.sandbox_failed(e.to_string()).await,
+                    Err(e) => return self.sandbox_failed(e.to_string()).await,
+                }
+                self.port = 3306;
+                Some(crate::network::DNS_IP.to_string())
+            }
+            None => {
+                self.port = self.k.allocate_port();
+                None
+            }
+        };
         // The FQDN line needs hostname + subdomain (kubelet's GetPodFQDN).
         let fqdn = pod.as_ref().and_then(|p| {
             let sub = p["spec"]["subdomain"].as_str().filter(|s| !s.is_empty())?;
@@ -284,9 +315,21 @@ impl Worker {
             fqdn.as_deref(),
             &ip,
             &self.ns,
-            None,
+            nameserver.as_deref(),
         );
         self.publish();
+        Step::Ready(())
+    }
+
+    /// The pod's network namespaces could not be made: `FailedCreatePodSandBox`, then again.
+    async fn sandbox_failed(&mut self, why: String) -> Step<()> {
+        self.event(
+            "Warning",
+            "FailedCreatePodSandBox",
+            &format!("Failed to create pod sandbox: {why}"),
+        );
+        self.wait_state("ContainerCreating", None);
+        self.retry_after(std::time::Duration::from_secs(2)).await
     }
 
     /// Where the kubelet-managed files of the pod are.
@@ -314,6 +357,8 @@ impl Worker {
         let stop = self.stop_request();
         let gone = self.pod().is_none();
         let remove = stop.is_some_and(|s| s.remove);
+        // The containers are stopped: the pod's namespaces go with their holder.
+        self.pod_net = None;
         // Clean up first: once the object is gone, nothing of the pod may remain.
         if remove || gone {
             let _ = std::fs::remove_dir_all(&self.run_dir);

@@ -58,7 +58,12 @@ pub struct Layout {
 
 /// Writes the container's generated `/etc` into `layout.etc`: `my.cnf` with the server's
 /// `port` and listening address.
-pub fn write_etc(etc: &Path, port: u16, bind_address: &str) -> std::io::Result<()> {
+pub fn write_etc(
+    etc: &Path,
+    port: u16,
+    bind_address: &str,
+    mysql_prompt: bool,
+) -> std::io::Result<()> {
     std::fs::create_dir_all(etc.join("mysql/conf.d"))?;
     std::fs::write(
         etc.join("passwd"),
@@ -72,7 +77,15 @@ pub fn write_etc(etc: &Path, port: u16, bind_address: &str) -> std::io::Result<(
         etc.join("nsswitch.conf"),
         "passwd: files\ngroup: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n",
     )?;
-    std::fs::write(etc.join("mysql/my.cnf"), my_cnf(port, bind_address))?;
+    let mut cnf = my_cnf(port, bind_address);
+    if mysql_prompt {
+        // The mysql image's client shows MySQL's prompt (MariaDB's is `MariaDB [(none)]> `).
+        cnf = cnf.replace(
+            "\n!includedir",
+            "[mysql]\nprompt=\"mysql> \"\n\n!includedir",
+        );
+    }
+    std::fs::write(etc.join("mysql/my.cnf"), cnf)?;
     Ok(())
 }
 

@@ -33,8 +33,9 @@ pub struct Spec {
     pub env: Vec<(String, String)>,
     /// Where stdout and stderr go (appended).
     pub log: PathBuf,
-    /// Run `bwrap` inside this network namespace (a path for `nsenter --net=`).
-    pub netns: Option<PathBuf>,
+    /// `nsenter` options that put `bwrap` into the pod's namespaces (user, network, UTS, IPC
+    /// of the pod's holder; see `network::PodNet::nsenter_args`); empty: the host's.
+    pub enter: Vec<String>,
 }
 
 struct Job {
@@ -91,15 +92,14 @@ pub async fn start(spec: Spec) -> Result<Running, SandboxError> {
         .map_err(|e| SandboxError::Log(spec.log.clone(), e))?;
     let (info_r, info_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
         .map_err(|e| SandboxError::Spawn(std::io::Error::from(e)))?;
-    let mut cmd = match &spec.netns {
-        Some(ns) => {
-            let mut c = std::process::Command::new("/usr/bin/nsenter");
-            c.arg(format!("--net={}", ns.display()))
-                .arg("--")
-                .arg(super::BWRAP);
-            c
-        }
-        None => std::process::Command::new(super::BWRAP),
+    // nsenter without --pid or --fork execs bwrap itself: the parent-death signal set below
+    // stays with it.
+    let mut cmd = if spec.enter.is_empty() {
+        std::process::Command::new(super::BWRAP)
+    } else {
+        let mut c = std::process::Command::new("/usr/bin/nsenter");
+        c.args(&spec.enter).arg("--").arg(super::BWRAP);
+        c
     };
     cmd.args(&spec.bwrap)
         .arg("--info-fd")
