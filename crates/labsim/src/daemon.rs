@@ -90,9 +90,6 @@ pub fn up(state_dir: &Path, port: Option<u16>, timeout_secs: u64) -> Result<Exit
         print_usage(state_dir);
         return Ok(ExitCode::SUCCESS);
     }
-    // Pods run as sandboxes: without bubblewrap or user namespaces none could start, so say
-    // why once instead of starting a cluster whose pods all fail.
-    labsim::kubelet::sandbox::preflight().map_err(|e| e.to_string())?;
     if !mariadbd_present() {
         eprintln!("경고: mariadbd를 찾을 수 없습니다. MySQL 파드가 시작되지 않습니다.");
         eprintln!("      설치: sudo apt-get install -y mariadb-server (Debian/Ubuntu)");
@@ -101,6 +98,10 @@ pub fn up(state_dir: &Path, port: Option<u16>, timeout_secs: u64) -> Result<Exit
     // The pod network needs user namespaces: say so here, once, rather than in the log of a
     // server that exits at once.
     drop(labsim::network::ClusterNet::create(state_dir)?);
+    // Pods run as bubblewrap sandboxes: without it (or if it cannot make its namespaces) none
+    // could start, so say why once instead of starting a cluster whose pods all fail. After the
+    // network's check, which names the user-namespace setting this machine lacks.
+    labsim::kubelet::sandbox::preflight().map_err(|e| e.to_string())?;
     let _ = fs::remove_file(state_dir.join(ENDPOINT));
     let log = OpenOptions::new()
         .create(true)

@@ -193,7 +193,11 @@ impl Worker {
             volumes: c.mounts.clone(),
             scratch,
         };
-        let uid = if runs_server { "999" } else { "0" };
+        // Every container runs as root inside, as the images' USER is: exec'd commands and
+        // probes are root (the MariaDB clients' default user is the login name). One uid is
+        // mapped per sandbox, so the entrypoint's switch to `mysql` cannot happen: the server
+        // runs as root with `--user=root` (see the image's `mysqld`).
+        let uid = "0";
         let hostname = self.hostname();
         let workdir = c.spec["workingDir"]
             .as_str()

@@ -143,7 +143,7 @@ impl Kind {
     }
 
     /// Whether the container's command is the image's database server behind its entrypoint
-    /// (the server runs as `mysql`, uid 999, as the entrypoint's `gosu mysql` makes it).
+    /// (`mysqld` then runs `mariadbd`, the container is ready once it greets).
     pub fn runs_server(self, argv: &[String]) -> bool {
         if !matches!(self, Kind::Mysql | Kind::Mariadb) {
             return false;

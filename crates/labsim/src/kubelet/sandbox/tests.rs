@@ -187,3 +187,74 @@ async fn a_pod_sees_only_its_volumes() {
     assert!(ps.trim().parse::<u32>().unwrap() < 5, "{ps}");
     kubelet.stop(30).await;
 }
+
+/// The tutorial's `mysql` container as written (mysql-statefulset.yaml: `mysql:5.7`,
+/// `MYSQL_ALLOW_EMPTY_PASSWORD`, its exec probes `mysqladmin ping` and `mysql -h 127.0.0.1 -e
+/// "SELECT 1"`, conf.d from a volume) with a replica's conf.d: the MySQL-only `super-read-only`
+/// of mysql-configmap.yaml starts MariaDB read-only, and `server-id` applies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tutorial_mysql_container_runs_with_its_probes_and_conf_d() {
+    let node = Node::new();
+    let store = node.store.clone();
+    tutorial_config_map(&store);
+    let (k, kubelet) = node.run_kubelet();
+    let init = json!([{"name": "init-mysql", "image": "mysql:5.7", "command": ["bash", "-c",
+        "set -ex\ncp /mnt/config-map/replica.cnf /mnt/conf.d/\necho [mysqld] > /mnt/conf.d/server-id.cnf\necho server-id=101 >> /mnt/conf.d/server-id.cnf\n"],
+        "volumeMounts": [{"name": "conf", "mountPath": "/mnt/conf.d"},
+                         {"name": "config-map", "mountPath": "/mnt/config-map"}]}]);
+    let pod = json!({"metadata": {"name": "mysql-1", "namespace": "default"},
+        "spec": {"nodeName": "minikube", "initContainers": init,
+            "containers": [{"name": "mysql", "image": "mysql:5.7",
+                "env": [{"name": "MYSQL_ALLOW_EMPTY_PASSWORD", "value": "1"}],
+                "ports": [{"name": "mysql", "containerPort": 3306}],
+                "volumeMounts": [{"name": "data", "mountPath": "/var/lib/mysql", "subPath": "mysql"},
+                                 {"name": "conf", "mountPath": "/etc/mysql/conf.d"}],
+                "livenessProbe": {"exec": {"command": ["mysqladmin", "ping"]},
+                    "initialDelaySeconds": 30, "periodSeconds": 10, "timeoutSeconds": 5},
+                "readinessProbe": {"exec": {"command": ["mysql", "-h", "127.0.0.1", "-e", "SELECT 1"]},
+                    "initialDelaySeconds": 5, "periodSeconds": 2, "timeoutSeconds": 1}}],
+            "volumes": [{"name": "conf", "emptyDir": {}}, {"name": "data", "emptyDir": {}},
+                        {"name": "config-map", "configMap": {"name": "mysql"}}]}});
+    create_pod(&store, pod).unwrap();
+    let p = until(
+        &store,
+        "mysql-1",
+        90,
+        "Ready by the tutorial's readiness probe",
+        ready,
+    )
+    .await;
+    assert_eq!(p["status"]["containerStatuses"][0]["restartCount"], 0);
+    let rt = k.runtime("default", "mysql-1").unwrap();
+    let q = |sql: &str| {
+        let argv: Vec<String> = ["mysql", "-h", "127.0.0.1", "-N", "-e", sql]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let rt = rt.clone();
+        async move {
+            rt.run_captured(&argv, Duration::from_secs(10))
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        q("SELECT @@read_only, @@server_id").await,
+        (0, "1\t101\n".into())
+    );
+    // The data dir is the volume's subPath; exec runs as root, as in the image.
+    let (code, out) = rt
+        .run_captured(
+            &[
+                "sh".into(),
+                "-c".into(),
+                "id -un; ls /var/lib/mysql | grep -c '^mysql$'".into(),
+            ],
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+    assert_eq!((code, out.as_str()), (0, "root\n1\n"));
+    assert!(rt.root_dir.join("emptydir-data/mysql/mysql").is_dir());
+    kubelet.stop(40).await;
+}

@@ -5,7 +5,7 @@
 # docker-entrypoint.sh (same variables, same order of steps, the same log lines) on top of the
 # host's MariaDB, whose `mysqld` here is labsim's wrapper of mariadbd (/usr/local/bin/mysqld).
 # Differences, on purpose: time zone tables are not loaded (as with MYSQL_INITDB_SKIP_TZINFO=1),
-# and the server already runs as `mysql` (uid 999), so the switch to that user is a re-exec.
+# and a sandbox maps one uid (root), so the switch to `mysql` is a re-exec as root.
 set -eo pipefail
 shopt -s nullglob
 
