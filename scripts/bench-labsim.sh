@@ -39,11 +39,14 @@ done
 t1=$(ms)
 echo "kubectl apply to 3/3 Ready: $((t1 - t0)) ms"
 sleep 2
-# A pod's processes are those with a mount of its run dir (bwrap and everything in its sandboxes).
+# A pod's processes: its containers' (they have a mount of its run dir) and their bwraps (whose
+# command line names it).
 pod_rss_kb() {
   local total=0 d
   for d in /proc/[0-9]*; do
-    if grep -qs "$1" "$d/mountinfo"; then total=$(( total + $(rss_kb "${d#/proc/}" || echo 0) )); fi
+    if grep -qs "$1" "$d/mountinfo" || tr '\0' ' ' 2>/dev/null < "$d/cmdline" | grep -qs "bwrap.*$1"; then
+      total=$(( total + $(rss_kb "${d#/proc/}" || echo 0) ))
+    fi
   done
   echo "$total"
 }
