@@ -53,6 +53,15 @@ pub fn ip_batch(pid: u32, script: &str, what: &str) -> Result<(), NetError> {
         return Ok(());
     }
     let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    // `timeout` exits 127 when it cannot run nsenter; nsenter 127 when it cannot run ip.
+    if out.status.code() == Some(127) {
+        let tool = if err.contains("'nsenter'") {
+            "nsenter"
+        } else {
+            "ip"
+        };
+        return Err(NetError::missing_tool(tool, std::io::Error::other(err)));
+    }
     Err(NetError::Step {
         what: what.to_string(),
         detail: if err.is_empty() {

@@ -48,6 +48,8 @@ pub async fn serve(bound: Bound, zone: Zone, shutdown: Shutdown) {
         let mut buf = vec![0u8; 4096];
         loop {
             let Ok((n, peer)) = udp.recv_from(&mut buf).await else {
+                // (An ICMP error of an earlier reply; never spin on one.)
+                tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             };
             let services = udp_zone.borrow().clone();
@@ -59,6 +61,8 @@ pub async fn serve(bound: Bound, zone: Zone, shutdown: Shutdown) {
     let tcp_task = async move {
         loop {
             let Ok((conn, _)) = tcp.accept().await else {
+                // (Out of file descriptors, say: wait rather than spin.)
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             };
             tokio::spawn(serve_tcp(conn, zone.clone()));
