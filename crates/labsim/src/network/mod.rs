@@ -161,12 +161,10 @@ impl ClusterNet {
     /// Blocking (about 25 ms).
     pub fn create(state_dir: &Path) -> Result<ClusterNet, NetError> {
         let thread = NetThread::start()?;
-        let holder = thread
-            .run(holder::Holder::spawn)?
-            .map_err(|(step, e)| match step {
-                "socketpair" | "fork" | "recv" => NetError::Io(e),
-                _ => NetError::unavailable(step, e),
-            })?;
+        let holder = thread.run(holder::Holder::spawn)?.map_err(|e| match e {
+            holder::SpawnError::Os(e) => NetError::Io(e),
+            holder::SpawnError::Namespaces(step, e) => NetError::unavailable(step, e),
+        })?;
         let net = ClusterNet {
             inner: Arc::new(Inner {
                 holder,
