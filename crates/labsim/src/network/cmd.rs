@@ -72,6 +72,34 @@ pub fn ip_batch(pid: u32, script: &str, what: &str) -> Result<(), NetError> {
     })
 }
 
+/// Waits until link `dev` in the network namespace of `pid` is operationally up. The kernel
+/// turns a new link's carrier on (and gives it a real queue instead of one that drops
+/// everything, and a bridge port its forwarding state) from a work queue, which a loaded machine
+/// runs late: a pod dialled before that loses its first packets for a second.
+pub fn wait_link_up(pid: u32, dev: &str, what: &str) -> Result<(), NetError> {
+    let start = std::time::Instant::now();
+    loop {
+        let out = Command::new("timeout")
+            .arg(STEP_TIMEOUT_SECS)
+            .arg("nsenter")
+            .args(nsenter_args(pid, &["net"]))
+            .args(["--", "ip", "-o", "link", "show", "dev", dev])
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()?;
+        if String::from_utf8_lossy(&out.stdout).contains(" state UP ") {
+            return Ok(());
+        }
+        if start.elapsed() > Duration::from_secs(5) {
+            return Err(NetError::Step {
+                what: what.to_string(),
+                detail: format!("{dev}가 5초 안에 올라오지 않았습니다"),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// Starts a pod holder inside the cluster's user and network namespaces (`cluster`: the holder
 /// pid): its own user (root mapped to the cluster's root), network, UTS and IPC namespaces,
 /// `hostname` set, then `cat` waiting on a pipe labsim holds, so the holder ends when labsim
