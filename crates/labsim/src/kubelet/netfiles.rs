@@ -4,7 +4,7 @@
 //! `/etc/resolv.conf` of a `ClusterFirst` pod (`nameserver 10.96.0.10`, the search path
 //! `<ns>.svc.cluster.local svc.cluster.local cluster.local`, `options ndots:5`).
 
-use super::dns::{Net, DNS_SERVER, NDOTS};
+use super::dns::Net;
 use crate::network::records::DOMAIN;
 
 impl Net {
@@ -54,9 +54,6 @@ impl Net {
 
     /// The pod's `/etc/resolv.conf`.
     pub fn resolv_conf(&self) -> String {
-        format!(
-            "nameserver {DNS_SERVER}\nsearch {}\noptions ndots:{NDOTS}\n",
-            self.search().join(" ")
-        )
+        crate::network::resolv_conf(&self.me.ns)
     }
 }

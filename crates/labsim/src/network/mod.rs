@@ -20,6 +20,14 @@ pub mod records;
 #[cfg(test)]
 mod tests;
 
+#[test]
+fn resolv_conf_is_the_kubelets() {
+    assert_eq!(
+        resolv_conf("default"),
+        "nameserver 10.96.0.10\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n"
+    );
+}
+
 use std::collections::HashSet;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -36,6 +44,14 @@ pub const BRIDGE: &str = "cni0";
 pub const SERVICE_CIDR: &str = "10.96.0.0/12";
 /// The kube-dns Service address every pod's `resolv.conf` names (minikube's `kube-dns`).
 pub const DNS_IP: Ipv4Addr = Ipv4Addr::new(10, 96, 0, 10);
+
+/// The `/etc/resolv.conf` the kubelet writes for a `ClusterFirst` pod in `namespace`
+/// (kubernetes/kubernetes `pkg/kubelet/network/dns/dns.go`: the cluster DNS, the search path
+/// `<ns>.svc.<domain> svc.<domain> <domain>`, `options ndots:5`).
+pub fn resolv_conf(namespace: &str) -> String {
+    let d = records::DOMAIN;
+    format!("nameserver {DNS_IP}\nsearch {namespace}.svc.{d} svc.{d} {d}\noptions ndots:5\n")
+}
 
 /// What can go wrong making the network; the messages are what `labsim up` prints.
 #[derive(Debug, thiserror::Error)]
