@@ -65,23 +65,25 @@ where
 }
 
 /// A server in `pod` answering every connection on `port` with the pod's hostname.
-fn serve_hostname(pod: &PodNet, port: u16) -> std::process::Child {
-    Command::new("nsenter")
-        .args(pod.nsenter_args())
-        .args([
-            "--",
-            "ncat",
-            "-l",
-            "-k",
-            &port.to_string(),
-            "-c",
-            "hostname",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+fn serve_hostname(pod: &PodNet, port: u16) -> Reap {
+    Reap(
+        Command::new("nsenter")
+            .args(pod.nsenter_args())
+            .args([
+                "--",
+                "ncat",
+                "-l",
+                "-k",
+                &port.to_string(),
+                "-c",
+                "hostname",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
 }
 
 fn endpoints(name: &str, ready: &[(&str, &str)], not_ready: &[(&str, &str)]) -> serde_json::Value {
@@ -129,7 +131,7 @@ async fn cluster_dns_and_cluster_ips_follow_services_and_endpoints() {
     let m0 = net.pod_sandbox("mysql-0", ip("10.244.0.2"), 24).unwrap();
     let m1 = net.pod_sandbox("mysql-1", ip("10.244.1.2"), 24).unwrap();
     let client = net.pod_sandbox("client", ip("10.244.2.3"), 24).unwrap();
-    let mut servers = [serve_hostname(&m0, 3306), serve_hostname(&m1, 3306)];
+    let servers = [serve_hostname(&m0, 3306), serve_hostname(&m1, 3306)];
 
     // CoreDNS's kubernetes plugin (coredns/coredns plugin/kubernetes): a ready pod's
     // hostname.subdomain name, the headless Service's ready endpoints, the ClusterIP.
@@ -150,9 +152,14 @@ async fn cluster_dns_and_cluster_ips_follow_services_and_endpoints() {
         dig_short(&client, &["kubernetes.default.svc.cluster.local"]).await,
         ["10.96.0.1"]
     );
+    // PTR: the pod's name in every Service it is a ready endpoint of (CoreDNS
+    // serviceRecordForIP checks all endpoints).
     assert_eq!(
         dig_short(&client, &["-x", "10.244.1.2"]).await,
-        ["mysql-1.mysql.default.svc.cluster.local."]
+        [
+            "mysql-1.mysql-read.default.svc.cluster.local.",
+            "mysql-1.mysql.default.svc.cluster.local."
+        ]
     );
     assert_eq!(
         dig_short(
@@ -266,12 +273,32 @@ async fn cluster_dns_and_cluster_ips_follow_services_and_endpoints() {
         .await
         .is_empty());
 
-    for s in &mut servers {
-        let _ = s.kill();
-        let _ = s.wait();
-    }
+    drop(servers);
     drop((m0, m1, client));
     lab.stop().await.unwrap();
+}
+
+/// A child process killed (SIGKILL) and reaped when the test ends, passed or failed.
+struct Reap(std::process::Child);
+
+impl std::ops::Deref for Reap {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Reap {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// `readlink /proc/PID/ns/KIND`, e.g. `net:[4026532305]`.
@@ -311,14 +338,16 @@ fn wait_file(path: &std::path::Path, secs: u64) -> String {
 #[test]
 fn a_sigkilled_labsim_leaves_no_namespace_behind() {
     let dir = tempfile::tempdir().unwrap();
-    let mut labsim = Command::new(LABSIM)
-        .args(["run", "--state-dir"])
-        .arg(dir.path())
-        .env("LABSIM_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut labsim = Reap(
+        Command::new(LABSIM)
+            .args(["run", "--state-dir"])
+            .arg(dir.path())
+            .env("LABSIM_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     wait_file(&dir.path().join("endpoint"), 60);
     let holder: u32 = wait_file(&dir.path().join("network.pid"), 5)
         .trim()
@@ -369,15 +398,17 @@ fn an_unprivileged_labsim_has_the_network_and_dns() {
     }
     let (dir, bin) = nobody_dir();
     let state = dir.path().join("state");
-    let mut labsim = as_nobody()
-        .arg(&bin)
-        .args(["run", "--state-dir"])
-        .arg(&state)
-        .env("LABSIM_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut labsim = Reap(
+        as_nobody()
+            .arg(&bin)
+            .args(["run", "--state-dir"])
+            .arg(&state)
+            .env("LABSIM_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let ready = Instant::now();
     while !state.join("endpoint").exists() {
         if let Some(st) = labsim.try_wait().unwrap() {
@@ -483,7 +514,7 @@ fn pod_sandboxes_work_for_an_unprivileged_user() {
         let a = net.pod_sandbox("web-0", ip("10.244.0.4"), 24).unwrap();
         let b = net.pod_sandbox("web-1", ip("10.244.1.4"), 24).unwrap();
         assert_eq!(out(&in_pod(&b, &["hostname"]).await), "web-1\n");
-        let mut server = serve_hostname(&a, 8080);
+        let server = serve_hostname(&a, 8080);
         let got = until("web-1 → web-0", || async {
             let o = in_pod(&b, &["ncat", "--recv-only", "10.244.0.4", "8080"]).await;
             let s = out(&o);
@@ -497,8 +528,7 @@ fn pod_sandboxes_work_for_an_unprivileged_user() {
             .await
             .unwrap();
         assert_eq!(text, "web-0\n");
-        let _ = server.kill();
-        let _ = server.wait();
+        drop(server);
     });
 }
 
@@ -520,13 +550,15 @@ fn a_sigkilled_owner_leaves_no_pod_namespace_behind() {
     }
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("pids");
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", NAME, "--nocapture"])
-        .env("LABSIM_TEST_HOLD_PODS", &report)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = Reap(
+        Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", NAME, "--nocapture"])
+            .env("LABSIM_TEST_HOLD_PODS", &report)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let pids: Vec<u32> = wait_file(&report, 30)
         .split_whitespace()
         .map(|p| p.parse().unwrap())

@@ -1,10 +1,8 @@
-//! The pod network as a process inside a pod sees it, by concern: the kubelet-managed
-//! `/etc/hosts` and `resolv.conf` (the kubelet's files); name resolution as glibc and nslookup do
-//! it over them (search path `<ns>.svc.cluster.local svc.cluster.local cluster.local`,
-//! `ndots:5`), asking the cluster DNS's records (`network::records`, the same the real DNS
-//! server at 10.96.0.10 answers from); and, for programs labsim still starts on the host, where
-//! a TCP connection to an address lands (`route`: a pod IP is that pod's server, a ClusterIP one
-//! ready endpoint of the Service, as kube-proxy would do).
+//! Name resolution as a process inside a pod sees it: glibc's `hosts: files dns` and nslookup's
+//! DNS-only lookups over the pod's `/etc/hosts` and resolv.conf search path, asking the cluster
+//! DNS's records (`network::records`, the ones the real DNS server at 10.96.0.10 answers from).
+//! The kubelet's files are in `netfiles.rs`, where a host-started client's connection lands in
+//! `route.rs`; the DNS records and the real DNS server live in `network/`.
 //!
 //! A [`Net`] is a snapshot of the store (Services, Endpoints, Pods) plus the loopback ports of
 //! the servers the kubelet runs; everything here is pure so the rules are unit-tested.
@@ -18,10 +16,12 @@ pub use crate::network::records::{service_of, Endpoint, Service, DOMAIN};
 use crate::resources;
 use crate::store::Store;
 
+pub use super::route::Route;
+
 /// The kube-dns Service address every pod's `resolv.conf` names (`network::DNS_IP`).
 pub const DNS_SERVER: &str = "10.96.0.10";
 /// resolv.conf's `options ndots:5` as the kubelet writes it for ClusterFirst pods.
-const NDOTS: usize = 5;
+pub(super) const NDOTS: usize = 5;
 
 /// A pod that has an IP.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,19 +53,6 @@ pub struct Net {
     pub pods: Vec<Pod>,
 }
 
-/// Where a connection to `host:port` ends.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Route {
-    /// The loopback port of the server that answers.
-    Port(u16),
-    /// The name does not resolve.
-    UnknownHost,
-    /// Resolved, but nothing listens there (no server running, another port, no endpoints).
-    Refused,
-    /// An address no pod or Service holds: packets go nowhere.
-    Unreachable,
-}
-
 /// One answer of a forward lookup: the canonical name and its addresses (IPv4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Host {
@@ -86,58 +73,6 @@ impl Net {
             .collect();
         let services = records::services_from_store(store);
         Net { me, services, pods }
-    }
-
-    /// The search list of the pod's resolv.conf.
-    pub fn search(&self) -> Vec<String> {
-        vec![
-            format!("{}.svc.{DOMAIN}", self.me.ns),
-            format!("svc.{DOMAIN}"),
-            DOMAIN.to_string(),
-        ]
-    }
-
-    /// The kubelet-managed `/etc/hosts` of the pod: (address, canonical name, aliases).
-    pub fn hosts_file(&self) -> Vec<(String, String, Vec<String>)> {
-        let s = |x: &str| x.to_string();
-        let mut v = vec![
-            (s("127.0.0.1"), s("localhost"), vec![]),
-            (
-                s("::1"),
-                s("localhost"),
-                vec![s("ip6-localhost"), s("ip6-loopback")],
-            ),
-            (s("fe00::0"), s("ip6-localnet"), vec![]),
-            (s("fe00::0"), s("ip6-mcastprefix"), vec![]),
-            (s("fe00::1"), s("ip6-allnodes"), vec![]),
-            (s("fe00::2"), s("ip6-allrouters"), vec![]),
-        ];
-        match self.me.fqdn() {
-            Some(f) => v.push((self.me.ip.clone(), f, vec![self.me.hostname.clone()])),
-            None => v.push((self.me.ip.clone(), self.me.hostname.clone(), vec![])),
-        }
-        v
-    }
-
-    /// The text of that file, as `cat /etc/hosts` shows it.
-    pub fn hosts_text(&self) -> String {
-        let mut t = String::from("# Kubernetes-managed hosts file.\n");
-        for (ip, name, aliases) in self.hosts_file() {
-            t.push_str(&format!("{ip}\t{name}"));
-            for a in aliases {
-                t.push_str(&format!("\t{a}"));
-            }
-            t.push('\n');
-        }
-        t
-    }
-
-    /// The pod's `/etc/resolv.conf`.
-    pub fn resolv_conf(&self) -> String {
-        format!(
-            "nameserver {DNS_SERVER}\nsearch {}\noptions ndots:{NDOTS}\n",
-            self.search().join(" ")
-        )
     }
 
     /// What CoreDNS answers for an absolute name (A records); `None` is NXDOMAIN.
@@ -191,7 +126,7 @@ impl Net {
 
     /// `/etc/hosts` lines for `name` of one family; glibc gathers the addresses of every line
     /// whose name or alias matches, keeping the first line's names.
-    fn lookup_files(&self, name: &str, v6: bool) -> Option<Host> {
+    pub(super) fn lookup_files(&self, name: &str, v6: bool) -> Option<Host> {
         let name = name.trim_end_matches('.');
         let mut found: Option<Host> = None;
         for (ip, canon, aliases) in self.hosts_file() {
@@ -240,73 +175,6 @@ impl Net {
             });
         }
         self.lookup_files(key, true).or_else(|| self.lookup_v4(key))
-    }
-
-    /// Where a TCP connection from this pod to `host:port` lands (`host` None: the client's
-    /// default, the pod's own server).
-    pub fn route(&self, host: Option<&str>, port: u16) -> Route {
-        let host = host.unwrap_or("localhost");
-        let addrs = if host.parse::<std::net::IpAddr>().is_ok() {
-            vec![host.to_string()]
-        } else {
-            match self
-                .lookup_files(host, true)
-                .or_else(|| self.lookup_v4(host))
-            {
-                Some(h) => h.addrs,
-                None => return Route::UnknownHost,
-            }
-        };
-        // A client tries the addresses in order until one connects.
-        let mut last = Route::Unreachable;
-        for a in &addrs {
-            match self.route_ip(a, port) {
-                Route::Port(p) => return Route::Port(p),
-                r => last = r,
-            }
-        }
-        last
-    }
-
-    fn route_ip(&self, ip: &str, port: u16) -> Route {
-        let to_pod = |p: &Pod, port: u16| match (port, p.port) {
-            (3306, Some(lp)) => Route::Port(lp),
-            _ => Route::Refused,
-        };
-        let loopback = ip
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|a| a.is_loopback());
-        if loopback || ip == self.me.ip {
-            return to_pod(&self.me, port);
-        }
-        if let Some(p) = self.pods.iter().find(|p| p.ip == ip) {
-            return to_pod(p, port);
-        }
-        if let Some(s) = self
-            .services
-            .iter()
-            .find(|s| s.cluster_ip.as_deref() == Some(ip))
-        {
-            let Some((pname, _)) = s.ports.iter().find(|(_, p)| *p == port) else {
-                return Route::Refused;
-            };
-            // kube-proxy picks one ready endpoint; the first one that serves is as good.
-            for e in &s.endpoints {
-                let Some(target) = s.target_port(e, pname) else {
-                    continue;
-                };
-                let pod = e.pod.as_ref().and_then(|name| {
-                    std::iter::once(&self.me)
-                        .chain(&self.pods)
-                        .find(|p| &p.name == name && p.ns == s.ns && p.ip == e.ip)
-                });
-                if let Some(Route::Port(lp)) = pod.map(|p| to_pod(p, target)) {
-                    return Route::Port(lp);
-                }
-            }
-            return Route::Refused;
-        }
-        Route::Unreachable
     }
 }
 
@@ -375,12 +243,13 @@ pub fn nslookup(net: &Net, name: &str) -> (String, i32) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::kubelet::fixtures::set_member as pod;
     use serde_json::json;
 
-    fn net() -> Net {
+    /// The tutorial's StatefulSet seen from mysql-1: mysql-0 ready, mysql-2 not; `mysql-read`.
+    pub(in crate::kubelet) fn net() -> Net {
         let headless = service_of(
             &json!({"metadata": {"name": "mysql", "namespace": "default"},
                 "spec": {"clusterIP": "None", "ports": [{"name": "mysql", "port": 3306}]}}),
@@ -513,27 +382,5 @@ mod tests {
         ));
         // nslookup asks DNS only: the pod's own short name is not there.
         assert_eq!(nslookup(&n, "mysql-1").1, 1);
-    }
-
-    #[test]
-    fn connections_route_to_the_pod_behind_the_name() {
-        let n = net();
-        assert_eq!(n.route(None, 3306), Route::Port(4001));
-        assert_eq!(n.route(Some("127.0.0.1"), 3306), Route::Port(4001));
-        assert_eq!(n.route(Some("localhost"), 3306), Route::Port(4001));
-        assert_eq!(n.route(Some("mysql-1"), 3306), Route::Port(4001));
-        assert_eq!(n.route(Some("mysql-0.mysql"), 3306), Route::Port(4000));
-        assert_eq!(n.route(Some("10.244.0.3"), 3306), Route::Port(4000));
-        assert_eq!(n.route(Some("10.244.0.3"), 3307), Route::Refused);
-        // A pod without a running server refuses; an address nobody holds goes nowhere.
-        assert_eq!(n.route(Some("10.244.2.5"), 3306), Route::Refused);
-        assert_eq!(n.route(Some("10.244.2.99"), 3306), Route::Unreachable);
-        assert_eq!(n.route(Some("mysql-2.mysql"), 3306), Route::UnknownHost);
-        // A ClusterIP Service: its port maps to the endpoint's target port.
-        assert_eq!(n.route(Some("mysql-read"), 3307), Route::Port(4001));
-        assert_eq!(n.route(Some("mysql-read"), 3306), Route::Refused);
-        assert_eq!(n.route(Some("kubernetes.default"), 443), Route::Refused);
-        // Headless name: the first ready pod.
-        assert_eq!(n.route(Some("mysql"), 3306), Route::Port(4000));
     }
 }

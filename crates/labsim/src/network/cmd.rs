@@ -53,6 +53,15 @@ pub fn ip_batch(pid: u32, script: &str, what: &str) -> Result<(), NetError> {
         return Ok(());
     }
     let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    // `timeout` exits 127 when it cannot run nsenter; nsenter 127 when it cannot run ip.
+    if out.status.code() == Some(127) {
+        let tool = if err.contains("'nsenter'") {
+            "nsenter"
+        } else {
+            "ip"
+        };
+        return Err(NetError::missing_tool(tool, std::io::Error::other(err)));
+    }
     Err(NetError::Step {
         what: what.to_string(),
         detail: if err.is_empty() {
@@ -61,6 +70,34 @@ pub fn ip_batch(pid: u32, script: &str, what: &str) -> Result<(), NetError> {
             err
         },
     })
+}
+
+/// Waits until link `dev` in the network namespace of `pid` is operationally up. The kernel
+/// turns a new link's carrier on (and gives it a real queue instead of one that drops
+/// everything, and a bridge port its forwarding state) from a work queue, which a loaded machine
+/// runs late: a pod dialled before that loses its first packets for a second.
+pub fn wait_link_up(pid: u32, dev: &str, what: &str) -> Result<(), NetError> {
+    let start = std::time::Instant::now();
+    loop {
+        let out = Command::new("timeout")
+            .arg(STEP_TIMEOUT_SECS)
+            .arg("nsenter")
+            .args(nsenter_args(pid, &["net"]))
+            .args(["--", "ip", "-o", "link", "show", "dev", dev])
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()?;
+        if String::from_utf8_lossy(&out.stdout).contains(" state UP ") {
+            return Ok(());
+        }
+        if start.elapsed() > Duration::from_secs(5) {
+            return Err(NetError::Step {
+                what: what.to_string(),
+                detail: format!("{dev}가 5초 안에 올라오지 않았습니다"),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// Starts a pod holder inside the cluster's user and network namespaces (`cluster`: the holder

@@ -48,6 +48,8 @@ pub async fn serve(bound: Bound, zone: Zone, shutdown: Shutdown) {
         let mut buf = vec![0u8; 4096];
         loop {
             let Ok((n, peer)) = udp.recv_from(&mut buf).await else {
+                // (An ICMP error of an earlier reply; never spin on one.)
+                tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             };
             let services = udp_zone.borrow().clone();
@@ -59,6 +61,8 @@ pub async fn serve(bound: Bound, zone: Zone, shutdown: Shutdown) {
     let tcp_task = async move {
         loop {
             let Ok((conn, _)) = tcp.accept().await else {
+                // (Out of file descriptors, say: wait rather than spin.)
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             };
             tokio::spawn(serve_tcp(conn, zone.clone()));
@@ -229,4 +233,90 @@ pub fn respond(services: &[Service], query: &[u8], udp: bool) -> Option<Vec<u8>>
         return t.to_vec().ok();
     }
     Some(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::op::{MessageType, Query};
+    use serde_json::json;
+
+    /// A headless Service with `n` ready endpoints.
+    fn headless(n: usize) -> Vec<Service> {
+        let addrs: Vec<_> = (0..n)
+            .map(|i| json!({"ip": format!("10.244.0.{}", i + 2), "hostname": format!("web-{i}")}))
+            .collect();
+        vec![records::service_of(
+            &json!({"metadata": {"name": "web", "namespace": "default"},
+                "spec": {"clusterIP": "None", "ports": [{"name": "http", "port": 80}]}}),
+            &json!({"subsets": [{"addresses": addrs, "ports": [{"name": "http", "port": 80}]}]}),
+        )]
+    }
+
+    fn ask(services: &[Service], name: &str, ty: RecordType, udp: bool) -> Message {
+        let mut q = Message::query();
+        q.metadata.recursion_desired = true;
+        q.add_query(Query::query(Name::from_ascii(name).unwrap(), ty));
+        let reply = respond(services, &q.to_vec().unwrap(), udp).unwrap();
+        let m = Message::from_vec(&reply).unwrap();
+        assert_eq!(m.metadata.id, q.metadata.id);
+        assert_eq!(m.metadata.message_type, MessageType::Response);
+        m
+    }
+
+    #[test]
+    fn answers_like_coredns_kubernetes() {
+        let s = headless(2);
+        // Authoritative, recursion desired echoed, not available; TTL 30 (kubeadm's Corefile).
+        let m = ask(
+            &s,
+            "web-1.web.default.svc.cluster.local.",
+            RecordType::A,
+            true,
+        );
+        assert!(m.metadata.authoritative && m.metadata.recursion_desired);
+        assert!(!m.metadata.recursion_available);
+        assert_eq!(m.metadata.response_code, ResponseCode::NoError);
+        assert_eq!(m.answers.len(), 1);
+        assert_eq!(m.answers[0].ttl, TTL);
+        assert_eq!(
+            m.answers[0].data,
+            RData::A(A("10.244.0.3".parse().unwrap()))
+        );
+        // NXDOMAIN carries the zone's SOA; NODATA too, without an answer.
+        let m = ask(&s, "nope.default.svc.cluster.local.", RecordType::A, true);
+        assert_eq!(m.metadata.response_code, ResponseCode::NXDomain);
+        assert!(matches!(m.authorities[0].data, RData::SOA(_)));
+        let m = ask(&s, "web.default.svc.cluster.local.", RecordType::AAAA, true);
+        assert_eq!(m.metadata.response_code, ResponseCode::NoError);
+        assert!(m.answers.is_empty() && !m.authorities.is_empty());
+        // Outside the cluster: NXDOMAIN, not authoritative, no SOA (labsim has no upstream).
+        let m = ask(&s, "example.com.", RecordType::A, true);
+        assert_eq!(m.metadata.response_code, ResponseCode::NXDomain);
+        assert!(!m.metadata.authoritative && m.authorities.is_empty());
+    }
+
+    #[test]
+    fn big_answers_are_truncated_over_udp_and_whole_over_tcp() {
+        // 60 endpoints do not fit 512 bytes: UDP says TC (the client retries over TCP).
+        let s = headless(60);
+        let m = ask(&s, "web.default.svc.cluster.local.", RecordType::A, true);
+        assert!(m.metadata.truncation);
+        let m = ask(&s, "web.default.svc.cluster.local.", RecordType::A, false);
+        assert!(!m.metadata.truncation);
+        assert_eq!(m.answers.len(), 60);
+    }
+
+    #[test]
+    fn garbage_gets_formerr_and_other_opcodes_notimp() {
+        let reply = respond(&[], &[0x12, 0x34, 0xff], true).unwrap();
+        let m = Message::from_vec(&reply).unwrap();
+        assert_eq!(m.metadata.id, 0x1234);
+        assert_eq!(m.metadata.response_code, ResponseCode::FormErr);
+        assert_eq!(respond(&[], &[0x12], true), None);
+        let mut q = Message::new(7, MessageType::Query, OpCode::Status);
+        q.add_query(Query::query(Name::from_ascii("a.").unwrap(), RecordType::A));
+        let m = Message::from_vec(&respond(&[], &q.to_vec().unwrap(), true).unwrap()).unwrap();
+        assert_eq!(m.metadata.response_code, ResponseCode::NotImp);
+    }
 }

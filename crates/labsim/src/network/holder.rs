@@ -26,6 +26,15 @@ struct Request {
     protocol: i32,
 }
 
+/// Why the holder could not be made.
+#[derive(Debug)]
+pub enum SpawnError {
+    /// labsim's own side failed (socket pair, fork).
+    Os(io::Error),
+    /// The namespaces were refused: the step (`unshare(...)`, a `/proc/self/..._map`) and why.
+    Namespaces(&'static str, io::Error),
+}
+
 /// The holder process and labsim's end of its socket pair.
 pub struct Holder {
     pid: i32,
@@ -36,9 +45,9 @@ pub struct Holder {
 impl Holder {
     /// Forks the holder; it is ready (namespaces made, ids mapped) when this returns. Call it
     /// from a thread that lives as long as the holder should (`PR_SET_PDEATHSIG` follows the
-    /// forking thread). `Err` carries the errno of the step that failed and its name.
-    pub fn spawn() -> Result<Holder, (&'static str, io::Error)> {
-        let (mine, theirs) = seqpacket_pair().map_err(|e| ("socketpair", e))?;
+    /// forking thread).
+    pub fn spawn() -> Result<Holder, SpawnError> {
+        let (mine, theirs) = seqpacket_pair().map_err(SpawnError::Os)?;
         // Everything the child needs is prepared here: after fork it may not allocate.
         let uid = unsafe { libc::geteuid() };
         let gid = unsafe { libc::getegid() };
@@ -47,7 +56,7 @@ impl Holder {
         let parent = unsafe { libc::getpid() };
         let pid = unsafe { libc::fork() };
         if pid < 0 {
-            return Err(("fork", io::Error::last_os_error()));
+            return Err(SpawnError::Os(io::Error::last_os_error()));
         }
         if pid == 0 {
             // SAFETY: the child of fork runs only async-signal-safe system calls, then _exit.
@@ -76,7 +85,9 @@ impl Holder {
             )
         };
         if n != std::mem::size_of_val(&status) as isize {
-            return Err(("recv", io::Error::other("the holder exited during setup")));
+            return Err(SpawnError::Os(io::Error::other(
+                "the network holder exited during setup",
+            )));
         }
         if status[1] != 0 {
             let step = match status[0] {
@@ -86,7 +97,10 @@ impl Holder {
                 4 => "/proc/self/gid_map",
                 _ => "/proc/sys/net/ipv4/ip_forward",
             };
-            return Err((step, io::Error::from_raw_os_error(status[1])));
+            return Err(SpawnError::Namespaces(
+                step,
+                io::Error::from_raw_os_error(status[1]),
+            ));
         }
         Ok(holder)
     }

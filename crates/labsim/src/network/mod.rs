@@ -20,6 +20,14 @@ pub mod records;
 #[cfg(test)]
 mod tests;
 
+#[test]
+fn resolv_conf_is_the_kubelets() {
+    assert_eq!(
+        resolv_conf("default"),
+        "nameserver 10.96.0.10\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n"
+    );
+}
+
 use std::collections::HashSet;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -36,6 +44,14 @@ pub const BRIDGE: &str = "cni0";
 pub const SERVICE_CIDR: &str = "10.96.0.0/12";
 /// The kube-dns Service address every pod's `resolv.conf` names (minikube's `kube-dns`).
 pub const DNS_IP: Ipv4Addr = Ipv4Addr::new(10, 96, 0, 10);
+
+/// The `/etc/resolv.conf` the kubelet writes for a `ClusterFirst` pod in `namespace`
+/// (kubernetes/kubernetes `pkg/kubelet/network/dns/dns.go`: the cluster DNS, the search path
+/// `<ns>.svc.<domain> svc.<domain> <domain>`, `options ndots:5`).
+pub fn resolv_conf(namespace: &str) -> String {
+    let d = records::DOMAIN;
+    format!("nameserver {DNS_IP}\nsearch {namespace}.svc.{d} svc.{d} {d}\noptions ndots:5\n")
+}
 
 /// What can go wrong making the network; the messages are what `labsim up` prints.
 #[derive(Debug, thiserror::Error)]
@@ -158,14 +174,13 @@ impl ClusterNet {
     /// ClusterIP), forwarding between pod subnets. Writes the holder's pid to
     /// `<state_dir>/network.pid`, so a developer can look inside:
     /// `nsenter --preserve-credentials --user=/proc/PID/ns/user --net=/proc/PID/ns/net ip a`.
+    /// Blocking (about 25 ms).
     pub fn create(state_dir: &Path) -> Result<ClusterNet, NetError> {
         let thread = NetThread::start()?;
-        let holder = thread
-            .run(holder::Holder::spawn)?
-            .map_err(|(step, e)| match step {
-                "socketpair" | "fork" | "recv" => NetError::Io(e),
-                _ => NetError::unavailable(step, e),
-            })?;
+        let holder = thread.run(holder::Holder::spawn)?.map_err(|e| match e {
+            holder::SpawnError::Os(e) => NetError::Io(e),
+            holder::SpawnError::Namespaces(step, e) => NetError::unavailable(step, e),
+        })?;
         let net = ClusterNet {
             inner: Arc::new(Inner {
                 holder,
@@ -195,7 +210,9 @@ impl ClusterNet {
 
     /// A pod sandbox: a holder with its own user, network, UTS and IPC namespaces, hostname
     /// `hostname`, `eth0` with `ip/prefix` on a veth into `cni0`, `lo` up, default route via
-    /// the subnet's `.1` (added to `cni0` the first time a subnet is seen).
+    /// the subnet's `.1` (added to `cni0` the first time a subnet is seen). Blocking (about
+    /// 40 ms: it runs `nsenter`, `unshare` and `ip`): from async code, call it in
+    /// `spawn_blocking`.
     pub fn pod_sandbox(
         &self,
         hostname: &str,

@@ -95,6 +95,9 @@ pub(super) fn create(
         ),
         &format!("{hostname}의 eth0"),
     )?;
+    // Both ends carry traffic before anyone dials the pod.
+    cmd::wait_link_up(pod.pid(), "eth0", &format!("{hostname}의 eth0"))?;
+    cmd::wait_link_up(cluster, &pod.veth, &format!("{hostname}의 veth"))?;
     Ok(pod)
 }
 

@@ -6,7 +6,8 @@
 //!   endpoints' IPs (none ready: NXDOMAIN);
 //! - `<hostname>.<svc>.<ns>.svc.cluster.local` (and `<a-b-c-d>.<svc>...`) A → that ready endpoint;
 //! - `<a-b-c-d>.<ns>.pod.cluster.local` A → a.b.c.d (`pods insecure`, minikube's Corefile);
-//! - PTR of a ClusterIP → the Service's name, of a headless endpoint → its hostname's name;
+//! - PTR of a ClusterIP → the Service's name, of a ready endpoint's address → its name in each
+//!   Service (`<hostname or a-b-c-d>.<svc>.<ns>.svc.cluster.local`);
 //! - SRV `_<port>._tcp.<svc>.<ns>.svc.cluster.local` for named ports (ClusterIP: one record to the
 //!   Service's name; headless: one per ready endpoint), and `<svc>.<ns>.svc...` SRV for every
 //!   named port;
@@ -228,24 +229,32 @@ pub fn lookup_a(services: &[Service], fqdn: &str) -> Option<Vec<String>> {
     }
 }
 
-/// The PTR name of `ip`: a Service's name for its ClusterIP, an endpoint's name for a headless
-/// Service's address.
-pub fn lookup_ptr(services: &[Service], ip: &str) -> Option<String> {
+/// The PTR names of `ip`: a Service's name for its ClusterIP; otherwise the name of every ready
+/// endpoint with that address, in any Service (CoreDNS `serviceRecordForIP`: "if a service
+/// cluster ip does not match, it checks all endpoints"), headless Services' first.
+pub fn lookup_ptrs(services: &[Service], ip: &str) -> Vec<String> {
     if let Some(s) = services
         .iter()
         .find(|s| s.cluster_ip.as_deref() == Some(ip))
     {
-        return Some(format!("{}.{}.svc.{DOMAIN}", s.name, s.ns));
+        return vec![format!("{}.{}.svc.{DOMAIN}", s.name, s.ns)];
     }
-    services
-        .iter()
-        .filter(|s| s.cluster_ip.is_none())
-        .find_map(|s| {
+    let headless = services.iter().filter(|s| s.cluster_ip.is_none());
+    let others = services.iter().filter(|s| s.cluster_ip.is_some());
+    headless
+        .chain(others)
+        .flat_map(|s| {
             s.endpoints
                 .iter()
-                .find(|e| e.ip == ip)
-                .map(|e| endpoint_name(s, e))
+                .filter(|e| e.ip == ip)
+                .map(move |e| endpoint_name(s, e))
         })
+        .collect()
+}
+
+/// The first PTR name of `ip` (what a resolver's reverse lookup reports).
+pub fn lookup_ptr(services: &[Service], ip: &str) -> Option<String> {
+    lookup_ptrs(services, ip).into_iter().next()
 }
 
 /// SRV record data, with (target, A record) pairs for the additional section.
@@ -330,10 +339,16 @@ pub fn answer(services: &[Service], qname: &str, qtype: QType) -> Answer {
         additional,
     };
     if let Some(ip) = arpa_ip(&name) {
-        return match (lookup_ptr(services, &ip), qtype) {
-            (Some(ptr), QType::Ptr) => found(vec![(name, Data::Ptr(ptr))], vec![]),
-            (Some(_), _) => Answer::NoData,
-            (None, _) => Answer::NxDomain,
+        let ptrs = lookup_ptrs(services, &ip);
+        return match (ptrs.is_empty(), qtype) {
+            (true, _) => Answer::NxDomain,
+            (false, QType::Ptr) => found(
+                ptrs.into_iter()
+                    .map(|p| (name.clone(), Data::Ptr(p)))
+                    .collect(),
+                vec![],
+            ),
+            (false, _) => Answer::NoData,
         };
     }
     let a = lookup_a(services, &name);

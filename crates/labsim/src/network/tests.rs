@@ -249,3 +249,40 @@ fn bad_names_and_addresses_are_refused_in_korean() {
         Some((ip("10.244.1.0"), ip("10.244.1.1")))
     );
 }
+
+#[test]
+fn a_bwrap_container_joins_the_pods_namespaces() {
+    // The sandbox's way in: nsenter into the pod's namespaces, then bubblewrap with a user
+    // namespace of its own (uid 999, the mysql image's user): the container sees the pod's
+    // hostname and eth0 with the pod IP.
+    let dir = tempfile::tempdir().unwrap();
+    let net = ClusterNet::create(dir.path()).unwrap();
+    let pod = net.pod_sandbox("mysql-2", ip("10.244.2.9"), 24).unwrap();
+    let o = in_pod(
+        &pod,
+        &[
+            "bwrap",
+            "--ro-bind",
+            "/",
+            "/",
+            "--dev",
+            "/dev",
+            "--proc",
+            "/proc",
+            "--unshare-pid",
+            "--unshare-user",
+            "--uid",
+            "999",
+            "--gid",
+            "999",
+            "--",
+            "sh",
+            "-c",
+            "hostname; id -u; ip -4 -o addr show eth0",
+        ],
+    );
+    let got = text(&o);
+    let lines: Vec<&str> = got.lines().collect();
+    assert_eq!(lines[..2], ["mysql-2", "999"], "{o:?}");
+    assert!(lines[2].contains("inet 10.244.2.9/24"), "{got}");
+}

@@ -283,7 +283,7 @@ impl Worker {
         let ip = self.k.allocate_ip(&self.uid, &node, known_ip);
         self.view.pod_ip = Some(ip.clone());
         let hostname = self.hostname();
-        let nameserver = match self.k.network().cloned() {
+        let resolv = match self.k.network().cloned() {
             Some(net) => {
                 let prefix = self.k.pod_prefix(&node);
                 let addr: std::net::Ipv4Addr =
@@ -297,7 +297,7 @@ impl Worker {
                     Err(e) => return self.sandbox_failed(e.to_string()).await,
                 }
                 self.port = 3306;
-                Some(crate::network::DNS_IP.to_string())
+                Some(crate::network::resolv_conf(&self.ns))
             }
             None => {
                 self.port = self.k.allocate_port();
@@ -315,7 +315,7 @@ impl Worker {
             fqdn.as_deref(),
             &ip,
             &self.ns,
-            nameserver.as_deref(),
+            resolv.as_deref(),
         );
         self.publish();
         Step::Ready(())

@@ -119,15 +119,15 @@ pub fn my_cnf(port: u16, bind_address: &str) -> String {
 }
 
 /// The pod's kubelet-managed files, as the kubelet writes them: `/etc/hosts` (localhost, the
-/// pod's IP with its FQDN and hostname), `/etc/resolv.conf` (the cluster DNS server and the
-/// search path) and `/etc/hostname`.
+/// pod's IP with its FQDN and hostname), `/etc/resolv.conf` (given, or one naming no server)
+/// and `/etc/hostname`.
 pub fn write_pod_files(
     dir: &Path,
     hostname: &str,
     fqdn: Option<&str>,
     ip: &str,
     namespace: &str,
-    nameserver: Option<&str>,
+    resolv_conf: Option<&str>,
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     // kubelet's managedHostsHeader and layout (pkg/kubelet/kubelet_pods.go).
@@ -139,14 +139,12 @@ pub fn write_pod_files(
         "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n{ip}\t{names}\n"
     );
     write_in_place(&dir.join("hosts"), &hosts)?;
-    // Without the pod network there is no cluster DNS server to name: glibc then asks
-    // 127.0.0.1, where nothing answers, instead of any address outside labsim.
-    let server = nameserver
-        .map(|s| format!("nameserver {s}\n"))
-        .unwrap_or_else(|| "nameserver 127.0.0.1\n".into());
-    let resolv = format!(
-        "search {namespace}.svc.cluster.local svc.cluster.local cluster.local\n{server}options ndots:5\n"
-    );
+    // The cluster network's (`network::resolv_conf`). Without it there is no cluster DNS
+    // server to name: glibc then asks 127.0.0.1, where nothing answers, never an address
+    // outside labsim.
+    let resolv = resolv_conf.map(str::to_string).unwrap_or_else(|| {
+        format!("nameserver 127.0.0.1\nsearch {namespace}.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n")
+    });
     write_in_place(&dir.join("resolv.conf"), &resolv)?;
     write_in_place(&dir.join("hostname"), &format!("{hostname}\n"))
 }
