@@ -20,6 +20,6 @@ KERNEL_SCOPE=${KERNEL_SCOPE:---sys-prefix}
 
 ks=$(mktemp -d)
 trap 'rm -rf "$ks"' EXIT
-sed -e "s|@BIN@|$KERNEL_BIN|g" -e "s|@CRATE@|$repo/crates/kubelab|g" "$here/kernel.json.in" > "$ks/kernel.json"
+sed -e "s|@BIN@|$KERNEL_BIN|g" -e "s|@CRATE@|$repo|g" "$here/kernel.json.in" > "$ks/kernel.json"
 "$PYTHON" -m jupyter kernelspec install "$KERNEL_SCOPE" --name "$KERNEL_NAME" "$ks" >/dev/null
 echo "[setup] 커널 '$KERNEL_NAME' 설치: $KERNEL_BIN"

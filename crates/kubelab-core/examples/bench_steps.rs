@@ -9,7 +9,8 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kubelab_core::prelude::*;
+use kubelab_core::wait::DEFAULT_TIMEOUT;
+use kubelab_core::{Lab, Table};
 use labsim::cluster::Cluster;
 
 const RUNS: usize = 10;
@@ -41,7 +42,19 @@ fn kubectl(kubeconfig: &PathBuf, home: &PathBuf, args: &[&str]) -> Duration {
 }
 
 /// A kubelab read call.
-type ReadFn = fn() -> kubelab_core::Result<Table>;
+/// The `Lab` read named `name` (as the reads' table names it), on `rt`.
+fn read(rt: &tokio::runtime::Runtime, lab: &Lab, name: &str) -> kubelab_core::Result<Table> {
+    rt.block_on(async {
+        match name {
+            "nodes()" => lab.nodes().await,
+            "pods()" => lab.pods().await,
+            "statefulsets()" => lab.statefulsets().await,
+            "pvcs()" => lab.pvcs().await,
+            "storage_classes()" => lab.storage_classes().await,
+            other => panic!("no read {other}"),
+        }
+    })
+}
 
 /// Pod name -> instants at which labsim's store recorded the pod Ready=True (per UID, first only).
 type ReadyLog = Arc<Mutex<HashMap<String, Vec<Instant>>>>;
@@ -69,6 +82,9 @@ fn main() {
         .expect("labsim start");
     let kc = running.kubeconfig.clone();
     std::env::set_var("KUBECONFIG", &kc);
+    // the steps run on a runtime of their own, as in the kernel's engine
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let lab = rt.block_on(Lab::connect()).expect("connect");
 
     // record when the server's store makes each pod Ready
     let log: ReadyLog = Arc::default();
@@ -107,8 +123,10 @@ fn main() {
     }
 
     let t0 = Instant::now();
-    apply("manifests/1-sts-mysql.yaml").expect("apply");
-    watch_pods("app=mysql").expect("watch_pods");
+    rt.block_on(lab.apply("manifests/1-sts-mysql.yaml"))
+        .expect("apply");
+    rt.block_on(lab.watch_pods("app=mysql", DEFAULT_TIMEOUT))
+        .expect("watch_pods");
     let watch_done = Instant::now();
     let apply_to_ready = t0.elapsed();
     let last_ready = *log.lock().unwrap()["mysql-2"].last().unwrap();
@@ -117,33 +135,30 @@ fn main() {
     // wait_ready after a pod delete, a few times
     let mut lags = Vec::new();
     for _ in 0..5 {
-        delete_pod("mysql-2").expect("delete_pod");
-        wait_ready("mysql-2").expect("wait_ready");
+        rt.block_on(lab.delete_pod("mysql-2")).expect("delete_pod");
+        rt.block_on(lab.wait_ready("mysql-2", DEFAULT_TIMEOUT))
+            .expect("wait_ready");
         let done = Instant::now();
         let ready = *log.lock().unwrap()["mysql-2"].last().unwrap();
         lags.push(done.saturating_duration_since(ready));
     }
 
     // reads: kubelab call vs kubectl process (both warmed first)
-    let reads: Vec<(&str, ReadFn, Vec<&str>)> = vec![
-        ("nodes()", nodes, vec!["get", "nodes"]),
-        ("pods()", pods, vec!["get", "pods"]),
-        ("statefulsets()", statefulsets, vec!["get", "statefulsets"]),
-        ("pvcs()", pvcs, vec!["get", "pvc"]),
-        (
-            "storage_classes()",
-            storage_classes,
-            vec!["get", "storageclass"],
-        ),
+    let reads: Vec<(&str, Vec<&str>)> = vec![
+        ("nodes()", vec!["get", "nodes"]),
+        ("pods()", vec!["get", "pods"]),
+        ("statefulsets()", vec!["get", "statefulsets"]),
+        ("pvcs()", vec!["get", "pvc"]),
+        ("storage_classes()", vec!["get", "storageclass"]),
     ];
     let mut rows = Vec::new();
-    for (name, f, args) in &reads {
-        f().expect("warm-up");
+    for (name, args) in &reads {
+        read(&rt, &lab, name).expect("warm-up");
         kubectl(&kc, &home, args);
         let k: Vec<Duration> = (0..RUNS)
             .map(|_| {
                 let t = Instant::now();
-                let table = f().expect(name);
+                let table = read(&rt, &lab, name).expect(name);
                 assert!(!table.is_empty(), "{name} returned no rows");
                 t.elapsed()
             })

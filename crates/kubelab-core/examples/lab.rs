@@ -1,31 +1,35 @@
 //! The whole lab against whatever cluster KUBECONFIG points to (a lab cluster, or one allowed with
 //! KUBELAB_ALLOW_CONTEXT): `cargo run --example lab [manifest]`.
 
-use kubelab_core::prelude::*;
+#[path = "../tests/common/mod.rs"]
+mod common;
 
-fn main() -> Result<(), Error> {
+use kubelab_core::*;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
     let manifest = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "manifests/1-sts-mysql.yaml".to_string());
 
-    println!("{}", start_cluster()?);
-    println!("{}", nodes()?);
-    println!("{}", apply(&manifest)?);
-    let w = watch_pods("app=mysql")?;
+    println!("{}", kubelab_core::cluster::start_cluster().await?);
+    println!("{}", step!(nodes())?);
+    println!("{}", step!(apply(&manifest))?);
+    let w = step!(watch_pods("app=mysql", kubelab_core::wait::DEFAULT_TIMEOUT))?;
     println!("{w}");
 
-    println!("{}", delete_pods("app=mysql")?);
-    let w = watch_pods("app=mysql")?;
+    println!("{}", step!(delete_pods("app=mysql"))?);
+    let w = step!(watch_pods("app=mysql", kubelab_core::wait::DEFAULT_TIMEOUT))?;
     println!("{w}");
 
-    println!("{}", storage_classes()?);
-    println!("{}", statefulsets()?);
-    println!("{}", pods()?);
-    println!("{}", pvcs()?);
-    println!("{}", placement()?);
+    println!("{}", step!(storage_classes())?);
+    println!("{}", step!(statefulsets())?);
+    println!("{}", step!(pods())?);
+    println!("{}", step!(pvcs())?);
+    println!("{}", step!(placement())?);
 
-    let db = mysql("mysql-0")?;
-    println!("{}", db.sql("SHOW DATABASES;")?);
+    let db = step!(mysql("mysql-0"))?;
+    println!("{}", db.sql("SHOW DATABASES;").await?);
     println!(
         "{}",
         db.sql(
@@ -34,13 +38,17 @@ fn main() -> Result<(), Error> {
              DELETE FROM users;
              INSERT INTO users (name) VALUES ('Alice'), ('Bob');
              SELECT * FROM users;"
-        )?
+        )
+        .await?
     );
 
-    println!("{}", delete_pod("mysql-0")?);
-    println!("{}", wait_ready("mysql-0")?);
+    println!("{}", step!(delete_pod("mysql-0"))?);
+    println!(
+        "{}",
+        step!(wait_ready("mysql-0", kubelab_core::wait::DEFAULT_TIMEOUT))?
+    );
     // the session reconnects to the re-created pod by itself and keeps `USE testdb`
-    let out = db.sql("SELECT * FROM users;")?;
+    let out = db.sql("SELECT * FROM users;").await?;
     println!("{out}");
     let names = out.last().column("name");
     let kept = names == vec![Some("Alice".to_string()), Some("Bob".to_string())];
@@ -52,7 +60,7 @@ fn main() -> Result<(), Error> {
             "데이터가 보이지 않습니다: placement() 로 파드와 볼륨의 노드를 확인하세요 (hostpath 함정)."
         }
     );
-    println!("{}", exec("mysql-0", &["hostname"])?);
-    println!("{}", events()?);
+    println!("{}", step!(exec("mysql-0", &["hostname"]))?);
+    println!("{}", step!(events())?);
     Ok(())
 }

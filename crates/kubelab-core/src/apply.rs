@@ -11,47 +11,18 @@ use serde::Deserialize;
 
 pub use crate::error::apply::Error;
 use crate::error::Result;
-use crate::lab::{is_not_found, Lab, API_TIMEOUT, NAMESPACE};
+use crate::lab::{is_not_found, Lab, NAMESPACE};
 use crate::memory::{Applied, APPLIED};
 use crate::table::pre;
 
-/// What happened to one object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Did not exist before.
-    Created,
-    /// Existed and changed.
-    Configured,
-    /// Existed and did not change.
-    Unchanged,
-}
+pub use kubelab::{ApplyData, ApplyOutcome};
 
-impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Outcome::Created => "created",
-            Outcome::Configured => "configured",
-            Outcome::Unchanged => "unchanged",
-        })
-    }
-}
-
-/// The outcome of `apply`: one line per object, like kubectl.
+/// The outcome of `apply`: one line per object, like kubectl ([`ApplyData`]).
 #[derive(Debug, Clone)]
-pub struct ApplyReport {
-    /// (`service/mysql`, outcome) in file order.
-    pub objects: Vec<(String, Outcome)>,
-}
+pub struct ApplyReport(pub ApplyData);
+crate::report::report!(ApplyReport: ApplyData = 0);
 
 impl ApplyReport {
-    /// The outcome for `kind/name` (e.g. `statefulset.apps/mysql`).
-    pub fn outcome(&self, object: &str) -> Option<Outcome> {
-        self.objects
-            .iter()
-            .find(|(o, _)| o == object)
-            .map(|(_, r)| *r)
-    }
-
     /// HTML for Jupyter.
     pub fn to_html(&self) -> String {
         pre(&self.to_string())
@@ -68,7 +39,6 @@ impl fmt::Display for ApplyReport {
         f.write_str(&lines.join("\n"))
     }
 }
-crate::table::evcxr_report!(ApplyReport);
 
 /// One parsed document.
 #[derive(Debug, Clone)]
@@ -145,15 +115,43 @@ pub fn read_manifest(path: &str) -> Result<String, Error> {
     })
 }
 
+/// How errors name YAML written in a cell (`apply_yaml`), where a file would be named.
+pub const CELL_YAML: &str = "셀의 YAML";
+
+/// `kubectl apply -f - <<'EOF'` with the YAML and the closing delimiter: a command that does the
+/// same when pasted into a shell (the delimiter is one no line of the YAML equals).
+pub fn heredoc_command(yaml: &str) -> String {
+    let mut delim = "EOF".to_string();
+    while yaml.lines().any(|l| l == delim) {
+        delim.push('_');
+    }
+    format!(
+        "kubectl apply -f - <<'{delim}'\n{}\n{delim}",
+        yaml.trim_end_matches('\n')
+    )
+}
+
 impl Lab {
     /// `kubectl apply -f path` (server-side apply).
     pub async fn apply(&self, path: &str) -> Result<ApplyReport> {
         crate::out::cmd(&format!("kubectl apply -f {path}"));
         let text = read_manifest(path)?;
-        let docs = parse_docs(path, &text)?;
-        let mut report = ApplyReport {
+        self.apply_docs(path, &text).await
+    }
+
+    /// `kubectl apply -f -` of YAML written in a cell: the same as `apply` (errors name
+    /// [`CELL_YAML`] where they would name the file).
+    pub async fn apply_yaml(&self, yaml: &str) -> Result<ApplyReport> {
+        crate::out::cmd(&heredoc_command(yaml));
+        self.apply_docs(CELL_YAML, yaml).await
+    }
+
+    /// Applies each document of `text` (from `path`), printing kubectl's line for each.
+    async fn apply_docs(&self, path: &str, text: &str) -> Result<ApplyReport> {
+        let docs = parse_docs(path, text)?;
+        let mut report = ApplyReport(ApplyData {
             objects: Vec::new(),
-        };
+        });
         for doc in docs {
             let (group, version) = match doc.api_version.split_once('/') {
                 Some((g, v)) => (g.to_string(), v.to_string()),
@@ -165,16 +163,15 @@ impl Lab {
                 api_version: doc.api_version.clone(),
                 kind: doc.kind.clone(),
             };
-            let (ar, caps) =
-                match tokio::time::timeout(API_TIMEOUT, discovery::pinned_kind(&self.client, &gvk))
-                    .await
-                {
-                    Ok(Ok(x)) => x,
-                    Ok(Err(kube::Error::Api(s))) if s.code == 404 => return Err(unknown().into()),
-                    Ok(Err(kube::Error::Discovery(_))) => return Err(unknown().into()),
-                    Ok(Err(e)) => return Err(self.err(e, &format!("kubectl apply -f {path}"))),
-                    Err(_) => return Err(self.err_timeout("discovery")),
-                };
+            let discovered = self
+                .call_raw("discovery", discovery::pinned_kind(&self.client, &gvk))
+                .await?;
+            let (ar, caps) = match discovered {
+                Ok(x) => x,
+                Err(kube::Error::Api(s)) if s.code == 404 => return Err(unknown().into()),
+                Err(kube::Error::Discovery(_)) => return Err(unknown().into()),
+                Err(e) => return Err(self.err(e, &format!("kubectl apply -f {path}"))),
+            };
             let api: Api<DynamicObject> = match caps.scope {
                 Scope::Namespaced => {
                     let ns = doc
@@ -188,11 +185,10 @@ impl Lab {
                 Scope::Cluster => Api::all_with(self.client.clone(), &ar),
             };
             let action = format!("kubectl apply ({} {})", doc.kind, doc.name);
-            let before = match tokio::time::timeout(API_TIMEOUT, api.get(&doc.name)).await {
-                Ok(Ok(o)) => o.metadata.resource_version,
-                Ok(Err(e)) if is_not_found(&e) => None,
-                Ok(Err(e)) => return Err(self.err(e, &action)),
-                Err(_) => return Err(self.err_timeout(&action)),
+            let before = match self.call_raw(&action, api.get(&doc.name)).await? {
+                Ok(o) => o.metadata.resource_version,
+                Err(e) if is_not_found(&e) => None,
+                Err(e) => return Err(self.err(e, &action)),
             };
             let pp = PatchParams::apply("kubelab").force();
             let after = self
@@ -202,11 +198,11 @@ impl Lab {
                 )
                 .await?;
             let outcome = match before {
-                None => Outcome::Created,
+                None => ApplyOutcome::Created,
                 Some(rv) if Some(&rv) == after.metadata.resource_version.as_ref() => {
-                    Outcome::Unchanged
+                    ApplyOutcome::Unchanged
                 }
-                Some(_) => Outcome::Configured,
+                Some(_) => ApplyOutcome::Configured,
             };
             let r = object_ref(&doc.api_version, &doc.kind, &doc.name);
             crate::out::line(format!("{r} {outcome}"));
@@ -232,6 +228,19 @@ mod tests {
     const MANIFEST: &str =
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: mysql\nspec:\n  clusterIP: None\n---\n\
 apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: mysql\nspec:\n  replicas: 3\n---\n";
+
+    #[test]
+    fn heredoc_is_a_command_a_shell_runs_the_same() {
+        assert_eq!(
+            heredoc_command("kind: Service\n"),
+            "kubectl apply -f - <<'EOF'\nkind: Service\nEOF"
+        );
+        // a line equal to the delimiter would end the heredoc early
+        assert_eq!(
+            heredoc_command("a: |\nEOF\n"),
+            "kubectl apply -f - <<'EOF_'\na: |\nEOF\nEOF_"
+        );
+    }
 
     #[test]
     fn parses_multi_document_yaml() {
@@ -310,15 +319,15 @@ apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: mysql\nspec:\n  repli
 
     #[test]
     fn report_renders_like_kubectl() {
-        let r = ApplyReport {
+        let r = ApplyReport(ApplyData {
             objects: vec![
-                ("service/mysql".into(), Outcome::Created),
-                ("statefulset.apps/mysql".into(), Outcome::Configured),
-                ("secret/mysql-secret".into(), Outcome::Unchanged),
+                ("service/mysql".into(), ApplyOutcome::Created),
+                ("statefulset.apps/mysql".into(), ApplyOutcome::Configured),
+                ("secret/mysql-secret".into(), ApplyOutcome::Unchanged),
             ],
-        };
+        });
         assert_eq!(r.to_string(), "service/mysql created\nstatefulset.apps/mysql configured\nsecret/mysql-secret unchanged");
-        assert_eq!(r.outcome("service/mysql"), Some(Outcome::Created));
+        assert_eq!(r.outcome("service/mysql"), Some(ApplyOutcome::Created));
         assert!(r.to_html().starts_with("<pre"));
     }
 }

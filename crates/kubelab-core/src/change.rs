@@ -3,17 +3,16 @@
 
 use std::fmt;
 
-use crate::out;
-use crate::table::{evcxr_report, pre};
+pub use kubelab::ChangeData;
 
-/// Lines like `pod "mysql-0" deleted` or `statefulset.apps/mysql scaled`.
+use crate::out;
+use crate::report::report;
+use crate::table::pre;
+
+/// Lines like `pod "mysql-0" deleted` or `statefulset.apps/mysql scaled` ([`ChangeData`]).
 #[derive(Debug, Clone, Default)]
-pub struct ChangeReport {
-    /// One line per object.
-    pub lines: Vec<String>,
-    /// Names deleted.
-    pub deleted: Vec<String>,
-}
+pub struct ChangeReport(pub ChangeData);
+report!(ChangeReport: ChangeData = 0);
 
 /// What `delete_pods`, `delete_pod` and `delete_data` return.
 pub type DeleteReport = ChangeReport;
@@ -27,7 +26,7 @@ impl fmt::Display for ChangeReport {
 impl ChangeReport {
     pub(crate) fn line(&mut self, l: String) {
         out::line(l.to_string());
-        self.lines.push(l);
+        self.0.lines.push(l);
     }
 
     /// HTML for Jupyter.
@@ -35,4 +34,3 @@ impl ChangeReport {
         pre(&self.to_string())
     }
 }
-evcxr_report!(ChangeReport);

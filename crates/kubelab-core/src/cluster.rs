@@ -9,27 +9,19 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::Node;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::context::{self, repo_root, ClusterKind};
+use crate::context::{self, repo_root};
 pub use crate::error::cluster::Error;
 use crate::error::Result;
 use crate::lab::Lab;
 use crate::runtime;
-use crate::table::{evcxr_report, pre, Table};
+use crate::table::pre;
 
-/// Which cluster kubelab talks to.
+pub use kubelab::ClusterData;
+
+/// Which cluster kubelab talks to ([`ClusterData`]: context, server, kind, version, nodes).
 #[derive(Debug, Clone)]
-pub struct ClusterInfo {
-    /// Context name.
-    pub context: String,
-    /// API server URL.
-    pub server: String,
-    /// minikube, labsim or other.
-    pub kind: ClusterKind,
-    /// Server version, e.g. `v1.31.0`.
-    pub version: String,
-    /// `kubectl get nodes`.
-    pub nodes: Table,
-}
+pub struct ClusterInfo(pub ClusterData);
+crate::report::report!(ClusterInfo: ClusterData = 0);
 
 impl fmt::Display for ClusterInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -55,21 +47,21 @@ impl ClusterInfo {
         )
     }
 }
-evcxr_report!(ClusterInfo);
 
 impl Lab {
     /// `kubectl cluster-info` + `kubectl get nodes`.
     pub async fn cluster(&self) -> Result<ClusterInfo> {
         crate::out::cmd("kubectl cluster-info && kubectl get nodes");
-        Ok(ClusterInfo {
+        Ok(ClusterInfo(ClusterData {
             context: self.ctx.name.clone(),
             server: self.ctx.server.clone(),
             kind: self.kind,
             version: self.version.clone(),
             nodes: self
                 .server_table::<Node>("kubectl get nodes", None, false)
-                .await?,
-        })
+                .await?
+                .shown(),
+        }))
     }
 }
 

@@ -8,26 +8,8 @@ use kube::config::Kubeconfig;
 
 use crate::error::cluster::Error;
 
-/// What kind of cluster a context points at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClusterKind {
-    /// A minikube profile.
-    Minikube,
-    /// The project's simulated cluster.
-    Labsim,
-    /// Anything else (only with `allow_context`).
-    Other,
-}
-
-impl std::fmt::Display for ClusterKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            ClusterKind::Minikube => "minikube",
-            ClusterKind::Labsim => "labsim",
-            ClusterKind::Other => "other",
-        })
-    }
-}
+/// What kind of cluster a context points at (minikube, labsim, other).
+pub use kubelab::ClusterKind;
 
 /// The current context as read from the kubeconfig.
 #[derive(Debug, Clone, PartialEq, Eq)]

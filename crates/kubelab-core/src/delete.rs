@@ -14,14 +14,12 @@ use crate::lab::Lab;
 use crate::memory::{remember_deleted, APPLIED};
 use crate::table::pre;
 
-/// What `cleanup` deleted and which PVCs (data) stay.
+pub use kubelab::CleanupData;
+
+/// What `cleanup` deleted and which PVCs (data) stay ([`CleanupData`]).
 #[derive(Debug, Clone, Default)]
-pub struct CleanupReport {
-    /// `statefulset.apps "mysql" deleted`, ...
-    pub deleted: Vec<String>,
-    /// PVC names kept.
-    pub kept_pvcs: Vec<String>,
-}
+pub struct CleanupReport(pub CleanupData);
+crate::report::report!(CleanupReport: CleanupData = 0);
 
 impl fmt::Display for CleanupReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -40,7 +38,6 @@ impl CleanupReport {
         pre(&self.to_string())
     }
 }
-crate::table::evcxr_report!(CleanupReport);
 
 fn kept_note(pvcs: &[String]) -> String {
     if pvcs.is_empty() {
@@ -104,10 +101,10 @@ impl Lab {
         }
         let line = format!("statefulset.apps \"{name}\" deleted");
         crate::out::line(line.to_string());
-        let r = CleanupReport {
+        let r = CleanupReport(CleanupData {
             deleted: vec![line],
             kept_pvcs: self.lab_pvcs().await?,
-        };
+        });
         crate::out::line(kept_note(&r.kept_pvcs));
         Ok(r)
     }
@@ -216,10 +213,10 @@ mod tests {
 
     #[test]
     fn cleanup_report_says_what_stays_and_how_to_delete() {
-        let r = CleanupReport {
+        let r = CleanupReport(CleanupData {
             deleted: vec!["statefulset.apps \"mysql\" deleted".into()],
             kept_pvcs: vec!["data-mysql-0".into(), "data-mysql-1".into()],
-        };
+        });
         let s = r.to_string();
         assert!(s.contains("statefulset.apps \"mysql\" deleted"));
         assert!(

@@ -9,7 +9,7 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, DeleteParams};
 
 use crate::change::ChangeReport;
-use crate::lab::{Lab, API_TIMEOUT, NAMESPACE};
+use crate::lab::{Lab, NAMESPACE};
 use crate::objects::Error as ObjError;
 use crate::Result;
 
@@ -63,23 +63,7 @@ impl Lab {
                 _ => remove(Api::<StorageClass>::all(c), name).await,
             }
         };
-        let gone = match tokio::time::timeout(API_TIMEOUT, fut).await {
-            Ok(Ok(g)) => g,
-            Ok(Err(e)) => {
-                return Err(ObjError::Api {
-                    action: command,
-                    message: e.to_string(),
-                }
-                .into())
-            }
-            Err(_) => {
-                return Err(ObjError::Api {
-                    action: command,
-                    message: format!("{}초 안에 응답이 없습니다", API_TIMEOUT.as_secs()),
-                }
-                .into())
-            }
-        };
+        let gone = self.call(&command, fut).await?;
         let mut r = ChangeReport::default();
         let line = if gone {
             r.deleted.push(name.to_string());
@@ -132,25 +116,19 @@ impl Lab {
                         .map(|o| o.map(|p| p.metadata)),
                 }
             };
-            let meta = match tokio::time::timeout(API_TIMEOUT, fut).await {
+            let meta = match crate::deadline::in_time(fut).await {
                 Ok(Ok(m)) => m,
-                Ok(Err(e)) => {
-                    return Err(ObjError::Api {
-                        action: command,
-                        message: e.to_string(),
-                    }
-                    .into())
-                }
+                Ok(Err(e)) => return Err(self.err(e, &command)),
                 // no answer in time: not known to be gone, ask again
                 Err(_) => Some(kube::api::ObjectMeta::default()),
             };
             let Some(meta) = meta else {
                 let line = format!("{shown}/{name} condition met");
                 crate::out::line(line.clone());
-                return Ok(ChangeReport {
+                return Ok(ChangeReport(kubelab::ChangeData {
                     lines: vec![line],
                     deleted: vec![name.to_string()],
-                });
+                }));
             };
             if started.elapsed() >= timeout {
                 let state = match (&meta.deletion_timestamp, &meta.finalizers) {

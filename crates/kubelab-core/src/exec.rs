@@ -17,16 +17,12 @@ use crate::table::{escape, pre};
 /// Time an exec may take.
 pub const EXEC_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// What a command printed and how it ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExecOutput {
-    /// Standard output.
-    pub stdout: String,
-    /// Standard error.
-    pub stderr: String,
-    /// Exit code (0 = success).
-    pub code: i32,
-}
+pub use kubelab::ExecData;
+
+/// What a command printed and how it ended ([`ExecData`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecOutput(pub ExecData);
+crate::report::report!(ExecOutput: ExecData = 0);
 
 impl fmt::Display for ExecOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -60,7 +56,6 @@ impl ExecOutput {
         h
     }
 }
-crate::table::evcxr_report!(ExecOutput);
 
 /// `arg` as a POSIX shell word: unchanged when it has no special characters, else in single
 /// quotes, so a printed `kubectl exec` line can be pasted into a shell with the same effect.
@@ -130,11 +125,11 @@ impl Lab {
             a.map_err(|e| failed(e.to_string()))?;
             b.map_err(|e| failed(e.to_string()))?;
             let _ = proc.join().await;
-            Ok::<_, Error>(ExecOutput {
+            Ok::<_, Error>(ExecOutput(ExecData {
                 stdout: String::from_utf8_lossy(&so).into_owned(),
                 stderr: String::from_utf8_lossy(&se).into_owned(),
                 code: exit_code(st.as_ref()),
-            })
+            }))
         };
         match tokio::time::timeout(EXEC_TIMEOUT, run).await {
             // returned, not printed: the value shows as the cell's result (docs/kubelab-api.md)
@@ -177,11 +172,11 @@ mod tests {
 
     #[test]
     fn display_like_kubectl() {
-        let o = ExecOutput {
+        let o = ExecOutput(ExecData {
             stdout: "mysql-0\n".into(),
             stderr: "warn\n".into(),
             code: 2,
-        };
+        });
         assert_eq!(
             o.to_string(),
             "mysql-0\nwarn\ncommand terminated with exit code 2"

@@ -6,10 +6,6 @@ use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::ResourceExt;
-use std::time::Duration;
-
-/// The longest one API read of a check or a picture may take.
-const API_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// A read that failed or did not answer in time: what was read (a kubectl-like command) and why.
 /// `check::Error::Api` and `picture::Error::Api` are made from it.
@@ -18,7 +14,8 @@ pub struct ReadFailed {
     pub detail: String,
 }
 
-/// Runs one API read with a timeout, naming it in the failure.
+/// Runs one API read of a check or a picture within the API's time limit (`deadline::in_time`),
+/// naming it in the failure (`check::Error::Api`, `picture::Error::Api`).
 pub async fn read<T>(
     what: &str,
     fut: impl std::future::Future<Output = kube::Result<T>>,
@@ -27,20 +24,15 @@ pub async fn read<T>(
         what: what.to_string(),
         detail,
     };
-    match tokio::time::timeout(API_TIMEOUT, fut).await {
+    match crate::deadline::in_time(fut).await {
         Ok(r) => r.map_err(|e| failed(e.to_string())),
-        Err(_) => Err(failed(format!(
-            "{}초 안에 응답이 없습니다",
-            API_TIMEOUT.as_secs()
-        ))),
+        Err(late) => Err(failed(late)),
     }
 }
 
 /// The ordinal of a StatefulSet pod name (`mysql-2` → 2); names without one sort last.
 pub fn ordinal(name: &str) -> u32 {
-    name.rsplit_once('-')
-        .and_then(|(_, n)| n.parse().ok())
-        .unwrap_or(u32::MAX)
+    crate::pod::ordinal(name).unwrap_or(u32::MAX)
 }
 
 /// Sorts pods as a StatefulSet numbers them (`mysql-2` before `mysql-10`).

@@ -18,37 +18,29 @@ use crate::table::pre;
 /// How long `start_fresh` waits for the pods, PVCs and their volumes to be gone.
 pub const FRESH_TIMEOUT: Duration = Duration::from_secs(180);
 
-/// What an earlier run of the lab left in the cluster.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Leftovers {
-    /// StatefulSets labelled app=mysql.
-    pub statefulsets: Vec<String>,
-    /// Pods labelled app=mysql.
-    pub pods: Vec<String>,
-    /// The lab's PVCs (its data).
-    pub pvcs: Vec<String>,
+pub use kubelab::{FreshData, LeftoversData};
+
+/// What an earlier run of the lab left in the cluster ([`LeftoversData`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Leftovers(pub LeftoversData);
+crate::report::report!(Leftovers: LeftoversData = 0);
+
+/// `statefulset mysql, pod mysql-0, pvc data-mysql-0`.
+fn listing(l: &LeftoversData) -> String {
+    let mut parts = Vec::new();
+    for (kind, names) in [
+        ("statefulset", &l.statefulsets),
+        ("pod", &l.pods),
+        ("pvc", &l.pvcs),
+    ] {
+        for n in names {
+            parts.push(format!("{kind} {n}"));
+        }
+    }
+    parts.join(", ")
 }
 
 impl Leftovers {
-    /// True when nothing of an earlier run is there.
-    pub fn is_empty(&self) -> bool {
-        self.statefulsets.is_empty() && self.pods.is_empty() && self.pvcs.is_empty()
-    }
-
-    fn listing(&self) -> String {
-        let mut parts = Vec::new();
-        for (kind, names) in [
-            ("statefulset", &self.statefulsets),
-            ("pod", &self.pods),
-            ("pvc", &self.pvcs),
-        ] {
-            for n in names {
-                parts.push(format!("{kind} {n}"));
-            }
-        }
-        parts.join(", ")
-    }
-
     /// HTML for Jupyter.
     pub fn to_html(&self) -> String {
         pre(&self.to_string())
@@ -67,19 +59,15 @@ impl fmt::Display for Leftovers {
             "이전 실습이 남아 있습니다: {}\n\
              → 그대로 이어 가면 예전 데이터가 보이고, CREATE DATABASE testdb 는 ERROR 1007(이미 있음)로 실패합니다.\n\
              → 처음부터 다시 하려면 start_fresh()? 를 실행하세요 (위의 것과 그 데이터가 지워집니다).",
-            self.listing()
+            listing(self)
         )
     }
 }
 
-/// What `start_fresh` removed.
+/// What `start_fresh` removed ([`FreshData`]).
 #[derive(Debug, Clone, Default)]
-pub struct FreshReport {
-    /// What was there before.
-    pub removed: Leftovers,
-    /// Time it took.
-    pub elapsed: Duration,
-}
+pub struct FreshReport(pub FreshData);
+crate::report::report!(FreshReport: FreshData = 0);
 
 impl fmt::Display for FreshReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -90,7 +78,7 @@ impl fmt::Display for FreshReport {
             f,
             "지웠습니다 ({:.1}초): {}\n처음부터 시작할 수 있습니다.",
             self.elapsed.as_secs_f64(),
-            self.removed.listing()
+            listing(&self.removed)
         )
     }
 }
@@ -111,13 +99,13 @@ impl Lab {
 
     async fn read_leftovers(&self) -> Result<Leftovers> {
         let lp = ListParams::default().labels("app=mysql");
-        Ok(Leftovers {
+        Ok(Leftovers(LeftoversData {
             statefulsets: self
                 .names::<StatefulSet>("kubectl get statefulset", &lp)
                 .await?,
             pods: self.names::<Pod>("kubectl get pod", &lp).await?,
             pvcs: self.lab_pvcs().await?,
-        })
+        }))
     }
 
     /// Deletes the lab's StatefulSet, Service, Secret and PVCs (so its data), and waits until the
@@ -164,7 +152,7 @@ impl Lab {
                 break;
             }
             if started.elapsed() > timeout {
-                let mut left = now.listing();
+                let mut left = listing(&now);
                 for pv in lab_pvs {
                     left.push_str(&format!(
                         "{}pv {pv}",
@@ -179,10 +167,10 @@ impl Lab {
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
-        let r = FreshReport {
-            removed: before,
+        let r = FreshReport(FreshData {
+            removed: before.0,
             elapsed: started.elapsed(),
-        };
+        });
         Ok(r)
     }
 }
@@ -195,11 +183,11 @@ mod tests {
     fn leftovers_say_what_is_there_and_the_one_call_that_starts_over() {
         let empty = Leftovers::default().to_string();
         assert!(empty.contains("깨끗한 클러스터"), "{empty}");
-        let l = Leftovers {
+        let l = Leftovers(LeftoversData {
             statefulsets: vec!["mysql".into()],
             pods: vec!["mysql-0".into()],
             pvcs: vec!["data-mysql-0".into()],
-        };
+        });
         let says = [
             "statefulset mysql, pod mysql-0, pvc data-mysql-0",
             "start_fresh()",

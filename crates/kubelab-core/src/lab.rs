@@ -12,8 +12,7 @@ use crate::error::cluster::Error as ClusterError;
 use crate::error::objects::Error as ObjError;
 use crate::error::{Error, Result};
 
-/// Short timeout for connection attempts and single API calls.
-pub const API_TIMEOUT: Duration = Duration::from_secs(15);
+pub use crate::deadline::{in_time, API_TIMEOUT};
 
 /// A connected lab: one kube client for the current (guarded) context, namespace `default`.
 /// Build it inside the runtime that will use it (`Lab::connect().await`).
@@ -103,25 +102,36 @@ impl Lab {
         }
     }
 
-    /// The error of an API call that got no answer in `API_TIMEOUT`.
-    pub(crate) fn err_timeout(&self, action: &str) -> Error {
+    /// The error of an API call that got no answer in time (`late` says so).
+    fn err_timeout(&self, action: &str, late: String) -> Error {
         ClusterError::Unreachable {
             context: self.ctx.name.clone(),
             server: self.ctx.server.clone(),
-            detail: format!("{action}: {}초 안에 응답이 없습니다", API_TIMEOUT.as_secs()),
+            detail: format!("{action}: {late}"),
         }
         .into()
     }
 
-    /// Runs one API call with `API_TIMEOUT`, classifying errors.
+    /// Runs one API call with `API_TIMEOUT`, classifying errors. Every API read and write of
+    /// the crate goes through here (or `call_raw`, for callers that handle some statuses).
     pub(crate) async fn call<T, F>(&self, action: &str, fut: F) -> Result<T>
     where
         F: std::future::Future<Output = kube::Result<T>>,
     {
-        match tokio::time::timeout(API_TIMEOUT, fut).await {
-            Ok(r) => r.map_err(|e| self.err(e, action)),
-            Err(_) => Err(self.err_timeout(action)),
-        }
+        self.call_raw(action, fut)
+            .await?
+            .map_err(|e| self.err(e, action))
+    }
+
+    /// One API call with `API_TIMEOUT`: no answer in time is the error; the API's own answer,
+    /// success or failure, is the caller's to read (a 404 that means "absent", ...).
+    pub(crate) async fn call_raw<T, F>(&self, action: &str, fut: F) -> Result<kube::Result<T>>
+    where
+        F: std::future::Future<Output = kube::Result<T>>,
+    {
+        in_time(fut)
+            .await
+            .map_err(|late| self.err_timeout(action, late))
     }
 }
 

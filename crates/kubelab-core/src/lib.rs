@@ -2,46 +2,52 @@
 //!
 //! The course's kernel (`kubelab-kernel`) runs this crate once per kernel and serves its async
 //! [`Lab`] to notebook cells; every printed line goes through [`out`] to the cell that asked.
-//! The free functions (see [`prelude`]) are a sync facade over the same `Lab` on kubelab's own
-//! tokio runtime, for tests, examples and plain programs. Every call prints the kubectl command it
-//! stands for; results render as tables (HTML for Jupyter, text elsewhere).
+//! Every call prints the kubectl command it stands for. A result is a [`Report`]: its data is
+//! the `kubelab` crate's struct for it (the one definition cells read), plus the text and HTML
+//! rendered here. Tests and examples drive `Lab` directly.
 //!
 //! Crate map: layers from the bottom up; a module uses only modules of the layers below it and,
 //! within its layer, those before it (`→`). `scripts/module-layers.py crates/kubelab-core/src`
 //! prints the layers it finds from the code and fails on a cycle.
 //! 1. Foundations, no cluster: [`error`] (every failure's Korean message, one file per area),
-//!    [`out`] (where printed lines go), [`table`] (the table model, text and HTML),
+//!    [`out`] (where printed lines go), [`deadline`] (every API call's time limit),
+//!    [`report`] (a result: `kubelab` data + rendering),
+//!    [`table`] (the table model, text and HTML),
 //!    [`change`] (the lines a change prints), [`memory`] (what this process applied and deleted),
 //!    [`pod`] (what the waits read from a Pod).
 //! 2. The cluster: [`context`] (which kube context; the lab-cluster guard) → [`lab`] (the
 //!    connected client, how its calls fail) → [`objects`] (typed reads and deletes the steps
-//!    share), [`server_table`] (the API server's `as=Table` printing), [`runtime`] (kubelab's
-//!    tokio runtime and the process's one `Lab`), [`portforward`].
+//!    share), [`server_table`] (the API server's `as=Table` printing), [`runtime`] (the
+//!    process's one `Lab`), [`portforward`].
 //! 3. The steps, one `impl Lab` per file named for it: [`get`], [`placement`](mod@placement), [`cluster`](mod@cluster)
 //!    (start, info, allowed contexts), [`apply`](mod@apply), [`delete`] → [`fresh`], [`scale`](mod@scale), [`exec`](mod@exec),
 //!    [`sql`], [`diagnose`] → [`wait`] → [`watch`]; built on them (`facts.rs`: what the pods and
 //!    claims say): [`check`](mod@check) (the learner's ✅/❌ checks) and [`picture`] (topology, timeline);
 //!    for notebooks 03 and 04: [`describe`] (`kubectl describe` of a pod, PVC or StatefulSet),
 //!    `delete_object.rs` (`delete KIND NAME`, `wait --for=delete`), [`rollout`] (`rollout status`
-//!    and the order pods were replaced).
-//! 4. [`facade`]: the steps as sync free functions. This file only maps and re-exports.
+//!    and the order pods were replaced); [`kubectl`](mod@kubectl) (the real kubectl, guarded)
+//!    and [`logs`](mod@logs) (`kubectl logs`).
+//!
+//! This file only maps and re-exports.
 
 pub mod apply;
 pub mod change;
 pub mod check;
 pub mod cluster;
 pub mod context;
+pub mod deadline;
 pub mod delete;
 mod delete_object;
 pub mod describe;
 pub mod diagnose;
 pub mod error;
 pub mod exec;
-pub mod facade;
 mod facts;
 pub mod fresh;
 pub mod get;
+pub mod kubectl;
 pub mod lab;
+pub mod logs;
 pub mod memory;
 pub mod objects;
 pub mod out;
@@ -49,6 +55,7 @@ pub mod picture;
 pub mod placement;
 pub mod pod;
 pub mod portforward;
+pub mod report;
 pub mod rollout;
 pub mod runtime;
 pub mod scale;
@@ -60,40 +67,24 @@ pub mod watch;
 
 pub use apply::ApplyReport;
 pub use change::{ChangeReport, DeleteReport};
-pub use check::{check, CheckReport};
+pub use check::CheckReport;
 pub use cluster::{allow_context, ClusterInfo};
 pub use context::ClusterKind;
 pub use delete::CleanupReport;
 pub use describe::Description;
 pub use error::{Error, Result};
 pub use exec::ExecOutput;
-pub use facade::*;
 pub use fresh::{FreshReport, Leftovers};
+pub use kubectl::KubectlOutput;
 pub use lab::Lab;
-pub use picture::timeline::timeline;
-pub use picture::topology::topology;
+pub use logs::Logs;
 pub use picture::Picture;
+pub use report::Report;
 pub use rollout::RolloutReport;
 pub use sql::{MySql, SqlOutput, StatementResult};
 pub use table::Table;
 pub use wait::PodReady;
 pub use watch::WatchReport;
-
-/// Everything a lab notebook needs: `use kubelab_core::prelude::*;`.
-pub mod prelude {
-    pub use crate::{
-        allow_context, apply, check, cleanup, cluster, delete_data, delete_pod, delete_pods,
-        delete_statefulset, events, exec, mysql, nodes, placement, pods, pods_wide, pvcs, pvs,
-        scale, services, start_cluster, statefulsets, storage_classes, wait_ready, wait_ready_for,
-        watch_pods, watch_pods_for,
-    };
-    pub use crate::{timeline, topology, CheckReport, Picture};
-    pub use crate::{
-        ApplyReport, ChangeReport, CleanupReport, ClusterInfo, DeleteReport, Error, ExecOutput,
-        Lab, MySql, PodReady, SqlOutput, StatementResult, Table, WatchReport,
-    };
-    pub use std::time::Duration;
-}
 
 #[cfg(test)]
 mod mock_tests;

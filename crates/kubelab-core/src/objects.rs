@@ -10,7 +10,7 @@ use kube::{Resource, ResourceExt};
 
 pub use crate::error::objects::Error;
 use crate::error::Result;
-use crate::lab::{is_not_found, Lab, API_TIMEOUT, NAMESPACE};
+use crate::lab::{is_not_found, Lab, NAMESPACE};
 
 /// A kind of object the lab reads and deletes in its namespace with kube's typed `Api`.
 pub(crate) trait LabObject:
@@ -128,12 +128,13 @@ impl Lab {
     ) -> Result<bool> {
         let api: Api<K> = self.api();
         let action = format!("kubectl delete {kind_ref} {name}");
-        match tokio::time::timeout(API_TIMEOUT, api.delete(name, &DeleteParams::background())).await
+        match self
+            .call_raw(&action, api.delete(name, &DeleteParams::background()))
+            .await?
         {
-            Ok(Ok(_)) => Ok(true),
-            Ok(Err(e)) if is_not_found(&e) => Ok(false),
-            Ok(Err(e)) => Err(self.err(e, &action)),
-            Err(_) => Err(self.err_timeout(&action)),
+            Ok(_) => Ok(true),
+            Err(e) if is_not_found(&e) => Ok(false),
+            Err(e) => Err(self.err(e, &action)),
         }
     }
 }

@@ -45,9 +45,7 @@ pub fn claim_names(pod: &Pod) -> Vec<String> {
 }
 
 /// The StatefulSet ordinal of a pod name (`mysql-2` -> 2).
-pub fn ordinal(name: &str) -> Option<u32> {
-    name.rsplit_once('-')?.1.parse().ok()
-}
+pub use kubelab::ordinal;
 
 #[cfg(test)]
 mod tests {

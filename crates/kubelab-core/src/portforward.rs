@@ -9,7 +9,6 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use crate::error::portforward::Error;
-use crate::lab::API_TIMEOUT;
 
 /// A running bridge; dropping it stops the listener.
 pub struct PortForward {
@@ -42,8 +41,7 @@ impl PortForward {
                 let api = api.clone();
                 let pod = pod.clone();
                 tokio::spawn(async move {
-                    let fwd =
-                        tokio::time::timeout(API_TIMEOUT, api.portforward(&pod, &[port])).await;
+                    let fwd = crate::deadline::in_time(api.portforward(&pod, &[port])).await;
                     let mut pf = match fwd {
                         Ok(Ok(pf)) => pf,
                         // dropping `tcp` closes it: the client sees a connection error and may retry

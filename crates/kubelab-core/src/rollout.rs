@@ -26,22 +26,13 @@ pub const REVISION_LABEL: &str = "controller-revision-hash";
 
 const POLL: Duration = Duration::from_millis(300);
 
-/// What `watch_rollout` returns.
+pub use kubelab::RolloutData;
+
+/// What `watch_rollout` returns ([`RolloutData`]: lines, replacement order, update revision,
+/// the pods' revisions at the end, time taken).
 #[derive(Debug, Clone)]
-pub struct RolloutReport {
-    /// The StatefulSet.
-    pub name: String,
-    /// Every printed line (kubectl's status lines and the pod changes), in order.
-    pub lines: Vec<String>,
-    /// Pods replaced by a pod of the update revision, in the order it happened.
-    pub replaced: Vec<String>,
-    /// The update revision at the end.
-    pub update_revision: String,
-    /// NAME READY STATUS RESTARTS AGE CONTROLLER-REVISION-HASH at the end (`revisions`).
-    pub pods: Table,
-    /// How long the rollout took to finish from the call.
-    pub elapsed: Duration,
-}
+pub struct RolloutReport(pub RolloutData);
+crate::report::report!(RolloutReport: RolloutData = 0);
 
 impl RolloutReport {
     /// `mysql-2 → mysql-1 → mysql-0`, or `(없음)`.
@@ -73,8 +64,6 @@ impl fmt::Display for RolloutReport {
         write!(f, "{}\n{}", self.summary(), self.pods)
     }
 }
-
-crate::table::evcxr_report!(RolloutReport);
 
 /// kubectl's rollout status line for a StatefulSet and whether the rollout is complete; `Err`
 /// with kubectl's message for a strategy it cannot follow (OnDelete).
@@ -154,36 +143,12 @@ fn ready(p: &Pod) -> bool {
 impl Lab {
     async fn get_sts(&self, name: &str) -> Result<StatefulSet> {
         let api: Api<StatefulSet> = Api::namespaced(self.client().clone(), NAMESPACE);
-        let got = tokio::time::timeout(crate::lab::API_TIMEOUT, api.get_opt(name)).await;
-        match got {
-            Ok(Ok(Some(s))) => Ok(s),
-            Ok(Ok(None)) => {
-                let names = match api.list(&ListParams::default()).await {
-                    Ok(l) => l.items.iter().map(|s| s.name_any()).collect::<Vec<_>>(),
-                    Err(_) => Vec::new(),
-                };
-                Err(ObjError::NotFound {
-                    kind: "statefulset".into(),
-                    name: name.into(),
-                    plural: "statefulsets".into(),
-                    existing: if names.is_empty() {
-                        "(없음)".into()
-                    } else {
-                        names.join(", ")
-                    },
-                }
-                .into())
-            }
-            Ok(Err(e)) => Err(ObjError::Api {
-                action: format!("kubectl get statefulset {name}"),
-                message: e.to_string(),
-            }
-            .into()),
-            Err(_) => Err(ObjError::Api {
-                action: format!("kubectl get statefulset {name}"),
-                message: "응답이 없습니다".into(),
-            }
-            .into()),
+        let action = format!("kubectl get statefulset {name}");
+        match self.call(&action, api.get_opt(name)).await? {
+            Some(s) => Ok(s),
+            None => Err(self
+                .not_found::<StatefulSet>("statefulset", "statefulsets", name)
+                .await),
         }
     }
 
@@ -191,16 +156,7 @@ impl Lab {
     async fn sts_pods(&self, s: &StatefulSet) -> Result<Vec<Pod>> {
         let api: Api<Pod> = Api::namespaced(self.client().clone(), NAMESPACE);
         let lp = ListParams::default().labels(&crate::objects::selector_of(s));
-        let list = tokio::time::timeout(crate::lab::API_TIMEOUT, api.list(&lp))
-            .await
-            .map_err(|_| ObjError::Api {
-                action: "kubectl get pods".into(),
-                message: "응답이 없습니다".into(),
-            })?
-            .map_err(|e| ObjError::Api {
-                action: "kubectl get pods".into(),
-                message: e.to_string(),
-            })?;
+        let list = self.call("kubectl get pods", api.list(&lp)).await?;
         let uid = s.uid();
         let mut pods: Vec<Pod> = list
             .items
@@ -322,14 +278,13 @@ impl Lab {
             if done {
                 let pods = self.sts_pods(&s).await?;
                 let table = self.revision_table(&pods).await?;
-                let r = RolloutReport {
-                    name: name.to_string(),
+                let r = RolloutReport(RolloutData {
                     lines,
                     replaced,
                     update_revision: update_rev,
-                    pods: table,
+                    pods: table.shown(),
                     elapsed: started.elapsed(),
-                };
+                });
                 return Ok(r);
             }
             if started.elapsed() >= timeout {

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::ops::Deref;
 
-pub use kubelab::wire::TableData;
+pub use kubelab::TableData;
 
 use prettytable::format::{FormatBuilder, LinePosition, LineSeparator};
 use prettytable::{Cell, Row};
@@ -255,12 +255,6 @@ pub fn escape(s: &str) -> String {
     o
 }
 
-/// Prints an HTML block and a text/plain block in evcxr's rich-output protocol.
-pub fn evcxr_emit(html: &str, text: &str) {
-    println!("EVCXR_BEGIN_CONTENT text/html\n{html}\nEVCXR_END_CONTENT");
-    println!("EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT");
-}
-
 /// `<pre>` block of escaped text, for reports that are lines rather than tables.
 pub fn pre(text: &str) -> String {
     format!(
@@ -269,20 +263,24 @@ pub fn pre(text: &str) -> String {
     )
 }
 
-/// Gives a report type an inherent `evcxr_display` that emits its `to_html()` and `Display` text.
-macro_rules! evcxr_report {
-    ($t:ty) => {
-        impl $t {
-            /// Rich output for Jupyter (HTML + text/plain); called by evcxr.
-            pub fn evcxr_display(&self) {
-                $crate::table::evcxr_emit(&self.to_html(), &self.to_string());
-            }
-        }
-    };
-}
-pub(crate) use evcxr_report;
+impl crate::report::Report for Table {
+    type Data = TableData;
 
-evcxr_report!(Table);
+    fn data(&self) -> &TableData {
+        &self.data
+    }
+
+    fn html(&self) -> String {
+        self.to_html()
+    }
+}
+
+impl Table {
+    /// The table as a cell holds it inside a report (`watch.pods`, `cluster.nodes`).
+    pub fn shown(&self) -> kubelab::Table {
+        crate::report::Report::shown(self)
+    }
+}
 
 /// Compares text with the golden file `tests/testdata/<name>` (the workspace's golden rule:
 /// `KUBELAB_BLESS=1` rewrites it).

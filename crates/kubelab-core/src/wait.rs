@@ -11,17 +11,14 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::runtime::watcher::{self, watcher};
 use kube::runtime::WatchStreamExt;
 use kube::ResourceExt;
-pub use kubelab::wire::PodReadyData;
+pub use kubelab::{PodReadyData, DEFAULT_TIMEOUT};
 
 pub use crate::error::wait::Error;
 use crate::error::Result;
 use crate::lab::Lab;
 use crate::memory::deleted_uid;
 use crate::pod::is_ready;
-use crate::table::{evcxr_report, pre};
-
-/// Default time a wait may take.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+use crate::table::pre;
 
 /// Consecutive watch errors tolerated before giving up.
 const MAX_WATCH_FAILURES: u32 = 5;
@@ -57,14 +54,7 @@ impl WatchFailures {
 /// `kubelab`'s [`PodReadyData`], which the engine sends to the cell as they are).
 #[derive(Debug, Clone)]
 pub struct PodReady(pub PodReadyData);
-
-impl std::ops::Deref for PodReady {
-    type Target = PodReadyData;
-
-    fn deref(&self) -> &PodReadyData {
-        &self.0
-    }
-}
+crate::report::report!(PodReady: PodReadyData = 0);
 
 impl fmt::Display for PodReady {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -91,7 +81,6 @@ impl PodReady {
         pre(&self.to_string())
     }
 }
-evcxr_report!(PodReady);
 
 impl Lab {
     /// `kubectl wait --for=condition=Ready pod/NAME`: a re-created pod (new UID) if this process

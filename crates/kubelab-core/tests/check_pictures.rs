@@ -2,7 +2,9 @@
 //! ❌ with its hint before the learner did the step, ✅ after; topology and timeline drawn from
 //! the live cluster (well-formed SVG holding every pod, text naming every pod).
 
-use kubelab_core::prelude::*;
+mod common;
+
+use kubelab_core::*;
 use labsim::cluster::start_in_thread;
 use testkit::Sim;
 
@@ -95,18 +97,18 @@ fn the_svg_checker_rejects_what_a_browser_would() {
     assert!(well_formed("<svg a=1></svg>").is_err());
 }
 
-#[test]
-fn checks_fail_with_hints_then_pass_and_pictures_show_every_pod() {
-    let _sim = Sim::in_process(start_in_thread).exported();
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_fail_with_hints_then_pass_and_pictures_show_every_pod() {
+    let _sim = tokio::task::block_in_place(|| Sim::in_process(start_in_thread).exported());
 
     // unknown step: Korean error listing the valid ones
-    let msg = failure(check("deplyo"));
+    let msg = failure(step!(check("deplyo")));
     assert!(
         msg.contains("알 수 없는 확인 단계 'deplyo'") && msg.contains("\"survive\""),
         "{msg}"
     );
 
-    let ok = check("cluster").unwrap();
+    let ok = step!(check("cluster")).unwrap();
     assert!(
         ok.to_string()
             .contains("✅ 노드가 3개입니다 (minikube, minikube-m02, minikube-m03)"),
@@ -114,15 +116,15 @@ fn checks_fail_with_hints_then_pass_and_pictures_show_every_pod() {
     );
 
     // before apply: the StatefulSet is missing, and the hint names the apply cell
-    let msg = failure(check("deploy"));
+    let msg = failure(step!(check("deploy")));
     assert!(
         msg.contains("❌ 스테이트풀셋 mysql이 없습니다 → apply(\"../manifests/1-sts-mysql.yaml\")? 셀을 실행하세요"),
         "{msg}"
     );
 
-    apply("../../manifests/1-sts-mysql.yaml").unwrap();
-    watch_pods("app=mysql").unwrap();
-    let rep = check("deploy").unwrap();
+    step!(apply("../../manifests/1-sts-mysql.yaml")).unwrap();
+    step!(watch_pods("app=mysql", kubelab_core::wait::DEFAULT_TIMEOUT)).unwrap();
+    let rep = step!(check("deploy")).unwrap();
     let text = rep.to_string();
     for want in [
         "✅ 스테이트풀셋 mysql READY 3/3",
@@ -134,14 +136,14 @@ fn checks_fail_with_hints_then_pass_and_pictures_show_every_pod() {
         assert!(text.contains(want), "{want} in\n{text}");
     }
     assert!(rep.to_html().contains("✅"));
-    let order = check("order").unwrap().to_string();
+    let order = step!(check("order")).unwrap().to_string();
     assert!(
         order.contains("✅ mysql-2 파드는 mysql-1 파드가 Ready가 된 뒤에 만들어졌습니다"),
         "{order}"
     );
 
     // the timeline of that creation: a bar per pod, the gate from mysql-0's Ready to mysql-1
-    let t = timeline("app=mysql").unwrap();
+    let t = step!(timeline("app=mysql")).unwrap();
     assert_eq!(t.pods, ["mysql-0", "mysql-1", "mysql-2"]);
     well_formed(&t.svg).unwrap_or_else(|e| panic!("{e}\n{}", t.svg));
     for p in &t.pods {
@@ -155,20 +157,21 @@ fn checks_fail_with_hints_then_pass_and_pictures_show_every_pod() {
             .contains("mysql-1 파드는 mysql-0 파드가 Ready가 된 뒤"),
         "{t}"
     );
-    let msg = timeline("app=nothing").unwrap_err().to_string();
+    let msg = step!(timeline("app=nothing")).unwrap_err().to_string();
     assert!(msg.contains("'app=nothing'에 맞는 파드가 없어"), "{msg}");
 
     // data: ❌ before the table exists, ✅ after the lab's SQL
-    let msg = failure(check("data"));
+    let msg = failure(step!(check("data")));
     assert!(
         msg.contains("❌ mysql-0에서 testdb.users를 읽지 못했습니다: ERROR 1"),
         "{msg}"
     );
     assert!(msg.contains("11단계의 db.sql("), "{msg}");
-    let db = mysql("mysql-0").unwrap();
+    let db = step!(mysql("mysql-0")).unwrap();
     db.sql("CREATE DATABASE testdb; USE testdb; CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255)); INSERT INTO users (name) VALUES ('Alice'), ('Bob');")
+        .await
         .unwrap();
-    let data = check("data").unwrap().to_string();
+    let data = step!(check("data")).unwrap().to_string();
     assert!(
         data.contains("✅ mysql-0의 testdb.users에 'Alice' 행이 있습니다"),
         "{data}"
@@ -178,21 +181,21 @@ fn checks_fail_with_hints_then_pass_and_pictures_show_every_pod() {
         "no password in {data}"
     );
 
-    let dns = check("dns").unwrap().to_string();
+    let dns = step!(check("dns")).unwrap().to_string();
     assert!(
         dns.contains("mysql-0.mysql이") && dns.contains("✅ 그 IP는 mysql-0의 파드 IP"),
         "{dns}"
     );
 
     // survive: ❌ while mysql-0 is the pod the checks saw, ✅ once it was re-created
-    let msg = failure(check("survive"));
+    let msg = failure(step!(check("survive")));
     assert!(
         msg.contains("UID가 그대로입니다") && msg.contains("delete_pod(\"mysql-0\")?"),
         "{msg}"
     );
-    delete_pod("mysql-0").unwrap();
-    wait_ready("mysql-0").unwrap();
-    let survive = check("survive").unwrap().to_string();
+    step!(delete_pod("mysql-0")).unwrap();
+    step!(wait_ready("mysql-0", kubelab_core::wait::DEFAULT_TIMEOUT)).unwrap();
+    let survive = step!(check("survive")).unwrap().to_string();
     assert!(
         survive.contains("✅ mysql-0 파드가 다시 만들어졌습니다 (UID"),
         "{survive}"
@@ -203,7 +206,7 @@ fn checks_fail_with_hints_then_pass_and_pictures_show_every_pod() {
     );
 
     // topology: every node and pod, each pod's claim, the data's disk
-    let topo = topology().unwrap();
+    let topo = step!(topology()).unwrap();
     well_formed(&topo.svg).unwrap_or_else(|e| panic!("{e}\n{}", topo.svg));
     for p in ["mysql-0", "mysql-1", "mysql-2"] {
         assert!(topo.svg.contains(&format!("파드 {p}")), "{p} in svg");
@@ -229,21 +232,21 @@ fn checks_fail_with_hints_then_pass_and_pictures_show_every_pod() {
     );
 
     // scale down to 2: deploy now names the missing pod; scale passes and shows the kept PVC
-    scale("mysql", 2).unwrap();
-    watch_pods("app=mysql").unwrap();
-    let msg = failure(check("deploy"));
+    step!(scale("mysql", 2)).unwrap();
+    step!(watch_pods("app=mysql", kubelab_core::wait::DEFAULT_TIMEOUT)).unwrap();
+    let msg = failure(step!(check("deploy")));
     assert!(msg.contains("❌ mysql-2 파드가 아직 없습니다"), "{msg}");
     assert!(
         msg.contains("확인 'deploy' 실패: 스테이트풀셋 mysql READY 2/2 (3/3이어야 합니다)"),
         "{msg}"
     );
-    let sc = check("scale").unwrap().to_string();
+    let sc = step!(check("scale")).unwrap().to_string();
     assert!(sc.contains("✅ 파드 2개: mysql-0, mysql-1"), "{sc}");
     assert!(
         sc.contains("✅ 축소해도 남아 있는 PVC: data-mysql-2"),
         "{sc}"
     );
-    let topo = topology().unwrap();
+    let topo = step!(topology()).unwrap();
     assert!(topo.text.contains("쓰는 파드가 없는 PVC"), "{topo}");
     assert!(topo.svg.contains("PVC data-mysql-2"), "{topo}");
 }

@@ -2,12 +2,14 @@
 //! labsim) is refused with the context name and the `allow_context` hint, and works after
 //! `allow_context("prod-cluster")`. kubectl sees the same cluster under that context.
 
-use kubelab_core::prelude::*;
+mod common;
+
+use kubelab_core::*;
 use labsim::cluster::start_in_thread;
 use testkit::{write_file, Sim};
 
-#[test]
-fn foreign_context_is_refused_until_allowed() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_context_is_refused_until_allowed() {
     let sim = Sim::in_process(start_in_thread);
     // the same cluster under a name kubelab must not trust
     let text = std::fs::read_to_string(&sim.kubeconfig).unwrap();
@@ -23,7 +25,7 @@ fn foreign_context_is_refused_until_allowed() {
     std::env::remove_var("KUBELAB_ALLOW_CONTEXT");
     std::env::set_var("KUBECONFIG", &kc);
 
-    let e = nodes().unwrap_err();
+    let e = step!(nodes()).unwrap_err();
     assert!(
         matches!(
             e,
@@ -42,7 +44,7 @@ fn foreign_context_is_refused_until_allowed() {
         assert!(msg.contains(part), "expected {part:?} in:\n{msg}");
     }
     // refused before touching anything: apply changes nothing either
-    assert!(apply("../../manifests/1-sts-mysql.yaml").is_err());
+    assert!(step!(apply("../../manifests/1-sts-mysql.yaml")).is_err());
     let home = tempfile::tempdir().unwrap();
     let out = testkit::run_with_timeout(
         testkit::kubectl_cmd(
@@ -57,8 +59,8 @@ fn foreign_context_is_refused_until_allowed() {
     assert!(!svcs.contains("mysql"), "{svcs}");
 
     allow_context("prod-cluster");
-    let n = nodes().unwrap();
+    let n = step!(nodes()).unwrap();
     assert_eq!(n.len(), 3, "{n}");
-    let info = cluster().unwrap();
+    let info = step!(cluster()).unwrap();
     assert_eq!(info.context, "prod-cluster");
 }

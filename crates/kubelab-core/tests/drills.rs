@@ -96,7 +96,7 @@ async fn drills_and_updates() {
     assert!(denied.to_string().contains("1045"), "{denied}");
     lab.apply(&manifest("1-sts-mysql.yaml")).await.unwrap();
     let db = lab.mysql("mysql-0").await.unwrap();
-    db.sql_async("SELECT 1;").await.unwrap();
+    db.sql("SELECT 1;").await.unwrap();
 
     // 04 rolling update: highest ordinal first, the status line as kubectl prints it
     lab.apply(&manifest("4-rolling-update.yaml")).await.unwrap();

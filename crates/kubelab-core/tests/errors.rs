@@ -5,9 +5,20 @@
 
 use std::time::Duration;
 
-use kubelab_core::prelude::*;
+mod common;
+
+use kubelab_core::*;
 use labsim::cluster::start_in_thread;
 use testkit::{bounded, write_file, Sim};
+
+/// Runs `fut` to its end on a runtime of its own (for `bounded`, which times it on a thread).
+fn block<T>(fut: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(fut)
+}
 
 fn has_all(msg: &str, parts: &[&str]) {
     for p in parts {
@@ -41,13 +52,13 @@ spec:
           image: nginx:1.27
 ";
 
-#[test]
-fn every_error_is_korean_with_cause_and_next_step() {
-    let mut sim = Sim::in_process(start_in_thread).exported();
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_error_is_korean_with_cause_and_next_step() {
+    let mut sim = tokio::task::block_in_place(|| Sim::in_process(start_in_thread).exported());
     let dir = tempfile::tempdir().unwrap();
 
     // file not found
-    let e = apply("manifests/does-not-exist.yaml").unwrap_err();
+    let e = step!(apply("manifests/does-not-exist.yaml")).unwrap_err();
     assert!(
         matches!(
             e,
@@ -69,7 +80,7 @@ fn every_error_is_korean_with_cause_and_next_step() {
 
     // broken YAML: file:line:column
     let broken = write_file(dir.path(), "broken.yaml", BROKEN_YAML);
-    let e = apply(&broken).unwrap_err();
+    let e = step!(apply(&broken)).unwrap_err();
     match &e {
         Error::Apply(kubelab_core::apply::Error::Yaml { line, column, .. }) => {
             assert_eq!(*line, 5, "{e}");
@@ -85,7 +96,7 @@ fn every_error_is_korean_with_cause_and_next_step() {
 
     // unknown kind
     let typo = write_file(dir.path(), "typo.yaml", UNKNOWN_KIND);
-    let e = apply(&typo).unwrap_err();
+    let e = step!(apply(&typo)).unwrap_err();
     assert!(
         matches!(
             e,
@@ -99,14 +110,14 @@ fn every_error_is_korean_with_cause_and_next_step() {
     );
 
     // the lab, for the pod and SQL errors
-    apply("../../manifests/1-sts-mysql.yaml").unwrap();
-    watch_pods_for("app=mysql", Duration::from_secs(180)).unwrap();
+    step!(apply("../../manifests/1-sts-mysql.yaml")).unwrap();
+    step!(watch_pods("app=mysql", Duration::from_secs(180))).unwrap();
 
     // unknown pod: mysql("mysql-9") names the pods that exist
-    let e = mysql("mysql-9").unwrap_err();
+    let e = step!(mysql("mysql-9")).unwrap_err();
     let msg = e.to_string();
     has_all(&msg, &["mysql-9", "없습니다", "mysql-0", "mysql-2", "→"]);
-    let e = delete_pod("nope").unwrap_err();
+    let e = step!(delete_pod("nope")).unwrap_err();
     assert!(
         matches!(
             e,
@@ -122,9 +133,10 @@ fn every_error_is_korean_with_cause_and_next_step() {
     assert_eq!(sim.pod_uids("app=mysql").len(), 3);
 
     // bad SQL: the statements before it ran, then ERROR 1064 and a hint
-    let db = mysql("mysql-0").unwrap();
+    let db = step!(mysql("mysql-0")).unwrap();
     let e = db
         .sql("CREATE DATABASE errdb; SELEC * FROM nowhere;")
+        .await
         .unwrap_err();
     match &e {
         Error::Sql(kubelab_core::sql::Error::Server { code, .. }) => assert_eq!(*code, 1064),
@@ -141,17 +153,15 @@ fn every_error_is_korean_with_cause_and_next_step() {
         ],
     );
     // the session still works and the first statement took effect
-    let out = db.sql("SHOW DATABASES LIKE 'errdb';").unwrap();
+    let out = db.sql("SHOW DATABASES LIKE 'errdb';").await.unwrap();
     assert_eq!(out.last().rows.len(), 1, "{out}");
 
     // a wait that times out, with a diagnosis: labsim only runs MySQL images
     let web = write_file(dir.path(), "web.yaml", NGINX_STS);
-    apply(&web).unwrap();
-    let (r, took) = bounded(
-        "watch_pods_for(app=web, 10s)",
-        Duration::from_secs(40),
-        || watch_pods_for("app=web", Duration::from_secs(10)),
-    );
+    step!(apply(&web)).unwrap();
+    let (r, took) = bounded("watch_pods(app=web, 10s)", Duration::from_secs(40), || {
+        block(async { step!(watch_pods("app=web", Duration::from_secs(10))) })
+    });
     let e = r.unwrap_err();
     assert!(
         took >= Duration::from_secs(10) && took < Duration::from_secs(30),
@@ -178,9 +188,9 @@ fn every_error_is_korean_with_cause_and_next_step() {
 
     // a typo'd selector: no pod and no StatefulSet would ever match, said well before the timeout
     let (r, took) = bounded(
-        "watch_pods_for(app=mysqll, 120s)",
+        "watch_pods(app=mysqll, 120s)",
         Duration::from_secs(40),
-        || watch_pods_for("app=mysqll", Duration::from_secs(120)),
+        || block(async { step!(watch_pods("app=mysqll", Duration::from_secs(120))) }),
     );
     let e = r.unwrap_err();
     assert!(took < Duration::from_secs(30), "{took:?}");
@@ -198,7 +208,7 @@ fn every_error_is_korean_with_cause_and_next_step() {
     let (r, took) = bounded(
         "nodes() with labsim stopped",
         Duration::from_secs(40),
-        nodes,
+        || block(async { step!(nodes()) }),
     );
     let e = r.unwrap_err();
     assert!(
@@ -223,7 +233,7 @@ fn every_error_is_korean_with_cause_and_next_step() {
     let (r, took) = bounded(
         "db.sql with labsim stopped",
         Duration::from_secs(60),
-        move || db.sql("SELECT 1;"),
+        move || block(async move { db.sql("SELECT 1;").await }),
     );
     let e = r.unwrap_err();
     assert!(took < Duration::from_secs(40), "{took:?}");

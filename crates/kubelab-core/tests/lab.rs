@@ -1,10 +1,11 @@
-//! The whole lab through kubelab's sync facade (the learner's calls, in order) against an
+//! The whole lab through `Lab` (the learner's calls, in order, as the engine runs them) against an
 //! in-process labsim with real mariadbd, with the real `kubectl` checking the same cluster.
 
 use std::collections::BTreeSet;
 
-use kubelab_core::apply::Outcome;
-use kubelab_core::prelude::*;
+mod common;
+
+use kubelab_core::apply::ApplyOutcome as Outcome;
 use labsim::cluster::start_in_thread;
 use testkit::Sim;
 
@@ -34,22 +35,22 @@ fn pvc_names(sim: &Sim) -> Vec<String> {
     out.lines().map(str::to_string).collect()
 }
 
-#[test]
-fn whole_lab_through_the_sync_facade() {
-    let mut sim = Sim::in_process(start_in_thread).exported();
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whole_lab_through_lab() {
+    let mut sim = tokio::task::block_in_place(|| Sim::in_process(start_in_thread).exported());
 
     // 1. the cluster: three Ready nodes
-    let n = nodes().unwrap();
+    let n = step!(nodes()).unwrap();
     assert_eq!(
         n.column("NAME"),
         vec!["minikube", "minikube-m02", "minikube-m03"]
     );
     assert!(n.column("STATUS").iter().all(|s| s == "Ready"), "{n}");
-    let info = cluster().unwrap();
+    let info = step!(cluster()).unwrap();
     assert_eq!(info.context, "labsim");
 
     // 2. apply the manifest by a relative path, as a learner does (cargo runs tests in the crate's folder)
-    let rep = apply("../../manifests/1-sts-mysql.yaml").unwrap();
+    let rep = step!(apply("../../manifests/1-sts-mysql.yaml")).unwrap();
     assert_eq!(
         rep.outcome("service/mysql"),
         Some(Outcome::Created),
@@ -67,7 +68,7 @@ fn whole_lab_through_the_sync_facade() {
     );
 
     // 3. ordered creation
-    let w = watch_pods("app=mysql").unwrap();
+    let w = step!(watch_pods("app=mysql", kubelab_core::wait::DEFAULT_TIMEOUT)).unwrap();
     assert_eq!(w.ready_order(), ["mysql-0", "mysql-1", "mysql-2"], "{w}");
     assert!(w.in_ordinal_order());
     assert!(!w.lines.is_empty());
@@ -79,18 +80,18 @@ fn whole_lab_through_the_sync_facade() {
         assert_eq!(ready, "1/1");
         assert_eq!(status, "Running");
     }
-    let p = pods().unwrap();
+    let p = step!(pods()).unwrap();
     assert_eq!(p.get("mysql-2", "READY").as_deref(), Some("1/1"), "{p}");
     assert_eq!(
         p.get("mysql-2", "STATUS").as_deref(),
         Some("Running"),
         "{p}"
     );
-    let sts = statefulsets().unwrap();
+    let sts = step!(statefulsets()).unwrap();
     assert_eq!(sts.get("mysql", "READY").as_deref(), Some("3/3"), "{sts}");
 
     // 4. one Bound PVC per pod
-    let pv = pvcs().unwrap();
+    let pv = step!(pvcs()).unwrap();
     assert_eq!(
         pv.column("NAME"),
         vec!["data-mysql-0", "data-mysql-1", "data-mysql-2"],
@@ -99,7 +100,7 @@ fn whole_lab_through_the_sync_facade() {
     assert!(pv.column("STATUS").iter().all(|s| s == "Bound"), "{pv}");
     let vols: BTreeSet<String> = pv.column("VOLUME").into_iter().collect();
     assert_eq!(vols.len(), 3, "each PVC has its own volume: {pv}");
-    let pl = placement().unwrap();
+    let pl = step!(placement()).unwrap();
     for i in 0..3 {
         let pod = format!("mysql-{i}");
         assert_eq!(pl.get(&pod, "PVC"), Some(format!("data-mysql-{i}")), "{pl}");
@@ -111,9 +112,9 @@ fn whole_lab_through_the_sync_facade() {
     // 5. delete all pods: re-created in order with new UIDs
     let before = sim.pod_uids("app=mysql");
     assert_eq!(before.len(), 3);
-    let d = delete_pods("app=mysql").unwrap();
+    let d = step!(delete_pods("app=mysql")).unwrap();
     assert_eq!(d.deleted.len(), 3, "{d}");
-    let w = watch_pods("app=mysql").unwrap();
+    let w = step!(watch_pods("app=mysql", kubelab_core::wait::DEFAULT_TIMEOUT)).unwrap();
     assert_eq!(w.ready_order(), ["mysql-0", "mysql-1", "mysql-2"], "{w}");
     assert!(w.in_ordinal_order());
     let after = sim.pod_uids("app=mysql");
@@ -124,7 +125,7 @@ fn whole_lab_through_the_sync_facade() {
     }
 
     // 6. storage class
-    let sc = storage_classes().unwrap();
+    let sc = step!(storage_classes()).unwrap();
     assert_eq!(sc.column("NAME"), vec!["standard (default)"], "{sc}");
     assert_eq!(
         sc.get("standard (default)", "PROVISIONER").as_deref(),
@@ -132,8 +133,8 @@ fn whole_lab_through_the_sync_facade() {
     );
 
     // 7. SQL on mysql-0
-    let db = mysql("mysql-0").unwrap();
-    let out = db.sql("SHOW DATABASES;").unwrap();
+    let db = step!(mysql("mysql-0")).unwrap();
+    let out = db.sql("SHOW DATABASES;").await.unwrap();
     let dbs: BTreeSet<String> = out
         .last()
         .column("Database")
@@ -150,17 +151,18 @@ fn whole_lab_through_the_sync_facade() {
              INSERT INTO users (name) VALUES ('Alice'), ('Bob');
              SELECT * FROM users;",
         )
+        .await
         .unwrap();
     assert_eq!(out.last().column("name"), some(&["Alice", "Bob"]), "{out}");
-    assert_eq!(db.database().as_deref(), Some("testdb"));
+    assert_eq!(db.database().await.as_deref(), Some("testdb"));
     let text = out.to_string();
     assert!(text.contains("Database changed"), "{text}");
     assert!(text.contains("2 rows in set"), "{text}");
 
     // 8. the pod dies; the same session reconnects by itself and the data is still there
     let uid0 = sim.pod_uids("app=mysql")[0].1.clone();
-    delete_pod("mysql-0").unwrap();
-    let r = wait_ready("mysql-0").unwrap();
+    step!(delete_pod("mysql-0")).unwrap();
+    let r = step!(wait_ready("mysql-0", kubelab_core::wait::DEFAULT_TIMEOUT)).unwrap();
     assert!(r.recreated, "{r}");
     assert_ne!(r.uid, uid0);
     assert_eq!(
@@ -168,23 +170,23 @@ fn whole_lab_through_the_sync_facade() {
         r.uid,
         "kubectl sees the same new pod"
     );
-    let out = db.sql("SELECT * FROM users ORDER BY id;").unwrap();
+    let out = db.sql("SELECT * FROM users ORDER BY id;").await.unwrap();
     assert_eq!(out.last().column("name"), some(&["Alice", "Bob"]), "{out}");
 
     // 9. mysql-1 has its own data: no testdb
-    let db1 = mysql("mysql-1").unwrap();
-    let out = db1.sql("SHOW DATABASES;").unwrap();
+    let db1 = step!(mysql("mysql-1")).unwrap();
+    let out = db1.sql("SHOW DATABASES;").await.unwrap();
     let dbs1: Vec<Option<String>> = out.last().column("Database");
     assert!(!dbs1.contains(&Some("testdb".into())), "{out}");
     assert!(dbs1.contains(&Some("mysql".into())), "{out}");
 
     // 10. exec
-    let e = exec("mysql-0", &["hostname"]).unwrap();
+    let e = step!(exec("mysql-0", &["hostname"])).unwrap();
     assert_eq!(e.stdout.trim(), "mysql-0");
     assert_eq!(e.code, 0);
 
     // 11. apply again: nothing changes
-    let rep = apply("../../manifests/1-sts-mysql.yaml").unwrap();
+    let rep = step!(apply("../../manifests/1-sts-mysql.yaml")).unwrap();
     for o in [
         "service/mysql",
         "secret/mysql-secret",
@@ -194,7 +196,7 @@ fn whole_lab_through_the_sync_facade() {
     }
 
     // 12. cleanup keeps the data, delete_data removes it
-    let c = cleanup().unwrap();
+    let c = step!(cleanup()).unwrap();
     assert_eq!(
         c.kept_pvcs,
         vec!["data-mysql-0", "data-mysql-1", "data-mysql-2"],
@@ -207,10 +209,10 @@ fn whole_lab_through_the_sync_facade() {
     );
     let ksts = sim.ok(&["get", "statefulsets", "--no-headers"]);
     assert!(ksts.trim().is_empty(), "statefulset still there: {ksts}");
-    let d = delete_data().unwrap();
+    let d = step!(delete_data()).unwrap();
     assert_eq!(d.deleted.len(), 3, "{d}");
     assert!(pvc_names(&sim).is_empty());
-    let pv = pvcs().unwrap();
+    let pv = step!(pvcs()).unwrap();
     assert!(pv.is_empty(), "{pv}");
 
     sim.stop();

@@ -4,31 +4,43 @@
 //! lines of `watch_pods` and those of `kubectl get pods -w` watching alongside.
 
 use std::process::Stdio;
+use std::time::Duration;
 
-use kubelab_core::prelude::*;
+mod common;
+
+use kubelab_core::*;
 use labsim::cluster::start_in_thread;
 use testkit::Sim;
 
-/// A read call of the prelude.
-type Read = fn() -> Result<Table, Error>;
-
 /// The reads and the kubectl command each stands for.
-fn reads() -> Vec<(&'static str, Read, Vec<&'static str>)> {
+fn reads() -> Vec<(&'static str, Vec<&'static str>)> {
     vec![
-        ("nodes", nodes as Read, vec!["get", "nodes"]),
-        ("pods", pods, vec!["get", "pods"]),
-        ("pods_wide", pods_wide, vec!["get", "pods", "-o", "wide"]),
-        ("statefulsets", statefulsets, vec!["get", "statefulsets"]),
-        ("pvcs", pvcs, vec!["get", "pvc"]),
-        ("pvs", pvs, vec!["get", "pv"]),
-        (
-            "storage_classes",
-            storage_classes,
-            vec!["get", "storageclass"],
-        ),
-        ("services", services, vec!["get", "services"]),
-        ("events", events, vec!["get", "events"]),
+        ("nodes", vec!["get", "nodes"]),
+        ("pods", vec!["get", "pods"]),
+        ("pods_wide", vec!["get", "pods", "-o", "wide"]),
+        ("statefulsets", vec!["get", "statefulsets"]),
+        ("pvcs", vec!["get", "pvc"]),
+        ("pvs", vec!["get", "pv"]),
+        ("storage_classes", vec!["get", "storageclass"]),
+        ("services", vec!["get", "services"]),
+        ("events", vec!["get", "events"]),
     ]
+}
+
+/// The `Lab` read named `name`.
+async fn read(name: &str) -> Result<Table, Error> {
+    match name {
+        "nodes" => step!(nodes()),
+        "pods" => step!(pods()),
+        "pods_wide" => step!(pods_wide()),
+        "statefulsets" => step!(statefulsets()),
+        "pvcs" => step!(pvcs()),
+        "pvs" => step!(pvs()),
+        "storage_classes" => step!(storage_classes()),
+        "services" => step!(services()),
+        "events" => step!(events()),
+        other => panic!("no read {other}"),
+    }
 }
 
 /// Seconds of a kubectl age (`4s`, `2m3s`, `3h20m`, `2d2h`, `2y3d`), if the text is one.
@@ -117,10 +129,10 @@ fn assert_same(what: &str, ours: &str, kubectl: &str) {
 }
 
 /// Every read against kubectl, the empty-list message included (kubectl writes it to stderr).
-fn compare_all(sim: &Sim, stage: &str) -> Vec<(String, Table)> {
+async fn compare_all(sim: &Sim, stage: &str) -> Vec<(String, Table)> {
     let mut out = Vec::new();
-    for (name, read, args) in reads() {
-        let t = read().unwrap_or_else(|e| panic!("{name}: {e}"));
+    for (name, args) in reads() {
+        let t = read(name).await.unwrap_or_else(|e| panic!("{name}: {e}"));
         let o =
             testkit::run_with_timeout(sim.kubectl_cmd(&args), std::time::Duration::from_secs(60));
         assert!(
@@ -169,8 +181,8 @@ fn assert_same_watch(ours: &[String], kubectl: &str) {
     }
 }
 
-#[test]
-fn age_parsing_and_cutting() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn age_parsing_and_cutting() {
     assert_eq!(age_secs("2m3s"), Some(123));
     assert_eq!(age_secs("80s"), Some(80));
     assert_eq!(age_secs("2d2h"), Some(2 * 86400 + 7200));
@@ -181,12 +193,12 @@ fn age_parsing_and_cutting() {
     assert_same("x", "NAME   AGE\na      9s", "NAME   AGE\na      10s");
 }
 
-#[test]
-fn every_read_prints_what_kubectl_get_prints() {
-    let mut sim = Sim::in_process(start_in_thread).exported();
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_read_prints_what_kubectl_get_prints() {
+    let mut sim = tokio::task::block_in_place(|| Sim::in_process(start_in_thread).exported());
 
     // a fresh cluster: empty lists say so as kubectl does (namespaced or not)
-    let before = compare_all(&sim, "fresh cluster:");
+    let before = compare_all(&sim, "fresh cluster:").await;
     let find = |v: &[(String, Table)], n: &str| v.iter().find(|(k, _)| k == n).unwrap().1.clone();
     assert_eq!(
         find(&before, "pods").to_text(),
@@ -212,11 +224,12 @@ fn every_read_prints_what_kubectl_get_prints() {
         .stderr(Stdio::null())
         .spawn()
         .expect("kubectl -w");
-    let watching = std::thread::spawn(|| watch_pods("app=mysql"));
+    let watching =
+        tokio::spawn(async { step!(watch_pods("app=mysql", kubelab_core::wait::DEFAULT_TIMEOUT)) });
     // both watches are open before the first pod exists
-    std::thread::sleep(Duration::from_secs(2));
-    apply(&testkit::manifest("1-sts-mysql.yaml")).unwrap();
-    let w = watching.join().unwrap().unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    step!(apply(&testkit::manifest("1-sts-mysql.yaml"))).unwrap();
+    let w = watching.await.unwrap().unwrap();
     assert_eq!(w.pods.column("READY"), ["1/1", "1/1", "1/1"], "{w}");
     std::thread::sleep(Duration::from_secs(1));
     let _ = kubectl_w.kill();
@@ -224,7 +237,7 @@ fn every_read_prints_what_kubectl_get_prints() {
     assert_same_watch(&w.lines, &String::from_utf8_lossy(&out.stdout));
 
     // the lab running: three pods, PVCs, PVs, the headless service, events
-    let after = compare_all(&sim, "lab running:");
+    let after = compare_all(&sim, "lab running:").await;
     let wide = find(&after, "pods_wide");
     assert_eq!(
         wide.columns(),

@@ -17,7 +17,7 @@ use crossbeam_channel::{Receiver, Select, Sender};
 use evcxr::CommandContext;
 
 use crate::engine::Engine;
-use crate::verdict::{judge, CellError, Outcome};
+use crate::verdict::{judge, CellError, CellOutput};
 
 /// Where a cell's live output goes (Jupyter stream messages, or the terminal).
 pub trait Output: Send + Sync {
@@ -164,7 +164,7 @@ impl Cells {
         };
         let out = cells.run(init, None);
         if let Some(e) = out.error {
-            return Err(format!("{}: {}", e.name, e.message));
+            return Err(format!("{}: {}", e.error.name(), e.error.message()));
         }
         Ok(cells)
     }
@@ -188,7 +188,7 @@ impl Cells {
     }
 
     /// Runs one cell, sending its stdout to `output` as it comes.
-    pub fn run(&mut self, code: &str, output: Option<Arc<dyn Output>>) -> Outcome {
+    pub fn run(&mut self, code: &str, output: Option<Arc<dyn Output>>) -> CellOutput {
         *lock(&self.pump.output) = output;
         lock(&self.pump.stderr).clear();
         let _ = self.engine.take_failures();
@@ -207,11 +207,11 @@ impl Cells {
         let stderr = std::mem::take(&mut *lock(&self.pump.stderr));
         let failures = self.engine.take_failures();
         match result {
-            Ok(outputs) => Outcome {
+            Ok(outputs) => CellOutput {
                 data: outputs.content_by_mime_type.into_iter().collect(),
                 error: judge(&stderr, &failures),
             },
-            Err(e) => Outcome {
+            Err(e) => CellOutput {
                 data: Vec::new(),
                 error: Some(evcxr_error(&e, &stderr)),
             },
@@ -252,20 +252,12 @@ fn evcxr_error(e: &evcxr::Error, stderr: &[String]) -> CellError {
                 .map(|e| e.message())
                 .collect::<Vec<_>>()
                 .join("\n");
-            CellError {
-                name: "컴파일 오류".into(),
-                message,
-                lines,
-            }
+            CellError::new("컴파일 오류", message, lines)
         }
         other => {
             let mut lines: Vec<String> = stderr.to_vec();
             lines.push(other.to_string());
-            CellError {
-                name: "실행 오류".into(),
-                message: other.to_string(),
-                lines,
-            }
+            CellError::new("실행 오류", other.to_string(), lines)
         }
     }
 }

@@ -28,7 +28,7 @@ use engine::Engine;
 /// The kubelab crate that cells link (a path dependency of evcxr's cell crate).
 fn crate_dir() -> String {
     std::env::var("KUBELAB_CRATE").unwrap_or_else(|_| {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../kubelab");
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         p.canonicalize().unwrap_or(p).to_string_lossy().into_owned()
     })
 }

@@ -50,7 +50,7 @@ pub fn run(mut cells: Cells) {
         }
         let outcome = cells.run(&code, Some(out.clone()));
         if let Some(e) = outcome.error {
-            eprintln!("\x1b[1;31m{}\x1b[0m", e.name);
+            eprintln!("\x1b[1;31m{}\x1b[0m", e.error.name());
             for l in &e.lines {
                 eprintln!("{l}");
             }

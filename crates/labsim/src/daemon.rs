@@ -81,7 +81,12 @@ fn mariadbd_present() -> bool {
 }
 
 /// `labsim up`: start in the background, wait until `/readyz` answers over TLS.
-pub fn up(state_dir: &Path, port: Option<u16>, timeout_secs: u64) -> Result<ExitCode> {
+pub fn up(
+    state_dir: &Path,
+    port: Option<u16>,
+    timeout_secs: u64,
+    timings: &labsim::objects::timings::Timings,
+) -> Result<ExitCode> {
     if is_running(state_dir)? {
         println!(
             "labsim은 이미 실행 중입니다 (상태 디렉터리 {}).",
@@ -112,6 +117,15 @@ pub fn up(state_dir: &Path, port: Option<u16>, timeout_secs: u64) -> Result<Exit
     if let Some(p) = port {
         cmd.arg("--port").arg(p.to_string());
     }
+    cmd.arg("--node-monitor-grace-period")
+        .arg(format!(
+            "{}ms",
+            timings.node_monitor_grace_period.as_millis()
+        ))
+        .arg("--default-not-ready-toleration-seconds")
+        .arg(timings.default_not_ready_toleration_seconds.to_string())
+        .arg("--default-unreachable-toleration-seconds")
+        .arg(timings.default_unreachable_toleration_seconds.to_string());
     cmd.stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log);
@@ -150,6 +164,15 @@ pub fn up(state_dir: &Path, port: Option<u16>, timeout_secs: u64) -> Result<Exit
 
 /// One `GET /readyz` over TLS with the state dir's CA and token; Ok when it answers 200.
 fn readyz(state_dir: &Path, endpoint: &str) -> Result<()> {
+    match request(state_dir, endpoint, "GET", "/readyz")? {
+        (200, _) => Ok(()),
+        _ => Err("not ready".into()),
+    }
+}
+
+/// One request to the running labsim over TLS with the state dir's CA and token: (HTTP code,
+/// body).
+fn request(state_dir: &Path, endpoint: &str, method: &str, path: &str) -> Result<(u16, String)> {
     let ca = fs::read(state_dir.join("pki").join("ca.crt"))?;
     let token = fs::read_to_string(state_dir.join("token"))?;
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -170,16 +193,73 @@ fn readyz(state_dir: &Path, endpoint: &str) -> Result<()> {
         let tcp = tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(endpoint)).await??;
         let name = rustls::pki_types::ServerName::try_from("127.0.0.1")?.to_owned();
         let mut tls = tokio::time::timeout(Duration::from_secs(2), connector.connect(name, tcp)).await??;
-        let req = format!("GET /readyz HTTP/1.1\r\nHost: {endpoint}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n", token.trim());
+        let req = format!("{method} {path} HTTP/1.1\r\nHost: {endpoint}\r\nAuthorization: Bearer {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", token.trim());
         tls.write_all(req.as_bytes()).await?;
         let mut buf = Vec::new();
-        tokio::time::timeout(Duration::from_secs(2), tls.read_to_end(&mut buf)).await??;
-        if buf.starts_with(b"HTTP/1.1 200") {
-            Ok(())
-        } else {
-            Err("not ready".into())
-        }
+        // Admin calls touch the disk (a node's pods stop in the background): allow a while.
+        tokio::time::timeout(Duration::from_secs(30), tls.read_to_end(&mut buf)).await??;
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        let code = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse::<u16>().ok())
+            .ok_or("malformed HTTP response")?;
+        let body = text
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        Ok((code, body))
     })
+}
+
+/// A `labsim/v1` admin call to the running labsim: `Ok(changed)`, or the server's message.
+fn admin(state_dir: &Path, path: &str) -> Result<bool> {
+    if !is_running(state_dir)? {
+        return Err(format!(
+            "labsim이 실행 중이 아닙니다 (상태 디렉터리 {}). 먼저 시작하세요: labsim up --state-dir {}",
+            state_dir.display(),
+            state_dir.display()
+        )
+        .into());
+    }
+    let ep = endpoint(state_dir).ok_or("labsim의 주소(endpoint 파일)를 찾을 수 없습니다")?;
+    let (code, body) = request(state_dir, &ep, "POST", path)?;
+    // Chunked or not, the JSON object is the part between the outer braces.
+    let json = body
+        .find('{')
+        .zip(body.rfind('}'))
+        .and_then(|(a, b)| serde_json::from_str::<serde_json::Value>(&body[a..=b]).ok())
+        .unwrap_or_default();
+    if code != 200 {
+        let msg = json["message"].as_str().unwrap_or(body.trim());
+        return Err(msg.to_string().into());
+    }
+    Ok(json["changed"].as_bool().unwrap_or(false))
+}
+
+/// `labsim node stop|start NODE`, in minikube's (Korean) words.
+pub fn node(state_dir: &Path, name: &str, action: &str) -> Result<ExitCode> {
+    if action == "stop" {
+        println!("\"{name}\" 노드를 중지하는 중 ...");
+    }
+    let changed = admin(state_dir, &format!("/labsim/v1/nodes/{name}/{action}"))?;
+    match (action, changed) {
+        ("stop", _) => println!("{name} 노드가 정상적으로 중지되었습니다"),
+        (_, false) => println!("{name} 이 이미 실행 중입니다"),
+        _ => println!("{name} 노드가 정상적으로 시작되었습니다!"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `labsim addons enable|disable NAME`, in minikube's (Korean) words.
+pub fn addon(state_dir: &Path, name: &str, action: &str) -> Result<ExitCode> {
+    admin(state_dir, &format!("/labsim/v1/addons/{name}/{action}"))?;
+    if action == "enable" {
+        println!("'{name}' 애드온이 활성화되었습니다");
+    } else {
+        println!("'{name}' 이 비활성화되었습니다");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `labsim down`: SIGTERM, wait until the lock is released (every pod stopped), SIGKILL after 60 s.
@@ -228,6 +308,19 @@ pub fn status(state_dir: &Path) -> Result<ExitCode> {
             .sum::<usize>()
     });
     println!("파드 수: {}", pods.unwrap_or(0));
+    let stopped: Vec<String> = fs::read_dir(labsim::objects::machines::nodes_dir(state_dir))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|n| n.path().join("stopped").exists())
+        .map(|n| n.file_name().to_string_lossy().into_owned())
+        .collect();
+    if !stopped.is_empty() {
+        println!(
+            "멈춘 노드: {} (다시 시작: labsim node start <노드>)",
+            stopped.join(", ")
+        );
+    }
     print_usage(state_dir);
     Ok(ExitCode::SUCCESS)
 }
@@ -269,7 +362,12 @@ pub fn reset(state_dir: &Path, yes: bool) -> Result<ExitCode> {
 }
 
 /// `labsim run`: the server in the foreground; SIGTERM/SIGINT stop it cleanly.
-pub fn run_foreground(state_dir: &Path, port: Option<u16>) -> Result<ExitCode> {
+pub fn run_foreground(
+    state_dir: &Path,
+    port: Option<u16>,
+    timings: labsim::objects::timings::Timings,
+) -> Result<ExitCode> {
+    labsim::objects::timings::set(timings);
     let Some(_lock) = try_lock(state_dir)? else {
         return Err(format!(
             "labsim은 이미 실행 중입니다 (상태 디렉터리 {}).",

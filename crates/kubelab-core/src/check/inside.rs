@@ -29,7 +29,7 @@ fn error_line(e: &crate::Error) -> String {
 async fn users_conditions(lab: &Arc<Lab>, hint_missing: &str) -> Vec<Condition> {
     let rows = crate::out::silenced(async {
         let db = lab.mysql("mysql-0").await?;
-        db.sql_async(USERS_SQL).await
+        db.sql(USERS_SQL).await
     })
     .await;
     let out = match rows {

@@ -10,7 +10,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 pub use crate::error::check::Error;
-use crate::table::{escape, evcxr_report};
+use crate::table::escape;
 use crate::Lab;
 
 /// The steps `check` knows, with what each one verifies (shown in the error for an unknown step).
@@ -85,23 +85,20 @@ impl Condition {
     }
 }
 
-/// A step whose conditions all hold.
+pub use kubelab::CheckData;
+
+/// A step whose conditions all hold: [`CheckData`] (the step, its ✅ lines) and how it shows.
 #[derive(Debug, Clone)]
 pub struct CheckReport {
-    /// The step (`deploy`, ...).
-    pub step: String,
+    data: CheckData,
     /// What the step verifies.
     pub title: String,
     /// Its conditions, all ✅.
     pub conditions: Vec<Condition>,
 }
+crate::report::report!(CheckReport: CheckData = data);
 
 impl CheckReport {
-    /// The ✅ lines.
-    pub fn lines(&self) -> Vec<String> {
-        self.conditions.iter().map(Condition::line).collect()
-    }
-
     fn summary(&self) -> String {
         let n = self.conditions.len();
         format!("확인 '{}' 통과 ({n}/{n})", self.step)
@@ -132,13 +129,12 @@ impl CheckReport {
 impl fmt::Display for CheckReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "확인 '{}': {}", self.step, self.title)?;
-        for l in self.lines() {
+        for l in &self.lines {
             writeln!(f, "{l}")?;
         }
         f.write_str(&self.summary())
     }
 }
-evcxr_report!(CheckReport);
 
 /// Turns the conditions of `step` into the report, or the error naming the first ❌.
 pub fn verdict(step: &str, conditions: Vec<Condition>) -> Result<CheckReport, Error> {
@@ -159,7 +155,10 @@ pub fn verdict(step: &str, conditions: Vec<Condition>) -> Result<CheckReport, Er
             hint: first.hint.clone(),
         }),
         None => Ok(CheckReport {
-            step: step.to_string(),
+            data: CheckData {
+                step: step.to_string(),
+                lines: conditions.iter().map(Condition::line).collect(),
+            },
             title,
             conditions,
         }),
@@ -176,14 +175,6 @@ pub fn unknown_step(step: &str) -> Error {
             .collect::<Vec<_>>()
             .join("\n"),
     }
-}
-
-/// Runs one API read with a timeout (see `facts::read`), naming it in the error.
-pub(crate) async fn read<T>(
-    what: &str,
-    fut: impl std::future::Future<Output = kube::Result<T>>,
-) -> Result<T, Error> {
-    Ok(crate::facts::read(what, fut).await?)
 }
 
 /// The UID mysql-0 had when an earlier check saw it, so that `survive` can tell a re-created pod.
@@ -213,12 +204,6 @@ impl Lab {
         };
         Ok(verdict(step.trim(), conditions)?)
     }
-}
-
-/// `check(step)` on kubelab's runtime (the sync facade).
-pub fn check(step: &str) -> crate::Result<CheckReport> {
-    let step = step.to_string();
-    crate::runtime::with_lab(move |l| async move { l.check(&step).await })
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@ use k8s_openapi::api::core::v1::{Node, PersistentVolumeClaim, Pod, Service};
 use kube::api::{Api, ListParams};
 use kube::ResourceExt;
 
-use super::{read, remember_uid, Condition, Error};
+use super::{remember_uid, Condition, Error};
+use crate::facts::read;
 use crate::facts::{self, ordinal};
 use crate::Lab;
 
@@ -23,7 +24,7 @@ type Conditions = Result<Vec<Condition>, Error>;
 
 async fn statefulset(lab: &Lab) -> Result<Option<StatefulSet>, Error> {
     let api: Api<StatefulSet> = Api::default_namespaced(lab.client().clone());
-    read("kubectl get statefulset mysql", api.get_opt(STS)).await
+    Ok(read("kubectl get statefulset mysql", api.get_opt(STS)).await?)
 }
 
 /// The lab's pods (label app=mysql), in ordinal order.

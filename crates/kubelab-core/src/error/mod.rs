@@ -8,6 +8,7 @@ pub mod check;
 pub mod cluster;
 pub mod exec;
 pub mod fresh;
+pub mod kubectl;
 pub mod objects;
 pub mod picture;
 pub mod portforward;
@@ -58,6 +59,15 @@ areas! {
     Check(check) => "확인 실패";
     /// Drawing a picture of the cluster.
     Picture(picture) => "그림 실패";
+    /// The real kubectl (`kubectl(args)`) or a pod's log (`logs`).
+    Kubectl(kubectl) => "kubectl 실패";
+}
+
+/// The failure a cell gets: the one mapping from the engine's errors to the wire's.
+impl From<Error> for kubelab::Error {
+    fn from(e: Error) -> kubelab::Error {
+        kubelab::Error::new(e.title(), e.to_string())
+    }
 }
 
 /// Asserts that a message says each of `parts` (tests of the Korean messages).

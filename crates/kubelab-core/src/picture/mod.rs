@@ -9,20 +9,21 @@ pub mod topology;
 use std::fmt;
 
 pub use crate::error::picture::Error;
-use crate::table::{escape, evcxr_report};
+pub use kubelab::{PictureData, PictureKind};
 
-/// A drawing of the cluster: SVG (in HTML) for Jupyter, text for the REPL.
+use crate::table::escape;
+
+/// A drawing of the cluster: [`PictureData`] (which picture, the pods drawn), the SVG (in HTML)
+/// for Jupyter and the text for the REPL.
 #[derive(Debug, Clone)]
 pub struct Picture {
-    /// `topology` or `timeline`.
-    pub kind: &'static str,
-    /// The pods drawn, in order.
-    pub pods: Vec<String>,
+    data: PictureData,
     /// The text drawing.
     pub text: String,
     /// The SVG document (`<svg ...>...</svg>`).
     pub svg: String,
 }
+crate::report::report!(Picture: PictureData = data);
 
 impl Picture {
     /// HTML for Jupyter: the inline SVG, scrollable when wider than the cell.
@@ -35,15 +36,6 @@ impl fmt::Display for Picture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
     }
-}
-evcxr_report!(Picture);
-
-/// Runs one API read with a timeout (see `facts::read`), naming it in the error.
-pub(crate) async fn read<T>(
-    what: &str,
-    fut: impl std::future::Future<Output = kube::Result<T>>,
-) -> Result<T, Error> {
-    Ok(crate::facts::read(what, fut).await?)
 }
 
 /// Small SVG writer: every text goes through `escape`, so the document stays well-formed.

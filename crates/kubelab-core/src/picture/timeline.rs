@@ -7,8 +7,8 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use kube::ResourceExt;
 
-use super::{read, Error, Picture, Svg, AMBER, GREEN, GREY};
-use crate::facts;
+use super::{Error, Picture, PictureData, PictureKind, Svg, AMBER, GREEN, GREY};
+use crate::facts::{self, read};
 use crate::Lab;
 
 /// One pod's bar.
@@ -304,8 +304,10 @@ impl Timeline {
     /// The picture.
     pub fn picture(&self) -> Picture {
         Picture {
-            kind: "timeline",
-            pods: self.bars.iter().map(|b| b.pod.clone()).collect(),
+            data: PictureData {
+                kind: PictureKind::Timeline,
+                pods: self.bars.iter().map(|b| b.pod.clone()).collect(),
+            },
             text: self.to_text(),
             svg: self.to_svg(),
         }
@@ -323,19 +325,14 @@ impl Lab {
             &format!("kubectl get pods -l {selector}"),
             api.list(&ListParams::default().labels(selector)),
         )
-        .await?;
+        .await
+        .map_err(Error::from)?;
         let t =
             Timeline::build(selector, &pods.items, Utc::now()).ok_or_else(|| Error::NoPods {
                 selector: selector.to_string(),
             })?;
         Ok(t.picture())
     }
-}
-
-/// `timeline(selector)` on kubelab's runtime (the sync facade).
-pub fn timeline(selector: &str) -> crate::Result<Picture> {
-    let selector = selector.to_string();
-    crate::runtime::with_lab(move |l| async move { l.timeline(&selector).await })
 }
 
 #[cfg(test)]

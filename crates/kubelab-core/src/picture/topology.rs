@@ -9,9 +9,9 @@ use k8s_openapi::api::core::v1::{
 use kube::api::{Api, ListParams};
 use kube::ResourceExt;
 
-use super::{read, short, short_tail, Picture, Svg, AMBER, GREEN, GREY};
+use super::{short, short_tail, Error, Picture, PictureData, PictureKind, Svg, AMBER, GREEN, GREY};
 use crate::context::ClusterKind;
-use crate::facts;
+use crate::facts::{self, read};
 use crate::Lab;
 
 /// A node box.
@@ -405,8 +405,10 @@ impl Topology {
     /// The picture.
     pub fn picture(&self) -> Picture {
         Picture {
-            kind: "topology",
-            pods: self.pods.iter().map(|p| p.name.clone()).collect(),
+            data: PictureData {
+                kind: PictureKind::Topology,
+                pods: self.pods.iter().map(|p| p.name.clone()).collect(),
+            },
             text: self.to_text(),
             svg: self.to_svg(),
         }
@@ -559,18 +561,24 @@ impl Lab {
         );
         let c = self.client().clone();
         let lp = ListParams::default();
-        let nodes = read("kubectl get nodes", Api::<Node>::all(c.clone()).list(&lp)).await?;
+        let nodes = read("kubectl get nodes", Api::<Node>::all(c.clone()).list(&lp))
+            .await
+            .map_err(Error::from)?;
         let pods = read(
             "kubectl get pods",
             Api::<Pod>::default_namespaced(c.clone()).list(&lp),
         )
-        .await?;
+        .await
+        .map_err(Error::from)?;
         let pvcs = read(
             "kubectl get pvc",
             Api::<PersistentVolumeClaim>::default_namespaced(c.clone()).list(&lp),
         )
-        .await?;
-        let pvs = read("kubectl get pv", Api::<PersistentVolume>::all(c).list(&lp)).await?;
+        .await
+        .map_err(Error::from)?;
+        let pvs = read("kubectl get pv", Api::<PersistentVolume>::all(c).list(&lp))
+            .await
+            .map_err(Error::from)?;
         let t = Topology::build(
             &nodes.items,
             &pods.items,
@@ -580,11 +588,6 @@ impl Lab {
         );
         Ok(t.picture())
     }
-}
-
-/// `topology()` on kubelab's runtime (the sync facade).
-pub fn topology() -> crate::Result<Picture> {
-    crate::runtime::with_lab(|l| async move { l.topology().await })
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use mysql_async::{Conn, OptsBuilder, Row, Value};
 
 use crate::error::cluster::Error as ClusterError;
 use output::{hint, transcript};
-pub use output::{SqlOutput, StatementResult};
+pub use output::{Drawn, SqlData, SqlOutput, StatementResult};
 use split::{split_statements, use_target};
 
 pub use crate::error::sql::Error;
@@ -51,9 +51,6 @@ struct Session {
     _forward: Option<PortForward>,
     conn: Option<Conn>,
     database: Option<String>,
-    /// Which copy of kubelab's code opened the port-forward and connection (see
-    /// [`crate::runtime::copy_id`]).
-    copy: usize,
 }
 
 fn is_root_password_var(name: &str) -> bool {
@@ -149,7 +146,6 @@ impl Lab {
             _forward: Some(forward),
             conn: None,
             database: None,
-            copy: crate::runtime::copy_id(),
         };
         s.connect(Duration::from_secs(20))
             .await
@@ -251,34 +247,6 @@ impl Session {
             }
             tokio::time::sleep(Duration::from_millis(700)).await;
         }
-    }
-
-    /// evcxr links kubelab (and tokio) into every cell's library, so a session made in one cell
-    /// and used in a later one is driven by another copy of the code and of tokio's runtime
-    /// context; kube's connections then find "no reactor running". Before running anything, a
-    /// session from another copy re-opens its port-forward and connection with this copy's `Lab`
-    /// (the current database is kept).
-    async fn bind_to_this_copy(&mut self) -> Result<()> {
-        let here = crate::runtime::copy_id();
-        if self.copy == here || self.lab.is_none() {
-            return Ok(());
-        }
-        let lab = crate::runtime::lab().await?;
-        self.conn = None;
-        self._forward = None;
-        let forward = PortForward::start(lab.api::<Pod>(), &self.pod, 3306).await?;
-        self.local = forward.local;
-        self._forward = Some(forward);
-        self.lab = Some(lab);
-        self.copy = here;
-        self.connect(Duration::from_secs(20))
-            .await
-            .map_err(|d| Error::Connect {
-                before: String::new(),
-                pod: self.pod.clone(),
-                detail: d,
-            })?;
-        Ok(())
     }
 
     /// Waits until the pod (maybe re-created) is Ready, then connects again.
@@ -435,35 +403,18 @@ impl Session {
 
 impl MySql {
     /// Runs a script (statements split like the mysql client) and returns every result.
-    pub fn sql(&self, script: &str) -> Result<SqlOutput> {
-        let inner = self.inner.clone();
-        let script = script.to_string();
-        crate::runtime::block(async move {
-            let mut session = inner.lock().await;
-            session.bind_to_this_copy().await?;
-            session.run(&script).await
-        })
-    }
-
-    /// Async form of `sql` (must be awaited in the runtime the session was created in).
-    pub async fn sql_async(&self, script: &str) -> Result<SqlOutput> {
+    pub async fn sql(&self, script: &str) -> Result<SqlOutput> {
         self.inner.lock().await.run(script).await
     }
 
-    /// Async form of `database`.
-    pub async fn database_async(&self) -> Option<String> {
+    /// The database selected with USE, if any.
+    pub async fn database(&self) -> Option<String> {
         self.inner.lock().await.database.clone()
     }
 
     /// The pod this session talks to.
     pub fn pod(&self) -> &str {
         &self.pod
-    }
-
-    /// The database selected with USE, if any.
-    pub fn database(&self) -> Option<String> {
-        let inner = self.inner.clone();
-        crate::runtime::block(async move { inner.lock().await.database.clone() })
     }
 }
 
@@ -490,7 +441,6 @@ impl MySql {
         crate::table::pre(&self.to_string())
     }
 }
-crate::table::evcxr_report!(MySql);
 
 #[cfg(test)]
 mod tests {
@@ -649,7 +599,6 @@ mod live_tests {
             _forward: None,
             conn: None,
             database: None,
-            copy: crate::runtime::copy_id(),
         }
     }
 

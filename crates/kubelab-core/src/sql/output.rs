@@ -2,52 +2,25 @@
 //! `Query OK, 1 row affected`, `Database changed`, `Empty set`), plus Korean hints for MySQL errors.
 
 use std::fmt;
-use std::sync::OnceLock;
-use std::time::Duration;
 
-use kubelab::wire::column_values;
+pub use kubelab::{SqlData, StatementResult};
 
+use crate::report::report;
 use crate::table::{pre, Table};
 
-/// The result of one statement.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StatementResult {
-    /// The statement as sent.
-    pub sql: String,
-    /// Column names (empty for statements without a result set).
-    pub columns: Vec<String>,
-    /// Rows as text (`None` = NULL).
-    pub rows: Vec<Vec<Option<String>>>,
-    /// True for numeric columns (right-aligned like the mysql client).
-    pub numeric: Vec<bool>,
-    /// True when the statement returned a result set (even an empty one).
-    pub has_result_set: bool,
-    /// Rows changed by INSERT/UPDATE/DELETE.
-    pub affected_rows: u64,
-    /// The server's info line, e.g. `Records: 2  Duplicates: 0  Warnings: 0`.
-    pub info: String,
-    /// True for a successful `USE db`.
-    pub database_changed: bool,
-    /// Time taken.
-    pub elapsed: Duration,
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
-impl StatementResult {
-    /// The values of one column (`None` = NULL); empty when there is no such column.
-    pub fn column(&self, name: &str) -> Vec<Option<String>> {
-        column_values(&self.columns, &self.rows, name)
-    }
-
+/// How a statement's result is drawn (the result itself is `kubelab`'s [`StatementResult`],
+/// with its accessors and the status line).
+pub trait Drawn {
     /// The result set as a `Table` (mysql style).
-    pub fn table(&self) -> Table {
+    fn table(&self) -> Table;
+    /// Text as the mysql client prints it (table, if any, then the status line).
+    fn text(&self) -> String;
+    /// HTML for Jupyter: the statement, its table and its status line.
+    fn html(&self) -> String;
+}
+
+impl Drawn for StatementResult {
+    fn table(&self) -> Table {
         let mut t = Table::mysql(self.columns.clone(), self.numeric.clone());
         for r in &self.rows {
             t.push_nullable(r.clone());
@@ -55,32 +28,7 @@ impl StatementResult {
         t
     }
 
-    /// The status line the mysql client prints after the statement.
-    pub fn status_line(&self) -> String {
-        let secs = format!("({:.2} sec)", self.elapsed.as_secs_f64());
-        if self.database_changed {
-            "Database changed".to_string()
-        } else if self.has_result_set {
-            if self.rows.is_empty() {
-                format!("Empty set {secs}")
-            } else {
-                format!("{} in set {secs}", plural(self.rows.len(), "row", "rows"))
-            }
-        } else {
-            let mut s = format!(
-                "Query OK, {} affected {secs}",
-                plural(self.affected_rows as usize, "row", "rows")
-            );
-            if !self.info.is_empty() {
-                s.push('\n');
-                s.push_str(&self.info);
-            }
-            s
-        }
-    }
-
-    /// Text as the mysql client prints it (table, if any, then the status line).
-    pub fn text(&self) -> String {
+    fn text(&self) -> String {
         if self.has_result_set && !self.rows.is_empty() {
             format!("{}\n{}", self.table().to_text(), self.status_line())
         } else {
@@ -98,35 +46,22 @@ impl StatementResult {
     }
 }
 
-/// The results of a script, in order.
+/// The results of a script, in order ([`SqlData`]: each result and its drawn table).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SqlOutput {
-    results: Vec<StatementResult>,
-}
+pub struct SqlOutput(pub SqlData);
+report!(SqlOutput: SqlData = 0);
 
 impl SqlOutput {
     pub(crate) fn new(results: Vec<StatementResult>) -> SqlOutput {
-        SqlOutput { results }
-    }
-
-    /// Every statement's result.
-    pub fn results(&self) -> &[StatementResult] {
-        &self.results
-    }
-
-    /// The last statement's result (an empty result for an empty script).
-    pub fn last(&self) -> &StatementResult {
-        static EMPTY: OnceLock<StatementResult> = OnceLock::new();
-        self.results
-            .last()
-            .unwrap_or_else(|| EMPTY.get_or_init(StatementResult::default))
+        let tables = results.iter().map(|r| r.table().shown()).collect();
+        SqlOutput(SqlData { results, tables })
     }
 
     /// HTML for Jupyter.
     pub fn to_html(&self) -> String {
         self.results
             .iter()
-            .map(StatementResult::html)
+            .map(Drawn::html)
             .collect::<Vec<_>>()
             .join("\n")
     }
@@ -137,7 +72,6 @@ impl fmt::Display for SqlOutput {
         f.write_str(&transcript(&self.results))
     }
 }
-crate::table::evcxr_report!(SqlOutput);
 
 /// `mysql> stmt;` + output for each statement, blank lines between.
 pub(crate) fn transcript(results: &[StatementResult]) -> String {
@@ -169,6 +103,8 @@ pub fn hint(code: u16) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn users() -> StatementResult {

@@ -26,7 +26,7 @@ pub use ready::in_ordinal_order;
 use crate::error::wait::Error;
 use crate::error::Result;
 use crate::lab::Lab;
-use crate::table::{evcxr_report, pre, Table};
+use crate::table::pre;
 use crate::wait::WatchFailures;
 use ready::ReadyOrder;
 use rows::{Answer, Printer};
@@ -40,29 +40,14 @@ const CATCH_UP: Duration = Duration::from_secs(3);
 /// How often the owning StatefulSet's replicas are read again.
 const OWNER_RECHECK: Duration = Duration::from_secs(2);
 
-/// The outcome of `watch_pods`.
+pub use kubelab::WatchData;
+
+/// The outcome of `watch_pods` ([`WatchData`]: lines, Ready order, final pods, time taken).
 #[derive(Debug, Clone)]
-pub struct WatchReport {
-    /// The lines printed while watching (kubectl -w style).
-    pub lines: Vec<String>,
-    ready_order: Vec<String>,
-    /// Final `kubectl get pods` of the selected pods.
-    pub pods: Table,
-    /// Time it took.
-    pub elapsed: Duration,
-}
+pub struct WatchReport(pub WatchData);
+crate::report::report!(WatchReport: WatchData = 0);
 
 impl WatchReport {
-    /// Pod names in the order they became Ready.
-    pub fn ready_order(&self) -> &[String] {
-        &self.ready_order
-    }
-
-    /// True when the pods became Ready in ordinal order (mysql-0, mysql-1, ...).
-    pub fn in_ordinal_order(&self) -> bool {
-        in_ordinal_order(&self.ready_order)
-    }
-
     fn summary(&self) -> String {
         let mark = if self.in_ordinal_order() {
             "✔ 순서 번호(ordinal) 순서와 같습니다"
@@ -92,7 +77,6 @@ impl fmt::Display for WatchReport {
         write!(f, "{}\n\n{}", self.pods, self.summary())
     }
 }
-evcxr_report!(WatchReport);
 
 /// One `watch_pods` call: both watches and what they saw.
 struct Watch<'a> {
@@ -222,12 +206,12 @@ impl Lab {
                 false,
             )
             .await?;
-        let report = WatchReport {
+        let report = WatchReport(WatchData {
             lines: watch.printer.lines,
             ready_order: watch.ready.order().to_vec(),
-            pods,
+            pods: pods.shown(),
             elapsed: start.elapsed(),
-        };
+        });
         crate::out::line(report.summary());
         Ok(report)
     }
@@ -236,15 +220,16 @@ impl Lab {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::table::Table;
 
     #[test]
     fn report_summary_marks_order() {
-        let r = WatchReport {
+        let r = WatchReport(WatchData {
             lines: vec![],
             ready_order: vec!["mysql-0".into(), "mysql-2".into(), "mysql-1".into()],
-            pods: Table::kubectl(&["NAME"]),
+            pods: Table::kubectl(&["NAME"]).shown(),
             elapsed: Duration::from_millis(1500),
-        };
+        });
         assert!(!r.in_ordinal_order());
         assert!(
             r.to_string().contains("mysql-0 → mysql-2 → mysql-1")

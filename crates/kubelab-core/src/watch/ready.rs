@@ -13,10 +13,7 @@ use crate::lab::Lab;
 use crate::pod::{is_ready, ordinal, ready_since};
 
 /// True when names are in increasing ordinal order.
-pub fn in_ordinal_order(names: &[String]) -> bool {
-    let ords: Vec<Option<u32>> = names.iter().map(|n| ordinal(n)).collect();
-    ords.iter().all(|o| o.is_some()) && ords.windows(2).all(|w| w[0] < w[1])
-}
+pub use kubelab::in_ordinal_order;
 
 /// The watched pods and the order they became Ready in.
 #[derive(Default)]

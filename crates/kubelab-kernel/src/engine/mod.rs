@@ -5,18 +5,19 @@
 //! panic becomes a Korean failure instead of a crash, and an interrupt aborts it.
 
 mod ops;
-mod render;
-mod render_check;
 mod socket;
+
+#[cfg(test)]
+mod path_tests;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use kubelab::Error;
 use kubelab_core as core;
 use tokio::task::AbortHandle;
 
-pub use ops::Failure;
 pub use socket::serve;
 
 /// State shared by every call of one kernel.
@@ -25,7 +26,7 @@ pub struct Engine {
     sessions: Mutex<HashMap<u64, core::MySql>>,
     next_id: AtomicU64,
     running: Mutex<HashMap<u64, AbortHandle>>,
-    failures: Mutex<Vec<Failure>>,
+    failures: Mutex<Vec<Error>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -59,11 +60,11 @@ impl Engine {
 
     /// The failures reported to cells since the last call of this (the front end asks after
     /// each cell, to name the error it shows).
-    pub fn take_failures(&self) -> Vec<Failure> {
+    pub fn take_failures(&self) -> Vec<Error> {
         std::mem::take(&mut *lock(&self.failures))
     }
 
-    fn note_failure(&self, f: &Failure) {
+    fn note_failure(&self, f: &Error) {
         lock(&self.failures).push(f.clone());
     }
 }

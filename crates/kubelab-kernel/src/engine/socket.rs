@@ -4,12 +4,13 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use kubelab::wire::{read_frame, write_frame, Frame};
+use kubelab::wire::{body_len, read_frame, write_frame, Frame};
+use kubelab::{Call, Error};
 use kubelab_core as core;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 
-use super::{lock, ops, Engine, Failure};
+use super::{lock, ops, Engine};
 
 /// Serves calls on `listener` until `shutdown` resolves.
 pub async fn serve(
@@ -32,19 +33,15 @@ pub async fn serve(
     }
 }
 
-async fn read_call(stream: &mut UnixStream) -> std::io::Result<Vec<String>> {
+async fn read_call(stream: &mut UnixStream) -> std::io::Result<Result<Call, Error>> {
     let mut head = [0u8; 5];
     stream.read_exact(&mut head).await?;
-    let len = u32::from_le_bytes([head[1], head[2], head[3], head[4]]) as usize;
-    if len > 64 << 20 {
-        return Err(std::io::Error::other("call too large"));
-    }
     let mut buf = head.to_vec();
-    buf.resize(5 + len, 0);
+    buf.resize(5 + body_len(&head)?, 0);
     stream.read_exact(&mut buf[5..]).await?;
     match read_frame(&mut &buf[..])? {
-        Some(Frame::Call(args)) => Ok(args),
-        _ => Err(std::io::Error::other("expected a call")),
+        Some(frame) => Ok(Call::from_frame(frame)),
+        None => Err(std::io::Error::other("no call")),
     }
 }
 
@@ -54,12 +51,12 @@ async fn send(stream: &mut UnixStream, frame: &Frame) -> std::io::Result<()> {
     stream.write_all(&buf).await
 }
 
-fn panic_failure(e: tokio::task::JoinError) -> Failure {
+fn panic_failure(e: tokio::task::JoinError) -> Error {
     if e.is_cancelled() {
-        return Failure {
-            name: "중단됨".into(),
-            message: "실행을 중단했습니다 (Interrupt). 클러스터에는 중단 전까지의 변경이 남아 있을 수 있습니다.\n→ pods()? 로 상태를 확인하고 필요한 단계를 다시 실행하세요.".into(),
-        };
+        return Error::new(
+            "중단됨",
+            "실행을 중단했습니다 (Interrupt). 클러스터에는 중단 전까지의 변경이 남아 있을 수 있습니다.\n→ pods()? 로 상태를 확인하고 필요한 단계를 다시 실행하세요.",
+        );
     }
     let why = e
         .try_into_panic()
@@ -70,17 +67,23 @@ fn panic_failure(e: tokio::task::JoinError) -> Failure {
                 .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
         })
         .unwrap_or_default();
-    Failure {
-        name: "kubelab 내부 오류".into(),
-        message: format!(
+    Error::new(
+        "kubelab 내부 오류",
+        format!(
             "kubelab 안에서 예상하지 못한 오류(panic)가 났습니다: {why}\n→ 같은 셀을 한 번 더 실행해 보고, 계속되면 커널을 다시 시작하세요 (Kernel → Restart Kernel)."
         ),
-    }
+    )
 }
 
 async fn handle(mut stream: UnixStream, engine: Arc<Engine>) {
-    let Ok(call) = read_call(&mut stream).await else {
-        return;
+    let call = match read_call(&mut stream).await {
+        Ok(Ok(call)) => call,
+        Ok(Err(bad)) => {
+            engine.note_failure(&bad);
+            let _ = send(&mut stream, &Frame::Failure(bad)).await;
+            return;
+        }
+        Err(_) => return,
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let task = tokio::spawn(core::out::scoped(tx, ops::run(engine.clone(), call)));
@@ -107,9 +110,5 @@ async fn handle(mut stream: UnixStream, engine: Arc<Engine>) {
         Err(e) => panic_failure(e),
     };
     engine.note_failure(&failure);
-    let frame = Frame::Failure {
-        name: failure.name,
-        message: failure.message,
-    };
-    let _ = send(&mut stream, &frame).await;
+    let _ = send(&mut stream, &Frame::Failure(failure)).await;
 }

@@ -124,9 +124,9 @@ fn kernel_info() -> Value {
 
 /// The error output of a failed cell: Korean name and message, the lines in red.
 fn error_content(e: &CellError) -> Value {
-    let mut traceback = vec![format!("\x1b[1;31m{}\x1b[0m", e.name)];
+    let mut traceback = vec![format!("\x1b[1;31m{}\x1b[0m", e.error.name())];
     traceback.extend(e.lines.iter().map(|l| format!("\x1b[31m{l}\x1b[0m")));
-    json!({"ename": e.name, "evalue": e.message, "traceback": traceback})
+    json!({"ename": e.error.name(), "evalue": e.error.message(), "traceback": traceback})
 }
 
 /// Runs the kernel until a shutdown request (or until Jupyter goes away).
@@ -299,13 +299,13 @@ async fn execute(
     let cells = match loaded(ready).await {
         Ok(c) => c,
         Err(why) => {
-            let e = CellError {
-                name: "커널 준비 실패".into(),
-                message: format!(
+            let e = CellError::new(
+                "커널 준비 실패",
+                format!(
                     "kubelab을 불러오지 못했습니다: {why}\n→ 터미널에서 make setup 을 실행한 뒤 커널을 다시 시작하세요."
                 ),
-                lines: vec![why],
-            };
+                vec![why],
+            );
             let content = error_content(&e);
             let _ = iopub.send(m.child("error", content.clone()));
             let mut reply = content;

@@ -122,6 +122,10 @@ async fn dispatch(app: App, req: Request) -> Result<Response, ApiError> {
             let bytes = crate::api::body::read_body(body).await?;
             delete(&app, &t, name, &q, &bytes)
         }
+        (Some("eviction"), Some(name)) if m == Method::POST => {
+            let bytes = crate::api::body::read_body(body).await?;
+            crate::api::eviction::create(&app, &t, name, &bytes)
+        }
         (Some("scale"), Some(name)) if m == Method::GET => {
             let obj = app.store.get(t.rt, t.namespace.as_deref(), name)?;
             Ok(json_response(StatusCode::OK, &scale_of(&obj)))
@@ -291,6 +295,7 @@ fn update(
     } else {
         let mut obj = obj;
         defaults::apply(&app.store, t.rt, &mut obj, Some(&live));
+        crate::objects::validation::validate_update(t.rt, &obj, &live)?;
         obj
     };
     let manager = field_manager(q, headers);
@@ -382,6 +387,7 @@ fn patch_object(
                 let mut new = patch::patch(t.rt, Some(&live), kind, bytes, &manager, force)?;
                 check_type(t.rt, &new)?;
                 defaults::apply(&app.store, t.rt, &mut new, Some(&live));
+                crate::objects::validation::validate_update(t.rt, &new, &live)?;
                 if kind != PatchKind::Apply {
                     record_update(t.rt, Some(&live), &mut new, &manager, None)?;
                 }

@@ -10,16 +10,8 @@ fn add_names(entry: &mut Value, rt: &ResourceType) {
     if !rt.short_names.is_empty() {
         entry["shortNames"] = json!(rt.short_names);
     }
-    if !categories(rt).is_empty() {
-        entry["categories"] = json!(categories(rt));
-    }
-}
-
-/// Kinds in `kubectl get all`.
-fn categories(rt: &ResourceType) -> &'static [&'static str] {
-    match rt.kind {
-        "Pod" | "Service" | "StatefulSet" => &["all"],
-        _ => &[],
+    if !rt.categories.is_empty() {
+        entry["categories"] = json!(rt.categories);
     }
 }
 
@@ -41,6 +33,7 @@ pub fn subresource_kind(
         "attach" => ("", "v1", "PodAttachOptions", CG),
         "portforward" => ("", "v1", "PodPortForwardOptions", CG),
         "log" => ("", "v1", "Pod", &["get"]),
+        "eviction" => ("policy", "v1", "Eviction", &["create"]),
         // status and anything else answer with the parent kind.
         _ => (rt.group, rt.version, rt.kind, GPU),
     }
@@ -195,6 +188,9 @@ mod tests {
         assert_eq!(core["groupVersion"], "v1");
         let pods = find(&core, "pods");
         assert_eq!(pods["shortNames"], json!(["po"]));
+        // `kubectl get all` reads the categories off the kinds' rows.
+        assert_eq!(pods["categories"], json!(["all"]));
+        assert!(find(&core, "nodes").get("categories").is_none());
         assert_eq!(pods["namespaced"], true);
         assert_eq!(find(&core, "pods/exec")["kind"], "PodExecOptions");
         assert_eq!(find(&core, "pods/log")["kind"], "Pod");

@@ -1,9 +1,11 @@
 //! The HTTP API: routing of Kubernetes paths to handlers. Auth and the body limit are applied by
 //! the server around this router.
 
+pub mod admin;
 pub mod body;
 pub mod crud;
 pub mod discovery;
+pub mod eviction;
 pub mod exec;
 pub mod logs;
 pub mod negotiate;
@@ -44,8 +46,8 @@ pub struct App {
     pub state_dir: Arc<PathBuf>,
 }
 
-/// The Kubernetes version labsim claims (kubectl's dispatcher picks kubectl 1.31 by it).
-pub const VERSION: &str = "v1.31.0";
+/// The Kubernetes version labsim claims (kubectl's dispatcher picks its kubectl by it).
+pub const VERSION: &str = crate::objects::version::KUBERNETES;
 
 /// Every route labsim serves (auth is applied by the server around it).
 pub fn router(app: App) -> Router {
@@ -70,6 +72,7 @@ pub fn router(app: App) -> Router {
             get(portforward::portforward).post(portforward::portforward),
         )
         .route(&format!("{POD}/log"), get(logs))
+        .route("/labsim/v1/{what}/{name}/{action}", any(admin::handle))
         .fallback(crud::handle)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(app)
@@ -118,8 +121,8 @@ async fn version(method: Method) -> Response {
     json_response(
         StatusCode::OK,
         &json!({
-            "major": "1",
-            "minor": "31",
+            "major": crate::objects::version::MAJOR,
+            "minor": crate::objects::version::MINOR,
             "gitVersion": VERSION,
             "gitCommit": "labsim",
             "gitTreeState": "clean",
@@ -232,5 +235,7 @@ async fn logs(
 
 #[cfg(test)]
 mod kube_rs_tests;
+#[cfg(test)]
+mod node_api_tests;
 #[cfg(test)]
 mod tests;

@@ -147,7 +147,7 @@ fn document(group: &str, version: &str) -> Option<Value> {
     }
     Some(json!({
         "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": "v1.31.0"},
+        "info": {"title": "Kubernetes", "version": crate::objects::version::KUBERNETES},
         "paths": paths,
         // Non-empty so kubectl does not warn; no kind schemas on purpose (see the module doc).
         "components": {"schemas": {

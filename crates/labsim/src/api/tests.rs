@@ -94,7 +94,7 @@ async fn version_and_health() {
         (v["major"].as_str(), v["minor"].as_str()),
         (Some("1"), Some("31"))
     );
-    assert_eq!(v["gitVersion"], "v1.31.0");
+    assert_eq!(v["gitVersion"], crate::objects::version::KUBERNETES);
     let (s, v) = call(&app, "GET", "/readyz", &[], "").await;
     assert_eq!((s, v), (StatusCode::OK, json!("ok")));
     let (s, v) = call(&app, "POST", "/version", &[], "").await;
@@ -567,7 +567,7 @@ async fn version_slash_reviews_and_paging() {
     let (s, v) = call(&app, "GET", "/version/", &[], "").await;
     assert_eq!(
         (s, v["gitVersion"].as_str()),
-        (StatusCode::OK, Some("v1.31.0"))
+        (StatusCode::OK, Some(crate::objects::version::KUBERNETES))
     );
 
     // Reviews: create only, never stored.

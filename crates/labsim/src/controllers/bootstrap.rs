@@ -99,7 +99,7 @@ pub fn run(store: &Store) -> Result<(), ControllerError> {
         existed |= !ensure(store, "Node", None, nodes::node_object(def))?;
     }
     if existed {
-        nodes::heartbeat(store)?;
+        nodes::heartbeat(store, &|_| false)?;
     }
     ensure(store, "StorageClass", None, storage_class())?;
     ensure(store, "Service", Some("default"), kubernetes_service())?;

@@ -1,7 +1,8 @@
-//! The PV controller's complaint about a claim it cannot provision because its StorageClass does
-//! not exist: `Warning ProvisioningFailed storageclass.storage.k8s.io "fast" not found` from
-//! `persistentvolume-controller`, repeated on each claim resync (15 s, kube-controller-manager's
-//! `--pvclaimbinder-sync-period`) as real clusters do, so `count` grows at the real pace.
+//! The PV controller's events about a claim it does not bind itself: `Warning ProvisioningFailed
+//! storageclass.storage.k8s.io "fast" not found` (class missing), `WaitForFirstConsumer` and
+//! `ExternalProvisioning`, from `persistentvolume-controller`, repeated on each claim resync
+//! (15 s, kube-controller-manager's `--pvclaimbinder-sync-period`) as real clusters do, so
+//! `count` grows at the real pace.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -24,11 +25,56 @@ pub fn missing_class(
     now: DateTime<Utc>,
 ) -> Result<(), ControllerError> {
     let message = format!("storageclass.storage.k8s.io \"{class}\" not found");
+    per_resync(store, pvc, "Warning", "ProvisioningFailed", &message, now)
+}
+
+/// A claim of a `WaitForFirstConsumer` class that no scheduled pod uses yet
+/// (pv_controller.go `emitEventForUnboundDelayBindingClaim`).
+pub fn waiting_for_first_consumer(
+    store: &Store,
+    pvc: &Value,
+    now: DateTime<Utc>,
+) -> Result<(), ControllerError> {
+    per_resync(
+        store,
+        pvc,
+        "Normal",
+        "WaitForFirstConsumer",
+        "waiting for first consumer to be created before binding",
+        now,
+    )
+}
+
+/// A claim left to an external provisioner (pv_controller.go `provisionClaim`, the wording of
+/// Kubernetes ≥ 1.28).
+pub fn external_provisioning(
+    store: &Store,
+    pvc: &Value,
+    provisioner: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ControllerError> {
+    let message = format!(
+        "Waiting for a volume to be created either by the external provisioner '{provisioner}' \
+         or manually by the system administrator. If volume creation is delayed, please verify \
+         that the provisioner is running and correctly registered."
+    );
+    per_resync(store, pvc, "Normal", "ExternalProvisioning", &message, now)
+}
+
+/// Records an event of the PV controller about `pvc`, at most once per [`RESYNC`].
+fn per_resync(
+    store: &Store,
+    pvc: &Value,
+    type_: &str,
+    reason: &str,
+    message: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ControllerError> {
     let (events, _) = store.list(get("Event"), Some(namespace(pvc)));
     let recent = events.iter().any(|e| {
         e["involvedObject"]["uid"] == uid(pvc)
-            && e["reason"] == "ProvisioningFailed"
-            && e["message"] == message.as_str()
+            && e["reason"] == reason
+            && e["message"] == message
             && e["lastTimestamp"]
                 .as_str()
                 .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
@@ -38,14 +84,7 @@ pub fn missing_class(
         return Ok(());
     }
     tracing::debug!("claim {}: {message}", name(pvc));
-    EventRecorder::record(
-        store,
-        pvc,
-        "Warning",
-        "ProvisioningFailed",
-        &message,
-        COMPONENT,
-    )?;
+    EventRecorder::record(store, pvc, type_, reason, message, COMPONENT)?;
     Ok(())
 }
 

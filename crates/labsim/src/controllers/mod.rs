@@ -8,12 +8,16 @@ pub mod bootstrap;
 pub mod claim_events;
 pub mod endpoints;
 pub mod gc;
+pub mod local_path;
+pub mod node_lifecycle;
 pub mod nodes;
 pub mod provisioner;
 pub mod revisions;
+pub mod sched_retry;
 pub mod scheduler;
 pub mod serviceaccounts;
 pub mod statefulset;
+pub mod volume_binding;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -85,6 +89,10 @@ pub fn reconcile_all(store: &Store, state_dir: &Path) {
     };
     report("statefulset", statefulset::reconcile(store));
     report("provisioner", provisioner::reconcile(store, state_dir));
+    report(
+        "nodelifecycle",
+        node_lifecycle::reconcile(store, state_dir, chrono::Utc::now()),
+    );
     report("scheduler", scheduler::reconcile(store));
     report("serviceaccounts", serviceaccounts::reconcile(store));
     report("endpoints", endpoints::reconcile(store));
@@ -107,6 +115,7 @@ pub async fn run(store: Arc<Store>, state_dir: PathBuf, shutdown: Shutdown) {
             _ = shutdown.wait() => return,
             _ = tick.tick() => {
                 let s = store.clone();
+                let dir = state_dir.clone();
                 let beat = last_heartbeat.elapsed() >= HEARTBEAT;
                 if beat {
                     last_heartbeat = tokio::time::Instant::now();
@@ -114,7 +123,7 @@ pub async fn run(store: Arc<Store>, state_dir: PathBuf, shutdown: Shutdown) {
                 let _ = tokio::task::spawn_blocking(move || {
                     EventRecorder::expire(&s, chrono::Utc::now());
                     if beat {
-                        if let Err(e) = nodes::heartbeat(&s) {
+                        if let Err(e) = nodes::heartbeat(&s, &|n| crate::objects::machines::is_stopped(&dir, n)) {
                             tracing::warn!("node heartbeat: {e}");
                         }
                     }
@@ -139,5 +148,7 @@ pub async fn run(store: Arc<Store>, state_dir: PathBuf, shutdown: Shutdown) {
     }
 }
 
+#[cfg(test)]
+mod storage_tests;
 #[cfg(test)]
 mod tests;

@@ -38,9 +38,9 @@ pub const NODES: &[NodeDef] = &[
     },
 ];
 
-pub const KUBELET_VERSION: &str = "v1.31.0";
-const MINIKUBE_VERSION: &str = "v1.34.0";
-const MINIKUBE_COMMIT: &str = "210b148df93a80eb872ecbeb7e35281b3c582c61";
+pub const KUBELET_VERSION: &str = crate::objects::version::KUBERNETES;
+const MINIKUBE_VERSION: &str = crate::objects::version::MINIKUBE;
+const MINIKUBE_COMMIT: &str = crate::objects::version::MINIKUBE_COMMIT;
 
 /// The four node conditions a healthy kubelet posts: (type, status, reason, message).
 const CONDITIONS: &[(&str, &str, &str, &str)] = &[
@@ -112,7 +112,8 @@ fn stable_id(seed: &str) -> String {
     )
 }
 
-fn conditions(at: &str) -> Value {
+/// The conditions a healthy kubelet posts, all changed at `at`.
+pub fn healthy_conditions(at: &str) -> Value {
     Value::Array(
         CONDITIONS
             .iter()
@@ -168,7 +169,7 @@ pub fn node_object(def: &NodeDef) -> Value {
         "status": {
             "capacity": capacity,
             "allocatable": capacity,
-            "conditions": conditions(&at),
+            "conditions": healthy_conditions(&at),
             "addresses": [
                 {"type": "InternalIP", "address": def.internal_ip},
                 {"type": "Hostname", "address": def.name},
@@ -191,11 +192,15 @@ pub fn node_object(def: &NodeDef) -> Value {
     })
 }
 
-/// Refreshes `lastHeartbeatTime` of every condition of the known nodes (what a live kubelet
-/// posts), leaving transition times alone.
-pub fn heartbeat(store: &Store) -> Result<(), ControllerError> {
+/// Refreshes `lastHeartbeatTime` of every condition of the known nodes whose machine runs (what
+/// a live kubelet posts), leaving transition times alone. A stopped node's kubelet posts
+/// nothing.
+pub fn heartbeat(store: &Store, stopped: &dyn Fn(&str) -> bool) -> Result<(), ControllerError> {
     let at = now();
     for def in NODES {
+        if stopped(def.name) {
+            continue;
+        }
         match store.modify(get("Node"), None, def.name, |n| {
             for c in n["status"]["conditions"]
                 .as_array_mut()
@@ -204,6 +209,8 @@ pub fn heartbeat(store: &Store) -> Result<(), ControllerError> {
             {
                 c["lastHeartbeatTime"] = json!(at);
             }
+            // The kubelet posts its version with every status (an upgraded labsim's nodes).
+            n["status"]["nodeInfo"]["kubeletVersion"] = json!(KUBELET_VERSION);
         }) {
             Ok(_) => {}
             Err(e) if e.code == 404 => {}

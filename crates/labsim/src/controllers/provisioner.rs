@@ -1,15 +1,21 @@
-//! minikube's hostpath provisioner plus the PV/PVC binding and protection controllers: a PVC of
-//! class `standard` gets a PV `pvc-<uid>` backed by `<state>/volumes/pvc-<uid>/`; deleting the
-//! PVC releases (Retain) or deletes (Delete) the PV and only then its directory. The
-//! `kubernetes.io/pvc-protection` finalizer keeps a claim while a pod still uses it.
+//! minikube's hostpath provisioner and rancher's local-path provisioner (`local_path`), plus the
+//! PV/PVC binding and protection controllers. A PVC of class `standard` gets a PV `pvc-<uid>`
+//! with hostPath `/tmp/hostpath-provisioner/<ns>/<claim>` (minikube's
+//! pkg/storage/storage_provisioner.go), a directory made on the disk of the node the
+//! storage-provisioner pod runs on (`minikube`) and, having no node affinity, found on the disk of
+//! whichever node runs the pod. A `local-path` claim waits for its first consumer and gets a PV
+//! pinned to that pod's node. Deleting the PVC releases (Retain) or deletes (Delete) the PV and
+//! then its directory, on the provisioner's node only. The `kubernetes.io/pvc-protection`
+//! finalizer keeps a claim while a pod still uses it.
 
 use std::path::{Component, Path, PathBuf};
 
 use serde_json::{json, Value};
 
 use super::bootstrap::{DEFAULT_CLASS_ANNOTATION, HOSTPATH_PROVISIONER};
-use super::ControllerError;
+use super::{local_path, ControllerError};
 use crate::objects::events::EventRecorder;
+use crate::objects::machines;
 use crate::objects::{is_terminating, name, namespace, pod_claims, pod_finished, uid};
 use crate::resources::get;
 use crate::store::{now, Store};
@@ -18,13 +24,15 @@ pub const PVC_PROTECTION: &str = "kubernetes.io/pvc-protection";
 pub const PV_PROTECTION: &str = "kubernetes.io/pv-protection";
 const PROVISIONED_BY: &str = "pv.kubernetes.io/provisioned-by";
 const IDENTITY: &str = "hostPathProvisionerIdentity";
+/// Where minikube's storage-provisioner makes its volumes (`--pv-dir` default).
+pub const HOSTPATH_DIR: &str = "/tmp/hostpath-provisioner";
+/// The node minikube's storage-provisioner pod runs on: the control plane.
+pub const PROVISIONER_NODE: &str = "minikube";
+/// Set on a claim by the scheduler for a `WaitForFirstConsumer` class.
+pub const SELECTED_NODE: &str = "volume.kubernetes.io/selected-node";
 
-/// The directory that backs PV `pv_name`.
-pub fn volume_dir(state_dir: &Path, pv_name: &str) -> PathBuf {
-    state_dir.join("volumes").join(pv_name)
-}
-
-/// Removes a PV's directory, refusing anything that is not exactly `<state>/volumes/pvc-*`.
+/// Removes the directory of a PV made by a labsim before nodes had disks, refusing anything that
+/// is not exactly `<state>/volumes/pvc-*`.
 pub fn remove_volume_dir(state_dir: &Path, path: &Path) -> Result<(), ControllerError> {
     let volumes = state_dir.join("volumes");
     let plain = path
@@ -91,8 +99,24 @@ pub fn reconcile(store: &Store, state_dir: &Path) -> Result<(), ControllerError>
         let class = pvc["spec"]["storageClassName"]
             .as_str()
             .and_then(|c| classes.iter().find(|sc| name(sc) == c));
-        if let Some(class) = class.filter(|c| c["provisioner"] == HOSTPATH_PROVISIONER) {
-            provision(store, state_dir, &pvc, class)?;
+        if let Some(class) = class {
+            let delayed = class["volumeBindingMode"] == "WaitForFirstConsumer";
+            let selected = pvc["metadata"]["annotations"][SELECTED_NODE].as_str();
+            match class["provisioner"].as_str() {
+                Some(HOSTPATH_PROVISIONER | local_path::PROVISIONER)
+                    if delayed && selected.is_none() =>
+                {
+                    super::claim_events::waiting_for_first_consumer(
+                        store,
+                        &pvc,
+                        chrono::Utc::now(),
+                    )?
+                }
+                Some(HOSTPATH_PROVISIONER | local_path::PROVISIONER) => {
+                    provision(store, state_dir, &pvc, class)?
+                }
+                _ => {}
+            }
         }
         // a named class that does not exist: the PV controller says so on the claim
         match pvc["spec"]["storageClassName"].as_str() {
@@ -159,12 +183,35 @@ fn provision(
 ) -> Result<(), ControllerError> {
     let (ns, claim) = (namespace(pvc), name(pvc));
     let pv_name = format!("pvc-{}", uid(pvc));
+    let provisioner = class["provisioner"].as_str().unwrap_or("");
     let identity = uid(class).to_string();
-    let dir = volume_dir(state_dir, &pv_name);
-    std::fs::create_dir_all(&dir).map_err(|source| ControllerError::Io {
-        path: dir.clone(),
-        source,
-    })?;
+    // (node whose disk gets the directory, hostPath, node affinity, the provisioner's name in
+    // events)
+    let (node, host_path, affinity, source) = if provisioner == local_path::PROVISIONER {
+        let Some(node) = pvc["metadata"]["annotations"][SELECTED_NODE].as_str() else {
+            return Ok(());
+        };
+        (
+            node.to_string(),
+            local_path::volume_path(&pv_name, ns, claim),
+            Some(local_path::node_affinity(node)),
+            local_path::event_source(&identity),
+        )
+    } else {
+        (
+            PROVISIONER_NODE.to_string(),
+            format!("{HOSTPATH_DIR}/{ns}/{claim}"),
+            None,
+            format!("{HOSTPATH_PROVISIONER}_{PROVISIONER_NODE}_{identity}"),
+        )
+    };
+    let dir = machines::host_path(state_dir, &node, &host_path)
+        .map_err(|e| ControllerError::UnsafePath(PathBuf::from(format!("{host_path}: {e}"))))?;
+    let fresh_claim = store.get(get("PersistentVolume"), None, &pv_name).is_err();
+    if fresh_claim {
+        super::claim_events::external_provisioning(store, pvc, provisioner, chrono::Utc::now())?;
+    }
+    make_world_writable_dir(&dir)?;
     let storage = pvc["spec"]["resources"]["requests"]["storage"].clone();
     let storage = if storage.is_null() {
         json!("1Gi")
@@ -176,10 +223,14 @@ fn provision(
         _ => json!(["ReadWriteOnce"]),
     };
     let class_name = name(class);
-    let pv = json!({
+    let mut annotations = json!({PROVISIONED_BY: provisioner});
+    if provisioner == HOSTPATH_PROVISIONER {
+        annotations[IDENTITY] = json!(identity);
+    }
+    let mut pv = json!({
         "metadata": {
             "name": pv_name,
-            "annotations": {IDENTITY: identity, PROVISIONED_BY: HOSTPATH_PROVISIONER},
+            "annotations": annotations,
             "finalizers": [PV_PROTECTION],
         },
         "spec": {
@@ -193,13 +244,17 @@ fn provision(
                 "resourceVersion": pvc["metadata"]["resourceVersion"],
                 "uid": uid(pvc),
             },
-            "hostPath": {"path": dir.to_string_lossy(), "type": ""},
+            "hostPath": {"path": host_path, "type": ""},
             "persistentVolumeReclaimPolicy": class["reclaimPolicy"].as_str().unwrap_or("Delete"),
             "storageClassName": class_name,
             "volumeMode": pvc["spec"]["volumeMode"].as_str().unwrap_or("Filesystem"),
         },
         "status": {"phase": "Bound", "lastPhaseTransitionTime": now()},
     });
+    if let Some(a) = affinity {
+        pv["spec"]["nodeAffinity"] = a;
+        pv["spec"]["hostPath"]["type"] = json!("DirectoryOrCreate");
+    }
     let fresh = match store.create(get("PersistentVolume"), None, pv) {
         Ok(_) => true,
         // Created by an earlier pass that stopped half-way: finish the binding.
@@ -213,7 +268,7 @@ fn provision(
             "Normal",
             "Provisioning",
             &format!("External provisioner is provisioning volume for claim \"{ns}/{claim}\""),
-            &format!("{HOSTPATH_PROVISIONER}_minikube_{identity}"),
+            &source,
         )?;
     }
     let bound = store.modify(get("PersistentVolumeClaim"), Some(ns), claim, |c| {
@@ -224,8 +279,8 @@ fn provision(
         let a = &mut c["metadata"]["annotations"];
         a["pv.kubernetes.io/bind-completed"] = json!("yes");
         a["pv.kubernetes.io/bound-by-controller"] = json!("yes");
-        a["volume.beta.kubernetes.io/storage-provisioner"] = json!(HOSTPATH_PROVISIONER);
-        a["volume.kubernetes.io/storage-provisioner"] = json!(HOSTPATH_PROVISIONER);
+        a["volume.beta.kubernetes.io/storage-provisioner"] = json!(provisioner);
+        a["volume.kubernetes.io/storage-provisioner"] = json!(provisioner);
         c["status"] = json!({"phase": "Bound", "accessModes": access_modes, "capacity": {"storage": storage}});
     })?;
     if fresh {
@@ -235,10 +290,64 @@ fn provision(
             "Normal",
             "ProvisioningSucceeded",
             &format!("Successfully provisioned volume {pv_name}"),
-            &format!("{HOSTPATH_PROVISIONER}_minikube_{identity}"),
+            &source,
         )?;
     }
     Ok(())
+}
+
+/// `mkdir -p` then `chmod 0777`, as both provisioners do (so any container user can write).
+fn make_world_writable_dir(dir: &Path) -> Result<(), ControllerError> {
+    use std::os::unix::fs::PermissionsExt;
+    let io = |source| ControllerError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).map_err(io)
+}
+
+/// Removes the directory of a deleted PV the way its provisioner does: minikube's
+/// storage-provisioner `os.RemoveAll(hostPath)` inside its pod on `minikube` (so only that
+/// node's copy goes), rancher's teardown helper pod on the PV's node. Paths are checked to be
+/// what the provisioner made, never a symlink.
+fn remove_provisioned_dir(state_dir: &Path, pv: &Value) -> Result<(), ControllerError> {
+    let Some(path) = pv["spec"]["hostPath"]["path"].as_str() else {
+        return Ok(());
+    };
+    if Path::new(path).starts_with(state_dir) {
+        // A PV of an earlier labsim, inside the state dir itself.
+        return remove_volume_dir(state_dir, Path::new(path));
+    }
+    let unsafe_path = || ControllerError::UnsafePath(PathBuf::from(path));
+    let by = pv["metadata"]["annotations"][PROVISIONED_BY].as_str();
+    let (node, base, depth) = match by {
+        Some(HOSTPATH_PROVISIONER) => (PROVISIONER_NODE.to_string(), HOSTPATH_DIR, 2),
+        Some(local_path::PROVISIONER) => (
+            local_path::node_of(pv).ok_or_else(unsafe_path)?,
+            local_path::BASE_DIR,
+            1,
+        ),
+        _ => return Err(unsafe_path()),
+    };
+    let rest = Path::new(path)
+        .strip_prefix(base)
+        .map_err(|_| unsafe_path())?;
+    if rest.components().count() != depth {
+        return Err(unsafe_path());
+    }
+    let dir = machines::host_path(state_dir, &node, path).map_err(|_| unsafe_path())?;
+    if dir
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+    {
+        return Err(unsafe_path());
+    }
+    match std::fs::remove_dir_all(&dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(ControllerError::Io { path: dir, source }),
+    }
 }
 
 /// A volume whose claim is gone is deleted (with its directory) or released, per its policy.
@@ -256,18 +365,17 @@ fn reconcile_volume(store: &Store, state_dir: &Path, pv: &Value) -> Result<(), C
     if claim_alive {
         return Ok(());
     }
-    let ours = pv["metadata"]["annotations"][PROVISIONED_BY] == HOSTPATH_PROVISIONER;
+    let by = pv["metadata"]["annotations"][PROVISIONED_BY].as_str();
+    let ours = matches!(by, Some(HOSTPATH_PROVISIONER | local_path::PROVISIONER));
     let delete = pv["spec"]["persistentVolumeReclaimPolicy"] == "Delete" && !claim_ref.is_null();
     if delete && ours {
-        if let Some(path) = pv["spec"]["hostPath"]["path"].as_str() {
-            match remove_volume_dir(state_dir, Path::new(path)) {
-                Ok(()) => {}
-                // Not ours to remove (e.g. a state dir that moved): drop the object only.
-                Err(ControllerError::UnsafePath(p)) => {
-                    tracing::warn!("PV {}: not removing {}", name(pv), p.display())
-                }
-                Err(e) => return Err(e),
+        match remove_provisioned_dir(state_dir, pv) {
+            Ok(()) => {}
+            // Not ours to remove (e.g. a state dir that moved): drop the object only.
+            Err(ControllerError::UnsafePath(p)) => {
+                tracing::warn!("PV {}: not removing {}", name(pv), p.display())
             }
+            Err(e) => return Err(e),
         }
         store.remove_uid(rt, None, name(pv), uid(pv));
         return Ok(());
@@ -338,8 +446,16 @@ mod tests {
             "yes"
         );
         let pv = s.get(get("PersistentVolume"), None, &pv_name).unwrap();
-        let path = dir.path().join("volumes").join(&pv_name);
-        assert_eq!(pv["spec"]["hostPath"]["path"], path.to_str().unwrap());
+        // minikube's storage-provisioner: /tmp/hostpath-provisioner/<ns>/<claim>, made on the
+        // disk of the node it runs on (pkg/storage/storage_provisioner.go).
+        assert_eq!(
+            pv["spec"]["hostPath"]["path"],
+            "/tmp/hostpath-provisioner/default/data-mysql-0"
+        );
+        assert!(pv["spec"]["nodeAffinity"].is_null());
+        let path = dir
+            .path()
+            .join("nodes/minikube/disk/tmp/hostpath-provisioner/default/data-mysql-0");
         assert_eq!(pv["spec"]["persistentVolumeReclaimPolicy"], "Delete");
         assert_eq!(pv["spec"]["claimRef"]["uid"], uid(&c));
         assert_eq!(pv["status"]["phase"], "Bound");
@@ -381,7 +497,7 @@ mod tests {
         assert!(pvc(&s, "data-mysql-0").is_none());
         assert!(s.get(get("PersistentVolume"), None, &pv_name).is_err());
         assert!(!path.exists());
-        assert!(dir.path().join("volumes").is_dir());
+        assert!(path.parent().unwrap().is_dir());
     }
 
     #[test]
@@ -402,7 +518,10 @@ mod tests {
         reconcile(&s, dir.path()).unwrap();
         let pv = s.get(get("PersistentVolume"), None, &pv_name).unwrap();
         assert_eq!(pv["status"]["phase"], "Released");
-        assert!(dir.path().join("volumes").join(&pv_name).is_dir());
+        assert!(dir
+            .path()
+            .join("nodes/minikube/disk/tmp/hostpath-provisioner/default/data")
+            .is_dir());
     }
 
     #[test]

@@ -1,16 +1,18 @@
 //! The scheduler: binds pending pods to a node that fits (nodeName, nodeSelector, required node
-//! affinity, taints, readiness, bound claims), spreading by the fewest pods with ties broken by
-//! node name, so `mysql-0/1/2` land on `minikube`, `minikube-m02`, `minikube-m03`.
+//! affinity, taints, readiness, claims and their PVs' node affinity, `WaitForFirstConsumer`
+//! claims: `volume_binding`), spreading by the fewest pods with ties broken by node name, so
+//! `mysql-0/1/2` land on `minikube`, `minikube-m02`, `minikube-m03`. A pod that does not fit is
+//! retried with back-off (`sched_retry`), each failure a `FailedScheduling` event.
 
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::ControllerError;
+use super::volume_binding::{self, Claims};
+use super::{sched_retry, ControllerError};
 use crate::objects::events::EventRecorder;
 use crate::objects::{
-    condition, condition_true, is_terminating, name, namespace, pod_claims, pod_finished,
-    set_condition,
+    condition, condition_true, is_terminating, name, pod_finished, set_condition, uid,
 };
 use crate::resources::get;
 use crate::store::Store;
@@ -27,13 +29,19 @@ pub enum Unschedulable {
 }
 
 impl Unschedulable {
+    /// The scheduler's FitError text, with the preemption clause: every filter labsim runs
+    /// fails as `UnschedulableAndUnresolvable`, so preemption is never helpful
+    /// (pkg/scheduler/framework/types.go `FitError.Error`, preemption's `fitErrorMessage`).
     pub fn message(&self, nodes: usize) -> String {
-        match self {
+        let first = match self {
             Unschedulable::Claims(m) => format!("0/{nodes} nodes are available: {m}."),
             Unschedulable::NoFit(n, reasons) => {
                 format!("0/{n} nodes are available: {}.", reasons.join(", "))
             }
-        }
+        };
+        format!(
+            "{first} preemption: 0/{nodes} nodes are available: {nodes} Preemption is not helpful for scheduling."
+        )
     }
 }
 
@@ -76,13 +84,10 @@ fn term_matches(term: &Value, labels: &Value) -> bool {
     ok && any
 }
 
-/// Why `node` does not fit `pod`, or None when it does.
-fn misfit(pod: &Value, node: &Value) -> Option<&'static str> {
-    if !condition_true(node, "Ready") {
-        return Some("node(s) were not ready");
-    }
+/// Why `node` does not fit `pod` (the filter plugins' reasons), or None when it does.
+fn misfit(pod: &Value, node: &Value, claims: &Claims) -> Option<String> {
     if node["spec"]["unschedulable"] == true {
-        return Some("node(s) were unschedulable");
+        return Some("node(s) were unschedulable".into());
     }
     let labels = &node["metadata"]["labels"];
     let mut with_name = labels.clone();
@@ -91,14 +96,14 @@ fn misfit(pod: &Value, node: &Value) -> Option<&'static str> {
     }
     if let Some(sel) = pod["spec"]["nodeSelector"].as_object() {
         if !sel.iter().all(|(k, v)| labels.get(k) == Some(v)) {
-            return Some("node(s) didn't match Pod's node affinity/selector");
+            return Some("node(s) didn't match Pod's node affinity/selector".into());
         }
     }
     let required = &pod["spec"]["affinity"]["nodeAffinity"]
         ["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"];
     if let Some(terms) = required.as_array() {
         if !terms.iter().any(|t| term_matches(t, &with_name)) {
-            return Some("node(s) didn't match Pod's node affinity/selector");
+            return Some("node(s) didn't match Pod's node affinity/selector".into());
         }
     }
     let tolerations: Vec<&Value> = pod["spec"]["tolerations"]
@@ -121,46 +126,44 @@ fn misfit(pod: &Value, node: &Value) -> Option<&'static str> {
             key_ok && value_ok && effect_ok
         });
         if !tolerated {
-            return Some("node(s) had untolerated taint(s)");
+            // taint_toleration.go: the first untolerated taint is named.
+            return Some(format!(
+                "node(s) had untolerated taint {{{}: {}}}",
+                taint["key"].as_str().unwrap_or(""),
+                taint["value"].as_str().unwrap_or("")
+            ));
         }
+    }
+    if !condition_true(node, "Ready") {
+        return Some("node(s) were not ready".into());
+    }
+    // volume_binding.go: a bound PV's required node affinity must match the node.
+    let pinned_elsewhere = claims.pv_affinities.iter().any(|terms| {
+        !terms
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|t| term_matches(t, &with_name))
+    });
+    if pinned_elsewhere {
+        return Some("node(s) had volume node affinity conflict".into());
     }
     None
 }
 
-/// The node for `pod` among `nodes` (sorted by name), given how many pods each node holds.
+/// The node for `pod` among `nodes` (sorted by name), given how many pods each node holds, and
+/// the pod's claims (the `WaitForFirstConsumer` ones still to be given that node).
 pub fn choose_node<'a>(
     store: &Store,
     pod: &Value,
     nodes: &'a [Value],
     load: &BTreeMap<String, usize>,
-) -> Result<&'a Value, Unschedulable> {
-    let ns = namespace(pod);
-    let mut unbound = false;
-    for claim in pod_claims(pod) {
-        match store.get(get("PersistentVolumeClaim"), Some(ns), claim) {
-            Ok(pvc) if pvc["status"]["phase"] == "Bound" && !is_terminating(&pvc) => {}
-            Ok(pvc) if is_terminating(&pvc) => {
-                return Err(Unschedulable::Claims(format!(
-                    "persistentvolumeclaim \"{claim}\" is being deleted"
-                )))
-            }
-            Ok(_) => unbound = true,
-            Err(_) => {
-                return Err(Unschedulable::Claims(format!(
-                    "persistentvolumeclaim \"{claim}\" not found"
-                )))
-            }
-        }
-    }
-    if unbound {
-        return Err(Unschedulable::Claims(
-            "pod has unbound immediate PersistentVolumeClaims".into(),
-        ));
-    }
-    let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+) -> Result<(&'a Value, Claims), Unschedulable> {
+    let claims = volume_binding::check(store, pod).map_err(Unschedulable::Claims)?;
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
     let mut best: Option<&Value> = None;
     for node in nodes {
-        if let Some(why) = misfit(pod, node) {
+        if let Some(why) = misfit(pod, node, &claims) {
             *reasons.entry(why).or_default() += 1;
             continue;
         }
@@ -169,15 +172,18 @@ pub fn choose_node<'a>(
             best = Some(node);
         }
     }
-    best.ok_or_else(|| {
-        Unschedulable::NoFit(
-            nodes.len(),
-            reasons
+    match best {
+        Some(node) => Ok((node, claims)),
+        None => {
+            // FitError.Error sorts the "<count> <reason>" strings themselves.
+            let mut histogram: Vec<String> = reasons
                 .into_iter()
                 .map(|(why, n)| format!("{n} {why}"))
-                .collect(),
-        )
-    })
+                .collect();
+            histogram.sort();
+            Err(Unschedulable::NoFit(nodes.len(), histogram))
+        }
+    }
 }
 
 /// The pod's QoS class from its containers' cpu/memory requests and limits: Guaranteed when
@@ -240,10 +246,20 @@ pub fn reconcile(store: &Store) -> Result<(), ControllerError> {
         };
         ts(a).cmp(&ts(b)).then_with(|| name(a).cmp(name(b)))
     });
+    let now = std::time::Instant::now();
+    let fingerprint = sched_retry::cluster_fingerprint(store);
+    // Pods no longer pending (bound, deleted) leave the queue's memory.
+    sched_retry::retain(store, &pending.iter().map(|p| uid(p)).collect::<Vec<_>>());
     for pod in pending {
-        let (ns, pod_name) = (namespace(pod), name(pod));
+        let (ns, pod_name) = (crate::objects::namespace(pod), name(pod));
         match choose_node(store, pod, &nodes, &load) {
-            Ok(node) => {
+            Ok((node, claims)) if !claims.delayed.is_empty() => {
+                // The VolumeBinding plugin's PreBind: the claims learn the node, the pod is
+                // bound once their volumes are (the next passes).
+                volume_binding::select_node(store, ns, &claims.delayed, name(node))?;
+            }
+            Ok((node, _)) => {
+                sched_retry::forget(store, pod);
                 let node_name = name(node).to_string();
                 let bound = store.modify(get("Pod"), Some(ns), pod_name, |p| {
                     p["spec"]["nodeName"] = json!(node_name);
@@ -267,17 +283,24 @@ pub fn reconcile(store: &Store) -> Result<(), ControllerError> {
             }
             Err(why) => {
                 let message = why.message(nodes.len());
-                let already = condition(pod, "PodScheduled")
+                let same = condition(pod, "PodScheduled")
                     .is_some_and(|c| c["status"] == "False" && c["message"] == message.as_str());
-                if already {
+                // The same failure again: only once its back-off is over and something that
+                // could change the answer changed (or the 5 min flush), as the scheduling queue.
+                if same && !sched_retry::due(store, pod, &fingerprint, now) {
                     continue;
                 }
-                let updated = store.modify(get("Pod"), Some(ns), pod_name, |p| {
-                    set_condition(p, "PodScheduled", "False", "Unschedulable", &message);
-                    if p["status"]["phase"].is_null() {
-                        p["status"]["phase"] = json!("Pending");
-                    }
-                })?;
+                sched_retry::failed(store, pod, &fingerprint, now);
+                let updated = if same {
+                    pod.clone()
+                } else {
+                    store.modify(get("Pod"), Some(ns), pod_name, |p| {
+                        set_condition(p, "PodScheduled", "False", "Unschedulable", &message);
+                        if p["status"]["phase"].is_null() {
+                            p["status"]["phase"] = json!("Pending");
+                        }
+                    })?
+                };
                 EventRecorder::record(
                     store,
                     &updated,
@@ -399,7 +422,7 @@ mod tests {
         assert_eq!(c["reason"], "Unschedulable");
         assert_eq!(
             c["message"],
-            "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."
+            "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
         );
     }
 
@@ -422,7 +445,7 @@ mod tests {
         let p = s.get(get("Pod"), Some("default"), "mysql-0").unwrap();
         assert_eq!(
             condition(&p, "PodScheduled").unwrap()["message"],
-            "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims."
+            "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
         );
         let (events, _) = s.list(get("Event"), Some("default"));
         let failed: Vec<_> = events

@@ -196,9 +196,11 @@ fn sync_claim_owners(
                 });
                 // A condemned pod's claim follows the pod alone (as upstream does), so it goes
                 // when the pod goes even though the set lives on.
+                // Controller references, as stateful_set_utils.go's addControllerRef makes them
+                // (`controller: true`, `blockOwnerDeletion: true`).
                 match pod.filter(|_| condemned && policy.delete_when_scaled) {
-                    Some(p) => refs.push(owner_ref(p, false)),
-                    None if policy.delete_when_deleted => refs.push(owner_ref(set, false)),
+                    Some(p) => refs.push(owner_ref(p, true)),
+                    None if policy.delete_when_deleted => refs.push(owner_ref(set, true)),
                     None => {}
                 }
                 if refs.is_empty() {
@@ -238,7 +240,7 @@ fn create_claims(
                 let mut obj = new_claim(set, tmpl, ord);
                 crate::objects::defaults::apply(store, rt, &mut obj, None);
                 if policy.delete_when_deleted {
-                    obj["metadata"]["ownerReferences"] = json!([owner_ref(set, false)]);
+                    obj["metadata"]["ownerReferences"] = json!([owner_ref(set, true)]);
                 }
                 match store.create(rt, Some(namespace(set)), obj) {
                     Ok(_) => {
@@ -438,14 +440,15 @@ fn act(
         sync_claim_owners(store, set, policy, *ord, Some(pod), true)?;
     }
 
-    // In OrderedReady mode a scale-down waits while any other pod is unhealthy.
+    // The first unhealthy pod: of the replicas in order, else of the condemned from the lowest
+    // ordinal (stateful_set_control.go, before processCondemned).
     let first_unhealthy: Option<String> = slots
         .iter()
         .flatten()
-        .chain(condemned.iter().map(|(_, p)| p))
+        .chain(condemned.iter().rev().map(|(_, p)| p))
         .find(|p| !healthy(p))
         .map(|p| name(p).to_string());
-    let any_slot_missing = slots.iter().any(|s| s.is_none());
+    let now = Utc::now();
 
     for (i, slot) in slots.iter().enumerate() {
         let ord = start + i as i64;
@@ -476,7 +479,9 @@ fn act(
                     }
                     continue;
                 }
-                if is_terminating(pod) || !pod_running_and_ready(pod) {
+                // Each predecessor must be Running, Ready and Available (minReadySeconds)
+                // before the next is created.
+                if is_terminating(pod) || !available(pod, policy.min_ready_seconds, now) {
                     if monotonic {
                         return Ok(());
                     }
@@ -488,6 +493,9 @@ fn act(
         }
     }
 
+    // processCondemned, highest ordinal first: a condemned pod that is not Running, Ready and
+    // Available blocks the scale-down unless it is the first unhealthy pod; other pods'
+    // health does not hold back a healthy one.
     for (_, pod) in &condemned {
         if is_terminating(pod) {
             if monotonic {
@@ -495,9 +503,8 @@ fn act(
             }
             continue;
         }
-        if monotonic
-            && (any_slot_missing || first_unhealthy.as_deref().is_some_and(|u| u != name(pod)))
-        {
+        let is_first_unhealthy = first_unhealthy.as_deref() == Some(name(pod));
+        if monotonic && !available(pod, policy.min_ready_seconds, now) && !is_first_unhealthy {
             return Ok(());
         }
         remove_pod(store, set, pod)?;
@@ -520,7 +527,8 @@ fn act(
         if pod_revision(pod) != update_rev && !is_terminating(pod) {
             return remove_pod(store, set, pod);
         }
-        if !healthy(pod) {
+        // The rolling update waits for the updated pod to be Available (minReadySeconds).
+        if !healthy(pod) || !available(pod, policy.min_ready_seconds, now) {
             return Ok(());
         }
     }
@@ -567,17 +575,25 @@ fn update_status(
         current_rev = update_rev.to_string();
         current = updated;
     }
-    let status = json!({
+    let mut status = json!({
         "observedGeneration": set["metadata"]["generation"].as_i64().unwrap_or(1),
         "replicas": replicas,
-        "readyReplicas": ready,
-        "currentReplicas": current,
-        "updatedReplicas": updated,
         "availableReplicas": avail,
         "currentRevision": current_rev,
         "updateRevision": update_rev,
         "collisionCount": collisions,
     });
+    // apps/v1 StatefulSetStatus: these are `omitempty`, so a zero is not written (`replicas`
+    // and `availableReplicas` are not, and `collisionCount` is a pointer the controller sets).
+    for (field, n) in [
+        ("readyReplicas", ready),
+        ("currentReplicas", current),
+        ("updatedReplicas", updated),
+    ] {
+        if n != 0 {
+            status[field] = json!(n);
+        }
+    }
     match store.modify(get("StatefulSet"), Some(namespace(set)), name(set), |s| {
         if uid(s) == uid(set) {
             s["status"] = status;

@@ -13,6 +13,13 @@ struct Lab {
     dir: tempfile::TempDir,
 }
 
+/// Where minikube's storage-provisioner keeps the claims of `default`, on node `minikube`'s disk.
+fn hostpath_dir(lab: &Lab) -> std::path::PathBuf {
+    lab.dir
+        .path()
+        .join("nodes/minikube/disk/tmp/hostpath-provisioner/default")
+}
+
 fn mysql_set(replicas: i64, extra: Value) -> Value {
     let mut set = json!({
         "metadata": {"name": "mysql", "namespace": "default"},
@@ -329,7 +336,7 @@ fn scale_down_removes_highest_first_and_keeps_claims_then_reuses_them() {
     assert_eq!(lab.claims().len(), 3);
     assert!(lab.claims().iter().all(|c| c["status"]["phase"] == "Bound"));
     assert_eq!(lab.set()["status"]["replicas"], 1);
-    let volumes = lab.dir.path().join("volumes");
+    let volumes = hostpath_dir(&lab);
     assert_eq!(std::fs::read_dir(&volumes).unwrap().count(), 3);
 
     lab.scale(3);
@@ -362,7 +369,7 @@ fn retention_policy_delete_removes_claims_volumes_and_directories() {
     let names: Vec<_> = lab.claims().iter().map(|c| name(c).to_string()).collect();
     assert_eq!(names, vec!["data-mysql-0"]);
     assert_eq!(lab.store.list(get("PersistentVolume"), None).0.len(), 1);
-    let volumes = lab.dir.path().join("volumes");
+    let volumes = hostpath_dir(&lab);
     assert_eq!(std::fs::read_dir(&volumes).unwrap().count(), 1);
 
     lab.store
@@ -607,11 +614,9 @@ fn claim_deleted_under_a_running_pod_waits_then_comes_back_empty() {
     let lab = Lab::with_set(1, json!({}));
     lab.settle();
     let old = lab.claim("data-mysql-0");
-    let old_dir = lab
-        .dir
-        .path()
-        .join("volumes")
-        .join(old["spec"]["volumeName"].as_str().unwrap());
+    // The claim's directory on the provisioner's node (minikube), where mysql-0 runs.
+    let old_dir = hostpath_dir(&lab).join("data-mysql-0");
+    std::fs::write(old_dir.join("ibdata1"), b"old").unwrap();
     // `kubectl delete pvc data-mysql-0` while mysql-0 runs: Terminating, data kept.
     lab.store
         .delete(
@@ -632,9 +637,11 @@ fn claim_deleted_under_a_running_pod_waits_then_comes_back_empty() {
     assert_ne!(uid(&c), uid(&old));
     assert_eq!(c["status"]["phase"], "Bound");
     assert!(
-        !old_dir.exists(),
+        !old_dir.join("ibdata1").exists(),
         "reclaim policy Delete removed the old directory"
     );
     assert!(pod_running_and_ready(&lab.pod("mysql-0")));
     assert_eq!(lab.store.list(get("PersistentVolume"), None).0.len(), 1);
 }
+
+mod statefulset_rules;

@@ -15,6 +15,7 @@ pub mod exec;
 pub mod mariadb;
 pub mod mounts;
 pub mod netfiles;
+pub mod node_power;
 pub mod pod;
 pub mod probes;
 pub mod process;
@@ -433,6 +434,16 @@ impl Kubelet {
                 continue;
             };
             seen.insert(uid.clone());
+            if self.silenced(&p) {
+                // The node is stopped: its pods' processes die with it, nothing restarts them.
+                if let Some(w) = workers.get(&uid).filter(|w| w.ctl.borrow().is_none()) {
+                    let _ = w.ctl.send(Some(pod::Stop {
+                        grace: node_power::NODE_STOP_GRACE,
+                        remove: false,
+                    }));
+                }
+                continue;
+            }
             let deleting = (!p["metadata"]["deletionTimestamp"].is_null()).then(|| pod::Stop {
                 grace: Duration::from_secs(
                     p["metadata"]["deletionGracePeriodSeconds"]

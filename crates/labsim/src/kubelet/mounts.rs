@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::sandbox::rootfs::Mount;
 use super::volumes::{self, DataDir};
@@ -42,10 +42,9 @@ pub fn resolve(
         let base = if vol["configMap"].is_object() || vol["secret"].is_object() {
             project(store, run_dir, pod, vol)?
         } else {
-            // The volume's host directory as volumes.rs computes it (asked through a mount at
-            // its data path, the one question it answers).
-            let probe = json!({"volumeMounts": [{"name": name, "mountPath": volumes::DATA_MOUNT}]});
-            match volumes::data_dir(store, state_dir, run_dir, pod, &probe) {
+            // The volume's host directory as volumes.rs computes it (on the disk of the pod's
+            // node for a PVC or hostPath, in the pod's run dir for emptyDir).
+            match volumes::volume_dir(store, state_dir, run_dir, pod, name) {
                 DataDir::Ready { path, .. } => path,
                 DataDir::Waiting(why) => return Err(why),
             }
@@ -181,6 +180,7 @@ fn entries(kind: &str, o: &Value) -> Vec<(String, Vec<u8>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn config_maps_become_files_and_sub_paths_nest() {

@@ -346,8 +346,11 @@ async fn http_get(h: &HttpGet, rt: &PodRuntime, timeout: Duration) -> Result<(),
             return Err("tls: first record does not look like a TLS handshake".to_string());
         }
         let mut req = format!(
-            "GET {} HTTP/1.1\r\nHost: {host}:{}\r\nUser-Agent: kube-probe/1.31\r\nAccept: */*\r\n",
-            h.path, h.port
+            "GET {} HTTP/1.1\r\nHost: {host}:{}\r\nUser-Agent: kube-probe/{}.{}\r\nAccept: */*\r\n",
+            h.path,
+            h.port,
+            crate::objects::version::MAJOR,
+            crate::objects::version::MINOR
         );
         for (k, v) in &h.headers {
             req.push_str(&format!("{k}: {v}\r\n"));

@@ -215,7 +215,8 @@ pub fn render(view: &PodView, old: &Value, now: &str) -> Value {
         "hostIPs": [{"ip": view.host_ip}],
         "startTime": view.start_time,
         "containerStatuses": [cs],
-        "qosClass": "BestEffort",
+        // Set once at creation from requests and limits (objects::defaults), never recomputed.
+        "qosClass": old["qosClass"].as_str().unwrap_or("BestEffort"),
     });
     if !view.init.is_empty() {
         status["initContainerStatuses"] = view
@@ -261,6 +262,51 @@ fn state_json(state: &State) -> Value {
 }
 
 /// The pod IP range of a node, minikube style: `minikube` 10.244.0.x, `minikube-m02` 10.244.1.x.
+/// A duration as Go's `time.Duration.String()` prints it: `1m20s`, `5m0s`, `10s`, `834ms`,
+/// `2.145s`, `1h0m0s` (what the kubelet's messages show, e.g. `back-off 1m20s restarting failed
+/// container=...`).
+pub fn go_duration(d: std::time::Duration) -> String {
+    let nanos = d.as_nanos();
+    if nanos == 0 {
+        return "0s".into();
+    }
+    if nanos < 1_000_000_000 {
+        // Go picks ns, µs or ms and prints a fraction without trailing zeros.
+        let (unit, div) = if nanos < 1_000 {
+            ("ns", 1)
+        } else if nanos < 1_000_000 {
+            ("µs", 1_000)
+        } else {
+            ("ms", 1_000_000)
+        };
+        return format!("{}{unit}", fraction(nanos, div));
+    }
+    let total_secs = d.as_secs();
+    let (h, m) = (total_secs / 3600, (total_secs / 60) % 60);
+    let secs = fraction(
+        (total_secs % 60) as u128 * 1_000_000_000 + d.subsec_nanos() as u128,
+        1_000_000_000,
+    );
+    if h > 0 {
+        format!("{h}h{m}m{secs}s")
+    } else if m > 0 {
+        format!("{m}m{secs}s")
+    } else {
+        format!("{secs}s")
+    }
+}
+
+/// `value / div` with its fraction, trailing zeros dropped (`2145000000 / 1e9` → `2.145`).
+fn fraction(value: u128, div: u128) -> String {
+    let (whole, rest) = (value / div, value % div);
+    if rest == 0 {
+        return whole.to_string();
+    }
+    let width = div.to_string().len() - 1;
+    let frac = format!("{rest:0width$}");
+    format!("{whole}.{}", frac.trim_end_matches('0'))
+}
+
 pub fn node_index(node: &str) -> u8 {
     node.rsplit_once("-m")
         .and_then(|(_, n)| n.parse::<u8>().ok())
@@ -412,6 +458,42 @@ mod tests {
         assert_eq!(s["phase"], "Running");
         assert_eq!(s["conditions"][1]["status"], "True");
         assert_eq!(s["initContainerStatuses"][1]["ready"], true);
+    }
+
+    #[test]
+    fn go_durations_print_as_go_does() {
+        use std::time::Duration as D;
+        // Go's time.Duration.String() (src/time/time.go).
+        let cases = [
+            (D::from_secs(80), "1m20s"),
+            (D::from_secs(10), "10s"),
+            (D::from_secs(300), "5m0s"),
+            (D::from_secs(3600), "1h0m0s"),
+            (D::from_millis(834), "834ms"),
+            (D::from_millis(2145), "2.145s"),
+            (D::from_millis(62345), "1m2.345s"),
+            (D::from_micros(1500), "1.5ms"),
+            (D::ZERO, "0s"),
+        ];
+        for (d, want) in cases {
+            assert_eq!(go_duration(d), want);
+        }
+    }
+
+    #[test]
+    fn qos_class_is_kept_from_creation() {
+        let v = view(State::Waiting {
+            reason: "ContainerCreating".into(),
+            message: None,
+        });
+        let s = render(
+            &v,
+            &json!({"qosClass": "Guaranteed"}),
+            "2024-01-01T00:00:00Z",
+        );
+        assert_eq!(s["qosClass"], "Guaranteed");
+        let s = render(&v, &json!({}), "2024-01-01T00:00:00Z");
+        assert_eq!(s["qosClass"], "BestEffort");
     }
 
     #[test]

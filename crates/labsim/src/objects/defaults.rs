@@ -1,241 +1,32 @@
 //! Defaulting, as the real API server does it on every write: the fields kubectl and the
 //! controllers expect to find (`updateStrategy`, `podManagementPolicy`, container pull policy,
-//! Service `clusterIP`, ...). Only fields the client left out are filled.
+//! Service `clusterIP`, ...). Only fields the client left out are filled. The rules of each
+//! kind sit beside its row (`resources/kinds/<plural>.rs`, the row's `defaults`); [`apply`] is
+//! the one entry point (the API and the StatefulSet controller call it) and gives them what only
+//! the server knows.
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
-use crate::resources::{self, ResourceType};
+use crate::resources::{self, Defaulting, ResourceType};
 use crate::store::Store;
 
 /// Fills defaults into `obj` (a whole object of kind `rt`). `live` is the stored version on
 /// updates: fields a client cannot drop (Service `clusterIP`) are carried over from it.
 pub fn apply(store: &Store, rt: &ResourceType, obj: &mut Value, live: Option<&Value>) {
-    match rt.kind {
-        "StatefulSet" => statefulset(&mut obj["spec"]),
-        "Pod" => {
-            pod_spec(&mut obj["spec"]);
-            let spec = obj["spec"]
-                .as_object_mut()
-                .expect("pod_spec made an object");
-            set(spec, "enableServiceLinks", json!(true));
-            // The ServiceAccount and DefaultTolerationSeconds admission plugins.
-            set(spec, "serviceAccountName", json!("default"));
-            set(spec, "serviceAccount", json!("default"));
-            set(
-                spec,
-                "tolerations",
-                json!([
-                    {"effect": "NoExecute", "key": "node.kubernetes.io/not-ready", "operator": "Exists", "tolerationSeconds": 300},
-                    {"effect": "NoExecute", "key": "node.kubernetes.io/unreachable", "operator": "Exists", "tolerationSeconds": 300},
-                ]),
-            );
-            set(spec, "priority", json!(0));
-            set(spec, "preemptionPolicy", json!("PreemptLowerPriority"));
-            if live.is_none() {
-                // A new pod waits for the scheduler and the kubelet.
-                let qos = qos_class(&obj["spec"]);
-                let status = obj_mut(&mut obj["status"]);
-                set(status, "phase", json!("Pending"));
-                set(status, "qosClass", json!(qos));
-            }
-        }
-        "Service" => service(store, obj, live),
-        "PersistentVolumeClaim" if obj["spec"].is_object() => {
-            set(obj_mut(&mut obj["spec"]), "volumeMode", json!("Filesystem"));
-            if live.is_none() {
-                set(obj_mut(&mut obj["status"]), "phase", json!("Pending"));
-            }
-        }
-        "Namespace" => {
-            let name = obj["metadata"]["name"].clone();
-            set(
-                obj_mut(&mut obj["metadata"]["labels"]),
-                "kubernetes.io/metadata.name",
-                name,
-            );
-            set(
-                obj_mut(&mut obj["spec"]),
-                "finalizers",
-                json!(["kubernetes"]),
-            );
-            if live.is_none() {
-                set(obj_mut(&mut obj["status"]), "phase", json!("Active"));
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Makes `v` an object (if it is not) and returns it.
-fn obj_mut(v: &mut Value) -> &mut Map<String, Value> {
-    if !v.is_object() {
-        *v = json!({});
-    }
-    v.as_object_mut().expect("just made an object")
-}
-
-/// Sets `key` unless present (and not null).
-fn set(m: &mut Map<String, Value>, key: &str, value: Value) {
-    if m.get(key).is_none_or(Value::is_null) {
-        m.insert(key.to_string(), value);
-    }
-}
-
-fn statefulset(spec: &mut Value) {
-    let s = obj_mut(spec);
-    set(s, "replicas", json!(1));
-    set(s, "podManagementPolicy", json!("OrderedReady"));
-    set(s, "revisionHistoryLimit", json!(10));
-    set(
-        s,
-        "updateStrategy",
-        json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}),
-    );
-    if s["updateStrategy"]["type"] == "RollingUpdate" {
-        set(
-            obj_mut(&mut s["updateStrategy"]["rollingUpdate"]),
-            "partition",
-            json!(0),
-        );
-    }
-    set(
-        s,
-        "persistentVolumeClaimRetentionPolicy",
-        json!({"whenDeleted": "Retain", "whenScaled": "Retain"}),
-    );
-    if s.get("template").is_some_and(Value::is_object) {
-        pod_spec(&mut s["template"]["spec"]);
-    }
-    if let Some(vcts) = s
-        .get_mut("volumeClaimTemplates")
-        .and_then(Value::as_array_mut)
-    {
-        for vct in vcts {
-            let v = obj_mut(vct);
-            set(v, "apiVersion", json!("v1"));
-            set(v, "kind", json!("PersistentVolumeClaim"));
-            set(
-                obj_mut(v.entry("spec").or_insert(Value::Null)),
-                "volumeMode",
-                json!("Filesystem"),
-            );
-            set(
-                obj_mut(v.entry("status").or_insert(Value::Null)),
-                "phase",
-                json!("Pending"),
-            );
-        }
-    }
-}
-
-fn pod_spec(spec: &mut Value) {
-    let s = obj_mut(spec);
-    set(s, "restartPolicy", json!("Always"));
-    set(s, "terminationGracePeriodSeconds", json!(30));
-    set(s, "dnsPolicy", json!("ClusterFirst"));
-    set(s, "securityContext", json!({}));
-    set(s, "schedulerName", json!("default-scheduler"));
-    for list in ["containers", "initContainers"] {
-        for c in s
-            .get_mut(list)
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
-            container(c);
-        }
-    }
-}
-
-/// `Guaranteed` when every container limits cpu and memory with requests equal to the limits,
-/// `BestEffort` when none asks for anything, else `Burstable`.
-fn qos_class(spec: &Value) -> &'static str {
-    let containers: Vec<&Value> = spec["containers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .collect();
-    let empty = |v: &Value| v.as_object().is_none_or(|m| m.is_empty());
-    if containers
-        .iter()
-        .all(|c| empty(&c["resources"]["requests"]) && empty(&c["resources"]["limits"]))
-    {
-        return "BestEffort";
-    }
-    let guaranteed = containers.iter().all(|c| {
-        let (req, lim) = (&c["resources"]["requests"], &c["resources"]["limits"]);
-        ["cpu", "memory"]
-            .iter()
-            .all(|r| !lim[*r].is_null() && (req[*r].is_null() || req[*r] == lim[*r]))
-    });
-    if guaranteed {
-        "Guaranteed"
-    } else {
-        "Burstable"
-    }
-}
-
-fn container(c: &mut Value) {
-    let c = obj_mut(c);
-    let image = c.get("image").and_then(Value::as_str).unwrap_or("");
-    // `:latest` or no tag pulls always (unless pinned by digest).
-    let tag = image.rsplit('/').next().unwrap_or("");
-    let always = !image.contains('@') && (!tag.contains(':') || tag.ends_with(":latest"));
-    set(
-        c,
-        "imagePullPolicy",
-        json!(if always { "Always" } else { "IfNotPresent" }),
-    );
-    set(c, "terminationMessagePath", json!("/dev/termination-log"));
-    set(c, "terminationMessagePolicy", json!("File"));
-    set(c, "resources", json!({}));
-    for p in c
-        .get_mut("ports")
-        .and_then(Value::as_array_mut)
-        .into_iter()
-        .flatten()
-    {
-        set(obj_mut(p), "protocol", json!("TCP"));
-    }
-}
-
-fn service(store: &Store, obj: &mut Value, live: Option<&Value>) {
-    let s = obj_mut(&mut obj["spec"]);
-    set(s, "type", json!("ClusterIP"));
-    set(s, "sessionAffinity", json!("None"));
-    set(s, "internalTrafficPolicy", json!("Cluster"));
-    for p in s
-        .get_mut("ports")
-        .and_then(Value::as_array_mut)
-        .into_iter()
-        .flatten()
-    {
-        let p = obj_mut(p);
-        set(p, "protocol", json!("TCP"));
-        if let Some(port) = p.get("port").cloned() {
-            set(p, "targetPort", port);
-        }
-    }
-    let live_ip = live.and_then(|l| l["spec"]["clusterIP"].as_str());
-    if let Some(ip) = live_ip {
-        // clusterIP is immutable; an update that omits it keeps it.
-        set(s, "clusterIP", json!(ip));
-    }
-    let ip = match s.get("clusterIP").and_then(Value::as_str) {
-        Some(ip) if !ip.is_empty() => ip.to_string(),
-        _ => {
-            let ip = free_cluster_ip(store);
-            s.insert("clusterIP".into(), json!(ip));
-            ip
-        }
+    let Some(defaults) = rt.defaults else {
+        return;
     };
-    set(s, "clusterIPs", json!([ip]));
-    if ip != "None" {
-        set(s, "ipFamilies", json!(["IPv4"]));
-        set(s, "ipFamilyPolicy", json!("SingleStack"));
-    }
-    if live.is_none() {
-        set(obj_mut(&mut obj["status"]), "loadBalancer", json!({}));
+    let free_cluster_ip = || free_cluster_ip(store);
+    defaults(
+        obj,
+        &Defaulting {
+            live,
+            free_cluster_ip: &free_cluster_ip,
+        },
+    );
+    // The DefaultTolerationSeconds admission plugin needs the configured timings (this layer).
+    if rt.kind == "Pod" {
+        super::tolerations::add_defaults(&mut obj["spec"]);
     }
 }
 
@@ -264,6 +55,7 @@ fn free_cluster_ip(store: &Store) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn statefulset_defaults_keep_given_values() {

@@ -1,5 +1,6 @@
 //! The event recorder every component uses (controllers, scheduler, kubelet): core/v1 Events
-//! named `<object>.<hex nanos>`, repeats aggregated into `count`, and expiry after one hour.
+//! named `<object>.<hex nanos>`, repeats aggregated into `count`, client-go's spam filter and
+//! similar-event aggregation (`event_correlator`), and expiry after one hour.
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -61,6 +62,25 @@ impl EventRecorder {
         source: &Source<'_>,
     ) -> Result<Value, ApiError> {
         let rt = get("Event");
+        let at = std::time::Instant::now();
+        let host = source.host.unwrap_or("");
+        let combined = super::event_correlator::aggregate(
+            source.component,
+            host,
+            involved,
+            type_,
+            reason,
+            message,
+            at,
+        );
+        let message = combined.as_str();
+        if !super::event_correlator::allow(source.component, host, involved, at) {
+            tracing::debug!(
+                "event dropped by the spam filter: {} {reason} {message}",
+                name(involved)
+            );
+            return Ok(Value::Null);
+        }
         // Events about cluster-scoped objects (nodes) live in `default`, as in real clusters.
         let ns = match namespace(involved) {
             "" => "default",
@@ -72,7 +92,11 @@ impl EventRecorder {
             io["uid"] == uid(involved)
                 && io["name"] == name(involved)
                 && e["reason"] == reason
-                && e["message"] == message
+                && (e["message"] == message
+                    || message.starts_with(super::event_correlator::COMBINED_PREFIX)
+                        && e["message"].as_str().is_some_and(|m| {
+                            m.starts_with(super::event_correlator::COMBINED_PREFIX)
+                        }))
                 && e["type"] == type_
                 && e["source"]["component"] == source.component
                 && io["fieldPath"].as_str() == source.field_path
@@ -82,6 +106,8 @@ impl EventRecorder {
             return store.modify(rt, Some(ns), name(e), |e| {
                 e["count"] = json!(count);
                 e["lastTimestamp"] = json!(now());
+                // A combined event shows the latest of the similar messages.
+                e["message"] = json!(message);
             });
         }
         let mut involved_ref = json!({

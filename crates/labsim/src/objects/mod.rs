@@ -4,8 +4,15 @@
 //! another for these.
 
 pub mod defaults;
+pub mod disruption;
+pub mod event_correlator;
 pub mod events;
 mod fields;
+pub mod machines;
+pub mod timings;
+pub mod tolerations;
+pub mod validation;
+pub mod version;
 
 pub use events::{EventRecorder, Source};
 pub use fields::*;

@@ -1,20 +1,16 @@
-//! Server-side printing: `meta.k8s.io/v1` `Table` objects with kube-apiserver's columns per kind.
+//! Server-side printing: `meta.k8s.io/v1` `Table` objects with kube-apiserver's columns per kind
+//! (each kind's columns and row conditions are in its row: `resources/kinds/<plural>.rs`).
 //!
 //! Like the real apiserver's `TableConvertor`, every row carries all columns (wide ones too);
 //! kubectl hides `priority > 0` columns unless `-o wide`. Rows carry `PartialObjectMetadata`
 //! (kubectl's default `includeObject=Metadata`), which feeds NAMESPACE (`-A`) and `--show-labels`.
 
-mod age;
-mod columns;
-mod pod_status;
-mod quantity;
-
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use crate::resources::ResourceType;
+use crate::resources::{Column, ResourceType};
 
-pub use age::human_duration;
+pub use crate::resources::human_duration;
 
 /// A `meta.k8s.io/v1` Table of `items`. `with_columns` is false for watch events after the first.
 /// Rows carry `PartialObjectMetadata` objects (kubectl's default `includeObject=Metadata`).
@@ -35,10 +31,10 @@ pub(crate) fn table_at(
     with_columns: bool,
     now: DateTime<Utc>,
 ) -> Value {
-    let cols = columns::for_kind(rt.kind);
+    let cols = rt.columns;
     // The apiserver's `NoHeaders` leaves the Go slice nil, which encodes as `null`.
     let definitions = if with_columns {
-        Value::Array(cols.iter().map(columns::Column::definition).collect())
+        Value::Array(cols.iter().map(Column::definition).collect())
     } else {
         Value::Null
     };
@@ -52,7 +48,7 @@ pub(crate) fn table_at(
     })
 }
 
-fn row(rt: &ResourceType, cols: &[columns::Column], item: &Value, now: DateTime<Utc>) -> Value {
+fn row(rt: &ResourceType, cols: &[Column], item: &Value, now: DateTime<Utc>) -> Value {
     let cells: Vec<Value> = cols.iter().map(|c| (c.cell)(item, now)).collect();
     let metadata = item.get("metadata").cloned().unwrap_or_else(|| json!({}));
     let mut row = json!({
@@ -63,17 +59,8 @@ fn row(rt: &ResourceType, cols: &[columns::Column], item: &Value, now: DateTime<
             "metadata": metadata,
         },
     });
-    // printPod marks finished pods with a Completed row condition.
-    if rt.kind == "Pod" {
-        let condition = match item.pointer("/status/phase").and_then(Value::as_str) {
-            Some("Succeeded") => Some(("Succeeded", "The pod has completed successfully.")),
-            Some("Failed") => Some(("Failed", "The pod failed.")),
-            _ => None,
-        };
-        if let Some((reason, message)) = condition {
-            row["conditions"] = json!([{"type": "Completed", "status": "True",
-                "reason": reason, "message": message}]);
-        }
+    if let Some(conditions) = (rt.row_conditions)(item) {
+        row["conditions"] = conditions;
     }
     row
 }

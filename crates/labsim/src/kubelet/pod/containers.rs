@@ -113,11 +113,7 @@ impl Worker {
         if self.view.last.is_some() {
             self.view.restart_count += 1;
         }
-        self.event(
-            "Normal",
-            "Pulled",
-            &format!("Container image \"{image}\" already present on machine"),
-        );
+        self.pulled(image);
         let created = format!("Created container {}", self.view.container);
         self.event("Normal", "Created", &created);
         let container_id = new_container_id(&self.uid);

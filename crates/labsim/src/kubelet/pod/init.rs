@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::super::status::{State, Terminated};
+use super::super::status::{self, State, Terminated};
 use super::containers::new_container_id;
 use super::restarts::{BACKOFF_MAX, BACKOFF_RESET, BACKOFF_START};
 use super::{append, image_id, log_file, Step, Worker};
@@ -43,8 +43,8 @@ impl Worker {
                     idx,
                     "CrashLoopBackOff",
                     Some(format!(
-                        "back-off {}s restarting failed container={cname} pod={pod_ref}",
-                        backoff.as_secs()
+                        "back-off {} restarting failed container={cname} pod={pod_ref}",
+                        status::go_duration(backoff)
                     )),
                 );
                 if self.sleep_or_stop(backoff).await {
@@ -54,11 +54,7 @@ impl Worker {
             if self.view.init[idx].last.is_some() {
                 self.view.init[idx].restart_count += 1;
             }
-            self.event(
-                "Normal",
-                "Pulled",
-                &format!("Container image \"{}\" already present on machine", c.image),
-            );
+            self.pulled(&c.image);
             self.event("Normal", "Created", &format!("Created container {cname}"));
             let started_at = now();
             let container_id = new_container_id(&self.uid);

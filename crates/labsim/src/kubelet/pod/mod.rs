@@ -190,7 +190,7 @@ impl Worker {
     }
 
     fn publish(&mut self) {
-        if self.published.as_ref() == Some(&self.view) {
+        if self.published.as_ref() == Some(&self.view) || self.node_down() {
             return;
         }
         let (view, uid) = (self.view.clone(), self.uid.clone());
@@ -208,8 +208,15 @@ impl Worker {
         }
     }
 
+    /// The image manager's `Pulling`/`Pulled` events (`events::pull`).
+    fn pulled(&self, image: &str) {
+        if let Some(p) = self.pod().filter(|p| !self.k.silenced(p)) {
+            events::pull(&self.k.store, &p, image, events::image_size(image));
+        }
+    }
+
     fn event(&self, kind: &str, reason: &str, message: &str) {
-        if let Some(p) = self.pod() {
+        if let Some(p) = self.pod().filter(|p| !self.k.silenced(p)) {
             events::record(&self.k.store, &p, kind, reason, message);
         }
     }
@@ -342,6 +349,11 @@ impl Worker {
         self.pod()
             .and_then(|p| p["spec"]["hostname"].as_str().map(str::to_string))
             .unwrap_or_else(|| self.name.clone())
+    }
+
+    /// Whether this pod's node is stopped (its kubelet posts nothing: `node_power`).
+    fn node_down(&self) -> bool {
+        self.pod().is_some_and(|p| self.k.silenced(&p))
     }
 
     fn node_name(&self) -> String {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::super::sandbox::image;
-use super::super::status::{State, Terminated};
+use super::super::status::{self, State, Terminated};
 use super::Worker;
 
 /// Crash back-off. Real kubelets start at 10 s and double up to 5 min; labsim starts at 1 s and
@@ -37,8 +37,8 @@ impl Worker {
         self.wait_state(
             "CrashLoopBackOff",
             Some(format!(
-                "back-off {}s restarting failed container={cname} pod={pod_ref}",
-                backoff.as_secs()
+                "back-off {} restarting failed container={cname} pod={pod_ref}",
+                status::go_duration(backoff)
             )),
         );
         self.sleep_or_stop(backoff).await

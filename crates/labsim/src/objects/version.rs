@@ -1,0 +1,26 @@
+//! The one Kubernetes version labsim reports everywhere: `/version`, the OpenAPI `info`, the
+//! nodes' `kubeletVersion`, the probes' `kube-probe/<minor>`; the wording of events and the
+//! controllers' defaults follow it. kubectl here is the Cloud SDK's dispatcher, which runs the
+//! `kubectl.1.27` .. `kubectl.1.33` matching the server's /version. The newest it has, 1.33 (and
+//! 1.32), send built-in objects as protobuf (`kubectl create configmap` posts
+//! `application/vnd.kubernetes.protobuf`, client-go ≥ 0.32's typed clients), which labsim does
+//! not decode, so labsim reports the newest version whose kubectl speaks JSON to it: 1.31, as
+//! minikube v1.34.0 runs by default (pkg/minikube/constants/constants.go).
+
+/// `gitVersion`.
+pub const KUBERNETES: &str = "v1.31.0";
+/// `major` and `minor` as `/version` spells them.
+pub const MAJOR: &str = "1";
+pub const MINOR: &str = "31";
+
+/// The minikube release whose defaults labsim follows, and its commit (node labels).
+pub const MINIKUBE: &str = "v1.34.0";
+pub const MINIKUBE_COMMIT: &str = "210b148df93a80eb872ecbeb7e35281b3c582c61";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parts_agree() {
+        assert!(super::KUBERNETES.starts_with(&format!("v{}.{}.", super::MAJOR, super::MINOR)));
+    }
+}
