@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks for labsim (figures for the closing note; not a test):
-#   labsim up to a ready API, apply to 3/3 Ready, idle RSS, RSS per mariadbd, kubectl get pods.
+#   labsim up to a ready API, apply to 3/3 Ready, idle RSS, RSS per mariadbd and per pod (every
+#   process of its sandboxes), kubectl get pods.
 # Usage: scripts/bench-labsim.sh [path/to/labsim]   (builds it if not given)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,8 +39,22 @@ done
 t1=$(ms)
 echo "kubectl apply to 3/3 Ready: $((t1 - t0)) ms"
 sleep 2
-for p in $(pgrep -f "mariadbd.*$STATE" || true); do
-  echo "mariadbd pid $p RSS: $(( $(rss_kb "$p") / 1024 )) MB"
+# A pod's processes: its containers' (they have a mount of its run dir) and their bwraps (whose
+# command line names it).
+pod_rss_kb() {
+  local total=0 d
+  for d in /proc/[0-9]*; do
+    if grep -qs "$1" "$d/mountinfo" || tr '\0' ' ' 2>/dev/null < "$d/cmdline" | grep -qs "bwrap.*$1"; then
+      total=$(( total + $(rss_kb "${d#/proc/}" || echo 0) ))
+    fi
+  done
+  echo "$total"
+}
+for d in "$STATE"/pods/*/; do
+  for p in $(grep -ls "$d" /proc/[0-9]*/mountinfo 2>/dev/null | cut -d/ -f3); do
+    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = mariadbd ] && echo "mariadbd pid $p RSS: $(( $(rss_kb "$p") / 1024 )) MB"
+  done
+  echo "pod $(basename "$d" | cut -d_ -f2) RSS (all its processes): $(( $(pod_rss_kb "$d") / 1024 )) MB"
 done
 echo "labsim RSS with 3 pods: $(( $(rss_kb "$PID") / 1024 )) MB"
 n=20; t0=$(ms); for _ in $(seq $n); do k get pods >/dev/null 2>&1; done; t1=$(ms)

@@ -28,27 +28,15 @@ async fn async_lab_on_the_callers_runtime() {
     assert!(w.in_ordinal_order(), "{w}");
     assert_eq!(w.ready_order().len(), 3);
 
-    // the session reaches mysql-2's own server: its datadir is data-mysql-2's volume
-    // (labsim's mariadbd reports the host's @@hostname, so the data dir identifies the pod)
-    let vol = lab
-        .pvcs()
-        .await
-        .unwrap()
-        .get("data-mysql-2", "VOLUME")
-        .unwrap();
+    // the session reaches mysql-2's own server: each pod's mariadbd runs in its own sandbox,
+    // whose UTS hostname is the pod's (as in a real pod, where @@hostname is the pod name)
     let db = lab.mysql("mysql-2").await.unwrap();
     let out = db
-        .sql("SELECT @@datadir AS d, 1 + 1 AS two;")
+        .sql("SELECT @@hostname AS h, 1 + 1 AS two;")
         .await
         .unwrap();
     assert_eq!(out.last().column("two"), vec![Some("2".to_string())]);
-    let datadir = out.last().column("d")[0].clone().unwrap();
-    // labsim keeps it on the node's disk under minikube's hostpath provisioner's path for the
-    // claim (`.../tmp/hostpath-provisioner/default/data-mysql-2`), older labsims under the PV name
-    assert!(
-        datadir.contains("/data-mysql-2") || datadir.contains(&vol),
-        "{datadir} vs {vol}"
-    );
+    assert_eq!(out.last().column("h"), vec![Some("mysql-2".to_string())]);
 
     // concurrent reads on the caller's runtime
     let (p, s, c) = tokio::join!(lab.pods(), lab.statefulsets(), lab.pvcs());

@@ -180,7 +180,7 @@ async fn every_error_is_korean_with_cause_and_next_step() {
     has_all(
         &msg,
         &[
-            "MySQL/MariaDB 이미지",
+            "labsim에 없는 이미지입니다",
             "nginx:1.27",
             "이미지를 받을 수 없습니다",
         ],

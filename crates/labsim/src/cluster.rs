@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::api::App;
 use crate::kubelet::Kubelet;
+use crate::network::ClusterNet;
 use crate::shutdown::{self, Shutdown, Trigger};
 use crate::store::Store;
 use crate::tls::Pki;
@@ -33,6 +34,10 @@ impl Cluster {
         let pki = Pki::load_or_create(&state_dir.join("pki"))?;
         let token = load_or_create_token(&state_dir.join("token"))?;
         let kubelet = Kubelet::new(store.clone(), state_dir.clone());
+        // The pod network, or one clear error (no user namespaces) instead of a half cluster.
+        let network =
+            ClusterNet::create(&state_dir).map_err(|e| io::Error::other(e.to_string()))?;
+        kubelet.set_network(network);
         kubelet.mark_restarting();
         let app = App {
             store,
@@ -55,10 +60,13 @@ impl Cluster {
         Ok(path)
     }
 
-    /// Runs server, controllers and kubelet until `shutdown`; the kubelet stops every pod
-    /// process before this returns.
+    /// Runs server, controllers, kubelet and the cluster DNS and Service proxy until
+    /// `shutdown`; the kubelet stops every pod process before this returns.
     pub async fn run(self, listener: TcpListener, shutdown: Shutdown) -> io::Result<()> {
         let app = self.app;
+        if let Some(net) = app.kubelet.network() {
+            net.serve(app.store.clone(), shutdown.clone())?;
+        }
         let controllers = tokio::spawn(crate::controllers::run(
             app.store.clone(),
             (*app.state_dir).clone(),
@@ -80,6 +88,7 @@ impl Cluster {
         let kubeconfig = cluster.write_kubeconfig(addr)?;
         let (trigger, shutdown) = shutdown::channel();
         let store = cluster.app.store.clone();
+        let network = cluster.app.kubelet.network().cloned();
         let task = tokio::spawn(cluster.run(listener, shutdown));
         Ok(Running {
             addr,
@@ -87,6 +96,7 @@ impl Cluster {
             trigger,
             task: Some(task),
             store,
+            network,
         })
     }
 }
@@ -98,6 +108,8 @@ pub struct Running {
     pub kubeconfig: PathBuf,
     /// Direct access to the objects, for assertions.
     pub store: Arc<Store>,
+    /// The cluster network (pod sandboxes, dials into it), for tests.
+    pub network: Option<ClusterNet>,
     trigger: Trigger,
     task: Option<JoinHandle<io::Result<()>>>,
 }

@@ -100,6 +100,13 @@ pub fn up(
         eprintln!("      설치: sudo apt-get install -y mariadb-server (Debian/Ubuntu)");
     }
     fs::create_dir_all(state_dir)?;
+    // The pod network needs user namespaces: say so here, once, rather than in the log of a
+    // server that exits at once.
+    drop(labsim::network::ClusterNet::create(state_dir)?);
+    // Pods run as bubblewrap sandboxes: without it (or if it cannot make its namespaces) none
+    // could start, so say why once instead of starting a cluster whose pods all fail. After the
+    // network's check, which names the user-namespace setting this machine lacks.
+    labsim::kubelet::sandbox::preflight().map_err(|e| e.to_string())?;
     let _ = fs::remove_file(state_dir.join(ENDPOINT));
     let log = OpenOptions::new()
         .create(true)

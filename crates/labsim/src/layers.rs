@@ -7,6 +7,7 @@ const LAYERS: &[&[&str]] = &[
     &["api_error"],
     &["store"],
     &["objects"],
+    &["network"],
     &["controllers", "kubelet"],
     &["api"],
     &["server", "tls", "kubeconfig"],

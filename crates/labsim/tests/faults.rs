@@ -84,20 +84,13 @@ fn killed_mariadbd_restarts_and_sigkilled_labsim_comes_back() {
     assert_eq!(pids.len(), 3, "three mariadbd processes: {pids:?}");
     let pod = sim.json(&["get", "pod", "mysql-0"]);
     let uid = pod["metadata"]["uid"].as_str().unwrap().to_string();
+    // mysql-0's server: its sandbox binds mysql-0's run dir (named with the pod's uid).
     let victim = pids
         .iter()
         .find(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
+            std::fs::read_to_string(format!("/proc/{pid}/mountinfo"))
                 .unwrap_or_default()
                 .contains(&uid)
-        })
-        .or_else(|| {
-            // The data dir is the PV's; find the pid whose cwd is mysql-0's run dir.
-            pids.iter().find(|pid| {
-                std::fs::read_link(format!("/proc/{pid}/cwd"))
-                    .map(|p| p.to_string_lossy().contains("mysql-0"))
-                    .unwrap_or(false)
-            })
         })
         .expect("mysql-0's mariadbd")
         .to_string();
@@ -135,6 +128,11 @@ fn killed_mariadbd_restarts_and_sigkilled_labsim_comes_back() {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    // Nothing of the pods survives it: no bwrap, no mariadbd, no process holding a mount of
+    // the state dir (mounts and namespaces live only as long as a process holds them).
+    sim.wait_for("every sandbox gone with labsim", 10, || {
+        sim.sandboxed_pids().is_empty().then_some(())
+    });
     let up = sim.labsim(&["up"]);
     assert!(up.status.success(), "{}", text(&up));
     assert_eq!(

@@ -103,11 +103,11 @@ async fn kube_rs_drives_labsim() {
     assert_eq!(status.status.as_deref(), Some("Success"), "{status:?}");
     assert_eq!(out.trim(), "2");
 
-    // A refused command exits non-zero with a message.
+    // A failing command in the container exits non-zero with its message.
     let mut p = pods
         .exec(
             "mysql-0",
-            vec!["bash"],
+            vec!["bash", "-c", "mysql -uroot -pwrong -e 'SELECT 1'"],
             &AttachParams::default().stderr(true),
         )
         .await
@@ -118,7 +118,7 @@ async fn kube_rs_drives_labsim() {
         .unwrap();
     let status = p.take_status().unwrap().await.unwrap();
     assert_eq!(status.status.as_deref(), Some("Failure"));
-    assert!(err.contains("mysql"), "{err}");
+    assert!(err.contains("Access denied"), "{err}");
 
     // port-forward bridged to mysql_async.
     let mut pf = pods.portforward("mysql-0", &[3306]).await.unwrap();

@@ -183,16 +183,35 @@ impl Sim {
         ])
     }
 
-    /// Pids of the `mariadbd` processes running on this labsim's volumes.
+    /// Pids of the processes that have a mount of this labsim's state dir: labsim's pod
+    /// sandboxes (bwrap and every process in a container), found through
+    /// `/proc/PID/mountinfo`.
+    pub fn sandboxed_pids(&self) -> Vec<String> {
+        let state = self.state().to_string_lossy().into_owned();
+        let Ok(rd) = std::fs::read_dir("/proc") else {
+            return vec![];
+        };
+        rd.flatten()
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|pid| pid.chars().all(|c| c.is_ascii_digit()))
+            .filter(|pid| {
+                std::fs::read_to_string(format!("/proc/{pid}/mountinfo"))
+                    .is_ok_and(|m| m.contains(&state))
+                    && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                        .unwrap_or_default()
+                        .contains(") Z")
+            })
+            .collect()
+    }
+
+    /// Pids of the `mariadbd` processes running in this labsim's pods.
     pub fn mariadbd_pids(&self) -> Vec<String> {
-        let pattern = format!("mariadbd.*{}", self.state().display());
-        let out = Command::new("pgrep")
-            .args(["-f", &pattern])
-            .output()
-            .expect("pgrep");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_string)
+        self.sandboxed_pids()
+            .into_iter()
+            .filter(|pid| {
+                std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|c| c.trim() == "mariadbd")
+            })
             .collect()
     }
 

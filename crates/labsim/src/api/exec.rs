@@ -13,8 +13,6 @@ use serde_json::{json, Value};
 
 use crate::api::App;
 use crate::api_error::ApiError;
-use crate::kubelet::builtins;
-use crate::kubelet::command::Mapped;
 use crate::kubelet::exec::{self, ExecProcess};
 use crate::kubelet::process::exit_code;
 use crate::kubelet::PodRuntime;
@@ -194,59 +192,21 @@ async fn finish(socket: &mut WebSocket, code: i32) {
 }
 
 async fn session(mut socket: WebSocket, rt: PodRuntime, q: ExecQuery, v5: bool) {
-    let mapped = rt.map_command(&q.command);
     let err_ch = if q.tty { 1 } else { 2 };
-    // A builtin or script (a wait loop may run long) ends early when the client goes away.
-    let done = tokio::select! {
-        r = builtins::run_async(&mapped, &rt) => r,
-        _ = client_gone(&mut socket, v5) => return,
-    };
-    if let Some((out, err, code)) = done {
-        if q.stdout && !out.is_empty() {
-            let _ = socket.send(frame(1, &out)).await;
-        }
-        if !err.is_empty() {
-            let _ = socket.send(frame(err_ch, &err)).await;
-        }
-        return finish(&mut socket, code).await;
-    }
-    let (program, args, password) = match mapped {
-        Mapped::Client {
-            program,
-            args,
-            password,
-        } => (program, args, password),
-        Mapped::Refused(why) => {
-            let _ = socket
-                .send(frame(err_ch, format!("{why}\n").as_bytes()))
-                .await;
-            return finish(&mut socket, 126).await;
-        }
-        _ => unreachable!("builtins handled above"),
-    };
-    let started = rt.spawn_exec(&program, &args, password.as_deref(), q.stdin, q.tty);
-    let code = match started {
+    // The command runs inside the container (its namespaces entered from the host).
+    let code = match rt.spawn_exec(&q.command, q.stdin, q.tty) {
         Ok(process) => relay(&mut socket, process, &q, v5).await,
-        Err(_) => {
+        Err(e) => {
             let _ = socket
                 .send(frame(
                     err_ch,
-                    format!("labsim: cannot run {program}\n").as_bytes(),
+                    format!("labsim: cannot enter the container: {e}\n").as_bytes(),
                 ))
                 .await;
             127
         }
     };
     finish(&mut socket, code).await
-}
-
-/// Resolves when the client closes the session (other frames are ignored).
-async fn client_gone(socket: &mut WebSocket, v5: bool) {
-    loop {
-        if let Some(Input::Gone) = decode(socket.recv().await, v5) {
-            return;
-        }
-    }
 }
 
 /// Carries an exec process's bytes over the WebSocket until it exits: its output (what the
@@ -273,7 +233,7 @@ async fn relay(socket: &mut WebSocket, process: ExecProcess, q: &ExecQuery, v5: 
             out = output.recv(), if outputs_open => match out {
                 Some((ch, data)) => {
                     if wanted(ch) && socket.send(frame(ch, &data)).await.is_err() {
-                        let _ = child.kill().await;
+                        exec::kill(&mut child).await;
                         return 137;
                     }
                 }
@@ -297,7 +257,7 @@ async fn relay(socket: &mut WebSocket, process: ExecProcess, q: &ExecQuery, v5: 
                 Some(Input::StdinClosed) => stdin.close().await,
                 Some(Input::Resize(w, h)) => stdin.resize(w, h),
                 Some(Input::Gone) => {
-                    let _ = child.kill().await;
+                    exec::kill(&mut child).await;
                     return 137;
                 }
                 None => {}

@@ -107,8 +107,8 @@ async fn serve(
         }
         current
     };
-    // One open handle for the whole request: it keeps reading this container's log even after
-    // a restart renames it to mysqld.previous.log.
+    // One open handle for the whole request: the log of this run of the container (a restart
+    // writes the next one, see `kubelet::pod::log_file`).
     let mut file = std::fs::File::open(&path)
         .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
     let mut text = Vec::new();
@@ -129,6 +129,7 @@ async fn serve(
         ns,
         name,
         uid,
+        container: cname,
         path,
         file,
         ino,
@@ -147,6 +148,7 @@ struct Follow {
     ns: String,
     name: String,
     uid: String,
+    container: String,
     path: PathBuf,
     file: std::fs::File,
     ino: u64,
@@ -170,14 +172,21 @@ impl Follow {
             if !buf.is_empty() {
                 return Some(buf);
             }
-            let alive = self
+            let pod = self
                 .app
                 .store
                 .get(resources::get("Pod"), Some(&self.ns), &self.name)
                 .ok()
-                .is_some_and(|p: Value| p["metadata"]["uid"] == self.uid.as_str());
+                .filter(|p: &Value| p["metadata"]["uid"] == self.uid.as_str());
+            // The container restarted: its log is another file now.
+            let same_run = pod.as_ref().is_some_and(|p| {
+                self.app
+                    .kubelet
+                    .container_logs(p, Some(&self.container))
+                    .is_some_and(|(_, cur, _, _)| cur == self.path)
+            });
             let same_file = std::fs::metadata(&self.path).is_ok_and(|m| m.ino() == self.ino);
-            if !alive || !same_file {
+            if pod.is_none() || !same_run || !same_file {
                 return None;
             }
             tokio::time::sleep(POLL).await;
@@ -261,8 +270,18 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(&next[..], b"four\n");
-        // A restart renames the log away: the follow of that container ends.
-        std::fs::rename(&cur, cur.with_file_name("mysqld.previous.log")).unwrap();
+        // A restart: the next run logs to its own file and the follow of this one ends.
+        app.store
+            .modify(resources::get("Pod"), Some("default"), "mysql-0", |p| {
+                p["status"]["containerStatuses"] =
+                    serde_json::json!([{"name": "mysql", "restartCount": 1}]);
+            })
+            .unwrap();
+        let p = app
+            .store
+            .get(resources::get("Pod"), Some("default"), "mysql-0")
+            .unwrap();
+        let (cur, _) = app.kubelet.log_paths(&p);
         std::fs::write(&cur, "new container\n").unwrap();
         let end = tokio::time::timeout(Duration::from_secs(5), s.next())
             .await

@@ -1,49 +1,27 @@
-//! The pod network as a process inside a pod sees it: the kubelet-managed `/etc/hosts`, the
-//! `resolv.conf` search path (`<ns>.svc.cluster.local svc.cluster.local cluster.local`,
-//! `ndots:5`) and what CoreDNS's `kubernetes` plugin answers for `cluster.local` (Services,
-//! headless Services' ready endpoints, `hostname.subdomain` pod names, `a-b-c-d.<ns>.pod`,
-//! reverse lookups). Also where a TCP connection to an address lands (`route`): a pod IP is
-//! that pod's server, a ClusterIP one ready endpoint of the Service, as kube-proxy would do.
+//! Name resolution as a process inside a pod sees it: glibc's `hosts: files dns` and nslookup's
+//! DNS-only lookups over the pod's `/etc/hosts` and resolv.conf search path, asking the cluster
+//! DNS's records (`network::records`, the ones the real DNS server at 10.96.0.10 answers from).
+//! The kubelet's files are in `netfiles.rs`, where a host-started client's connection lands in
+//! `route.rs`; the DNS records and the real DNS server live in `network/`.
 //!
 //! A [`Net`] is a snapshot of the store (Services, Endpoints, Pods) plus the loopback ports of
 //! the servers the kubelet runs; everything here is pure so the rules are unit-tested.
-//! Names outside `cluster.local` are not resolved: labsim has no upstream DNS (NXDOMAIN).
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
+use crate::network::records;
+pub use crate::network::records::{service_of, Endpoint, Service, DOMAIN};
 use crate::resources;
 use crate::store::Store;
 
-/// The cluster domain and the kube-dns Service address every pod's `resolv.conf` names.
-pub const DOMAIN: &str = "cluster.local";
+pub use super::route::Route;
+
+/// The kube-dns Service address every pod's `resolv.conf` names (`network::DNS_IP`).
 pub const DNS_SERVER: &str = "10.96.0.10";
 /// resolv.conf's `options ndots:5` as the kubelet writes it for ClusterFirst pods.
-const NDOTS: usize = 5;
-
-/// One ready address of a Service (its Endpoints `addresses`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
-    pub ip: String,
-    pub hostname: Option<String>,
-    /// The pod behind the address (`targetRef`), when it is one.
-    pub pod: Option<String>,
-    /// The endpoint port serving the Service port of the same name (or the only one).
-    pub ports: Vec<(Option<String>, u16)>,
-}
-
-/// A Service as DNS and kube-proxy see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Service {
-    pub ns: String,
-    pub name: String,
-    /// `None` for a headless Service (`clusterIP: None`).
-    pub cluster_ip: Option<String>,
-    /// (port name, port).
-    pub ports: Vec<(Option<String>, u16)>,
-    pub endpoints: Vec<Endpoint>,
-}
+pub(super) const NDOTS: usize = 5;
 
 /// A pod that has an IP.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,19 +53,6 @@ pub struct Net {
     pub pods: Vec<Pod>,
 }
 
-/// Where a connection to `host:port` ends.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Route {
-    /// The loopback port of the server that answers.
-    Port(u16),
-    /// The name does not resolve.
-    UnknownHost,
-    /// Resolved, but nothing listens there (no server running, another port, no endpoints).
-    Refused,
-    /// An address no pod or Service holds: packets go nowhere.
-    Unreachable,
-}
-
 /// One answer of a forward lookup: the canonical name and its addresses (IPv4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Host {
@@ -106,141 +71,18 @@ impl Net {
             .filter_map(|p| pod_of(p, ports))
             .filter(|p| !(p.ns == me.ns && p.name == me.name))
             .collect();
-        let (eps, _) = store.list(resources::get("Endpoints"), None);
-        let by_name: HashMap<(String, String), &Value> = eps
-            .iter()
-            .map(|e| {
-                (
-                    (
-                        e["metadata"]["namespace"]
-                            .as_str()
-                            .unwrap_or("")
-                            .to_string(),
-                        e["metadata"]["name"].as_str().unwrap_or("").to_string(),
-                    ),
-                    e,
-                )
-            })
-            .collect();
-        let (svcs, _) = store.list(resources::get("Service"), None);
-        let services = svcs
-            .iter()
-            .map(|s| {
-                let ns = s["metadata"]["namespace"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_string();
-                let name = s["metadata"]["name"].as_str().unwrap_or("").to_string();
-                let ep = by_name.get(&(ns.clone(), name.clone())).copied();
-                service_of(s, ep.unwrap_or(&Value::Null))
-            })
-            .collect();
+        let services = records::services_from_store(store);
         Net { me, services, pods }
-    }
-
-    /// The search list of the pod's resolv.conf.
-    pub fn search(&self) -> Vec<String> {
-        vec![
-            format!("{}.svc.{DOMAIN}", self.me.ns),
-            format!("svc.{DOMAIN}"),
-            DOMAIN.to_string(),
-        ]
-    }
-
-    /// The kubelet-managed `/etc/hosts` of the pod: (address, canonical name, aliases).
-    pub fn hosts_file(&self) -> Vec<(String, String, Vec<String>)> {
-        let s = |x: &str| x.to_string();
-        let mut v = vec![
-            (s("127.0.0.1"), s("localhost"), vec![]),
-            (
-                s("::1"),
-                s("localhost"),
-                vec![s("ip6-localhost"), s("ip6-loopback")],
-            ),
-            (s("fe00::0"), s("ip6-localnet"), vec![]),
-            (s("fe00::0"), s("ip6-mcastprefix"), vec![]),
-            (s("fe00::1"), s("ip6-allnodes"), vec![]),
-            (s("fe00::2"), s("ip6-allrouters"), vec![]),
-        ];
-        match self.me.fqdn() {
-            Some(f) => v.push((self.me.ip.clone(), f, vec![self.me.hostname.clone()])),
-            None => v.push((self.me.ip.clone(), self.me.hostname.clone(), vec![])),
-        }
-        v
-    }
-
-    /// The text of that file, as `cat /etc/hosts` shows it.
-    pub fn hosts_text(&self) -> String {
-        let mut t = String::from("# Kubernetes-managed hosts file.\n");
-        for (ip, name, aliases) in self.hosts_file() {
-            t.push_str(&format!("{ip}\t{name}"));
-            for a in aliases {
-                t.push_str(&format!("\t{a}"));
-            }
-            t.push('\n');
-        }
-        t
-    }
-
-    /// The pod's `/etc/resolv.conf`.
-    pub fn resolv_conf(&self) -> String {
-        format!(
-            "nameserver {DNS_SERVER}\nsearch {}\noptions ndots:{NDOTS}\n",
-            self.search().join(" ")
-        )
     }
 
     /// What CoreDNS answers for an absolute name (A records); `None` is NXDOMAIN.
     pub fn query_a(&self, fqdn: &str) -> Option<Vec<String>> {
-        let name = fqdn.trim_end_matches('.').to_ascii_lowercase();
-        let rest = name.strip_suffix(&format!(".{DOMAIN}"))?;
-        let labels: Vec<&str> = rest.split('.').collect();
-        match labels.as_slice() {
-            // <svc>.<ns>.svc
-            [svc, ns, "svc"] => {
-                let s = self.service(ns, svc)?;
-                match &s.cluster_ip {
-                    Some(ip) => Some(vec![ip.clone()]),
-                    None => {
-                        let ips: Vec<String> = s.endpoints.iter().map(|e| e.ip.clone()).collect();
-                        (!ips.is_empty()).then_some(ips)
-                    }
-                }
-            }
-            // <hostname or a-b-c-d>.<svc>.<ns>.svc
-            [host, svc, ns, "svc"] => {
-                let s = self.service(ns, svc)?;
-                let e = s
-                    .endpoints
-                    .iter()
-                    .find(|e| e.hostname.as_deref() == Some(*host) || dashed(&e.ip) == *host)?;
-                Some(vec![e.ip.clone()])
-            }
-            // a-b-c-d.<ns>.pod (CoreDNS `pods insecure`, minikube's Corefile)
-            [dashed_ip, _ns, "pod"] => {
-                let ip = dashed_ip.replace('-', ".");
-                ip.parse::<std::net::Ipv4Addr>().ok()?;
-                Some(vec![ip])
-            }
-            _ => None,
-        }
+        records::lookup_a(&self.services, fqdn)
     }
 
-    /// What CoreDNS answers for a PTR query of `ip`: a Service's name for its ClusterIP, an
-    /// endpoint's name for a headless Service's address; `None` is NXDOMAIN.
+    /// What CoreDNS answers for a PTR query of `ip`; `None` is NXDOMAIN.
     pub fn query_ptr(&self, ip: &str) -> Option<String> {
-        for s in &self.services {
-            if s.cluster_ip.as_deref() == Some(ip) {
-                return Some(format!("{}.{}.svc.{DOMAIN}", s.name, s.ns));
-            }
-        }
-        for s in self.services.iter().filter(|s| s.cluster_ip.is_none()) {
-            if let Some(e) = s.endpoints.iter().find(|e| e.ip == ip) {
-                let host = e.hostname.clone().unwrap_or_else(|| dashed(ip));
-                return Some(format!("{host}.{}.{}.svc.{DOMAIN}", s.name, s.ns));
-            }
-        }
-        None
+        records::lookup_ptr(&self.services, ip)
     }
 
     /// The names a resolver tries for `name`, in order (search list and ndots as glibc and
@@ -284,7 +126,7 @@ impl Net {
 
     /// `/etc/hosts` lines for `name` of one family; glibc gathers the addresses of every line
     /// whose name or alias matches, keeping the first line's names.
-    fn lookup_files(&self, name: &str, v6: bool) -> Option<Host> {
+    pub(super) fn lookup_files(&self, name: &str, v6: bool) -> Option<Host> {
         let name = name.trim_end_matches('.');
         let mut found: Option<Host> = None;
         for (ip, canon, aliases) in self.hosts_file() {
@@ -334,85 +176,6 @@ impl Net {
         }
         self.lookup_files(key, true).or_else(|| self.lookup_v4(key))
     }
-
-    /// Where a TCP connection from this pod to `host:port` lands (`host` None: the client's
-    /// default, the pod's own server).
-    pub fn route(&self, host: Option<&str>, port: u16) -> Route {
-        let host = host.unwrap_or("localhost");
-        let addrs = if host.parse::<std::net::IpAddr>().is_ok() {
-            vec![host.to_string()]
-        } else {
-            match self
-                .lookup_files(host, true)
-                .or_else(|| self.lookup_v4(host))
-            {
-                Some(h) => h.addrs,
-                None => return Route::UnknownHost,
-            }
-        };
-        // A client tries the addresses in order until one connects.
-        let mut last = Route::Unreachable;
-        for a in &addrs {
-            match self.route_ip(a, port) {
-                Route::Port(p) => return Route::Port(p),
-                r => last = r,
-            }
-        }
-        last
-    }
-
-    fn route_ip(&self, ip: &str, port: u16) -> Route {
-        let to_pod = |p: &Pod, port: u16| match (port, p.port) {
-            (3306, Some(lp)) => Route::Port(lp),
-            _ => Route::Refused,
-        };
-        let loopback = ip
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|a| a.is_loopback());
-        if loopback || ip == self.me.ip {
-            return to_pod(&self.me, port);
-        }
-        if let Some(p) = self.pods.iter().find(|p| p.ip == ip) {
-            return to_pod(p, port);
-        }
-        if let Some(s) = self
-            .services
-            .iter()
-            .find(|s| s.cluster_ip.as_deref() == Some(ip))
-        {
-            let Some((pname, _)) = s.ports.iter().find(|(_, p)| *p == port) else {
-                return Route::Refused;
-            };
-            // kube-proxy picks one ready endpoint; the first one that serves is as good.
-            for e in &s.endpoints {
-                let target = e
-                    .ports
-                    .iter()
-                    .find(|(n, _)| n == pname || e.ports.len() == 1)
-                    .map(|(_, p)| *p);
-                let Some(target) = target else { continue };
-                let pod = e.pod.as_ref().and_then(|name| {
-                    std::iter::once(&self.me)
-                        .chain(&self.pods)
-                        .find(|p| &p.name == name && p.ns == s.ns && p.ip == e.ip)
-                });
-                if let Some(Route::Port(lp)) = pod.map(|p| to_pod(p, target)) {
-                    return Route::Port(lp);
-                }
-            }
-            return Route::Refused;
-        }
-        Route::Unreachable
-    }
-
-    fn service(&self, ns: &str, name: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.ns == ns && s.name == name)
-    }
-}
-
-/// `10.244.1.3` → `10-244-1-3`.
-fn dashed(ip: &str) -> String {
-    ip.replace('.', "-")
 }
 
 /// A pod object with an IP, as the network sees it.
@@ -431,63 +194,6 @@ pub fn pod_of(p: &Value, ports: &HashMap<(String, String), u16>) -> Option<Pod> 
             .map(str::to_string),
         port: ports.get(&(ns.to_string(), name.to_string())).copied(),
     })
-}
-
-/// `(name, port)` of a Service's or an Endpoints subset's `ports`.
-fn named_ports(ports: &Value) -> Vec<(Option<String>, u16)> {
-    let port = |p: &Value| {
-        Some((
-            p["name"].as_str().map(str::to_string),
-            p["port"].as_u64()? as u16,
-        ))
-    };
-    ports
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(port)
-        .collect()
-}
-
-/// A Service object and its Endpoints object (ready addresses only, as CoreDNS serves them
-/// unless `publishNotReadyAddresses`).
-pub fn service_of(s: &Value, ep: &Value) -> Service {
-    let spec = &s["spec"];
-    let cluster_ip = spec["clusterIP"]
-        .as_str()
-        .filter(|ip| !ip.is_empty() && *ip != "None")
-        .map(str::to_string);
-    let ports = named_ports(&spec["ports"]);
-    let publish_not_ready = spec["publishNotReadyAddresses"] == true;
-    let mut endpoints = Vec::new();
-    for sub in ep["subsets"].as_array().into_iter().flatten() {
-        let ports = named_ports(&sub["ports"]);
-        let mut addrs: Vec<&Value> = sub["addresses"].as_array().into_iter().flatten().collect();
-        if publish_not_ready {
-            addrs.extend(sub["notReadyAddresses"].as_array().into_iter().flatten());
-        }
-        for a in addrs {
-            let Some(ip) = a["ip"].as_str() else { continue };
-            endpoints.push(Endpoint {
-                ip: ip.to_string(),
-                hostname: a["hostname"].as_str().map(str::to_string),
-                pod: (a["targetRef"]["kind"] == "Pod")
-                    .then(|| a["targetRef"]["name"].as_str().map(str::to_string))
-                    .flatten(),
-                ports: ports.clone(),
-            });
-        }
-    }
-    Service {
-        ns: s["metadata"]["namespace"]
-            .as_str()
-            .unwrap_or("")
-            .to_string(),
-        name: s["metadata"]["name"].as_str().unwrap_or("").to_string(),
-        cluster_ip,
-        ports,
-        endpoints,
-    }
 }
 
 /// `getent hosts` output for one answer (glibc's `print_hosts`: `%-15s %s` and the aliases).
@@ -537,12 +243,13 @@ pub fn nslookup(net: &Net, name: &str) -> (String, i32) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::kubelet::fixtures::set_member as pod;
     use serde_json::json;
 
-    fn net() -> Net {
+    /// The tutorial's StatefulSet seen from mysql-1: mysql-0 ready, mysql-2 not; `mysql-read`.
+    pub(in crate::kubelet) fn net() -> Net {
         let headless = service_of(
             &json!({"metadata": {"name": "mysql", "namespace": "default"},
                 "spec": {"clusterIP": "None", "ports": [{"name": "mysql", "port": 3306}]}}),
@@ -675,27 +382,5 @@ mod tests {
         ));
         // nslookup asks DNS only: the pod's own short name is not there.
         assert_eq!(nslookup(&n, "mysql-1").1, 1);
-    }
-
-    #[test]
-    fn connections_route_to_the_pod_behind_the_name() {
-        let n = net();
-        assert_eq!(n.route(None, 3306), Route::Port(4001));
-        assert_eq!(n.route(Some("127.0.0.1"), 3306), Route::Port(4001));
-        assert_eq!(n.route(Some("localhost"), 3306), Route::Port(4001));
-        assert_eq!(n.route(Some("mysql-1"), 3306), Route::Port(4001));
-        assert_eq!(n.route(Some("mysql-0.mysql"), 3306), Route::Port(4000));
-        assert_eq!(n.route(Some("10.244.0.3"), 3306), Route::Port(4000));
-        assert_eq!(n.route(Some("10.244.0.3"), 3307), Route::Refused);
-        // A pod without a running server refuses; an address nobody holds goes nowhere.
-        assert_eq!(n.route(Some("10.244.2.5"), 3306), Route::Refused);
-        assert_eq!(n.route(Some("10.244.2.99"), 3306), Route::Unreachable);
-        assert_eq!(n.route(Some("mysql-2.mysql"), 3306), Route::UnknownHost);
-        // A ClusterIP Service: its port maps to the endpoint's target port.
-        assert_eq!(n.route(Some("mysql-read"), 3307), Route::Port(4001));
-        assert_eq!(n.route(Some("mysql-read"), 3306), Route::Refused);
-        assert_eq!(n.route(Some("kubernetes.default"), 443), Route::Refused);
-        // Headless name: the first ready pod.
-        assert_eq!(n.route(Some("mysql"), 3306), Route::Port(4000));
     }
 }

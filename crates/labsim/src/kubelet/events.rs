@@ -93,11 +93,15 @@ pub fn pull(store: &Store, pod: &Value, image: &str, size_bytes: u64) {
     );
 }
 
-/// The size of what labsim runs for `image`: the `mariadbd` binary for MySQL/MariaDB images, the
-/// host's `bash` for the rest (labsim's "images" are host programs).
+/// The size of what labsim runs for `image` (its sandboxes use the host's userland): the
+/// `mariadbd` binary for MySQL/MariaDB images, `mariabackup` for xtrabackup, the image's shell
+/// for the rest.
 pub fn image_size(image: &str) -> u64 {
-    let program = match super::mariadb::flavor(image) {
-        Some(_) => "mariadbd",
+    use super::sandbox::image::{kind, Kind};
+    let program = match kind(image) {
+        Some(Kind::Mysql | Kind::Mariadb) => "mariadbd",
+        Some(Kind::Xtrabackup) => "mariabackup",
+        Some(Kind::General(shell)) => shell,
         None => "bash",
     };
     let path = std::env::var_os("PATH").unwrap_or_default();

@@ -1,7 +1,8 @@
-//! The process behind `kubectl exec`: the mapped MariaDB client started in the pod (see
-//! [`PodRuntime::client_command`]) with pipes, or on a real pty when the client asked for a TTY
-//! (so `mysql -p` can ask `Enter password:`). The API's exec handler carries its bytes over the
-//! WebSocket; the process itself is the kubelet's, as in a real node.
+//! The process behind `kubectl exec` and exec probes: the command run inside the pod's
+//! container (its namespaces entered with `nsenter`, see [`super::sandbox::enter`]) with pipes,
+//! or on a real pty when the client asked for a TTY (so `mysql -p` can ask `Enter password:`).
+//! The API's exec handler carries its bytes over the WebSocket; the process itself is the
+//! kubelet's, as in a real node.
 
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::process::Stdio;
@@ -78,24 +79,66 @@ impl ExecStdin {
 }
 
 impl PodRuntime {
-    /// Starts `program args` in this pod for exec: on a pty when `tty`, else with pipes (stdin
-    /// only when `stdin`).
+    /// `argv` in this pod's container, as `kubectl exec` runs it: on a pty when `tty`, else
+    /// with pipes (stdin only when `stdin`).
     pub fn spawn_exec(
         &self,
-        program: &str,
-        args: &[String],
-        password: Option<&str>,
+        argv: &[String],
         stdin: bool,
         tty: bool,
     ) -> std::io::Result<ExecProcess> {
-        let mut cmd = self.client_command(program, args, password);
-        cmd.env("LANG", "C.UTF-8");
+        let mut cmd = self.enter(argv);
         if tty {
             spawn_tty(cmd)
         } else {
+            cmd.process_group(0);
             spawn_pipes(cmd, stdin)
         }
     }
+
+    /// `argv` entered into the container (not started).
+    fn enter(&self, argv: &[String]) -> tokio::process::Command {
+        let net = self.pod_net.is_some();
+        super::sandbox::enter::command(self.pid, &self.env, &self.workdir, argv, net)
+    }
+
+    /// Runs `argv` in the container without input (an exec probe): (exit code, stdout +
+    /// stderr). After `timeout` the command and what it started are killed.
+    pub async fn run_captured(
+        &self,
+        argv: &[String],
+        timeout: std::time::Duration,
+    ) -> Result<(i32, String), String> {
+        let mut cmd = self.enter(argv);
+        cmd.process_group(0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let child = cmd.spawn().map_err(|e| format!("nsenter: {e}"))?;
+        let pgid = child.id();
+        match tokio::time::timeout(timeout, child.wait_with_output()).await {
+            Ok(Ok(o)) => {
+                let mut text = String::from_utf8_lossy(&o.stdout).into_owned();
+                text.push_str(&String::from_utf8_lossy(&o.stderr));
+                Ok((super::process::exit_code(o.status), text))
+            }
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => {
+                if let Some(pgid) = pgid {
+                    super::sandbox::enter::kill_group(pgid);
+                }
+                Err(format!("command timed out after {}s", timeout.as_secs()))
+            }
+        }
+    }
+}
+
+/// Ends an exec process and everything it started in the container.
+pub async fn kill(child: &mut Child) {
+    if let Some(pid) = child.id() {
+        super::sandbox::enter::kill_group(pid);
+    }
+    let _ = child.kill().await;
 }
 
 fn spawn_pipes(mut cmd: tokio::process::Command, stdin: bool) -> std::io::Result<ExecProcess> {
@@ -138,7 +181,8 @@ fn spawn_tty(mut cmd: tokio::process::Command) -> std::io::Result<ExecProcess> {
     cmd.stdin(Stdio::from(slave.try_clone()?))
         .stdout(Stdio::from(slave.try_clone()?))
         .stderr(Stdio::from(slave.try_clone()?))
-        .env("TERM", "xterm");
+        .env("TERM", "xterm")
+        .env("LANG", "C.UTF-8");
     // SAFETY: only async-signal-safe calls (setsid, ioctl) between fork and exec.
     unsafe {
         cmd.pre_exec(|| {

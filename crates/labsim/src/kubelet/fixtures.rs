@@ -15,8 +15,8 @@ use crate::resources::get;
 use crate::shutdown::{self, Trigger};
 use crate::store::Store;
 
-/// Kills every mariadbd of a test's state dir when the test ends, passed or panicked, so a
-/// failing test leaves no server behind.
+/// Kills every sandbox of a test's state dir when the test ends, passed or panicked, so a
+/// failing test leaves no process behind.
 pub(crate) struct Reaper(pub(crate) std::path::PathBuf);
 
 impl Drop for Reaper {
@@ -25,13 +25,7 @@ impl Drop for Reaper {
             return;
         };
         for e in rd.flatten() {
-            let Some(pid) = std::fs::read_to_string(e.path().join("mysqld.pid"))
-                .ok()
-                .and_then(|s| s.trim().parse::<i32>().ok())
-            else {
-                continue;
-            };
-            if super::is_our_mariadbd(pid, &e.path()) {
+            for pid in super::sandbox_pids(&e.path()) {
                 let _ = nix::sys::signal::kill(
                     nix::unistd::Pid::from_raw(pid),
                     nix::sys::signal::Signal::SIGKILL,
@@ -153,30 +147,27 @@ pub(crate) fn alive(pid: i32) -> bool {
             .contains(") Z")
 }
 
+/// Host PID of the running container's PID 1 (the database server in a `mysql:*` pod).
 pub(crate) fn pid_of(k: &Kubelet, name: &str) -> i32 {
-    let rt = k.runtime("default", name).expect("running");
-    std::fs::read_to_string(rt.root_dir.join("mysqld.pid"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
+    k.runtime("default", name).expect("running").pid
 }
 
 /// The runtime of a pod `mysql-0` in `default` whose server listens on loopback `port`, with no
-/// files and no kubelet behind it (command mapping, probes and scripts in isolation).
+/// container and no kubelet behind it (tcpSocket and httpGet probes in isolation).
 pub(crate) fn runtime(port: u16) -> super::PodRuntime {
     super::PodRuntime {
         mysql_port: port,
         log_path: "/nonexistent/log".into(),
         env: vec![],
+        workdir: "/".into(),
+        pid: 0,
         root_dir: "/nonexistent".into(),
         hostname: "mysql-0".into(),
-        data_dir: "/nonexistent/data".into(),
         pod_ip: "10.244.0.2".into(),
         namespace: "default".into(),
         name: "mysql-0".into(),
-        mysql_image: true,
         kubelet: std::sync::Weak::new(),
+        pod_net: None,
     }
 }
 

@@ -1,22 +1,26 @@
-//! The kubelet: runs a real `mariadbd` for every MySQL pod bound to a node and reports pod status.
+//! The kubelet: runs every pod bound to a node as real sandboxed processes and reports pod
+//! status.
 //!
-//! One worker task per pod uid ([`pod`]) owns that pod's process; [`Kubelet::run`] starts and
-//! stops workers as pods appear, get a `deletionTimestamp` or vanish, and on startup kills
-//! `mariadbd` processes orphaned by an earlier labsim that died (their pid files are in
-//! `<state>/pods/*/`).
+//! One worker task per pod uid ([`pod`]) owns that pod's containers; each container process
+//! runs under bubblewrap in its own namespaces ([`sandbox`]), with the pod's volumes
+//! ([`mounts`], [`volumes`]) and environment ([`env`]). [`Kubelet::run`] starts and stops
+//! workers as pods appear, get a `deletionTimestamp` or vanish. Container processes die with
+//! labsim (parent-death signal); at startup any sandbox an earlier labsim left is killed
+//! anyway (their pid files are in `<state>/pods/*/containers/*/bwrap.pid`).
 
-pub mod builtins;
-pub mod command;
 pub mod dns;
 pub mod env;
 pub mod events;
 pub mod exec;
 pub mod mariadb;
+pub mod mounts;
+pub mod netfiles;
 pub mod node_power;
 pub mod pod;
 pub mod probes;
 pub mod process;
-pub mod shell;
+pub mod route;
+pub mod sandbox;
 pub mod status;
 pub mod volumes;
 
@@ -42,26 +46,30 @@ use crate::store::Store;
 pub struct PodRuntime {
     /// Loopback port where this pod's port 3306 is served.
     pub mysql_port: u16,
-    /// The server's log (what `kubectl logs` prints).
+    /// The container's log (what `kubectl logs` prints).
     pub log_path: PathBuf,
-    /// The container's environment as the pod spec resolves it (Secrets included).
+    /// The container's environment (image, Kubernetes and spec variables): exec'd commands
+    /// get it, as in a container.
     pub env: Vec<(String, String)>,
-    /// Directory that stands for the container's filesystem: the pod's run dir (`cat`/`ls`
-    /// see only `/var/lib/mysql`, mapped to `data_dir`).
+    /// The container's working directory.
+    pub workdir: String,
+    /// Host PID of the container's PID 1: exec enters its namespaces.
+    pub pid: i32,
+    /// The pod's run dir on the host.
     pub root_dir: PathBuf,
     /// The pod's hostname (its name).
     pub hostname: String,
-    /// The host directory mounted at `/var/lib/mysql`.
-    pub data_dir: PathBuf,
     /// The pod's IP.
     pub pod_ip: String,
     /// The pod's namespace and name.
     pub namespace: String,
     pub name: String,
-    /// The container image runs as a `mysql:*` image (the client shows `mysql> `).
-    pub mysql_image: bool,
-    /// The kubelet that runs the pod: exec'd commands see the pod network through it.
+    /// The kubelet that runs the pod (the pod network as it sees it).
     pub kubelet: Weak<Kubelet>,
+    /// The pod's own namespaces in the cluster network, once the pod runs in them: port-forward
+    /// dials its 127.0.0.1, probes dial its IP from the node network. `None`: the pod's server
+    /// is reached on `mysql_port` (loopback of the host).
+    pub pod_net: Option<Arc<crate::network::PodNet>>,
 }
 
 impl PodRuntime {
@@ -84,19 +92,6 @@ impl PodRuntime {
             },
         }
     }
-
-    /// What `argv` runs as in this pod.
-    pub fn map_command(&self, argv: &[String]) -> command::Mapped {
-        let net = self.net();
-        command::map(
-            argv,
-            &command::Ctx {
-                env: &self.env,
-                net: &net,
-                mysql_prompt: self.mysql_image,
-            },
-        )
-    }
 }
 
 struct WorkerHandle {
@@ -117,6 +112,8 @@ pub struct Kubelet {
     /// re-created pod gets a new IP (as Calico's and host-local's IPAM do).
     ip_cursor: Mutex<HashMap<String, u32>>,
     ports: Mutex<std::collections::HashSet<u16>>,
+    /// The cluster network (`labsim up` makes it; unit tests run without).
+    network: std::sync::OnceLock<crate::network::ClusterNet>,
 }
 
 /// How long `labsim down` gives each server to shut down cleanly before SIGKILL.
@@ -132,7 +129,18 @@ impl Kubelet {
             ips: Mutex::new(HashMap::new()),
             ip_cursor: Mutex::new(HashMap::new()),
             ports: Mutex::new(Default::default()),
+            network: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Gives the kubelet the cluster network its pods are wired into (once).
+    pub fn set_network(&self, net: crate::network::ClusterNet) {
+        let _ = self.network.set(net);
+    }
+
+    /// The cluster network, if this kubelet has one.
+    pub fn network(&self) -> Option<&crate::network::ClusterNet> {
+        self.network.get()
     }
 
     /// The runtime of a running pod, if it has one.
@@ -149,16 +157,30 @@ impl Kubelet {
             .join(format!("{namespace}_{pod}_{uid}"))
     }
 
-    /// The current and previous container logs of a pod object (they exist once a container
-    /// started, running or not).
+    /// The current and previous logs of the pod's container (CRI's layout: per container and
+    /// restart, see [`pod::log_file`]).
     pub fn log_paths(&self, pod: &Value) -> (PathBuf, PathBuf) {
+        let main = pod["spec"]["containers"][0]["name"].as_str().unwrap_or("");
+        let restarts = pod["status"]["containerStatuses"][0]["restartCount"]
+            .as_u64()
+            .unwrap_or(0) as u32;
+        self.logs_of(pod, main, restarts)
+    }
+
+    fn logs_of(&self, pod: &Value, container: &str, restarts: u32) -> (PathBuf, PathBuf) {
         let m = &pod["metadata"];
         let dir = self.run_dir(
             m["namespace"].as_str().unwrap_or("default"),
             m["name"].as_str().unwrap_or(""),
             m["uid"].as_str().unwrap_or(""),
         );
-        (dir.join("mysqld.log"), dir.join("mysqld.previous.log"))
+        // The previous run's log: the newest one below the current restart count.
+        let previous = (0..restarts)
+            .rev()
+            .map(|r| pod::log_file(&dir, container, r))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| pod::log_file(&dir, container, restarts.wrapping_sub(1)));
+        (pod::log_file(&dir, container, restarts), previous)
     }
 
     /// The logs of container `name` of a pod object (default: its container; an init
@@ -185,21 +207,38 @@ impl Kubelet {
             .as_array()?
             .iter()
             .position(|c| c["name"] == name)?;
-        let m = &pod["metadata"];
-        let dir = self.run_dir(
-            m["namespace"].as_str().unwrap_or("default"),
-            m["name"].as_str().unwrap_or(""),
-            m["uid"].as_str().unwrap_or(""),
-        );
-        Some((
-            name.to_string(),
-            dir.join(format!("init-{name}.log")),
-            dir.join(format!("init-{name}.previous.log")),
-            waiting(&pod["status"]["initContainerStatuses"][i]),
-        ))
+        let st = &pod["status"]["initContainerStatuses"][i];
+        let restarts = st["restartCount"].as_u64().unwrap_or(0) as u32;
+        let (cur, prev) = self.logs_of(pod, name, restarts);
+        Some((name.to_string(), cur, prev, waiting(st)))
     }
 
-    fn set_runtime(&self, ns: &str, name: &str, rt: Option<PodRuntime>) {
+    /// The files an image adds (`/usr/local/bin`), written under `<state>/images/` once per
+    /// labsim run; `None` for images that add nothing.
+    pub fn image_files(&self, kind: sandbox::image::Kind) -> std::io::Result<Option<PathBuf>> {
+        use std::os::unix::fs::PermissionsExt;
+        if kind.bin().is_empty() {
+            return Ok(None);
+        }
+        let dir = self
+            .state_dir
+            .join("images")
+            .join(kind.dir_name())
+            .join("bin");
+        std::fs::create_dir_all(&dir)?;
+        for (name, script) in kind.bin() {
+            let path = dir.join(name);
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(*script) {
+                let tmp = dir.join(format!(".{name}.new"));
+                std::fs::write(&tmp, script)?;
+                std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))?;
+                std::fs::rename(&tmp, &path)?;
+            }
+        }
+        Ok(Some(dir))
+    }
+
+    pub(crate) fn set_runtime(&self, ns: &str, name: &str, rt: Option<PodRuntime>) {
         let key = (ns.to_string(), name.to_string());
         let mut m = lock(&self.runtimes);
         match rt {
@@ -283,6 +322,18 @@ impl Kubelet {
         };
         ips.insert(uid.to_string(), ip.clone());
         ip
+    }
+
+    /// The prefix length of the node's `spec.podCIDR` (24 for minikube's).
+    pub(crate) fn pod_prefix(&self, node: &str) -> u8 {
+        self.store
+            .get(resources::get("Node"), None, node)
+            .ok()
+            .and_then(|n| {
+                let cidr = n["spec"]["podCIDR"].as_str()?.to_string();
+                cidr.split_once('/')?.1.parse().ok()
+            })
+            .unwrap_or(24)
     }
 
     /// A free loopback port no other pod of this kubelet holds.
@@ -459,9 +510,9 @@ impl Kubelet {
         }
     }
 
-    /// Kills `mariadbd` processes left by an earlier labsim of this state dir (found through
-    /// `<state>/pods/*/mysqld.pid`), drops leftover init files, and removes run dirs of pods that
-    /// no longer exist.
+    /// Kills sandboxes left by an earlier labsim of this state dir (found through
+    /// `<state>/pods/*/containers/*/bwrap.pid`; normally the parent-death signal has ended them
+    /// already), and removes run dirs of pods that no longer exist.
     fn kill_orphans(&self) {
         let Ok(rd) = std::fs::read_dir(self.state_dir.join("pods")) else {
             return;
@@ -469,15 +520,9 @@ impl Kubelet {
         let (pods, _) = self.store.list(resources::get("Pod"), None);
         for e in rd.flatten() {
             let dir = e.path();
-            let _ = std::fs::remove_file(dir.join("init.sql"));
-            if let Some(pid) = std::fs::read_to_string(dir.join("mysqld.pid"))
-                .ok()
-                .and_then(|s| s.trim().parse::<i32>().ok())
-            {
-                if is_our_mariadbd(pid, &dir) {
-                    tracing::warn!(pid, dir = %dir.display(), "stopping a mariadbd left by an earlier labsim");
-                    kill_and_wait(pid);
-                }
+            for pid in sandbox_pids(&dir) {
+                tracing::warn!(pid, dir = %dir.display(), "killing a sandbox left by an earlier labsim");
+                kill_and_wait(pid);
             }
             let fname = e.file_name().to_string_lossy().into_owned();
             let live = pods.iter().any(|p| {
@@ -497,18 +542,24 @@ impl Kubelet {
     }
 }
 
-/// Whether `pid` is a live mariadbd whose pid file is in `run_dir` (so it belongs to us).
-fn is_our_mariadbd(pid: i32, run_dir: &Path) -> bool {
-    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
-        return false;
+/// The live bwrap processes of a pod's run dir: pids from `containers/*/bwrap.pid` whose
+/// command line is bwrap binding that run dir's files (so a reused pid is never killed).
+pub(crate) fn sandbox_pids(run_dir: &Path) -> Vec<i32> {
+    let Ok(rd) = std::fs::read_dir(run_dir.join("containers")) else {
+        return vec![];
     };
-    let cmdline = String::from_utf8_lossy(&cmdline);
-    cmdline.contains("mariadbd")
-        && cmdline.contains(&format!(
-            "--pid-file={}",
-            run_dir.join("mysqld.pid").display()
-        ))
-        && !is_zombie(pid)
+    rd.flatten()
+        .filter_map(|c| {
+            let text = std::fs::read_to_string(c.path().join("bwrap.pid")).ok()?;
+            let pid: i32 = text.split_whitespace().next()?.parse().ok()?;
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline);
+            (cmdline.contains("bwrap")
+                && cmdline.contains(&*run_dir.to_string_lossy())
+                && !is_zombie(pid))
+            .then_some(pid)
+        })
+        .collect()
 }
 
 fn is_zombie(pid: i32) -> bool {
@@ -520,21 +571,13 @@ fn is_zombie(pid: i32) -> bool {
         .unwrap_or(true)
 }
 
-/// SIGTERM, then SIGKILL after 15 s (blocking; used at startup only).
+/// SIGKILL and wait up to 5 s (blocking; used at startup only). A sandbox's PID 1 dies with
+/// bwrap, and every process of the container with it.
 fn kill_and_wait(pid: i32) {
     use nix::sys::signal::{kill, Signal};
-    let p = nix::unistd::Pid::from_raw(pid);
-    let _ = kill(p, Signal::SIGTERM);
-    let gone = |pid: i32| !Path::new(&format!("/proc/{pid}")).exists() || is_zombie(pid);
-    for _ in 0..150 {
-        if gone(pid) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = kill(p, Signal::SIGKILL);
+    let _ = kill(nix::unistd::Pid::from_raw(pid), Signal::SIGKILL);
     for _ in 0..50 {
-        if gone(pid) {
+        if !Path::new(&format!("/proc/{pid}")).exists() || is_zombie(pid) {
             return;
         }
         std::thread::sleep(Duration::from_millis(100));

@@ -1,7 +1,7 @@
 //! Probes as the real kubelet runs them: spec parsing with Kubernetes defaults, one probe run
-//! (tcpSocket and httpGet to the pod's IP as the pod network routes it, exec through
-//! [`super::command`] with the local MariaDB clients and the builtins), and the threshold counter
-//! that turns results into ready / live / started.
+//! (tcpSocket and httpGet to the pod's IP as the pod network routes it, exec inside the
+//! container, see [`PodRuntime::run_captured`]), and the threshold counter that turns results
+//! into ready / live / started.
 //!
 //! httpGet speaks real HTTP/1.1 to whatever listens: in the images labsim runs only the
 //! database server listens (port 3306), which answers with its handshake, so such a probe fails
@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::command::Mapped;
 use super::dns::Route;
 use super::env::expand_refs;
 use super::PodRuntime;
@@ -256,21 +255,8 @@ pub async fn run(
 ) -> Result<(), String> {
     match &p.action {
         Action::Tcp(port) => {
-            let net = rt.net();
-            let addr = format!("{}:{port}", net.me.ip);
-            match net.route(Some(&net.me.ip), *port) {
-                Route::Port(local) => match tokio::time::timeout(
-                    p.timeout,
-                    tokio::net::TcpStream::connect(("127.0.0.1", local)),
-                )
-                .await
-                {
-                    Ok(Ok(_)) => Ok(()),
-                    Ok(Err(_)) => Err(format!("dial tcp {addr}: connect: connection refused")),
-                    Err(_) => Err(format!("dial tcp {addr}: i/o timeout")),
-                },
-                _ => Err(format!("dial tcp {addr}: connect: connection refused")),
-            }
+            let ip = rt.net().me.ip;
+            dial(rt, &ip, *port, p.timeout).await.map(drop)
         }
         Action::Http(h) => http_get(h, rt, p.timeout).await,
         Action::Unsupported(kind) => Err(format!(
@@ -278,66 +264,65 @@ pub async fn run(
         )),
         Action::Exec(argv) => {
             let argv: Vec<String> = argv.iter().map(|a| expand_refs(a, static_env)).collect();
-            let mapped = rt.map_command(&argv);
-            if let Some((out, err, code)) =
-                tokio::time::timeout(p.timeout, super::builtins::run_async(&mapped, rt))
-                    .await
-                    .unwrap_or(Some((Vec::new(), b"command timed out".to_vec(), 1)))
-            {
-                return if code == 0 {
-                    Ok(())
-                } else {
-                    let mut text = String::from_utf8_lossy(&out).into_owned();
-                    text.push_str(&String::from_utf8_lossy(&err));
-                    Err(text.trim().to_string())
-                };
-            }
-            match mapped {
-                Mapped::Client {
-                    program,
-                    args,
-                    password,
-                } => {
-                    let out =
-                        run_client(&program, &args, password.as_deref(), &rt.env, p.timeout).await;
-                    match out {
-                        Ok((0, _)) => Ok(()),
-                        Ok((_, text)) => Err(text),
-                        Err(e) => Err(e),
-                    }
-                }
-                Mapped::Refused(why) => Err(why),
-                _ => Err("labsim: unsupported probe command".into()),
+            match rt.run_captured(&argv, p.timeout).await {
+                Ok((0, _)) => Ok(()),
+                Ok((_, text)) => Err(text.trim().to_string()),
+                Err(e) => Err(e),
             }
         }
     }
 }
 
-/// Runs a local MariaDB client "in the container" (its environment minus what would point it
-/// away from the server labsim chose) with a timeout: (exit code, stdout + stderr).
-pub async fn run_client(
-    program: &str,
-    args: &[String],
-    password: Option<&str>,
-    env: &[(String, String)],
+/// The kubelet's TCP dial to `host:port` for a probe, or Go's error text (`dial tcp ...`). A pod
+/// in the cluster network is dialled from the node network; otherwise the connection goes to
+/// the loopback server `Net::route` names for the address.
+async fn dial(
+    rt: &PodRuntime,
+    host: &str,
+    port: u16,
     timeout: Duration,
-) -> Result<(i32, String), String> {
-    let mut cmd = tokio::process::Command::new(program);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
-    super::process::pod_env(&mut cmd, env, password);
-    match tokio::time::timeout(timeout, cmd.output()).await {
-        Ok(Ok(o)) => {
-            let mut text = String::from_utf8_lossy(&o.stdout).into_owned();
-            text.push_str(&String::from_utf8_lossy(&o.stderr));
-            Ok((o.status.code().unwrap_or(1), text.trim().to_string()))
+) -> Result<tokio::net::TcpStream, String> {
+    let addr = format!("{host}:{port}");
+    let cluster = rt.kubelet.upgrade().and_then(|k| k.network().cloned());
+    let conn = match (&rt.pod_net, cluster) {
+        (Some(_), Some(net)) => {
+            // The node's resolver knows no cluster names: a name fails as Go's lookup does.
+            let Ok(ip) = host.parse::<std::net::Ipv4Addr>() else {
+                return Err(format!("dial tcp: lookup {host}: no such host"));
+            };
+            net.dial(std::net::SocketAddr::from((ip, port)), timeout)
+                .await
         }
-        Ok(Err(e)) => Err(format!("{program}: {e}")),
-        Err(_) => Err(format!("command timed out after {}s", timeout.as_secs())),
-    }
+        _ => {
+            let local = match rt.net().route(Some(host), port) {
+                Route::Port(p) => p,
+                Route::Unreachable => return Err(format!("dial tcp {addr}: i/o timeout")),
+                Route::UnknownHost => return Err(format!("dial tcp: lookup {host}: no such host")),
+                Route::Refused => {
+                    return Err(format!("dial tcp {addr}: connect: connection refused"))
+                }
+            };
+            let connect = tokio::net::TcpStream::connect(("127.0.0.1", local));
+            match tokio::time::timeout(timeout, connect).await {
+                Ok(r) => r,
+                Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
+            }
+        }
+    };
+    conn.map_err(|e| match e.kind() {
+        std::io::ErrorKind::TimedOut => format!("dial tcp {addr}: i/o timeout"),
+        std::io::ErrorKind::ConnectionRefused => {
+            format!("dial tcp {addr}: connect: connection refused")
+        }
+        _ => format!("dial tcp {addr}: connect: {}", go_errno(&e)),
+    })
+}
+
+/// An OS error as Go prints it (`no route to host`): strerror in lower case.
+fn go_errno(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    let s = s.split(" (os error").next().unwrap_or(&s);
+    s.to_lowercase()
 }
 
 /// An httpGet probe: a real HTTP/1.1 request to where the pod IP and port lead, judged and
@@ -349,21 +334,11 @@ async fn http_get(h: &HttpGet, rt: &PodRuntime, timeout: Duration) -> Result<(),
     let scheme = if h.https { "https" } else { "http" };
     let url = format!("{scheme}://{host}:{}{}", h.port, h.path);
     let fail = |what: String| Err(format!("Get \"{url}\": {what}"));
-    let refused = format!("dial tcp {host}:{}: connect: connection refused", h.port);
-    let local = match net.route(Some(&host), h.port) {
-        Route::Port(p) => p,
-        Route::Unreachable => {
-            return fail(format!("dial tcp {host}:{}: i/o timeout", h.port));
-        }
-        Route::UnknownHost => {
-            return fail(format!("dial tcp: lookup {host}: no such host"));
-        }
-        Route::Refused => return fail(refused),
+    let mut s = match dial(rt, &host, h.port, timeout).await {
+        Ok(s) => s,
+        Err(e) => return fail(e),
     };
     let exchange = async {
-        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", local))
-            .await
-            .map_err(|_| refused.clone())?;
         if h.https {
             // Whatever speaks first here is not TLS: the database server greets.
             let mut b = [0u8; 5];
@@ -499,28 +474,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn refused_and_unsupported_fail_with_reason() {
-        let p = Probe::parse(
-            &json!({"exec": {"command": ["cat", "/etc/passwd"]}}),
-            &Value::Null,
-        )
-        .unwrap();
-        assert!(run(&p, &runtime(1), &[]).await.is_err());
-        let p = Probe::parse(
-            &json!({"exec": {"command": ["rm", "-rf", "/"]}}),
-            &Value::Null,
-        )
-        .unwrap();
-        assert!(run(&p, &runtime(1), &[])
-            .await
-            .unwrap_err()
-            .contains("허용"));
-        let p = Probe::parse(
-            &json!({"exec": {"command": ["sh", "-c", "exit 0"]}}),
-            &Value::Null,
-        )
-        .unwrap();
-        assert!(run(&p, &runtime(1), &[]).await.is_ok());
+    async fn tcp_probes_reach_the_pod_port_only() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
         let p = Probe::parse(&json!({"tcpSocket": {"port": 3306}}), &Value::Null).unwrap();
@@ -590,5 +544,59 @@ mod tests {
                 assert_eq!(r.unwrap_err(), "HTTP probe failed with statuscode: 503");
             }
         }
+    }
+
+    /// A pod in the real network: the kubelet dials its IP from the node network, as a real
+    /// kubelet's prober does (kubernetes/kubernetes pkg/probe/tcp and pkg/probe/http).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn probes_dial_the_pod_ip_from_the_node_network() {
+        use std::sync::Arc;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(crate::store::Store::in_memory());
+        let kubelet = crate::kubelet::Kubelet::new(store, dir.path().to_path_buf());
+        let net = crate::network::ClusterNet::create(dir.path()).unwrap();
+        kubelet.set_network(net.clone());
+        let pod = Arc::new(
+            net.pod_sandbox("mysql-0", "10.244.0.2".parse().unwrap(), 24)
+                .unwrap(),
+        );
+        // An HTTP server on every address of the pod, port 8080; another on its loopback only.
+        let l = pod.listen_tcp("0.0.0.0:8080".parse().unwrap()).unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = l.accept().await {
+                let mut b = [0u8; 1024];
+                let _ = s.read(&mut b).await;
+                let _ = s.write_all(b"HTTP/1.1 204 No Content\r\n\r\n").await;
+            }
+        });
+        let _lo = pod.listen_tcp("127.0.0.1:9000".parse().unwrap()).unwrap();
+        let mut rt = runtime(1);
+        rt.kubelet = Arc::downgrade(&kubelet);
+        rt.pod_net = Some(pod);
+        let probe = |v: Value| Probe::parse(&v, &Value::Null).unwrap();
+        run(&probe(json!({"tcpSocket": {"port": 8080}})), &rt, &[])
+            .await
+            .unwrap();
+        run(
+            &probe(json!({"httpGet": {"port": 8080, "path": "/"}})),
+            &rt,
+            &[],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            run(&probe(json!({"tcpSocket": {"port": 8081}})), &rt, &[])
+                .await
+                .unwrap_err(),
+            "dial tcp 10.244.0.2:8081: connect: connection refused"
+        );
+        // The pod's loopback is not the pod IP: a server bound to 127.0.0.1 fails the probe.
+        assert_eq!(
+            run(&probe(json!({"tcpSocket": {"port": 9000}})), &rt, &[])
+                .await
+                .unwrap_err(),
+            "dial tcp 10.244.0.2:9000: connect: connection refused"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! Real-process tests of the kubelet: pods placed directly in a tempdir store (as if the
-//! StatefulSet controller and scheduler had made them), each served by a real `mariadbd`.
+//! StatefulSet controller and scheduler had made them), each container a real sandboxed
+//! process (a `mysql:*` pod's a real `mariadbd` behind the image's entrypoint).
 
 use std::time::{Duration, Instant};
 
@@ -84,12 +85,33 @@ async fn statefulset_pod_lifecycle_with_real_mariadbd() {
     )
     .await
     .unwrap();
-    assert!(!state
-        .join("pods")
-        .read_dir()
-        .unwrap()
-        .flatten()
-        .any(|d| d.path().join("init.sql").exists()));
+    // The entrypoint's lines as docker-library/mysql's 8.4/docker-entrypoint.sh prints them
+    // (its mysql_note calls, in that order), no invented ones, and no host path.
+    let (log, _) = k.log_paths(&p);
+    let log = std::fs::read_to_string(log).unwrap();
+    let mut at = 0;
+    for line in [
+        "[Note] [Entrypoint]: Entrypoint script for MySQL Server 8.4.3 started.",
+        "[Note] [Entrypoint]: Switching to dedicated user 'mysql'",
+        "[Note] [Entrypoint]: Entrypoint script for MySQL Server 8.4.3 started.",
+        "[Note] [Entrypoint]: Initializing database files",
+        "[Note] [Entrypoint]: Database files initialized",
+        "[Note] [Entrypoint]: Starting temporary server",
+        "[Note] [Entrypoint]: Temporary server started.",
+        "[Note] [Entrypoint]: Stopping temporary server",
+        "[Note] [Entrypoint]: Temporary server stopped",
+        "[Note] [Entrypoint]: MySQL init process done. Ready for start up.",
+    ] {
+        let found = log[at..]
+            .find(line)
+            .unwrap_or_else(|| panic!("{line:?} missing after byte {at}:\n{log}"));
+        at += found + line.len();
+    }
+    assert!(!log.contains("Database files found"), "{log}");
+    assert!(
+        !log.contains(&*state.to_string_lossy()),
+        "host path in the pod log:\n{log}"
+    );
     let rss: u64 = std::fs::read_to_string(format!("/proc/{}/status", pid_of(&k, "mysql-0")))
         .unwrap()
         .lines()
@@ -196,6 +218,8 @@ async fn statefulset_pod_lifecycle_with_real_mariadbd() {
     assert!(!alive(pid));
     let log = std::fs::read_to_string(log).unwrap();
     assert!(log.contains("Shutdown complete"), "{log}");
+    // An initialised data directory starts without the init steps.
+    assert!(!log.contains("Initializing database files"), "{log}");
     assert!(!log.contains("password'"), "log must not hold the password");
 }
 
@@ -280,9 +304,9 @@ async fn missing_password_crash_loops_and_other_images_fail_to_pull() {
     kubelet.stop(30).await;
 }
 
-/// Init containers whose image labsim cannot run, or whose args leave the image starting the
-/// database server, never complete; the container waits (PodInitializing) and the pod stays
-/// Pending. `sh -c` init commands see the container's own env (`$(VAR)` and `$VAR`).
+/// Init containers whose image labsim cannot run, or that run the database server, never
+/// complete; the container waits (PodInitializing) and the pod stays Pending. `sh -c` init
+/// commands see the container's own env (`$(VAR)` and `$VAR`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn init_containers_block_the_container_until_they_complete() {
     let node = Node::new();
@@ -302,8 +326,8 @@ async fn init_containers_block_the_container_until_they_complete() {
     };
     for p in [
         pod_with(
-            "busybox-init",
-            json!([{"name": "fetch", "image": "busybox:1.36", "command": ["true"]}]),
+            "nginx-init",
+            json!([{"name": "fetch", "image": "nginx:1.27", "command": ["true"]}]),
         ),
         pod_with(
             "server-init",
@@ -326,7 +350,7 @@ async fn init_containers_block_the_container_until_they_complete() {
         create_pod(&store, p).unwrap();
     }
     let ic = |p: &Value| p["status"]["initContainerStatuses"][0].clone();
-    let p = until(&store, "busybox-init", 15, "Init ImagePullBackOff", |p| {
+    let p = until(&store, "nginx-init", 15, "Init ImagePullBackOff", |p| {
         ic(p)["state"]["waiting"]["reason"] == "ImagePullBackOff"
     })
     .await;
@@ -335,15 +359,18 @@ async fn init_containers_block_the_container_until_they_complete() {
     assert_eq!(p["status"]["conditions"][1]["type"], "Initialized");
     assert_eq!(p["status"]["conditions"][1]["status"], "False");
 
-    let p = until(&store, "server-init", 15, "Init restarted", |p| {
-        ic(p)["restartCount"].as_u64() >= Some(1)
+    // The server as an init container runs (and never completes), as on a real node.
+    let p = until(&store, "server-init", 60, "Init running", |p| {
+        ic(p)["state"]["running"].is_object()
     })
     .await;
-    assert_eq!(ic(&p)["lastState"]["terminated"]["exitCode"], 1);
+    assert_eq!(p["status"]["phase"], "Pending");
     let (_, log, _, _) = k.container_logs(&p, Some("db")).unwrap();
-    assert!(std::fs::read_to_string(log)
-        .unwrap()
-        .contains("never completes"));
+    until(&store, "server-init", 60, "the init server's log", |_| {
+        std::fs::read_to_string(&log)
+            .is_ok_and(|l| l.contains("Entrypoint script for MySQL Server"))
+    })
+    .await;
     assert!(k.container_logs(&p, Some("nope")).is_none());
 
     let p = until(&store, "never-init", 15, "Failed", |p| {
@@ -367,8 +394,10 @@ async fn init_containers_block_the_container_until_they_complete() {
 async fn liveness_failure_restarts_the_container() {
     let node = Node::new();
     let store = node.store.clone();
-    // tcpSocket on a port the pod does not serve: liveness fails, the kubelet restarts it.
-    let probes = json!({"livenessProbe": {"tcpSocket": {"port": 8080}, "initialDelaySeconds": 1, "periodSeconds": 1, "failureThreshold": 2}});
+    // tcpSocket on a port the pod does not serve: liveness fails, the kubelet restarts it. The
+    // delay lets the entrypoint finish first: during the first start its bash is PID 1 and,
+    // as in the real image, ignores SIGTERM (the kill would then be SIGKILL, 137).
+    let probes = json!({"livenessProbe": {"tcpSocket": {"port": 8080}, "initialDelaySeconds": 15, "periodSeconds": 1, "failureThreshold": 2}});
     let mut p = mysql_pod(
         "live",
         "minikube",
@@ -435,7 +464,7 @@ async fn orphans_are_reaped_after_a_crash_and_pods_come_back() {
         ready(p) && k2.runtime("default", "orph").is_some()
     })
     .await;
-    assert!(!alive(orphan), "orphaned mariadbd still alive");
+    assert!(!alive(orphan), "orphaned sandbox still alive");
     assert_ne!(cs(&p)["containerID"], old_id);
     assert_eq!(cs(&p)["restartCount"], 0);
     let port = k2.runtime("default", "orph").unwrap().mysql_port;
@@ -463,11 +492,6 @@ async fn seed_manifest_pod_template_becomes_ready() {
         .create(get("Secret"), Some("default"), secret_doc)
         .unwrap();
     volume(&store, &state, "mysql-0");
-    // A first start that an earlier labsim left half done (marker present) is redone.
-    let data = state.join("volumes/pvc-mysql-0");
-    std::fs::create_dir_all(data.join("mysql")).unwrap();
-    std::fs::write(data.join(super::mariadb::INIT_MARKER), "").unwrap();
-    std::fs::write(data.join("mysql/leftover"), "x").unwrap();
     let mut pod = sts["spec"]["template"].clone();
     pod["metadata"]["name"] = json!("mysql-0");
     pod["spec"]["nodeName"] = json!("minikube");
@@ -492,8 +516,5 @@ async fn seed_manifest_pod_template_becomes_ready() {
         4
     );
     assert_eq!(p["status"]["conditions"][2]["status"], "True");
-    assert!(
-        !data.join("mysql/leftover").exists() && !data.join(super::mariadb::INIT_MARKER).exists()
-    );
     kubelet.stop(40).await;
 }

@@ -8,10 +8,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::builtins::DATA_MOUNT;
 use crate::objects::machines;
 use crate::resources;
 use crate::store::Store;
+
+/// Where the MySQL images keep their data: the mount whose volume is the pod's data directory.
+pub const DATA_MOUNT: &str = "/var/lib/mysql";
 
 /// The data directory, or why the pod must wait (`ContainerCreating`).
 #[derive(Debug, Clone, PartialEq, Eq)]

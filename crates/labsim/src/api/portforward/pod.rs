@@ -1,11 +1,16 @@
 //! The pod end of a port-forward session: dialing a port inside the pod, and noticing when the
 //! pod (this UID) is gone.
 
+use std::time::Duration;
+
 use tokio::net::TcpStream;
 
 use crate::api::App;
 use crate::resources;
 use crate::store::ChangeType;
+
+/// How long dialling the pod's port may take.
+const DIAL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The pod a session forwards to. Every forwarded connection dials anew, so a restarted
 /// server is reached and a pod replaced by a namesake (another UID) is not.
@@ -84,12 +89,20 @@ impl PodTarget {
 /// Dials `port` inside pod `namespace/name`: the one place that knows how a pod's port is
 /// reached. Nothing listening there is `ConnectionRefused`.
 async fn dial_pod(app: &App, namespace: &str, name: &str, port: u16) -> std::io::Result<TcpStream> {
-    // Only the MySQL port is served inside a labsim pod; nothing listens elsewhere.
-    let rt = match app.kubelet.runtime(namespace, name) {
-        Some(rt) if port == 3306 => rt,
-        _ => return Err(std::io::ErrorKind::ConnectionRefused.into()),
+    let Some(rt) = app.kubelet.runtime(namespace, name) else {
+        return Err(std::io::ErrorKind::ConnectionRefused.into());
     };
-    let s = TcpStream::connect(("127.0.0.1", rt.mysql_port)).await?;
+    let s = match &rt.pod_net {
+        // The pod's own loopback, in its network namespace (as the kubelet's port-forward).
+        Some(pod) => pod.dial_local(port, DIAL_TIMEOUT).await?,
+        // Not wired into the pod network: only the MySQL port is served, on the host.
+        None if port == 3306 => TcpStream::connect(("127.0.0.1", rt.mysql_port)).await?,
+        None => return Err(std::io::ErrorKind::ConnectionRefused.into()),
+    };
     let _ = s.set_nodelay(true);
     Ok(s)
 }
+
+#[cfg(test)]
+#[path = "net_tests.rs"]
+mod net_tests;
