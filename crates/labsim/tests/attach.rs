@@ -52,7 +52,7 @@ kind: Service
 metadata: {name: db}
 spec:
   clusterIP: None
-  selector: {app: db}
+  selector: {app: mysql}
   ports: [{name: mysql, port: 3306}]
 ---
 apiVersion: apps/v1
@@ -61,9 +61,9 @@ metadata: {name: db}
 spec:
   serviceName: db
   replicas: 1
-  selector: {matchLabels: {app: db}}
+  selector: {matchLabels: {app: mysql}}
   template:
-    metadata: {labels: {app: db}}
+    metadata: {labels: {app: mysql}}
     spec:
       containers:
       - name: mysql
@@ -133,7 +133,12 @@ fn run_i_rm_feeds_a_heredoc_to_a_mysql_client_and_follows_its_exit() {
         "SELECT * FROM nope.t;\n",
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(stderr(&out).contains("ERROR 1049"), "{}", text(&out));
+    assert!(stderr(&out).contains("ERROR 1146"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("pod default/mysql-client terminated (Error)"),
+        "{}",
+        text(&out)
+    );
     assert!(
         stdout(&out).contains("pod \"mysql-client\" deleted"),
         "{}",
@@ -281,7 +286,8 @@ spec:
     let out = sim.kubectl(&["attach", "ticker", "-c", "nope"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("cannot attach to the container: container nope not found in pod ticker"),
+        stderr(&out)
+            .contains("cannot attach to the container: container nope not found in pod ticker"),
         "{}",
         text(&out)
     );
