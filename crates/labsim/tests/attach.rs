@@ -15,7 +15,13 @@ use testkit::{text, write_file, Sim};
 const LABSIM: &str = env!("CARGO_BIN_EXE_labsim");
 
 /// Runs `cmd` with `input` on its stdin (then EOF), killed after `limit`.
-fn with_stdin(mut cmd: Command, input: &str, limit: Duration) -> Output {
+fn with_stdin(cmd: Command, input: &str, limit: Duration) -> Output {
+    feed(cmd, input, limit, false)
+}
+
+/// Runs `cmd` with `input` on its stdin, which stays open until `cmd` ends when `keep_open`;
+/// killed after `limit`.
+fn feed(mut cmd: Command, input: &str, limit: Duration, keep_open: bool) -> Output {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -24,8 +30,12 @@ fn with_stdin(mut cmd: Command, input: &str, limit: Duration) -> Output {
         .expect("spawn kubectl");
     let mut stdin = child.stdin.take().unwrap();
     let input = input.to_string();
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
     std::thread::spawn(move || {
         let _ = stdin.write_all(input.as_bytes());
+        if keep_open {
+            let _ = rx.recv();
+        }
     });
     let deadline = Instant::now() + limit;
     while child.try_wait().unwrap().is_none() {
@@ -35,6 +45,7 @@ fn with_stdin(mut cmd: Command, input: &str, limit: Duration) -> Output {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    drop(tx);
     child.wait_with_output().unwrap()
 }
 
@@ -196,6 +207,37 @@ fn attach_streams_output_and_stdin_once() {
         Duration::from_secs(120),
     );
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    // -t: the container gets a terminal (`tty: true`), and kubectl asks for one even when its
+    // own stdin is no terminal (attach.go: "the container was launched with a TTY, so we have to
+    // force a TTY here"); the terminal echoes input and ends lines with \r\n. Its stdin stays
+    // open: with a TTY, a session whose stdin ends just ends (containerd).
+    let out = feed(
+        sim.kubectl_cmd(&[
+            "run",
+            "tt",
+            "-i",
+            "-t",
+            "--rm",
+            "--restart=Never",
+            "--image=busybox",
+            "--pod-running-timeout=2m",
+            "--",
+            "sh",
+            "-c",
+            "[ -t 0 ] && echo tty; read l; echo got $l",
+        ]),
+        "x\n",
+        Duration::from_secs(120),
+        true,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        stdout(&out).ends_with("got x\r\npod \"tt\" deleted\n") && stdout(&out).contains("tty\r\n"),
+        "{}",
+        text(&out)
+    );
+    let tty = sim.kubectl(&["get", "pods", "-o", "name"]);
+    assert_eq!(stdout(&tty), "", "--rm deleted every pod");
 
     // A running pod writing on both streams; a container with stdin + stdinOnce.
     let pods = r#"

@@ -1,4 +1,4 @@
-//! `kubectl attach` and `kubectl run -i`: `GET|POST .../pods/NAME/attach?container=&stdin=&stdout=&stderr=&tty=`
+//! `kubectl attach` and `kubectl run -i [-t]`: `GET|POST .../pods/NAME/attach?container=&stdin=&stdout=&stderr=&tty=`
 //! over WebSocket (`v5.channel.k8s.io`, kubectl ≥ 1.30's default; `v4` for other clients), served
 //! from the kubelet's attachable container (`kubelet/attach.rs`): the container's output from
 //! the moment of attach on channels 1 and 2, the client's stdin (channel 0) into the container's
@@ -139,12 +139,6 @@ pub fn target(
         };
         return Err(ApiError::bad_request(msg));
     };
-    if q.tty || att.tty {
-        return Err(ApiError::bad_request(
-            "labsim은 TTY로 attach할 수 없습니다 (tty: true / -t 미지원): \
-             -t 없이 `kubectl attach -i` 또는 `kubectl run -i`를 쓰거나, `kubectl exec -it`를 쓰세요",
-        ));
-    }
     Ok(att)
 }
 
@@ -188,6 +182,7 @@ fn frame(ch: u8, data: &[u8]) -> Message {
 enum Input {
     Stdin(Vec<u8>),
     StdinClosed,
+    Resize(u16, u16),
     Gone,
     Other,
 }
@@ -197,6 +192,13 @@ fn decode(msg: Option<Result<Message, axum::Error>>, v5: bool) -> Input {
         None | Some(Err(_)) | Some(Ok(Message::Close(_))) => Input::Gone,
         Some(Ok(Message::Binary(b))) => match b.first() {
             Some(0) => Input::Stdin(b[1..].to_vec()),
+            Some(4) => {
+                let v: Value = serde_json::from_slice(&b[1..]).unwrap_or_default();
+                match (v["Width"].as_u64(), v["Height"].as_u64()) {
+                    (Some(w), Some(h)) => Input::Resize(w as u16, h as u16),
+                    _ => Input::Other,
+                }
+            }
             // v5's CLOSE signal: `[255, channel]`.
             Some(255) if v5 && b.get(1) == Some(&0) => Input::StdinClosed,
             _ => Input::Other,
@@ -210,11 +212,13 @@ async fn session(mut socket: WebSocket, att: Arc<Attachable>, q: AttachQuery, v5
         // Exited between the check and the upgrade: nothing more to stream.
         return finish(&mut socket).await;
     };
+    // The container's TTY decides, not the request's (kubelet GetAttach): a terminal has one
+    // stream, on stdout.
     let wanted = |ch: u8| {
         if ch == attach::STDOUT {
             q.stdout
         } else {
-            q.stderr
+            q.stderr && !att.tty
         }
     };
     for (ch, data) in replay {
@@ -241,11 +245,13 @@ async fn session(mut socket: WebSocket, att: Arc<Attachable>, q: AttachQuery, v5
                 }
                 Input::StdinClosed if stdin => {
                     stdin = false;
-                    // Without stdinOnce, containerd ends the session's output with its stdin.
-                    if !att.stdin_ended() {
+                    // Only stdinOnce without a TTY closes the container's stdin; otherwise
+                    // containerd ends the session's output with its stdin.
+                    if att.tty || !att.stdin_ended() {
                         break;
                     }
                 }
+                Input::Resize(w, h) => att.resize(w, h),
                 Input::Gone => return client_gone(&att, stdin),
                 _ => {}
             },
@@ -254,9 +260,10 @@ async fn session(mut socket: WebSocket, att: Arc<Attachable>, q: AttachQuery, v5
     finish(&mut socket).await
 }
 
-/// The client went away: its stdin ended with it.
+/// The client went away: its stdin ended with it (closing the container's with stdinOnce and
+/// no TTY).
 fn client_gone(att: &Attachable, had_stdin: bool) {
-    if had_stdin && att.has_stdin() {
+    if had_stdin && !att.tty {
         att.stdin_ended();
     }
 }

@@ -4,11 +4,12 @@
 //! that moment, on its own channel. A container with `stdin: true` reads from a pipe whose write
 //! end the kubelet holds ([`Attachable::write_stdin`]); without it, `/dev/null` as before.
 //!
-//! Semantics follow containerd's CRI (`internal/cri/io/container_io.go` `Attach`, the runtime
-//! minikube's kubelet talks to) and `k8s.io/api` core/v1 `Container.stdinOnce`: with `stdinOnce`
-//! the first session whose stdin ends closes the container's stdin (EOF), output keeps flowing
-//! until the container exits, and no later session writes to it; without `stdinOnce` a session
-//! whose stdin ends just stops. A session without stdin, or a container without it, only
+//! Semantics follow containerd's CRI (`internal/cri/io/container_io.go` `Attach`) and Docker's
+//! (`container/stream/attach.go`, minikube's default runtime), which agree, and `k8s.io/api`
+//! core/v1 `Container.stdinOnce`: with `stdinOnce` and no TTY the first session whose stdin ends
+//! closes the container's stdin (EOF), output keeps flowing until the container exits, and no
+//! later session writes to it; otherwise a session whose stdin ends just stops. A `tty: true`
+//! container gets a pty instead of pipes (its controlling terminal, one output stream). A session without stdin, or a container without it, only
 //! watches. One labsim choice beyond that: a `stdin: true` container's output is also kept
 //! (up to [`HELD_MAX`]) until its first session, which gets it first, so `kubectl run -i` never
 //! misses the lines a client printed before kubectl attached (on a real node they are in the
@@ -44,12 +45,14 @@ pub enum AttachError {
     Log(std::path::PathBuf, std::io::Error),
 }
 
-/// The container's ends of its pipes, given to `bwrap` as fds 0, 1 and 2.
+/// The container's ends of its pipes (or its pty), given to `bwrap` as fds 0, 1 and 2.
 #[derive(Debug)]
 pub struct ChildFds {
     stdin: Option<OwnedFd>,
     stdout: OwnedFd,
     stderr: OwnedFd,
+    /// fds 0-2 are a pty slave (`tty: true`).
+    tty: bool,
 }
 
 impl ChildFds {
@@ -64,6 +67,28 @@ impl ChildFds {
             Stdio::from(self.stdout.try_clone()?),
             Stdio::from(self.stderr.try_clone()?),
         ))
+    }
+
+    /// For a `tty: true` container: the child becomes a session leader with its pty as the
+    /// controlling terminal (as runc's console; bwrap without `--new-session` keeps the
+    /// session). Returns whether it does: then it must not get a process group of its own first
+    /// (`setsid` fails for a group leader); the new session keeps labsim's Ctrl-C away anyway.
+    pub fn tty_session(&self, cmd: &mut std::process::Command) -> bool {
+        use std::os::unix::process::CommandExt;
+        if !self.tty {
+            return false;
+        }
+        // SAFETY: only async-signal-safe calls (setsid, ioctl) between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                nix::unistd::setsid().map_err(std::io::Error::from)?;
+                if nix::libc::ioctl(0, nix::libc::TIOCSCTTY as _, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        true
     }
 }
 
@@ -89,6 +114,8 @@ struct Output {
 pub struct Attachable {
     pub stdin_once: bool,
     pub tty: bool,
+    /// The pty master of a `tty: true` container (the target of resizes).
+    master: Option<OwnedFd>,
     stdin: Mutex<StdinEnd>,
     output: Mutex<Output>,
 }
@@ -146,17 +173,30 @@ pub fn open(uid: &str, spec: &Value, log: &Path) -> Result<Arc<ChildFds>, Attach
         .append(true)
         .open(log)
         .map_err(|e| AttachError::Log(log.to_path_buf(), e))?;
-    let (out_r, out_w) = pipe()?;
-    let (err_r, err_w) = pipe()?;
-    let (child_stdin, stdin) = if wants_stdin {
-        let (r, w) = pipe()?;
-        (Some(r), StdinEnd::Open(File::from(w)))
+    let tty = spec["tty"].as_bool().unwrap_or(false);
+    let (fds, readers, stdin, master) = if tty {
+        pty(wants_stdin)?
     } else {
-        (None, StdinEnd::None)
+        let (out_r, out_w) = pipe()?;
+        let (err_r, err_w) = pipe()?;
+        let (child_stdin, stdin) = if wants_stdin {
+            let (r, w) = pipe()?;
+            (Some(r), StdinEnd::Open(File::from(w)))
+        } else {
+            (None, StdinEnd::None)
+        };
+        let fds = ChildFds {
+            stdin: child_stdin,
+            stdout: out_w,
+            stderr: err_w,
+            tty: false,
+        };
+        (fds, vec![(STDOUT, out_r), (STDERR, err_r)], stdin, None)
     };
     let att = Arc::new(Attachable {
         stdin_once: spec["stdinOnce"].as_bool().unwrap_or(false),
-        tty: spec["tty"].as_bool().unwrap_or(false),
+        tty,
+        master,
         stdin: Mutex::new(stdin),
         output: Mutex::new(Output {
             held: wants_stdin.then(Vec::new),
@@ -169,7 +209,7 @@ pub fn open(uid: &str, spec: &Value, log: &Path) -> Result<Arc<ChildFds>, Attach
     let spawned = std::thread::Builder::new()
         .name("labsim-container-output".into())
         .spawn(move || {
-            copy_output(&reader, [out_r, err_r], log_file);
+            copy_output(&reader, readers, log_file);
             let mut reg = lock(registry());
             if reg.get(&key).is_some_and(|a| Arc::ptr_eq(a, &reader)) {
                 reg.remove(&key);
@@ -178,17 +218,49 @@ pub fn open(uid: &str, spec: &Value, log: &Path) -> Result<Arc<ChildFds>, Attach
     if let Err(e) = spawned {
         return Err(AttachError::Pipe(e));
     }
-    Ok(Arc::new(ChildFds {
-        stdin: child_stdin,
-        stdout: out_w,
-        stderr: err_w,
-    }))
+    Ok(Arc::new(fds))
+}
+
+type Ends = (ChildFds, Vec<(u8, OwnedFd)>, StdinEnd, Option<OwnedFd>);
+
+/// A pty for a `tty: true` container: the slave is its stdin, stdout and stderr; everything
+/// it prints comes from the master on stdout (a terminal has one stream); stdin goes to the
+/// master when the container has `stdin: true`.
+fn pty(wants_stdin: bool) -> Result<Ends, AttachError> {
+    let io = |e: nix::Error| AttachError::Pipe(std::io::Error::from(e));
+    let pty = nix::pty::openpty(None, None).map_err(io)?;
+    for fd in [&pty.master, &pty.slave] {
+        // Not inherited by other children: a stray slave would keep the master from ending.
+        nix::fcntl::fcntl(
+            fd.as_raw_fd(),
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+        )
+        .map_err(io)?;
+    }
+    let dup = |fd: &OwnedFd| fd.try_clone().map_err(AttachError::Pipe);
+    let fds = ChildFds {
+        stdin: Some(dup(&pty.slave)?),
+        stdout: dup(&pty.slave)?,
+        stderr: pty.slave,
+        tty: true,
+    };
+    let stdin = if wants_stdin {
+        StdinEnd::Open(File::from(dup(&pty.master)?))
+    } else {
+        StdinEnd::None
+    };
+    let reader = dup(&pty.master)?;
+    Ok((fds, vec![(STDOUT, reader)], stdin, Some(pty.master)))
 }
 
 /// Copies stdout and stderr (in the order they become readable; stdout first when both are)
 /// to the log and the sessions until both reach EOF.
-fn copy_output(att: &Attachable, pipes: [OwnedFd; 2], mut log: File) {
-    let mut files: Vec<Option<File>> = pipes.into_iter().map(|p| Some(File::from(p))).collect();
+fn copy_output(att: &Attachable, pipes: Vec<(u8, OwnedFd)>, mut log: File) {
+    let channels: Vec<u8> = pipes.iter().map(|(ch, _)| *ch).collect();
+    let mut files: Vec<Option<File>> = pipes
+        .into_iter()
+        .map(|(_, p)| Some(File::from(p)))
+        .collect();
     let mut buf = vec![0u8; 16 * 1024];
     while files.iter().any(Option::is_some) {
         let mut fds: Vec<nix::libc::pollfd> = files
@@ -216,7 +288,7 @@ fn copy_output(att: &Attachable, pipes: [OwnedFd; 2], mut log: File) {
                 Ok(0) | Err(_) => files[i] = None,
                 Ok(n) => {
                     let _ = log.write_all(&buf[..n]);
-                    att.publish(if i == 0 { STDOUT } else { STDERR }, &buf[..n]);
+                    att.publish(channels[i], &buf[..n]);
                 }
             }
         }
@@ -262,6 +334,23 @@ impl Attachable {
         out.sessions.push(tx);
         let replay = out.held.take().unwrap_or_default();
         Some(Session { replay, output: rx })
+    }
+
+    /// The terminal's new size (TIOCSWINSZ on the pty master); nothing without a TTY.
+    pub fn resize(&self, width: u16, height: u16) {
+        if let Some(m) = &self.master {
+            let ws = nix::libc::winsize {
+                ws_row: height,
+                ws_col: width,
+                ws_xpixel: 0,
+                ws_ypixel: 0,
+            };
+            // SAFETY: TIOCSWINSZ reads a winsize from a valid pointer; the fd is open as long
+            // as `self` is.
+            unsafe {
+                nix::libc::ioctl(m.as_raw_fd(), nix::libc::TIOCSWINSZ, &ws);
+            }
+        }
     }
 
     /// Whether the container has a stdin a session can still write to.
@@ -315,7 +404,9 @@ mod tests {
         let uid = uuid::Uuid::new_v4().to_string();
         let fds = open(&uid, &spec, &dir.path().join("0.log")).unwrap();
         let (i, o, e) = fds.stdio().unwrap();
-        let child = std::process::Command::new("/bin/sh")
+        let mut cmd = std::process::Command::new("/bin/sh");
+        fds.tty_session(&mut cmd);
+        let child = cmd
             .args(["-c", script])
             .stdin(i)
             .stdout(o)
@@ -402,6 +493,22 @@ mod tests {
         assert_eq!(out, "got two\n");
         assert_eq!(drain(s2).await.0, "got two\n");
         child.wait().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_tty_container_has_a_terminal_with_one_stream_and_its_size() {
+        let spec = json!({"name": "c", "stdin": true, "stdinOnce": true, "tty": true});
+        let script = "[ -t 0 ] && [ -t 2 ] && echo tty; read l; stty size; echo got $l >&2";
+        let (att, mut child, _dir) = start(spec, script);
+        let s = att.attach().unwrap();
+        att.resize(100, 40);
+        att.write_stdin(b"x\n");
+        let (out, err) = drain(s).await;
+        // The terminal echoes the input and turns \n into \r\n; stderr is the terminal too.
+        assert!(out.contains("tty\r\n"), "{out:?}");
+        assert!(out.contains("x\r\n40 100\r\ngot x\r\n"), "{out:?}");
+        assert_eq!(err, "");
+        assert!(child.wait().unwrap().success());
     }
 
     #[tokio::test]

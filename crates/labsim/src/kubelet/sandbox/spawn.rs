@@ -125,10 +125,12 @@ pub async fn start(spec: Spec) -> Result<Running, SandboxError> {
         .current_dir("/")
         .stdin(stdin)
         .stdout(stdout)
-        .stderr(stderr)
-        // Its own process group: a Ctrl-C at labsim's terminal must not reach the containers,
-        // which labsim stops itself.
-        .process_group(0);
+        .stderr(stderr);
+    // Its own process group: a Ctrl-C at labsim's terminal must not reach the containers,
+    // which labsim stops itself (a TTY container gets its own session instead).
+    if !spec.io.as_ref().is_some_and(|io| io.tty_session(&mut cmd)) {
+        cmd.process_group(0);
+    }
     let w = info_w.as_raw_fd();
     // SAFETY: between fork and exec only async-signal-safe calls (prctl, dup2, fcntl).
     unsafe {
