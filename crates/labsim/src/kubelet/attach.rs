@@ -208,6 +208,7 @@ pub fn open(uid: &str, spec: &Value, log: &Path) -> Result<Arc<ChildFds>, Attach
     let reader = att.clone();
     let spawned = std::thread::Builder::new()
         .name("labsim-container-output".into())
+        .stack_size(128 * 1024)
         .spawn(move || {
             copy_output(&reader, readers, log_file);
             let mut reg = lock(registry());
