@@ -36,7 +36,7 @@ pub struct Spec {
     /// `nsenter` options that put `bwrap` into the pod's namespaces (user, network, UTS, IPC
     /// of the pod's holder; see `network::PodNet::nsenter_args`); empty: the host's.
     pub enter: Vec<String>,
-    /// The container's stdin/stdout/stderr pipes (`kubectl attach`, `kubelet/attach.rs`);
+    /// The container's stdin/stdout/stderr pipes or pty (`kubectl attach`, `kubelet/attach.rs`);
     /// `None`: stdin `/dev/null`, output straight to `log`.
     pub io: Option<std::sync::Arc<crate::kubelet::attach::ChildFds>>,
 }
