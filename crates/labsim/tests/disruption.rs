@@ -75,10 +75,23 @@ fn budgets_are_served_and_drain_honours_them() {
     let rows = columns(&table);
     assert_eq!(
         rows[0],
-        ["NAME", "MIN", "AVAILABLE", "MAX", "UNAVAILABLE", "ALLOWED", "DISRUPTIONS", "AGE"]
+        [
+            "NAME",
+            "MIN",
+            "AVAILABLE",
+            "MAX",
+            "UNAVAILABLE",
+            "ALLOWED",
+            "DISRUPTIONS",
+            "AGE"
+        ]
     );
     assert_eq!(rows[1][..4], ["web-pdb", "3", "N/A", "0"]);
-    assert!(table.starts_with("NAME      MIN AVAILABLE   MAX UNAVAILABLE   ALLOWED DISRUPTIONS   AGE\n"), "{table}");
+    assert!(
+        table
+            .starts_with("NAME      MIN AVAILABLE   MAX UNAVAILABLE   ALLOWED DISRUPTIONS   AGE\n"),
+        "{table}"
+    );
 
     // kubectl drain: refused with 429, retried every 5 s, until its own timeout.
     let node = sim.ok(&["get", "pod", "web-0", "-o", "jsonpath={.spec.nodeName}"]);
@@ -97,7 +110,13 @@ fn budgets_are_served_and_drain_honours_them() {
     );
     assert!(all.contains("(will retry after 5s)"), "{all}");
     assert_eq!(
-        sim.ok(&["get", "pod", "web-0", "-o", "jsonpath={.metadata.deletionTimestamp}"]),
+        sim.ok(&[
+            "get",
+            "pod",
+            "web-0",
+            "-o",
+            "jsonpath={.metadata.deletionTimestamp}"
+        ]),
         "",
         "web-0 stays"
     );

@@ -39,12 +39,7 @@ fn mysql_pod_logs_read_as_mysql_8_4_and_time_zones_are_loaded() {
     let sim = Sim::up(LABSIM);
     let file = write_file(sim.state(), "db.yaml", POD);
     sim.ok(&["apply", "-f", &file]);
-    sim.ok(&[
-        "wait",
-        "--for=condition=Ready",
-        "pod/db",
-        "--timeout=120s",
-    ]);
+    sim.ok(&["wait", "--for=condition=Ready", "pod/db", "--timeout=120s"]);
     let log = sim.ok(&["logs", "db"]);
     in_order(
         &log,
@@ -88,7 +83,10 @@ fn mysql_pod_logs_read_as_mysql_8_4_and_time_zones_are_loaded() {
         "[Note] InnoDB",
         &state,
     ] {
-        assert!(!log.contains(unwanted), "{unwanted:?} in the pod log:\n{log}");
+        assert!(
+            !log.contains(unwanted),
+            "{unwanted:?} in the pod log:\n{log}"
+        );
     }
 
     // Time zone tables: loaded while the data directory was initialised.
@@ -106,7 +104,15 @@ fn mysql_pod_logs_read_as_mysql_8_4_and_time_zones_are_loaded() {
     // back-off) and the ended run's log ends with the server's last lines.
     // (Its exit status is not checked: the exec may end with the container, 137, as on a real
     // cluster.)
-    let _ = sim.kubectl(&["exec", "db", "--", "mysqladmin", "-uroot", "-ppassword", "shutdown"]);
+    let _ = sim.kubectl(&[
+        "exec",
+        "db",
+        "--",
+        "mysqladmin",
+        "-uroot",
+        "-ppassword",
+        "shutdown",
+    ]);
     sim.wait_for("db restarted and Ready", 90, || {
         let p = sim.json(&["get", "pod", "db"]);
         let cs = &p["status"]["containerStatuses"][0];
@@ -131,6 +137,9 @@ fn mysql_pod_logs_read_as_mysql_8_4_and_time_zones_are_loaded() {
     // container's own, so it initialises again, as with the image's anonymous VOLUME).
     let log = sim.ok(&["logs", "db"]);
     assert!(!log.contains("MariaDB"), "{log}");
-    assert!(log.contains("ready for connections. Version: '8.4.3'"), "{log}");
+    assert!(
+        log.contains("ready for connections. Version: '8.4.3'"),
+        "{log}"
+    );
     sim.ok(&["delete", "pod", "db", "--timeout=60s"]);
 }

@@ -81,13 +81,17 @@ mod tests {
         let st = |s: &Store| s.get(kind, Some("default"), "mysql-pdb").unwrap()["status"].clone();
         let got = st(&s);
         assert_eq!(
-            (got["disruptionsAllowed"].clone(), got["expectedPods"].clone()),
+            (
+                got["disruptionsAllowed"].clone(),
+                got["expectedPods"].clone()
+            ),
             (json!(0), json!(0))
         );
         assert_eq!(got["conditions"][0]["reason"], "InsufficientPods");
         let events = s.list(get("Event"), Some("default")).0;
-        assert!(events.iter().any(|e| e["reason"] == "NoPods"
-            && e["message"] == "No matching pods found"));
+        assert!(events
+            .iter()
+            .any(|e| e["reason"] == "NoPods" && e["message"] == "No matching pods found"));
 
         for i in 0..3 {
             let mut p = json!({"metadata": {"name": format!("mysql-{i}"), "labels": {"app": "mysql"},
