@@ -27,6 +27,8 @@ pub mod volumes;
 #[cfg(test)]
 pub(crate) mod fixtures;
 #[cfg(test)]
+mod multi_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::HashMap;
@@ -174,14 +176,13 @@ impl Kubelet {
             .join(format!("{namespace}_{pod}_{uid}"))
     }
 
-    /// The current and previous logs of the pod's container (CRI's layout: per container and
+    /// The current and previous logs of the pod's first container (CRI's layout: per container and
     /// restart, see [`pod::log_file`]).
     pub fn log_paths(&self, pod: &Value) -> (PathBuf, PathBuf) {
-        let main = pod["spec"]["containers"][0]["name"].as_str().unwrap_or("");
-        let restarts = pod["status"]["containerStatuses"][0]["restartCount"]
-            .as_u64()
-            .unwrap_or(0) as u32;
-        self.logs_of(pod, main, restarts)
+        match self.container_logs(pod, None) {
+            Some((_, cur, prev, _)) => (cur, prev),
+            None => self.logs_of(pod, "", 0),
+        }
     }
 
     fn logs_of(&self, pod: &Value, container: &str, restarts: u32) -> (PathBuf, PathBuf) {

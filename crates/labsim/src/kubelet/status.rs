@@ -513,6 +513,63 @@ mod tests {
     }
 
     #[test]
+    fn several_containers_ready_only_when_all_are() {
+        // Spec order web, app: statuses come sorted by name (pkg/kubelet/status/
+        // status_manager.go normalizeStatus), the unready message in spec order
+        // (pkg/kubelet/status/generate.go).
+        let running = || State::Running {
+            started_at: "T".into(),
+        };
+        let mut v = view(running());
+        v.containers[0].name = "web".into();
+        v.containers[0].ready = true;
+        v.containers[0].started = true;
+        v.containers.push(ContainerView::new(
+            "app",
+            "busybox",
+            State::Waiting {
+                reason: "ContainerCreating".into(),
+                message: None,
+            },
+        ));
+        let s = render(&v, &Value::Null, "T1");
+        assert_eq!(s["phase"], "Pending", "a container never ran");
+        let names: Vec<&str> = s["containerStatuses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["app", "web"]);
+        assert_eq!(s["containerStatuses"][1]["ready"], true);
+        assert_eq!(s["conditions"][2]["status"], "False");
+        assert_eq!(
+            s["conditions"][2]["message"],
+            "containers with unready status: [app]"
+        );
+        v.containers[1].state = running();
+        let s = render(&v, &s, "T2");
+        assert_eq!(s["phase"], "Running");
+        assert_eq!(s["conditions"][3]["status"], "False", "app not ready yet");
+        v.containers[1].ready = true;
+        let s = render(&v, &s, "T3");
+        assert_eq!(s["conditions"][2]["status"], "True");
+        assert_eq!(s["conditions"][3]["status"], "True");
+        // One crashes: the pod stays Running, not ready.
+        v.containers[0].state = State::Waiting {
+            reason: "CrashLoopBackOff".into(),
+            message: None,
+        };
+        v.containers[0].restart_count = 1;
+        let s = render(&v, &s, "T4");
+        assert_eq!(s["phase"], "Running");
+        assert_eq!(
+            s["conditions"][2]["message"],
+            "containers with unready status: [web]"
+        );
+    }
+
+    #[test]
     fn go_durations_print_as_go_does() {
         use std::time::Duration as D;
         // Go's time.Duration.String() (src/time/time.go).
