@@ -364,7 +364,7 @@ CHECKS: dict[str, list[Check]] = {
         ("node-stop", "노드를 멈추면 NotReady (Ready=Unknown)", has_all("condition met", "NotReady")),
         ("node-pods", "멈춘 노드의 파드는 톨러레이션 30초 뒤 Terminating", has_all("Terminating")),
         ("node-describe", "StatefulSet은 대신할 파드를 만들지 않는다 (2/3), 파드는 Terminating, 톨러레이션 30s",
-         both(sts_ready("mysql", "2/3"), has_all("Terminating", "node.kubernetes.io/unreachable:NoExecute op=Exists for 30s"))),
+         both(sts_ready("mysql", "2/3"), has_all("Terminating", '"key":"node.kubernetes.io/unreachable"', '"tolerationSeconds":30'))),
         ("node-force", "강제 삭제 후 같은 이름의 파드가 다른 노드에서 Ready", has_all("force deleted", "1/1")),
         ("node-start", "노드를 되살리면 노드 3개 Ready", check_passed("cluster", "노드 minikube-m03: Ready", "노드 minikube-m02: Ready")),
         ("node-check", "노드 장애 뒤 check(\"deploy\")", check_passed("deploy", "mysql-2 파드가 Ready입니다")),
