@@ -370,7 +370,7 @@ CHECKS: dict[str, list[Check]] = {
         ("node-check", "노드 장애 뒤 check(\"deploy\")", check_passed("deploy", "mysql-2 파드가 Ready입니다")),
         ("drain-write", "드레인 전: 워커 노드의 파드에 행을 쓴다", has_all("keyboard")),
         ("drain", "드레인: node cordoned, 파드 축출", has_all("cordoned", "evicted")),
-        ("drain-lost", "hostPath 함정: 다른 노드로 옮긴 파드에는 shop 데이터베이스가 없다", has_all("Unknown database 'shop'")),
+        ("drain-lost", "hostPath 함정: 다른 노드로 옮긴 파드에는 shop 데이터베이스가 없다", has_all("ERROR 1146", "Table 'shop.orders' doesn't exist")),
         ("addon", "애드온: StorageClass local-path (rancher.io/local-path, WaitForFirstConsumer)",
          has_all("local-path", "rancher.io/local-path", "WaitForFirstConsumer")),
         ("local-pending", "local-path: 드레인한 노드의 파드는 Pending, volume node affinity conflict",
