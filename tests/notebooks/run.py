@@ -340,7 +340,7 @@ CHECKS: dict[str, list[Check]] = {
         ("crash-describe", "describe: Restart Count와 BackOff 이벤트",
          lambda t: re.search(r"Restart Count:\s+[1-9]", t) is not None and "Back-off restarting failed container" in t),
         ("crash-logs", "kubectl logs --previous: mysqld가 모르는 옵션 이름을 쓰고 끝났다",
-         has_all("mysqld failed while attempting to check config", "unknown variable 'collation-sever=utf8mb4_unicode_ci'")),
+         has_all("unknown variable 'collation-sever=utf8mb4_unicode_ci'")),
         ("crash-fix", "고친 템플릿 + 멈춘 파드 삭제 → mysql-c-0 Ready", pod_status_is("mysql-c-0", "1/1", "Running")),
         ("check-crash", "check(\"crash\"): 고친 템플릿, mysql-c-0 Ready (RESTARTS 0)",
          check_passed("crash", "StatefulSet mysql-c의 템플릿 args에 mysqld가 모르는 옵션이 없습니다",
