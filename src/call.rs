@@ -150,6 +150,14 @@ calls! {
     WatchRollout = "watch_rollout" { name: String, timeout: Duration },
     /// `revisions(name)`.
     Revisions = "revisions" { name: String },
+    /// `node_stop(node)`: `minikube node stop NODE` (labsim: its admin endpoint).
+    NodeStop = "node_stop" { node: String },
+    /// `node_start(node)`: `minikube node start NODE`.
+    NodeStart = "node_start" { node: String },
+    /// `addon_enable(name)`: `minikube addons enable NAME`.
+    AddonEnable = "addon_enable" { name: String },
+    /// `addon_disable(name)`: `minikube addons disable NAME`.
+    AddonDisable = "addon_disable" { name: String },
 }
 
 /// Argument `name` of a call.

@@ -158,7 +158,7 @@ steps! {
     /// waits until they are gone. Nothing is deleted without this call.
     fn start_fresh() -> FreshReport = Call::StartFresh {};
     /// Checks one step of the lab; any ❌ fails with the first failed condition and its hint.
-    /// Steps: `cluster`, `deploy`, `order`, `data`, `dns`, `survive`, `scale` (docs/kubelab-api.md).
+    /// Steps: `cluster`, `deploy`, `order`, `data`, `dns`, `survive`, `scale`, ... (docs/kubelab-api.md).
     fn check(step: &str) -> CheckReport = Call::Check { step: step.into() };
     /// Nodes holding their pods, each pod → PVC → PV → the disk its data is on.
     fn topology() -> Picture = Call::Topology {};
@@ -184,4 +184,12 @@ steps! {
         Call::WatchRollout { name: name.into(), timeout };
     /// `kubectl get pods -l ... -L controller-revision-hash`: which revision each pod of NAME runs.
     fn revisions(name: &str) -> Table = Call::Revisions { name: name.into() };
+    /// `minikube node stop NODE` (a worker, e.g. `minikube-m02`): its kubelet and containers stop.
+    fn node_stop(node: &str) -> ChangeReport = Call::NodeStop { node: node.into() };
+    /// `minikube node start NODE`: the stopped node starts again.
+    fn node_start(node: &str) -> ChangeReport = Call::NodeStart { node: node.into() };
+    /// `minikube addons enable NAME` (`storage-provisioner-rancher`: StorageClass `local-path`).
+    fn addon_enable(name: &str) -> ChangeReport = Call::AddonEnable { name: name.into() };
+    /// `minikube addons disable NAME`.
+    fn addon_disable(name: &str) -> ChangeReport = Call::AddonDisable { name: name.into() };
 }

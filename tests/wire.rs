@@ -103,6 +103,18 @@ fn samples() -> Vec<Call> {
             timeout: t,
         },
         Call::Revisions { name: s("mysql") },
+        Call::NodeStop {
+            node: s("minikube-m02"),
+        },
+        Call::NodeStart {
+            node: s("minikube-m02"),
+        },
+        Call::AddonEnable {
+            name: s("storage-provisioner-rancher"),
+        },
+        Call::AddonDisable {
+            name: s("storage-provisioner-rancher"),
+        },
     ]
 }
 

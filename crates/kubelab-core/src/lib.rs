@@ -26,7 +26,8 @@
 //!    for notebooks 03 and 04: [`describe`] (`kubectl describe` of a pod, PVC or StatefulSet),
 //!    `delete_object.rs` (`delete KIND NAME`, `wait --for=delete`), [`rollout`] (`rollout status`
 //!    and the order pods were replaced); [`kubectl`](mod@kubectl) (the real kubectl, guarded)
-//!    and [`logs`](mod@logs) (`kubectl logs`).
+//!    and [`logs`](mod@logs) (`kubectl logs`); [`machine`] (`minikube node stop|start`,
+//!    `minikube addons enable|disable`, or labsim's admin calls for them).
 //!
 //! This file only maps and re-exports.
 
@@ -48,6 +49,7 @@ pub mod get;
 pub mod kubectl;
 pub mod lab;
 pub mod logs;
+pub mod machine;
 pub mod memory;
 pub mod objects;
 pub mod out;

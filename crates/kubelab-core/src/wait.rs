@@ -23,6 +23,10 @@ use crate::table::pre;
 /// Consecutive watch errors tolerated before giving up.
 const MAX_WATCH_FAILURES: u32 = 5;
 
+/// How long `wait_ready` waits for a pod that does not exist yet (the `kubectl wait --for=create
+/// --timeout=60s` it prints).
+const CREATE_WAIT: Duration = Duration::from_secs(60);
+
 /// Counts a watch's consecutive errors: the watcher relists by itself (e.g. after 410 Gone), so
 /// a wait gives up only when it keeps failing.
 #[derive(Default)]
@@ -94,11 +98,20 @@ impl Lab {
         ));
         let old_uid = deleted_uid(name);
         if old_uid.is_none() {
-            let exists = self
-                .call("get pod", self.api::<Pod>().get_opt(name))
-                .await?;
-            if exists.is_none() {
-                return Err(self.not_found::<Pod>("pod", "pods", name).await);
+            // `--for=create`: a pod deleted some other way (`kubectl delete --force`, an eviction
+            // by `kubectl drain`) may not be re-created yet; a name that never appears is NotFound
+            let deadline = Instant::now() + CREATE_WAIT.min(timeout);
+            loop {
+                let exists = self
+                    .call("get pod", self.api::<Pod>().get_opt(name))
+                    .await?;
+                if exists.is_some() {
+                    break;
+                }
+                if Instant::now() >= deadline {
+                    return Err(self.not_found::<Pod>("pod", "pods", name).await);
+                }
+                tokio::time::sleep(Duration::from_millis(300)).await;
             }
         }
         let start = Instant::now();

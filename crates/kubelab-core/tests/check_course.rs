@@ -1,5 +1,5 @@
 //! The course's later check steps (`restart`, `crash`, `rollout`, `partition`, `ondelete`,
-//! `retention`) against an in-process labsim (real mariadbd): each ❌ with its hint before the
+//! `retention`, `local-path`) against an in-process labsim (real mariadbd): each ❌ with its hint before the
 //! learner's step, ✅ after, following notebooks 01, 03 and 04.
 
 use std::sync::Arc;
@@ -97,15 +97,25 @@ async fn course_steps_fail_with_hints_then_pass() {
     )
     .await;
 
-    // crash (03 drill C): ❌ while the env name is wrong, ✅ after the fix and the stuck pod's delete
+    // crash (03 drill C): ❌ while a server option is misspelt, ✅ after the fix and the stuck pod's delete
     lab.apply(&manifest("3-drill-c.yaml")).await.unwrap();
-    until(&lab, 60, "mysql-c-0 to crash", |p| {
+    // 90 s: the first restart comes after kubelet's 10 s back-off (upstream's 10 s → 5 min)
+    until(&lab, 90, "mysql-c-0 to crash", |p| {
         restarted(p, "mysql-c-0")
     })
     .await;
+    // the ended container's log names the option, in my_getopt's words (MySQL's and MariaDB's
+    // share them: mysys/my_getopt.cc `unknown variable '%s'`)
+    let log = lab.logs("mysql-c-0", true).await.unwrap();
+    assert!(
+        log.text
+            .contains("unknown variable 'collation-sever=utf8mb4_unicode_ci'"),
+        "{}",
+        log.text
+    );
     let msg = failure(chk(&lab, "crash").await);
     assert!(
-        msg.contains("❌ StatefulSet mysql-c의 템플릿에 MYSQL_ROOT_PASSWORD가 없습니다 (있는 이름: MYSQL_PASSWORD)"),
+        msg.contains("❌ StatefulSet mysql-c의 템플릿 args에 mysqld가 모르는 옵션이 있습니다 (--collation-sever=utf8mb4_unicode_ci)"),
         "{msg}"
     );
     lab.apply(&manifest("3-fix-c.yaml")).await.unwrap();
@@ -114,7 +124,10 @@ async fn course_steps_fail_with_hints_then_pass() {
     passes(
         &lab,
         "crash",
-        &["✅ mysql-c-0 파드가 Ready이고 RESTARTS 0입니다"],
+        &[
+            "✅ StatefulSet mysql-c의 템플릿 args에 mysqld가 모르는 옵션이 없습니다 (--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci)",
+            "✅ mysql-c-0 파드가 Ready이고 RESTARTS 0입니다",
+        ],
     )
     .await;
     lab.delete_statefulset("mysql-c").await.unwrap();
@@ -201,6 +214,34 @@ async fn course_steps_fail_with_hints_then_pass() {
             "✅ whenScaled: Delete, whenDeleted: Retain",
             "✅ PVC data-mysql-0: 남아 있습니다",
             "✅ PVC data-mysql-2: 지워졌습니다",
+        ],
+    )
+    .await;
+
+    // local-path (03 drill G): ❌ on `standard`, ✅ once re-deployed on the addon's class with
+    // every pod on the node its volume is bound to
+    let msg = failure(chk(&lab, "local-path").await);
+    assert!(
+        msg.contains("❌ StatefulSet mysql의 PVC 템플릿이 StorageClass 'standard'를 씁니다"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("PV pvc-") && msg.contains("노드 어피니티가 없습니다"),
+        "{msg}"
+    );
+    lab.addon_enable("storage-provisioner-rancher")
+        .await
+        .unwrap();
+    lab.start_fresh(t).await.unwrap();
+    lab.apply(&manifest("3-fix-g.yaml")).await.unwrap();
+    lab.watch_pods("app=mysql", t).await.unwrap();
+    passes(
+        &lab,
+        "local-path",
+        &[
+            "✅ StatefulSet mysql의 PVC 템플릿이 StorageClass local-path를 씁니다",
+            "✅ mysql-0: 볼륨이 묶인 노드 ",
+            "✅ mysql-2: 볼륨이 묶인 노드 ",
         ],
     )
     .await;

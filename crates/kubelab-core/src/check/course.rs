@@ -1,11 +1,11 @@
-//! The conditions of the steps notebooks 01, 03 and 04 add (`restart`, `crash`, `rollout`,
-//! `partition`, `ondelete`, `retention`): what a restart, a rollout or a retention policy leaves
+//! The conditions of the steps notebooks 01, 03 and 04 add (`restart`, `crash`, `local-path`,
+//! `rollout`, `partition`, `ondelete`, `retention`): what a restart, a rollout or a retention policy leaves
 //! in the cluster, read afresh each time as the other steps do.
 
 use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 use kube::api::{Api, ListParams};
 use kube::ResourceExt;
 
@@ -116,35 +116,46 @@ async fn pods_of(lab: &Lab, sts: &str) -> Result<Vec<Pod>, Error> {
     Ok(pods)
 }
 
-/// `crash`: 03's drill C is fixed: `mysql-c-0` Ready with a fresh container (RESTARTS 0), its
-/// container's env names `MYSQL_ROOT_PASSWORD`.
+/// The server option 03's drill C misspells (`--collation-server`): mysqld stops on it with
+/// `unknown variable 'collation-sever=...'`.
+const MISSPELT: &str = "--collation-sever";
+
+/// `crash`: 03's drill C is fixed: `mysql-c-0` Ready with a fresh container (RESTARTS 0), and its
+/// container's `args` no longer hold the misspelt server option.
 pub async fn crash(lab: &Arc<Lab>) -> Conditions {
-    crate::out::cmd("kubectl get pods -l app=mysql-c && kubectl get statefulset mysql-c -o jsonpath='{.spec.template.spec.containers[0].env[*].name}'");
+    crate::out::cmd("kubectl get pods -l app=mysql-c && kubectl get statefulset mysql-c -o jsonpath='{.spec.template.spec.containers[0].args}'");
     let Some(sts) = statefulset(lab, "mysql-c").await? else {
         return Ok(vec![Condition::fail(
             "StatefulSet mysql-c가 없습니다",
             "apply(\"../manifests/3-drill-c.yaml\")? 셀부터 실행하세요",
         )]);
     };
-    let env: Vec<String> = sts
+    let args: Vec<String> = sts
         .spec
         .template
         .spec
         .as_ref()
         .and_then(|s| s.containers.first())
-        .and_then(|c| c.env.as_ref())
-        .map(|e| e.iter().map(|v| v.name.clone()).collect())
+        .and_then(|c| c.args.clone())
         .unwrap_or_default();
+    let bad: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| a.starts_with(MISSPELT))
+        .collect();
     let mut c = vec![Condition::either(
-        env.iter().any(|n| n == "MYSQL_ROOT_PASSWORD"),
-        "StatefulSet mysql-c의 템플릿에 MYSQL_ROOT_PASSWORD가 있습니다".into(),
+        bad.is_empty(),
         format!(
-            "StatefulSet mysql-c의 템플릿에 MYSQL_ROOT_PASSWORD가 없습니다 (있는 이름: {})",
-            if env.is_empty() {
-                "없음".into()
+            "StatefulSet mysql-c의 템플릿 args에 mysqld가 모르는 옵션이 없습니다 ({})",
+            if args.is_empty() {
+                "args 없음".into()
             } else {
-                env.join(", ")
+                args.join(" ")
             }
+        ),
+        format!(
+            "StatefulSet mysql-c의 템플릿 args에 mysqld가 모르는 옵션이 있습니다 ({})",
+            bad.join(" ")
         ),
         "apply(\"../manifests/3-fix-c.yaml\")? 셀을 실행하세요",
     )];
@@ -396,6 +407,95 @@ pub async fn retention(lab: &Arc<Lab>) -> Conditions {
                 format!("PVC {name}: 아직 있습니다"),
                 &format!("wait_deleted(\"pvc\", \"{name}\")? 셀을 실행하세요"),
             )
+        });
+    }
+    Ok(c)
+}
+
+/// The node a PV is bound to by its node affinity (`kubernetes.io/hostname In [node]`), as the
+/// local-path provisioner writes it (rancher/local-path-provisioner `provisioner.go`).
+fn pv_node(pv: &PersistentVolume) -> Option<String> {
+    pv.spec
+        .as_ref()?
+        .node_affinity
+        .as_ref()?
+        .required
+        .as_ref()?
+        .node_selector_terms
+        .iter()
+        .flat_map(|t| t.match_expressions.iter().flatten())
+        .find(|e| e.key == "kubernetes.io/hostname" && e.operator == "In")
+        .and_then(|e| e.values.as_ref()?.first().cloned())
+}
+
+/// `local-path`: 03's drill G is fixed: the StatefulSet's claims use the `local-path` class, and
+/// every pod is Ready on the node its volume is bound to.
+pub async fn local_path(lab: &Arc<Lab>) -> Conditions {
+    crate::out::cmd("kubectl get pvc -l app=mysql && kubectl get pv -o custom-columns=NAME:.metadata.name,CLAIM:.spec.claimRef.name,NODE:.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values[0] && kubectl get pods -l app=mysql -o wide");
+    let Some(sts) = statefulset(lab, "mysql").await? else {
+        return Ok(vec![Condition::fail(
+            "StatefulSet mysql이 없습니다",
+            "apply(\"../manifests/3-fix-g.yaml\")? 셀을 실행하세요",
+        )]);
+    };
+    let class = sts
+        .spec
+        .volume_claim_templates
+        .as_ref()
+        .and_then(|t| t.first())
+        .and_then(|t| t.spec.as_ref())
+        .and_then(|s| s.storage_class_name.clone())
+        .unwrap_or_default();
+    let mut c = vec![Condition::either(
+        class == "local-path",
+        "StatefulSet mysql의 PVC 템플릿이 StorageClass local-path를 씁니다".into(),
+        format!("StatefulSet mysql의 PVC 템플릿이 StorageClass '{class}'를 씁니다 (local-path여야 합니다)"),
+        "addon_enable(\"storage-provisioner-rancher\")? 후 StatefulSet과 PVC를 지우고 apply(\"../manifests/3-fix-g.yaml\")? 셀을 실행하세요",
+    )];
+    let claims: Api<PersistentVolumeClaim> = Api::default_namespaced(lab.client().clone());
+    let volumes: Api<PersistentVolume> = Api::all(lab.client().clone());
+    let pvs = read("kubectl get pv", volumes.list(&ListParams::default()))
+        .await?
+        .items;
+    let pods = mysql_pods(lab).await?;
+    for i in 0..sts.spec.replicas.unwrap_or(1) {
+        let (name, claim) = (format!("mysql-{i}"), format!("data-mysql-{i}"));
+        let pvc = read(&format!("kubectl get pvc {claim}"), claims.get_opt(&claim)).await?;
+        let volume = pvc
+            .as_ref()
+            .and_then(|p| p.spec.as_ref())
+            .and_then(|s| s.volume_name.clone())
+            .unwrap_or_default();
+        let pv_node = pvs
+            .iter()
+            .find(|pv| pv.name_any() == volume)
+            .and_then(pv_node);
+        let pod = find(&pods, &name);
+        let on = pod
+            .and_then(|p| p.spec.as_ref())
+            .and_then(|s| s.node_name.clone());
+        c.push(match (pv_node, pod, on) {
+            (None, _, _) if volume.is_empty() => Condition::fail(
+                format!("PVC {claim}가 아직 볼륨에 묶이지 않았습니다"),
+                WATCH,
+            ),
+            (None, _, _) => Condition::fail(
+                format!("PVC {claim}의 PV {volume}에 노드 어피니티가 없습니다 (노드에 묶이지 않는 볼륨)"),
+                "StorageClass local-path로 다시 배포하세요: apply(\"../manifests/3-fix-g.yaml\")?",
+            ),
+            (Some(_), None, _) => Condition::fail(format!("{name} 파드가 없습니다"), WATCH),
+            (Some(h), Some(p), Some(n)) if h == n && facts::is_ready(p) => Condition::pass(format!(
+                "{name}: 볼륨이 묶인 노드 {h}에서 Ready"
+            )),
+            (Some(h), Some(p), on) => Condition::fail(
+                format!(
+                    "{name}: 볼륨은 노드 {h}에 있는데 파드는 {} ({} {})",
+                    on.unwrap_or_else(|| "아직 배치되지 않았습니다".into()),
+                    facts::ready_text(p),
+                    facts::status_text(p)
+                ),
+                "노드를 비웠다면 kubectl(\"uncordon 노드\")? 로 되돌리고 wait_ready(...)? 셀을 실행하세요",
+            ),
         });
     }
     Ok(c)

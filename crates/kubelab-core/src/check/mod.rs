@@ -43,6 +43,10 @@ pub const STEPS: &[(&str, &str)] = &[
         "crash",
         "03 연습 C를 고쳤다: mysql-c-0이 고친 템플릿으로 Ready",
     ),
+    (
+        "local-path",
+        "03 연습 G를 고쳤다: PVC가 local-path이고 파드마다 볼륨이 묶인 노드에서 Ready",
+    ),
     ("rollout", "모든 파드가 새 리비전이고 업데이트가 끝났다"),
     ("partition", "partition 이상 번호의 파드만 새 리비전이다"),
     ("ondelete", "OnDelete에서 지운 mysql-1만 새 리비전이다"),
@@ -218,6 +222,7 @@ impl Lab {
             "scale" => steps::scale(self).await?,
             "restart" => course::restart(self).await?,
             "crash" => course::crash(self).await?,
+            "local-path" => course::local_path(self).await?,
             "rollout" => course::rollout(self).await?,
             "partition" => course::partition(self).await?,
             "ondelete" => course::ondelete(self).await?,

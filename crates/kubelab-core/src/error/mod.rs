@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod exec;
 pub mod fresh;
 pub mod kubectl;
+pub mod machine;
 pub mod objects;
 pub mod picture;
 pub mod portforward;
@@ -61,6 +62,8 @@ areas! {
     Picture(picture) => "그림 실패";
     /// The real kubectl (`kubectl(args)`) or a pod's log (`logs`).
     Kubectl(kubectl) => "kubectl 실패";
+    /// Stopping or starting a node, an addon (`node_stop`, `addon_enable`, ...).
+    Machine(machine) => "노드 작업 실패";
 }
 
 /// The failure a cell gets: the one mapping from the engine's errors to the wire's.

@@ -119,5 +119,9 @@ pub async fn run(engine: Arc<Engine>, call: Call) -> Result<Value, Error> {
             reply(&on_lab!(l => l.watch_rollout(&name, timeout).await))
         }
         Call::Revisions { name } => reply(&on_lab!(l => l.revisions(&name).await)),
+        Call::NodeStop { node } => reply(&on_lab!(l => l.node_stop(&node).await)),
+        Call::NodeStart { node } => reply(&on_lab!(l => l.node_start(&node).await)),
+        Call::AddonEnable { name } => reply(&on_lab!(l => l.addon_enable(&name).await)),
+        Call::AddonDisable { name } => reply(&on_lab!(l => l.addon_disable(&name).await)),
     })
 }
