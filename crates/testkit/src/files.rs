@@ -3,9 +3,20 @@
 use std::path::Path;
 
 /// Absolute path of a file in the repository's `manifests/`.
+///
+/// Found from the package under test (cargo sets `CARGO_MANIFEST_DIR` when it runs a test), not
+/// from where testkit was compiled: cargo does not rebuild testkit when the checkout moves (its
+/// fingerprint is relative to the workspace), so a compile-time path can name a checkout that is
+/// gone.
 pub fn manifest(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../manifests")
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf());
+    let root = start
+        .ancestors()
+        .find(|d| d.join("manifests").is_dir())
+        .unwrap_or(&start);
+    root.join("manifests")
         .join(name)
         .to_string_lossy()
         .into_owned()
