@@ -101,7 +101,10 @@ pub fn split_args(s: &str) -> std::result::Result<Vec<String>, String> {
 
 /// Why the lab does not run these arguments, and the call to use instead; `None` to run them.
 pub fn refusal(args: &[String]) -> Option<(String, String)> {
-    let command_given = args.iter().position(|a| a == "--").is_some_and(|i| i + 1 < args.len());
+    let command_given = args
+        .iter()
+        .position(|a| a == "--")
+        .is_some_and(|i| i + 1 < args.len());
     // after `--` come the words of the command run in the pod, not kubectl's flags
     let args = match args.iter().position(|a| a == "--") {
         Some(i) => &args[..i],

@@ -99,7 +99,9 @@ pub fn server_conditions(servers: &[Server], data: bool) -> Vec<Condition> {
                     "kubectl(\"exec {pod} -c mysql -- ls /etc/mysql/conf.d\")? 에 secondary.cnf가 있는지 보세요"
                 ),
             ));
-            let hint = format!("kubectl(\"logs {pod} -c xtrabackup\")? 로 사이드카가 복제를 시작했는지 보세요");
+            let hint = format!(
+                "kubectl(\"logs {pod} -c xtrabackup\")? 로 사이드카가 복제를 시작했는지 보세요"
+            );
             c.push(match &s.replica {
                 Some((host, io, sql)) if host.starts_with("mysql-0.mysql") && io == "Yes" && sql == "Yes" => {
                     Condition::pass(format!(
@@ -131,13 +133,18 @@ fn rows_condition(s: &Server, primary: Option<&[String]>) -> Condition {
             if pod == "mysql-0" {
                 WRITE.to_string()
             } else {
-                format!("복제가 따라오지 못했습니다. kubectl(\"logs {pod} -c xtrabackup\")? 를 보세요")
+                format!(
+                    "복제가 따라오지 못했습니다. kubectl(\"logs {pod} -c xtrabackup\")? 를 보세요"
+                )
             },
         );
     };
     if !rows.iter().any(|r| r == "hello") {
         return Condition::fail(
-            format!("{pod}의 test.messages에 'hello'가 없습니다 ({}행)", rows.len()),
+            format!(
+                "{pod}의 test.messages에 'hello'가 없습니다 ({}행)",
+                rows.len()
+            ),
             WRITE,
         );
     }
@@ -199,7 +206,11 @@ async fn settled(lab: &Lab) -> Result<(Option<StatefulSet>, Vec<Pod>), Error> {
         let pods = mysql_pods(lab).await?;
         let done = sts.as_ref().is_none_or(|s| {
             let want = s.spec.replicas.unwrap_or(1);
-            let ready = s.status.as_ref().and_then(|st| st.ready_replicas).unwrap_or(0);
+            let ready = s
+                .status
+                .as_ref()
+                .and_then(|st| st.ready_replicas)
+                .unwrap_or(0);
             ready == want && pods.len() as i32 == want && pods.iter().all(facts::is_ready)
         });
         if done || tokio::time::Instant::now() >= deadline {
@@ -236,7 +247,11 @@ fn pods_ready(pods: &[Pod], want: i32) -> Vec<Condition> {
 }
 
 /// The StatefulSet is the tutorial's and `want` replicas (None: any) are all Ready.
-fn statefulset_conditions(sts: Option<&StatefulSet>, pods: &[Pod], want: Option<i32>) -> Vec<Condition> {
+fn statefulset_conditions(
+    sts: Option<&StatefulSet>,
+    pods: &[Pod],
+    want: Option<i32>,
+) -> Vec<Condition> {
     let Some(sts) = sts else {
         return vec![Condition::fail("StatefulSet mysql이 없습니다", APPLY)];
     };
@@ -247,7 +262,11 @@ fn statefulset_conditions(sts: Option<&StatefulSet>, pods: &[Pod], want: Option<
         )];
     }
     let replicas = sts.spec.replicas.unwrap_or(1);
-    let ready = sts.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0);
+    let ready = sts
+        .status
+        .as_ref()
+        .and_then(|s| s.ready_replicas)
+        .unwrap_or(0);
     let mut c = vec![match want {
         Some(w) if w != replicas => Condition::fail(
             format!("StatefulSet mysql의 레플리카가 {replicas}개입니다 ({w}개여야 합니다)"),
@@ -277,11 +296,21 @@ async fn read_server(lab: &Arc<Lab>, pod: &str) -> Server {
             return s;
         }
     };
-    match crate::out::silenced(db.sql("SELECT @@server_id AS id, @@read_only AS ro, @@log_bin AS lb; SHOW SLAVE STATUS")).await {
+    match crate::out::silenced(
+        db.sql("SELECT @@server_id AS id, @@read_only AS ro, @@log_bin AS lb; SHOW SLAVE STATUS"),
+    )
+    .await
+    {
         Ok(out) => {
             let results = out.results();
             if let Some(vars) = results.first() {
-                let one = |col: &str| vars.column(col).into_iter().flatten().next().unwrap_or_default();
+                let one = |col: &str| {
+                    vars.column(col)
+                        .into_iter()
+                        .flatten()
+                        .next()
+                        .unwrap_or_default()
+                };
                 s.server_id = one("id").parse().ok();
                 s.read_only = one("ro") == "1";
                 s.log_bin = one("lb") == "1";
@@ -344,14 +373,27 @@ pub async fn deploy(lab: &Arc<Lab>) -> Conditions {
         .map(|d| d.keys().cloned().collect())
         .unwrap_or_default();
     c.push(Condition::either(
-        ["primary.cnf", "secondary.cnf"].iter().all(|k| keys.iter().any(|h| h == k)),
+        ["primary.cnf", "secondary.cnf"]
+            .iter()
+            .all(|k| keys.iter().any(|h| h == k)),
         "ConfigMap mysql에 primary.cnf와 secondary.cnf가 있습니다".into(),
-        format!("ConfigMap mysql에 primary.cnf와 secondary.cnf가 없습니다 (있는 키: {})", if keys.is_empty() { "없음".into() } else { keys.join(", ") }),
+        format!(
+            "ConfigMap mysql에 primary.cnf와 secondary.cnf가 없습니다 (있는 키: {})",
+            if keys.is_empty() {
+                "없음".into()
+            } else {
+                keys.join(", ")
+            }
+        ),
         "2단계의 apply(\"../manifests/5-mysql-configmap.yaml\")? 셀을 실행하세요",
     ));
     let svc_api: Api<Service> = Api::default_namespaced(lab.client().clone());
     for (name, headless) in [("mysql", true), ("mysql-read", false)] {
-        let svc = read(&format!("kubectl get service {name}"), svc_api.get_opt(name)).await?;
+        let svc = read(
+            &format!("kubectl get service {name}"),
+            svc_api.get_opt(name),
+        )
+        .await?;
         let hint = "3단계의 apply(\"../manifests/5-mysql-services.yaml\")? 셀을 실행하세요";
         c.push(match svc.and_then(|s| s.spec).map(|s| s.cluster_ip.unwrap_or_default()) {
             None => Condition::fail(format!("Service {name}이 없습니다"), hint),
@@ -411,17 +453,33 @@ pub async fn scale(lab: &Arc<Lab>) -> Conditions {
 pub async fn drain(lab: &Arc<Lab>) -> Conditions {
     crate::out::cmd("kubectl get nodes && kubectl get pods -l app=mysql -o wide && kubectl exec mysql-N -c mysql -- mysql -h 127.0.0.1 -e 'SHOW SLAVE STATUS\\G'");
     let api: Api<Node> = Api::all(lab.client().clone());
-    let nodes = read("kubectl get nodes", api.list(&ListParams::default())).await?.items;
+    let nodes = read("kubectl get nodes", api.list(&ListParams::default()))
+        .await?
+        .items;
     let cordoned: Vec<String> = nodes
         .iter()
-        .filter(|n| n.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false))
+        .filter(|n| {
+            n.spec
+                .as_ref()
+                .and_then(|s| s.unschedulable)
+                .unwrap_or(false)
+        })
         .map(|n| n.name_any())
         .collect();
     let mut c = vec![Condition::either(
         cordoned.is_empty(),
-        format!("모든 노드가 스케줄 가능합니다 ({}개, SchedulingDisabled 없음)", nodes.len()),
-        format!("노드 {}가 아직 SchedulingDisabled입니다", cordoned.join(", ")),
-        &format!("kubectl(\"uncordon {}\")? 를 실행하세요", cordoned.first().cloned().unwrap_or_default()),
+        format!(
+            "모든 노드가 스케줄 가능합니다 ({}개, SchedulingDisabled 없음)",
+            nodes.len()
+        ),
+        format!(
+            "노드 {}가 아직 SchedulingDisabled입니다",
+            cordoned.join(", ")
+        ),
+        &format!(
+            "kubectl(\"uncordon {}\")? 를 실행하세요",
+            cordoned.first().cloned().unwrap_or_default()
+        ),
     )];
     let (sts, pods) = settled(lab).await?;
     let sc = statefulset_conditions(sts.as_ref(), &pods, None);
@@ -460,8 +518,16 @@ mod tests {
         let c = server_conditions(&servers, true);
         assert!(failed(&c).is_empty(), "{c:?}");
         let lines: Vec<String> = c.iter().map(Condition::line).collect();
-        assert!(lines.contains(&"✅ mysql-2: @@server_id 102 (100 + 서수 2, init-mysql이 만든 server-id.cnf)".to_string()), "{lines:?}");
-        assert!(lines.contains(&"✅ mysql-0: 주 서버입니다 (log_bin ON, read_only OFF, primary.cnf)".to_string()));
+        assert!(
+            lines.contains(
+                &"✅ mysql-2: @@server_id 102 (100 + 서수 2, init-mysql이 만든 server-id.cnf)"
+                    .to_string()
+            ),
+            "{lines:?}"
+        );
+        assert!(lines.contains(
+            &"✅ mysql-0: 주 서버입니다 (log_bin ON, read_only OFF, primary.cnf)".to_string()
+        ));
         assert!(lines.contains(&"✅ mysql-1: mysql-0.mysql에서 복제 중입니다 (Slave_IO_Running Yes, Slave_SQL_Running Yes)".to_string()));
     }
 
@@ -473,12 +539,24 @@ mod tests {
         s[2].replica = Some(("mysql-0.mysql".into(), "Connecting".into(), "Yes".into()));
         let f = failed(&server_conditions(&s, false));
         assert_eq!(f.len(), 3, "{f:?}");
-        assert!(f[0].contains("mysql-1: @@server_id가 1입니다 (101이어야 합니다)") && f[0].contains("-c init-mysql"), "{f:?}");
-        assert!(f[1].contains("mysql-2: read_only가 OFF") && f[1].contains("secondary.cnf"), "{f:?}");
-        assert!(f[2].contains("Slave_IO_Running Connecting") && f[2].contains("-c xtrabackup"), "{f:?}");
+        assert!(
+            f[0].contains("mysql-1: @@server_id가 1입니다 (101이어야 합니다)")
+                && f[0].contains("-c init-mysql"),
+            "{f:?}"
+        );
+        assert!(
+            f[1].contains("mysql-2: read_only가 OFF") && f[1].contains("secondary.cnf"),
+            "{f:?}"
+        );
+        assert!(
+            f[2].contains("Slave_IO_Running Connecting") && f[2].contains("-c xtrabackup"),
+            "{f:?}"
+        );
         // without a replica row at all
         s[2].replica = None;
-        assert!(failed(&server_conditions(&s, false)).iter().any(|l| l.contains("복제가 설정되지 않았습니다")));
+        assert!(failed(&server_conditions(&s, false))
+            .iter()
+            .any(|l| l.contains("복제가 설정되지 않았습니다")));
     }
 
     #[test]
@@ -487,13 +565,22 @@ mod tests {
         s[0].messages = None;
         s[1].messages = None;
         let f = failed(&server_conditions(&s, true));
-        assert!(f[0].starts_with("❌ mysql-0에 test.messages 테이블이 없습니다 → 7단계"), "{f:?}");
-        assert!(f[1].contains("mysql-1에 test.messages 테이블이 없습니다"), "{f:?}");
+        assert!(
+            f[0].starts_with("❌ mysql-0에 test.messages 테이블이 없습니다 → 7단계"),
+            "{f:?}"
+        );
+        assert!(
+            f[1].contains("mysql-1에 test.messages 테이블이 없습니다"),
+            "{f:?}"
+        );
         let mut s: Vec<Server> = (0..3).map(server).collect();
         s[0].messages = Some(vec!["hello".into(), "later".into()]);
         let f = failed(&server_conditions(&s, true));
         assert_eq!(f.len(), 2, "{f:?}");
-        assert!(f[0].contains("mysql-1의 test.messages(1행)가 mysql-0(2행)과 다릅니다"), "{f:?}");
+        assert!(
+            f[0].contains("mysql-1의 test.messages(1행)가 mysql-0(2행)과 다릅니다"),
+            "{f:?}"
+        );
         // without data the rows are not looked at
         assert!(failed(&server_conditions(&s, false)).is_empty());
     }
@@ -507,11 +594,20 @@ mod tests {
             ..Server::default()
         };
         let f = failed(&server_conditions(&s, true));
-        assert_eq!(f, vec![format!("❌ mysql-1의 MySQL에 접속하지 못했습니다: ERROR 2003 → {WATCH}")]);
+        assert_eq!(
+            f,
+            vec![format!(
+                "❌ mysql-1의 MySQL에 접속하지 못했습니다: ERROR 2003 → {WATCH}"
+            )]
+        );
     }
 
     fn sts(init: &[&str], containers: &[&str], replicas: i32, ready: i32) -> StatefulSet {
-        let named = |ns: &[&str]| ns.iter().map(|n| json!({"name": n, "image": "mysql:5.7"})).collect::<Vec<_>>();
+        let named = |ns: &[&str]| {
+            ns.iter()
+                .map(|n| json!({"name": n, "image": "mysql:5.7"}))
+                .collect::<Vec<_>>()
+        };
         serde_json::from_value(json!({
             "metadata": {"name": "mysql"},
             "spec": {"replicas": replicas, "serviceName": "mysql",
@@ -540,7 +636,10 @@ mod tests {
         let c = statefulset_conditions(Some(&one), &[], None);
         assert!(!c[0].ok && c[0].hint.contains("start_fresh"), "{c:?}");
         assert!(is_tutorial_template(&sts(&INIT, &CONTAINERS, 3, 3)));
-        assert_eq!(failed(&statefulset_conditions(None, &[], None)), vec![format!("❌ StatefulSet mysql이 없습니다 → {APPLY}")]);
+        assert_eq!(
+            failed(&statefulset_conditions(None, &[], None)),
+            vec![format!("❌ StatefulSet mysql이 없습니다 → {APPLY}")]
+        );
     }
 
     #[test]
@@ -549,8 +648,16 @@ mod tests {
         let c = statefulset_conditions(Some(&sts(&INIT, &CONTAINERS, 3, 2)), &pods, None);
         let f = failed(&c);
         assert_eq!(f.len(), 2, "{f:?}");
-        assert!(f[1].contains("mysql-2 파드가 아직 Ready가 아닙니다 (1/2 Running)"), "{f:?}");
+        assert!(
+            f[1].contains("mysql-2 파드가 아직 Ready가 아닙니다 (1/2 Running)"),
+            "{f:?}"
+        );
         let c = statefulset_conditions(Some(&sts(&INIT, &CONTAINERS, 3, 3)), &pods[..2], Some(5));
-        assert!(c[0].line().contains("레플리카가 3개입니다 (5개여야 합니다)") && c[0].hint.contains("--replicas=5"), "{c:?}");
+        assert!(
+            c[0].line()
+                .contains("레플리카가 3개입니다 (5개여야 합니다)")
+                && c[0].hint.contains("--replicas=5"),
+            "{c:?}"
+        );
     }
 }
