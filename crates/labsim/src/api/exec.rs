@@ -61,25 +61,25 @@ pub fn target(
     container: Option<&str>,
 ) -> Result<PodRuntime, ApiError> {
     let p = app.store.get(resources::get("Pod"), Some(ns), name)?;
-    let cname = p["spec"]["containers"][0]["name"].as_str().unwrap_or("");
-    if let Some(c) = container {
-        if c != cname {
-            return Err(ApiError::bad_request(format!(
-                "container {c} is not valid for pod {name}"
-            )));
-        }
-    }
-    match app.kubelet.runtime(ns, name) {
+    // The API server picks the container (kubectl sends one when the pod has several).
+    let cname = crate::kubelet::pick_container(&p, container).map_err(ApiError::bad_request)?;
+    match app.kubelet.runtime_of(ns, name, &cname) {
         // A terminating pod still runs until its server stops, as in a real cluster.
         Some(rt) => Ok(rt),
         None => {
-            let waiting = &p["status"]["containerStatuses"][0]["state"]["waiting"]["reason"];
-            Err(ApiError::bad_request(match waiting.as_str() {
-                Some(r) => {
-                    format!("container \"{cname}\" in pod \"{name}\" is waiting to start: {r}")
-                }
-                None => format!("pod {name} is not running"),
-            }))
+            let status = ["containerStatuses", "initContainerStatuses"]
+                .iter()
+                .flat_map(|l| p["status"][*l].as_array().into_iter().flatten())
+                .find(|s| s["name"] == cname.as_str());
+            let waiting = status.map(|s| &s["state"]["waiting"]["reason"]);
+            Err(ApiError::bad_request(
+                match waiting.and_then(Value::as_str) {
+                    Some(r) => {
+                        format!("container \"{cname}\" in pod \"{name}\" is waiting to start: {r}")
+                    }
+                    None => format!("pod {name} is not running"),
+                },
+            ))
         }
     }
 }
@@ -287,7 +287,7 @@ mod tests {
                 resources::get("Pod"),
                 Some("default"),
                 json!({"metadata": {"name": "mysql-0"}, "spec": {"containers": [{"name": "mysql"}]},
-                    "status": {"containerStatuses": [{"state": {"waiting": {"reason": "ContainerCreating"}}}]}}),
+                    "status": {"containerStatuses": [{"name": "mysql", "state": {"waiting": {"reason": "ContainerCreating"}}}]}}),
             )
             .unwrap();
         assert_eq!(target(&app, "default", "nope", None).unwrap_err().code, 404);
@@ -300,6 +300,30 @@ mod tests {
         assert_eq!(
             e.message,
             "container \"mysql\" in pod \"mysql-0\" is waiting to start: ContainerCreating"
+        );
+        // Several containers and none named: the API server's 400 naming them
+        // (pkg/registry/core/pod/strategy.go `streamLocation`); kubectl itself sends one.
+        store
+            .create(
+                resources::get("Pod"),
+                Some("default"),
+                json!({"metadata": {"name": "mysql-1"}, "spec": {
+                    "initContainers": [{"name": "init-mysql"}, {"name": "clone-mysql"}],
+                    "containers": [{"name": "mysql"}, {"name": "xtrabackup"}]},
+                    "status": {"containerStatuses": [
+                        {"name": "mysql", "state": {"running": {}}},
+                        {"name": "xtrabackup", "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}}),
+            )
+            .unwrap();
+        let e = target(&app, "default", "mysql-1", None).unwrap_err();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (400, "a container name must be specified for pod mysql-1, choose one of: [mysql xtrabackup] or one of the init containers: [init-mysql clone-mysql]")
+        );
+        let e = target(&app, "default", "mysql-1", Some("xtrabackup")).unwrap_err();
+        assert_eq!(
+            e.message,
+            "container \"xtrabackup\" in pod \"mysql-1\" is waiting to start: CrashLoopBackOff"
         );
     }
 

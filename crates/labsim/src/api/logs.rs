@@ -83,12 +83,14 @@ async fn serve(
 ) -> Result<Response, ApiError> {
     let q = LogQuery::parse(query.as_deref());
     let p = app.store.get(resources::get("Pod"), Some(&ns), &name)?;
-    let Some((cname, current, previous, waiting)) =
-        app.kubelet.container_logs(&p, q.container.as_deref())
+    // The API server picks the container first (pkg/registry/core/pod/strategy.go
+    // `LogLocation`): none named on a pod with several is a 400 listing them.
+    let picked = crate::kubelet::pick_container(&p, q.container.as_deref())
+        .map_err(ApiError::bad_request)?;
+    let Some((cname, current, previous, waiting)) = app.kubelet.container_logs(&p, Some(&picked))
     else {
         return Err(ApiError::bad_request(format!(
-            "container {} is not valid for pod {name}",
-            q.container.unwrap_or_default()
+            "container {picked} is not valid for pod {name}"
         )));
     };
     let path = if q.previous {

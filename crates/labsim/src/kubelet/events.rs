@@ -18,10 +18,23 @@ pub fn record(store: &Store, pod: &Value, kind: &str, reason: &str, message: &st
         .as_str()
         .unwrap_or("mysql");
     let field_path = format!("spec.containers{{{container}}}");
+    record_at(store, pod, &field_path, kind, reason, message);
+}
+
+/// Records one event about the part of `pod` at `field_path` (`spec.containers{xtrabackup}`,
+/// `spec.initContainers{init-mysql}`), as the kubelet's recorder names a container.
+pub fn record_at(
+    store: &Store,
+    pod: &Value,
+    field_path: &str,
+    kind: &str,
+    reason: &str,
+    message: &str,
+) {
     let source = Source {
         component: "kubelet",
         host: pod["spec"]["nodeName"].as_str(),
-        field_path: Some(&field_path),
+        field_path: Some(field_path),
     };
     if let Err(e) = EventRecorder::record_from(store, pod, kind, reason, message, &source) {
         tracing::debug!("event not recorded: {e}");
@@ -35,7 +48,7 @@ pub fn record(store: &Store, pod: &Value, kind: &str, reason: &str, message: &st
 /// 12ms (12ms including waiting). Image size: N bytes.` and the image is listed in the node's
 /// `status.images`. labsim's images are the host programs they map to, so the pull takes as long
 /// as resolving them and the size is theirs.
-pub fn pull(store: &Store, pod: &Value, image: &str, size_bytes: u64) {
+pub fn pull(store: &Store, pod: &Value, field: &str, image: &str, size_bytes: u64) {
     let node = pod["spec"]["nodeName"].as_str().unwrap_or("");
     let policy = ["initContainers", "containers"]
         .iter()
@@ -47,9 +60,10 @@ pub fn pull(store: &Store, pod: &Value, image: &str, size_bytes: u64) {
         .get(resources::get("Node"), None, node)
         .is_ok_and(|n| node_has_image(&n, image));
     if present && policy != "Always" {
-        record(
+        record_at(
             store,
             pod,
+            field,
             "Normal",
             "Pulled",
             &format!("Container image \"{image}\" already present on machine"),
@@ -57,9 +71,10 @@ pub fn pull(store: &Store, pod: &Value, image: &str, size_bytes: u64) {
         return;
     }
     let started = Instant::now();
-    record(
+    record_at(
         store,
         pod,
+        field,
         "Normal",
         "Pulling",
         &format!("Pulling image \"{image}\""),
@@ -82,9 +97,10 @@ pub fn pull(store: &Store, pod: &Value, image: &str, size_bytes: u64) {
         tracing::debug!("node {node}: image list not updated: {e}");
     }
     let took = super::status::go_duration(truncate_ms(started.elapsed()));
-    record(
+    record_at(
         store,
         pod,
+        field,
         "Normal",
         "Pulled",
         &format!(
@@ -188,7 +204,7 @@ mod tests {
                 .collect()
         };
         let a = pod("a", "minikube", "IfNotPresent");
-        pull(&s, &a, "mysql:8.4", 1234);
+        pull(&s, &a, "spec.containers{mysql}", "mysql:8.4", 1234);
         let got = messages(&s, "a");
         assert_eq!(got[0], "Pulling Pulling image \"mysql:8.4\"");
         assert!(
@@ -200,17 +216,17 @@ mod tests {
         assert_eq!(n["status"]["images"][0]["names"][1], "mysql:8.4");
         assert_eq!(n["status"]["images"][0]["sizeBytes"], 1234);
         let b = pod("b", "minikube", "IfNotPresent");
-        pull(&s, &b, "mysql:8.4", 1234);
+        pull(&s, &b, "spec.containers{mysql}", "mysql:8.4", 1234);
         assert_eq!(
             messages(&s, "b"),
             vec!["Pulled Container image \"mysql:8.4\" already present on machine"]
         );
         // Another node has its own images.
         let c = pod("c", "minikube-m02", "IfNotPresent");
-        pull(&s, &c, "mysql:8.4", 1234);
+        pull(&s, &c, "spec.containers{mysql}", "mysql:8.4", 1234);
         assert_eq!(messages(&s, "c")[0], "Pulling Pulling image \"mysql:8.4\"");
         let d = pod("d", "minikube", "Always");
-        pull(&s, &d, "mysql:8.4", 1234);
+        pull(&s, &d, "spec.containers{mysql}", "mysql:8.4", 1234);
         assert_eq!(messages(&s, "d")[0], "Pulling Pulling image \"mysql:8.4\"");
         let n = s.get(resources::get("Node"), None, "minikube").unwrap();
         assert_eq!(n["status"]["images"].as_array().unwrap().len(), 1);

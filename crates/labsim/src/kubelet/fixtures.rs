@@ -156,6 +156,7 @@ pub(crate) fn pid_of(k: &Kubelet, name: &str) -> i32 {
 /// container and no kubelet behind it (tcpSocket and httpGet probes in isolation).
 pub(crate) fn runtime(port: u16) -> super::PodRuntime {
     super::PodRuntime {
+        container: "mysql".into(),
         mysql_port: port,
         log_path: "/nonexistent/log".into(),
         env: vec![],

@@ -27,6 +27,8 @@ pub mod volumes;
 #[cfg(test)]
 pub(crate) mod fixtures;
 #[cfg(test)]
+mod multi_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::HashMap;
@@ -41,9 +43,12 @@ use tokio::task::JoinHandle;
 use crate::resources;
 use crate::store::Store;
 
-/// What exec, port-forward and logs need to reach a running pod.
+/// What exec, port-forward and logs need to reach a running container of a pod (one per
+/// running container; the pod's network, port and files are the same in each).
 #[derive(Debug, Clone)]
 pub struct PodRuntime {
+    /// The container (`spec.containers[].name`) this process is.
+    pub container: String,
     /// Loopback port where this pod's port 3306 is served.
     pub mysql_port: u16,
     /// The container's log (what `kubectl logs` prints).
@@ -106,7 +111,8 @@ pub struct Kubelet {
     store: Arc<Store>,
     pub(crate) state_dir: PathBuf,
     workers: Mutex<HashMap<String, WorkerHandle>>,
-    runtimes: Mutex<HashMap<(String, String), PodRuntime>>,
+    /// Running containers by (namespace, pod, container).
+    runtimes: Mutex<std::collections::BTreeMap<(String, String, String), PodRuntime>>,
     ips: Mutex<HashMap<String, String>>,
     /// Per node, the offset in its pod CIDR handed out last: addresses go round-robin, so a
     /// re-created pod gets a new IP (as Calico's and host-local's IPAM do).
@@ -125,7 +131,7 @@ impl Kubelet {
             store,
             state_dir,
             workers: Mutex::new(HashMap::new()),
-            runtimes: Mutex::new(HashMap::new()),
+            runtimes: Mutex::new(Default::default()),
             ips: Mutex::new(HashMap::new()),
             ip_cursor: Mutex::new(HashMap::new()),
             ports: Mutex::new(Default::default()),
@@ -143,10 +149,23 @@ impl Kubelet {
         self.network.get()
     }
 
-    /// The runtime of a running pod, if it has one.
+    /// The runtime of a running container of the pod (any one: its network and port are the
+    /// pod's, which is what port-forward needs), if one runs.
     pub fn runtime(&self, namespace: &str, pod: &str) -> Option<PodRuntime> {
         lock(&self.runtimes)
-            .get(&(namespace.to_string(), pod.to_string()))
+            .iter()
+            .find(|((n, p, _), _)| n == namespace && p == pod)
+            .map(|(_, rt)| rt.clone())
+    }
+
+    /// The runtime of container `container` of the pod, if it runs.
+    pub fn runtime_of(&self, namespace: &str, pod: &str, container: &str) -> Option<PodRuntime> {
+        lock(&self.runtimes)
+            .get(&(
+                namespace.to_string(),
+                pod.to_string(),
+                container.to_string(),
+            ))
             .cloned()
     }
 
@@ -157,14 +176,13 @@ impl Kubelet {
             .join(format!("{namespace}_{pod}_{uid}"))
     }
 
-    /// The current and previous logs of the pod's container (CRI's layout: per container and
+    /// The current and previous logs of the pod's first container (CRI's layout: per container and
     /// restart, see [`pod::log_file`]).
     pub fn log_paths(&self, pod: &Value) -> (PathBuf, PathBuf) {
-        let main = pod["spec"]["containers"][0]["name"].as_str().unwrap_or("");
-        let restarts = pod["status"]["containerStatuses"][0]["restartCount"]
-            .as_u64()
-            .unwrap_or(0) as u32;
-        self.logs_of(pod, main, restarts)
+        match self.container_logs(pod, None) {
+            Some((_, cur, prev, _)) => (cur, prev),
+            None => self.logs_of(pod, "", 0),
+        }
     }
 
     fn logs_of(&self, pod: &Value, container: &str, restarts: u32) -> (PathBuf, PathBuf) {
@@ -183,34 +201,35 @@ impl Kubelet {
         (pod::log_file(&dir, container, restarts), previous)
     }
 
-    /// The logs of container `name` of a pod object (default: its container; an init
-    /// container's name gives that one's): (container name, current, previous, its waiting
+    /// The logs of container `name` of a pod object (a container or an init container; none
+    /// given: the pod's only container): (container name, current, previous, its waiting
     /// reason). `None` when the pod has no such container.
     pub fn container_logs(
         &self,
         pod: &Value,
         name: Option<&str>,
     ) -> Option<(String, PathBuf, PathBuf, Option<String>)> {
-        let main = pod["spec"]["containers"][0]["name"].as_str().unwrap_or("");
+        let name = match name {
+            Some(n) => n.to_string(),
+            None => pod["spec"]["containers"][0]["name"].as_str()?.to_string(),
+        };
         let waiting = |s: &Value| s["state"]["waiting"]["reason"].as_str().map(str::to_string);
-        if name.is_none_or(|n| n == main) {
-            let (cur, prev) = self.log_paths(pod);
-            return Some((
-                main.to_string(),
-                cur,
-                prev,
-                waiting(&pod["status"]["containerStatuses"][0]),
-            ));
-        }
-        let name = name?;
-        let i = pod["spec"]["initContainers"]
-            .as_array()?
-            .iter()
-            .position(|c| c["name"] == name)?;
-        let st = &pod["status"]["initContainerStatuses"][i];
+        let statuses = if spec_names(pod, "containers").contains(&name) {
+            "containerStatuses"
+        } else if spec_names(pod, "initContainers").contains(&name) {
+            "initContainerStatuses"
+        } else {
+            return None;
+        };
+        // Statuses are found by name: containerStatuses are sorted by name, not spec order.
+        let st = pod["status"][statuses]
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["name"] == name.as_str()))
+            .cloned()
+            .unwrap_or(Value::Null);
         let restarts = st["restartCount"].as_u64().unwrap_or(0) as u32;
-        let (cur, prev) = self.logs_of(pod, name, restarts);
-        Some((name.to_string(), cur, prev, waiting(st)))
+        let (cur, prev) = self.logs_of(pod, &name, restarts);
+        Some((name, cur, prev, waiting(&st)))
     }
 
     /// The files an image adds (`/usr/local/bin`), written under `<state>/images/` once per
@@ -238,8 +257,14 @@ impl Kubelet {
         Ok(Some(dir))
     }
 
-    pub(crate) fn set_runtime(&self, ns: &str, name: &str, rt: Option<PodRuntime>) {
-        let key = (ns.to_string(), name.to_string());
+    pub(crate) fn set_runtime(
+        &self,
+        ns: &str,
+        name: &str,
+        container: &str,
+        rt: Option<PodRuntime>,
+    ) {
+        let key = (ns.to_string(), name.to_string(), container.to_string());
         let mut m = lock(&self.runtimes);
         match rt {
             Some(r) => {
@@ -251,11 +276,16 @@ impl Kubelet {
         }
     }
 
+    /// Forgets every container of the pod (it stopped).
+    pub(crate) fn clear_runtimes(&self, ns: &str, name: &str) {
+        lock(&self.runtimes).retain(|(n, p, _), _| !(n == ns && p == name));
+    }
+
     /// The pod network seen from `me` (its IP and subdomain are filled in from the store).
     pub fn net(&self, mut me: dns::Pod) -> dns::Net {
         let ports: HashMap<(String, String), u16> = lock(&self.runtimes)
             .iter()
-            .map(|(k, rt)| (k.clone(), rt.mysql_port))
+            .map(|((ns, pod, _), rt)| ((ns.clone(), pod.clone()), rt.mysql_port))
             .collect();
         if let Ok(p) = self
             .store
@@ -538,6 +568,44 @@ impl Kubelet {
             if !live {
                 let _ = std::fs::remove_dir_all(&dir);
             }
+        }
+    }
+}
+
+/// The names of a pod's `spec.<list>` (`containers`, `initContainers`), in spec order.
+pub fn spec_names(pod: &Value, list: &str) -> Vec<String> {
+    pod["spec"][list]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The container a log, exec or attach request means, as the API server picks it
+/// (pkg/registry/core/pod/strategy.go `LogLocation`/`streamLocation`): the named one if the pod
+/// has it (a container or an init container), else the only container; with several and none
+/// named, the API server's 400 listing them.
+pub fn pick_container(pod: &Value, container: Option<&str>) -> Result<String, String> {
+    let name = pod["metadata"]["name"].as_str().unwrap_or("");
+    let containers = spec_names(pod, "containers");
+    let init = spec_names(pod, "initContainers");
+    match container {
+        Some(c) if containers.iter().chain(&init).any(|n| n == c) => Ok(c.to_string()),
+        Some(c) => Err(format!("container {c} is not valid for pod {name}")),
+        None if containers.len() == 1 => Ok(containers[0].clone()),
+        None if containers.is_empty() => {
+            Err(format!("a container name must be specified for pod {name}"))
+        }
+        None => {
+            let mut e = format!(
+                "a container name must be specified for pod {name}, choose one of: [{}]",
+                containers.join(" ")
+            );
+            if !init.is_empty() {
+                e += &format!(" or one of the init containers: [{}]", init.join(" "));
+            }
+            Err(e)
         }
     }
 }

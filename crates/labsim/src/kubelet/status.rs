@@ -87,25 +87,79 @@ impl InitView {
     }
 }
 
-/// Everything the kubelet knows about one pod with one container.
+/// One container of the pod (`spec.containers[i]`): its own process, restarts, state and
+/// probes, as the kubelet keeps a status per container (pkg/kubelet/kubelet_pods.go
+/// `convertToAPIContainerStatuses`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PodView {
-    pub container: String,
+pub struct ContainerView {
+    pub name: String,
     pub image: String,
     pub image_id: String,
     pub container_id: Option<String>,
-    pub host_ip: String,
-    pub pod_ip: Option<String>,
-    pub start_time: String,
     pub state: State,
     pub ready: bool,
     /// Startup probe passed (or none) while running.
     pub started: bool,
     pub restart_count: u32,
     pub last: Option<Terminated>,
+}
+
+impl ContainerView {
+    pub fn new(name: &str, image: &str, state: State) -> ContainerView {
+        ContainerView {
+            name: name.into(),
+            image: image.into(),
+            image_id: String::new(),
+            container_id: None,
+            state,
+            ready: false,
+            started: false,
+            restart_count: 0,
+            last: None,
+        }
+    }
+
+    fn running(&self) -> bool {
+        matches!(self.state, State::Running { .. })
+    }
+
+    /// Running and ready (what `ContainersReady` counts).
+    pub fn is_ready(&self) -> bool {
+        self.running() && self.ready
+    }
+
+    fn to_json(&self) -> Value {
+        let never_ran = matches!(&self.state, State::Waiting { reason, .. }
+            if reason == "ContainerCreating" || reason == "PodInitializing");
+        let mut cs = json!({
+            "name": self.name,
+            "image": self.image,
+            "imageID": if never_ran { String::new() } else { self.image_id.clone() },
+            "ready": self.is_ready(),
+            "restartCount": self.restart_count,
+            "started": self.running() && self.started,
+            "state": state_json(&self.state),
+            "lastState": self.last.as_ref().map(Terminated::to_json).unwrap_or_else(|| json!({})),
+        });
+        if let Some(id) = &self.container_id {
+            cs["containerID"] = json!(id);
+        }
+        cs
+    }
+}
+
+/// Everything the kubelet knows about one pod: its containers (in spec order), its init
+/// containers, where it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodView {
+    /// `spec.containers`, in spec order.
+    pub containers: Vec<ContainerView>,
+    pub host_ip: String,
+    pub pod_ip: Option<String>,
+    pub start_time: String,
     /// The init containers, in order.
     pub init: Vec<InitView>,
-    /// `Succeeded` / `Failed` once the container ended for good (`restartPolicy` Never, or
+    /// `Succeeded` / `Failed` once every container ended for good (`restartPolicy` Never, or
     /// OnFailure after exit 0).
     pub final_phase: Option<&'static str>,
 }
@@ -116,34 +170,49 @@ impl PodView {
         self.init.iter().all(InitView::done)
     }
 
-    /// Phase: a pod whose container never ran is Pending (so is one whose init containers have
-    /// not all completed); with `restartPolicy: Always` it stays Running through crashes and
-    /// back-offs.
+    /// Phase as the kubelet's `getPhase` (pkg/kubelet/kubelet_pods.go) reads it for labsim's
+    /// states: Pending until the init containers completed and while a container has never
+    /// run; Running once every container runs or ran (through crashes and back-offs); the
+    /// final phase once all ended for good.
     pub fn phase(&self) -> &'static str {
         if let Some(p) = self.final_phase {
             return p;
         }
-        if !self.initialized() {
+        if !self.initialized() || self.containers.is_empty() {
             return "Pending";
         }
-        match &self.state {
-            State::Running { .. } => "Running",
-            _ if self.restart_count > 0 || self.last.is_some() => "Running",
-            _ => "Pending",
+        let ran = |c: &ContainerView| c.running() || c.restart_count > 0 || c.last.is_some();
+        if self.containers.iter().all(ran) {
+            "Running"
+        } else {
+            "Pending"
         }
+    }
+
+    /// All containers running and ready.
+    pub fn ready(&self) -> bool {
+        !self.containers.is_empty() && self.containers.iter().all(ContainerView::is_ready)
     }
 }
 
 /// Renders `status`. `old` is the live status: conditions keep their `lastTransitionTime` while
 /// their value does not change, as the real kubelet does.
 pub fn render(view: &PodView, old: &Value, now: &str) -> Value {
-    let running = matches!(view.state, State::Running { .. });
-    let creating =
-        matches!(&view.state, State::Waiting { reason, .. } if reason == "ContainerCreating");
-    let ready = running && view.ready;
+    // The sandbox is ready once no container waits for it any more.
+    let creating = view.containers.iter().all(
+        |c| matches!(&c.state, State::Waiting { reason, .. } if reason == "ContainerCreating"),
+    );
+    let ready = view.ready();
+    // pkg/kubelet/status/generate.go: `containers with unready status: [a b]`, in spec order.
+    let unready_names: Vec<&str> = view
+        .containers
+        .iter()
+        .filter(|c| !c.is_ready())
+        .map(|c| c.name.as_str())
+        .collect();
     let unready = json!(format!(
         "containers with unready status: [{}]",
-        view.container
+        unready_names.join(" ")
     ));
     let cond = |kind: &str, ok: bool, reason: Option<&str>| {
         let since = old["conditions"]
@@ -192,29 +261,18 @@ pub fn render(view: &PodView, old: &Value, now: &str) -> Value {
         cond("ContainersReady", ready, not_ready),
         cond("PodScheduled", true, None),
     ];
-    let state = state_json(&view.state);
-    let never_ran = creating
-        || matches!(&view.state, State::Waiting { reason, .. } if reason == "PodInitializing");
-    let mut cs = json!({
-        "name": view.container,
-        "image": view.image,
-        "imageID": if never_ran { String::new() } else { view.image_id.clone() },
-        "ready": ready,
-        "restartCount": view.restart_count,
-        "started": running && view.started,
-        "state": state,
-        "lastState": view.last.as_ref().map(Terminated::to_json).unwrap_or_else(|| json!({})),
-    });
-    if let Some(id) = &view.container_id {
-        cs["containerID"] = json!(id);
-    }
+    // The status manager sorts container statuses by name (pkg/kubelet/status/status_manager.go
+    // `normalizeStatus`, kubetypes.SortedContainerStatuses); init containers keep spec order.
+    let mut sorted: Vec<&ContainerView> = view.containers.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let statuses: Vec<Value> = sorted.iter().map(|c| c.to_json()).collect();
     let mut status = json!({
         "phase": view.phase(),
         "conditions": conditions,
         "hostIP": view.host_ip,
         "hostIPs": [{"ip": view.host_ip}],
         "startTime": view.start_time,
-        "containerStatuses": [cs],
+        "containerStatuses": statuses,
         // Set once at creation from requests and limits (objects::defaults), never recomputed.
         "qosClass": old["qosClass"].as_str().unwrap_or("BestEffort"),
     });
@@ -329,19 +387,13 @@ mod tests {
     use super::*;
 
     fn view(state: State) -> PodView {
+        let mut c = ContainerView::new("mysql", "mysql:8.4.3", state);
+        c.image_id = "docker-pullable://mysql@sha256:ab".into();
         PodView {
-            container: "mysql".into(),
-            image: "mysql:8.4.3".into(),
-            image_id: "docker-pullable://mysql@sha256:ab".into(),
-            container_id: None,
+            containers: vec![c],
             host_ip: "192.168.49.3".into(),
             pod_ip: None,
             start_time: "2026-01-01T00:00:00Z".into(),
-            state,
-            ready: false,
-            started: false,
-            restart_count: 0,
-            last: None,
             init: vec![],
             final_phase: None,
         }
@@ -372,11 +424,11 @@ mod tests {
             started_at: "2026-01-01T00:01:00Z".into(),
         });
         v.pod_ip = Some("10.244.1.2".into());
-        v.container_id = Some("docker://cafe".into());
-        v.ready = true;
-        v.started = true;
-        v.restart_count = 1;
-        v.last = Some(Terminated {
+        v.containers[0].container_id = Some("docker://cafe".into());
+        v.containers[0].ready = true;
+        v.containers[0].started = true;
+        v.containers[0].restart_count = 1;
+        v.containers[0].last = Some(Terminated {
             exit_code: 137,
             reason: "Error".into(),
             started_at: "2026-01-01T00:00:02Z".into(),
@@ -394,16 +446,16 @@ mod tests {
             reason: "CrashLoopBackOff".into(),
             message: Some("back-off 1s restarting failed container".into()),
         });
-        v.restart_count = 2;
+        v.containers[0].restart_count = 2;
         let first = render(&v, &Value::Null, "T1");
         assert_eq!(first["phase"], "Running");
         assert_eq!(first["containerStatuses"][0]["ready"], false);
         let second = render(&v, &first, "T2");
         assert_eq!(second["conditions"][2]["lastTransitionTime"], "T1");
-        v.state = State::Running {
+        v.containers[0].state = State::Running {
             started_at: "T3".into(),
         };
-        v.ready = true;
+        v.containers[0].ready = true;
         let third = render(&v, &second, "T3");
         assert_eq!(third["conditions"][2]["status"], "True");
         assert_eq!(third["conditions"][2]["lastTransitionTime"], "T3");
@@ -451,13 +503,70 @@ mod tests {
                 container_id: "docker://1".into(),
             });
         }
-        v.state = State::Running {
+        v.containers[0].state = State::Running {
             started_at: "T".into(),
         };
         let s = render(&v, &s, "2026-01-01T00:00:05Z");
         assert_eq!(s["phase"], "Running");
         assert_eq!(s["conditions"][1]["status"], "True");
         assert_eq!(s["initContainerStatuses"][1]["ready"], true);
+    }
+
+    #[test]
+    fn several_containers_ready_only_when_all_are() {
+        // Spec order web, app: statuses come sorted by name (pkg/kubelet/status/
+        // status_manager.go normalizeStatus), the unready message in spec order
+        // (pkg/kubelet/status/generate.go).
+        let running = || State::Running {
+            started_at: "T".into(),
+        };
+        let mut v = view(running());
+        v.containers[0].name = "web".into();
+        v.containers[0].ready = true;
+        v.containers[0].started = true;
+        v.containers.push(ContainerView::new(
+            "app",
+            "busybox",
+            State::Waiting {
+                reason: "ContainerCreating".into(),
+                message: None,
+            },
+        ));
+        let s = render(&v, &Value::Null, "T1");
+        assert_eq!(s["phase"], "Pending", "a container never ran");
+        let names: Vec<&str> = s["containerStatuses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["app", "web"]);
+        assert_eq!(s["containerStatuses"][1]["ready"], true);
+        assert_eq!(s["conditions"][2]["status"], "False");
+        assert_eq!(
+            s["conditions"][2]["message"],
+            "containers with unready status: [app]"
+        );
+        v.containers[1].state = running();
+        let s = render(&v, &s, "T2");
+        assert_eq!(s["phase"], "Running");
+        assert_eq!(s["conditions"][3]["status"], "False", "app not ready yet");
+        v.containers[1].ready = true;
+        let s = render(&v, &s, "T3");
+        assert_eq!(s["conditions"][2]["status"], "True");
+        assert_eq!(s["conditions"][3]["status"], "True");
+        // One crashes: the pod stays Running, not ready.
+        v.containers[0].state = State::Waiting {
+            reason: "CrashLoopBackOff".into(),
+            message: None,
+        };
+        v.containers[0].restart_count = 1;
+        let s = render(&v, &s, "T4");
+        assert_eq!(s["phase"], "Running");
+        assert_eq!(
+            s["conditions"][2]["message"],
+            "containers with unready status: [web]"
+        );
     }
 
     #[test]

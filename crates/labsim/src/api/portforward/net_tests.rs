@@ -46,7 +46,8 @@ async fn port_forward_dials_the_pods_own_loopback() {
     });
     let mut rt = crate::kubelet::fixtures::runtime(1);
     rt.pod_net = Some(pod_net);
-    app.kubelet.set_runtime("default", "mysql-0", Some(rt));
+    app.kubelet
+        .set_runtime("default", "mysql-0", "mysql", Some(rt));
     let target = PodTarget {
         app,
         namespace: "default".into(),

@@ -90,13 +90,13 @@ impl Worker {
         })
     }
 
-    /// The container of the pod, prepared.
+    /// This worker's container of the pod, prepared.
     pub(super) async fn prepare_container(
         &mut self,
         pod: &Value,
         pull_backoff: &mut Duration,
     ) -> Step<Prepared> {
-        let spec = pod["spec"]["containers"][0].clone();
+        let spec = pod["spec"]["containers"][self.ci.unwrap_or(0)].clone();
         self.prepare(pod, &spec, None, pull_backoff).await
     }
 
@@ -110,16 +110,17 @@ impl Worker {
     /// A new container of `image`: its events, restart count and ID. Returns its start time and
     /// ID.
     pub(super) fn create_container(&mut self, image: &str) -> (String, String) {
-        if self.view.last.is_some() {
-            self.view.restart_count += 1;
+        if self.c().last.is_some() {
+            self.cm().restart_count += 1;
         }
-        self.pulled(image);
-        let created = format!("Created container {}", self.view.container);
+        let field = format!("spec.containers{{{}}}", self.c().name);
+        self.pulled(&field, image);
+        let created = format!("Created container {}", self.c().name);
         self.event("Normal", "Created", &created);
         let container_id = new_container_id(&self.uid);
-        self.view.container_id = Some(container_id.clone());
-        self.view.image = image.to_string();
-        self.view.image_id = image_id(image);
+        self.cm().container_id = Some(container_id.clone());
+        self.cm().image = image.to_string();
+        self.cm().image_id = image_id(image);
         (now(), container_id)
     }
 
@@ -276,7 +277,7 @@ impl Worker {
         c: Prepared,
         started_at: &str,
     ) -> End {
-        let log = log_file(&self.run_dir, &self.view.container, self.view.restart_count);
+        let log = log_file(&self.run_dir, &self.c().name, self.c().restart_count);
         if let Some(parent) = log.parent() {
             let _ = std::fs::create_dir_all(parent);
         }
@@ -300,22 +301,24 @@ impl Worker {
             runs_server,
         } = started;
         let mut probes = Probes::of(&c.spec, Instant::now());
-        self.view.state = State::Running {
+        self.cm().state = State::Running {
             started_at: started_at.into(),
         };
-        self.view.ready = false;
-        self.view.started = probes.startup.is_none();
+        self.cm().ready = false;
+        self.cm().started = probes.startup.is_none();
         self.publish();
         self.event(
             "Normal",
             "Started",
-            &format!("Started container {}", self.view.container),
+            &format!("Started container {}", self.c().name),
         );
         let rt = self.runtime(log, exec_env, workdir, process.pid);
-        self.k.set_runtime(&self.ns, &self.name, Some(rt.clone()));
+        let cname = self.c().name.clone();
+        self.k
+            .set_runtime(&self.ns, &self.name, &cname, Some(rt.clone()));
         loop {
             self.judge_readiness(&probes, runs_server).await;
-            let wake = probes.wake(self.view.started, self.view.ready);
+            let wake = probes.wake(self.c().started, self.c().ready);
             tokio::select! {
                 code = process.wait() => return End::Exited { code },
                 _ = self.ctl.changed() => {}
@@ -325,7 +328,7 @@ impl Worker {
                 self.event(
                     "Normal",
                     "Killing",
-                    &format!("Stopping container {}", self.view.container),
+                    &format!("Stopping container {}", self.c().name),
                 );
                 process.stop(stop.grace).await;
                 return End::Stopped;
@@ -336,7 +339,7 @@ impl Worker {
                     "Killing",
                     &format!(
                         "Container {} failed {failed} probe, will be restarted",
-                        self.view.container
+                        self.c().name
                     ),
                 );
                 return End::Exited {
@@ -349,11 +352,11 @@ impl Worker {
     /// Without a readiness probe: a database server is ready once it answers, anything else
     /// once it started.
     async fn judge_readiness(&mut self, probes: &Probes, runs_server: bool) {
-        if probes.readiness.is_some() || !self.view.started || self.view.ready {
+        if probes.readiness.is_some() || !self.c().started || self.c().ready {
             return;
         }
         if !runs_server || self.server_answers().await {
-            self.view.ready = true;
+            self.cm().ready = true;
             self.publish();
         }
     }
@@ -379,6 +382,7 @@ impl Worker {
         pid: i32,
     ) -> PodRuntime {
         PodRuntime {
+            container: self.c().name.clone(),
             mysql_port: self.port,
             log_path: log,
             env,

@@ -34,7 +34,8 @@ impl Worker {
             };
             if backoff > Duration::ZERO {
                 let pod_ref = format!("{}_{}({})", self.name, self.ns, self.uid);
-                self.event(
+                self.event_at(
+                    &format!("spec.initContainers{{{cname}}}"),
                     "Warning",
                     "BackOff",
                     &format!("Back-off restarting failed container {cname} in pod {pod_ref}"),
@@ -54,8 +55,15 @@ impl Worker {
             if self.view.init[idx].last.is_some() {
                 self.view.init[idx].restart_count += 1;
             }
-            self.pulled(&c.image);
-            self.event("Normal", "Created", &format!("Created container {cname}"));
+            // Events about an init container name it (`spec.initContainers{NAME}`).
+            let field = format!("spec.initContainers{{{cname}}}");
+            self.pulled(&field, &c.image);
+            self.event_at(
+                &field,
+                "Normal",
+                "Created",
+                &format!("Created container {cname}"),
+            );
             let started_at = now();
             let container_id = new_container_id(&self.uid);
             {
@@ -68,7 +76,12 @@ impl Worker {
                 };
             }
             self.publish();
-            self.event("Normal", "Started", &format!("Started container {cname}"));
+            self.event_at(
+                &field,
+                "Normal",
+                "Started",
+                &format!("Started container {cname}"),
+            );
             let began = Instant::now();
             let log = log_file(&self.run_dir, &cname, self.view.init[idx].restart_count);
             if let Some(parent) = log.parent() {
@@ -118,10 +131,12 @@ impl Worker {
             }
         }
         // The containers start next; the Initialized condition turns True with this publish.
-        self.view.state = State::Waiting {
-            reason: "PodInitializing".into(),
-            message: None,
-        };
+        for c in &mut self.view.containers {
+            c.state = State::Waiting {
+                reason: "PodInitializing".into(),
+                message: None,
+            };
+        }
         self.publish();
         true
     }

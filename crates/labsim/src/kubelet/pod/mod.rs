@@ -1,6 +1,7 @@
 //! One pod's worker: makes its sandbox (IP, kubelet-managed files), runs its init containers in
-//! order, then its container, restarted with back-off as `restartPolicy` says, until the pod is
-//! deleted or labsim stops. Every state change is published to the pod's `status` through
+//! order, then all of `spec.containers` at once, each in its own worker (its process, log,
+//! restarts with back-off as `restartPolicy` says, probes), until the pod is deleted or labsim
+//! stops. Every state change is published to the pod's `status` through
 //! `store.modify`. The steps live by concern: [`init`] (init containers), [`containers`]
 //! (preparing and running a container in its sandbox), [`probes`] (startup, liveness,
 //! readiness), [`restarts`] (back-off, image pull failures, completion).
@@ -17,8 +18,8 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::watch;
 
-use super::status::{self, InitView, PodView, State};
-use super::{events, Kubelet};
+use super::status::{self, ContainerView, InitView, PodView, State};
+use super::{events, lock, Kubelet};
 use crate::resources;
 use crate::store::now;
 
@@ -35,6 +36,17 @@ pub struct Stop {
 
 pub type Control = watch::Receiver<Option<Stop>>;
 
+/// What the pod's workers share: the view every one of them updates (each container its own
+/// entry) and what was last written to the store.
+struct Shared {
+    view: PodView,
+    published: Option<PodView>,
+}
+
+/// The pod's worker (`ci: None`: sandbox, init containers, completion), cloned once per
+/// container (`ci: Some(i)`) for `spec.containers[i]`'s own life: every container runs at once,
+/// each with its process, restarts, back-off and probes (pkg/kubelet/kuberuntime
+/// `computePodActions` starts each container that is not running).
 struct Worker {
     k: Arc<Kubelet>,
     ns: String,
@@ -42,8 +54,10 @@ struct Worker {
     uid: String,
     run_dir: PathBuf,
     ctl: Control,
+    /// This worker's copy of the pod's view; a container's worker owns only its entry.
     view: PodView,
-    published: Option<PodView>,
+    shared: Arc<std::sync::Mutex<Shared>>,
+    ci: Option<usize>,
     /// The port of the pod's database server: 3306 in the pod's own network, else a loopback
     /// port of the host (a kubelet without the cluster network: unit tests).
     port: u16,
@@ -81,8 +95,6 @@ pub async fn run(k: Arc<Kubelet>, pod: Value, ctl: Control) {
         .store
         .get(resources::get("Node"), None, &node)
         .unwrap_or(Value::Null);
-    let container = &pod["spec"]["containers"][0];
-    let old = &pod["status"]["containerStatuses"][0];
     let init: Vec<InitView> = pod["spec"]["initContainers"]
         .as_array()
         .into_iter()
@@ -99,31 +111,42 @@ pub async fn run(k: Arc<Kubelet>, pod: Value, ctl: Control) {
             v
         })
         .collect();
+    let first_state = State::Waiting {
+        reason: if init.is_empty() {
+            "ContainerCreating"
+        } else {
+            "PodInitializing"
+        }
+        .into(),
+        message: None,
+    };
+    let containers = pod["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            let cname = c["name"].as_str().unwrap_or("");
+            let image = c["image"].as_str().unwrap_or("");
+            let mut v = ContainerView::new(cname, image, first_state.clone());
+            v.image_id = image_id(image);
+            // A labsim restart brings pods back with their restart counts (new container IDs);
+            // statuses are sorted by name, so find each by its name.
+            v.restart_count = pod["status"]["containerStatuses"]
+                .as_array()
+                .and_then(|a| a.iter().find(|s| s["name"] == cname))
+                .and_then(|s| s["restartCount"].as_u64())
+                .unwrap_or(0) as u32;
+            v
+        })
+        .collect();
     let view = PodView {
-        container: container["name"].as_str().unwrap_or("mysql").to_string(),
-        image: container["image"].as_str().unwrap_or("").to_string(),
-        image_id: image_id(container["image"].as_str().unwrap_or("")),
-        container_id: None,
+        containers,
         host_ip: status::host_ip(&node_obj, &node),
         pod_ip: None,
         start_time: pod["status"]["startTime"]
             .as_str()
             .map(str::to_string)
             .unwrap_or_else(now),
-        state: State::Waiting {
-            reason: if init.is_empty() {
-                "ContainerCreating"
-            } else {
-                "PodInitializing"
-            }
-            .into(),
-            message: None,
-        },
-        ready: false,
-        started: false,
-        // A labsim restart brings pods back with their restart count (new container IDs).
-        restart_count: old["restartCount"].as_u64().unwrap_or(0) as u32,
-        last: None,
         init,
         final_phase: None,
     };
@@ -134,8 +157,12 @@ pub async fn run(k: Arc<Kubelet>, pod: Value, ctl: Control) {
         uid,
         run_dir,
         ctl,
+        shared: Arc::new(std::sync::Mutex::new(Shared {
+            view: view.clone(),
+            published: None,
+        })),
         view,
-        published: None,
+        ci: None,
         port: 0,
         pod_net: None,
     };
@@ -189,11 +216,48 @@ impl Worker {
         (p["metadata"]["uid"] == self.uid.as_str()).then_some(p)
     }
 
+    /// This worker's container (the first one for the pod's worker).
+    fn c(&self) -> &ContainerView {
+        &self.view.containers[self.ci.unwrap_or(0)]
+    }
+
+    fn cm(&mut self) -> &mut ContainerView {
+        let i = self.ci.unwrap_or(0);
+        &mut self.view.containers[i]
+    }
+
+    /// The worker of container `ci`, sharing the pod's view.
+    fn for_container(&self, ci: usize) -> Worker {
+        Worker {
+            k: self.k.clone(),
+            ns: self.ns.clone(),
+            name: self.name.clone(),
+            uid: self.uid.clone(),
+            run_dir: self.run_dir.clone(),
+            ctl: self.ctl.clone(),
+            view: self.view.clone(),
+            shared: self.shared.clone(),
+            ci: Some(ci),
+            port: self.port,
+            pod_net: self.pod_net.clone(),
+        }
+    }
+
+    /// Writes the pod's status: a container's worker brings in its own entry, the pod's worker
+    /// the whole view; the status is rendered from what all of them put there.
     fn publish(&mut self) {
-        if self.published.as_ref() == Some(&self.view) || self.node_down() {
+        if self.node_down() {
             return;
         }
-        let (view, uid) = (self.view.clone(), self.uid.clone());
+        let mut sh = lock(&self.shared);
+        match self.ci {
+            Some(i) => sh.view.containers[i] = self.view.containers[i].clone(),
+            None => sh.view = self.view.clone(),
+        }
+        if sh.published.as_ref() == Some(&sh.view) {
+            return;
+        }
+        let (view, uid) = (sh.view.clone(), self.uid.clone());
         let r = self
             .k
             .store
@@ -204,32 +268,48 @@ impl Worker {
                 }
             });
         if r.is_ok() {
-            self.published = Some(self.view.clone());
+            sh.published = Some(view);
         }
     }
 
     /// The image manager's `Pulling`/`Pulled` events (`events::pull`).
-    fn pulled(&self, image: &str) {
+    fn pulled(&self, field: &str, image: &str) {
         if let Some(p) = self.pod().filter(|p| !self.k.silenced(p)) {
-            events::pull(&self.k.store, &p, image, events::image_size(image));
+            events::pull(&self.k.store, &p, field, image, events::image_size(image));
         }
     }
 
+    /// An event about this worker's container (`spec.containers{NAME}`).
     fn event(&self, kind: &str, reason: &str, message: &str) {
+        let field = format!("spec.containers{{{}}}", self.c().name);
+        self.event_at(&field, kind, reason, message);
+    }
+
+    /// An event about the part of the pod at `field` (its `involvedObject.fieldPath`).
+    fn event_at(&self, field: &str, kind: &str, reason: &str, message: &str) {
         if let Some(p) = self.pod().filter(|p| !self.k.silenced(p)) {
-            events::record(&self.k.store, &p, kind, reason, message);
+            events::record_at(&self.k.store, &p, field, kind, reason, message);
         }
     }
 
     /// Publishes a waiting state. Callers record their events first, so whoever sees the state
     /// also finds the events that explain it.
+    /// The pod's worker sets every container's state (the sandbox is not there yet), a
+    /// container's worker its own.
     fn wait_state(&mut self, reason: &str, message: Option<String>) {
-        self.view.state = State::Waiting {
+        let state = State::Waiting {
             reason: reason.into(),
             message,
         };
-        self.view.ready = false;
-        self.view.started = false;
+        let range = match self.ci {
+            Some(i) => i..i + 1,
+            None => 0..self.view.containers.len(),
+        };
+        for c in &mut self.view.containers[range] {
+            c.state = state.clone();
+            c.ready = false;
+            c.started = false;
+        }
         self.publish();
     }
 
@@ -246,30 +326,57 @@ impl Worker {
         if !self.run_init_containers().await {
             return;
         }
+        // Every container at once, each in its own worker.
+        let runs = (0..self.view.containers.len()).map(|ci| {
+            let mut w = self.for_container(ci);
+            async move { w.live_container().await }
+        });
+        let ends = futures::future::join_all(runs).await;
+        // restartPolicy Never / OnFailure: once every container ended for good the pod is
+        // done, Succeeded only if all exited 0 (kubelet_pods.go `getPhase`).
+        if !ends.is_empty() && ends.iter().all(Option::is_some) {
+            let code = ends
+                .iter()
+                .flatten()
+                .copied()
+                .find(|c| *c != 0)
+                .unwrap_or(0);
+            self.view = lock(&self.shared).view.clone();
+            self.complete(code).await;
+        }
+    }
+
+    /// One container's life until a stop request: prepared, started, restarted with back-off
+    /// as `restartPolicy` says. `Some(exit code)` when it ended for good (Never, or OnFailure
+    /// after exit 0), `None` when the pod stops.
+    async fn live_container(&mut self) -> Option<i32> {
         let mut backoff = Duration::ZERO;
         let mut pull_backoff = restarts::BACKOFF_START;
         loop {
-            let Some(pod) = self.pod() else { return };
+            let pod = self.pod()?;
             let c = match self.prepare_container(&pod, &mut pull_backoff).await {
                 Step::Ready(c) => c,
                 Step::Retry => continue,
-                Step::Stop => return,
+                Step::Stop => return None,
             };
             if backoff > Duration::ZERO && self.back_off(backoff).await {
-                return;
+                return None;
             }
             let (started_at, container_id) = self.create_container(&c.image);
             let began = std::time::Instant::now();
             let end = self.run_container(&pod, c, &started_at).await;
-            self.k.set_runtime(&self.ns, &self.name, None);
-            let End::Exited { code } = end else { return };
+            let cname = self.c().name.clone();
+            self.k.set_runtime(&self.ns, &self.name, &cname, None);
+            let End::Exited { code } = end else {
+                return None;
+            };
             self.record_exit(code, started_at, container_id);
+            self.publish();
             let policy = pod["spec"]["restartPolicy"].as_str().unwrap_or("Always");
             if policy == "Never" || (policy == "OnFailure" && code == 0) {
-                return self.complete(code).await;
+                return Some(code);
             }
-            self.publish();
-            backoff = restarts::next_backoff(backoff, began.elapsed(), self.view.restart_count);
+            backoff = restarts::next_backoff(backoff, began.elapsed(), self.c().restart_count);
         }
     }
 
@@ -364,7 +471,7 @@ impl Worker {
 
     /// After the stop: remove the pod object (graceful deletion) and its run dir, free its IP.
     async fn finish(&mut self) {
-        self.k.set_runtime(&self.ns, &self.name, None);
+        self.k.clear_runtimes(&self.ns, &self.name);
         self.k.release_port(self.port);
         let stop = self.stop_request();
         let gone = self.pod().is_none();

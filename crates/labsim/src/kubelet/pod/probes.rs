@@ -17,14 +17,14 @@ impl Worker {
     ) -> Option<&'static str> {
         let now_i = Instant::now();
         let env = &probes.static_env;
-        if !self.view.started {
+        if !self.c().started {
             let startup = probes
                 .startup
                 .as_mut()
                 .and_then(|p| p.due(now_i).then_some(p))?;
             match self.probe("Startup", startup, rt, env).await {
                 Verdict::Pass => {
-                    self.view.started = true;
+                    self.cm().started = true;
                     self.publish();
                     let t = Instant::now();
                     for p in [&mut probes.liveness, &mut probes.readiness]
@@ -54,8 +54,8 @@ impl Worker {
             .and_then(|p| p.due(now_i).then_some(p))
         {
             match self.probe("Readiness", readiness, rt, env).await {
-                Verdict::Pass => self.view.ready = true,
-                Verdict::Fail => self.view.ready = false,
+                Verdict::Pass => self.cm().ready = true,
+                Verdict::Fail => self.cm().ready = false,
                 Verdict::Hold => {}
             }
             self.publish();

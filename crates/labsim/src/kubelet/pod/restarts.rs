@@ -27,7 +27,7 @@ pub(super) fn next_backoff(last: Duration, ran: Duration, restart_count: u32) ->
 impl Worker {
     /// `CrashLoopBackOff` for `backoff`; true when the pod is stopping meanwhile.
     pub(super) async fn back_off(&mut self, backoff: Duration) -> bool {
-        let cname = self.view.container.clone();
+        let cname = self.c().name.clone();
         let pod_ref = format!("{}_{}({})", self.name, self.ns, self.uid);
         self.event(
             "Warning",
@@ -47,10 +47,10 @@ impl Worker {
     /// The container's end: terminated, `Completed` or `Error` by its exit code.
     pub(super) fn record_exit(&mut self, code: i32, started_at: String, container_id: String) {
         let last = Terminated::exited(code, started_at, container_id);
-        self.view.state = State::Terminated(last.clone());
-        self.view.last = Some(last);
-        self.view.ready = false;
-        self.view.started = false;
+        self.cm().state = State::Terminated(last.clone());
+        self.cm().last = Some(last);
+        self.cm().ready = false;
+        self.cm().started = false;
     }
 
     /// Not restarted: the pod is done, its object and IP stay until it is deleted.

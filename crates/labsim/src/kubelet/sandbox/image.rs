@@ -5,7 +5,7 @@
 //! | image (repository, any tag or digest) | userland | ENTRYPOINT / CMD | adds |
 //! |---|---|---|---|
 //! | `mysql`, `mariadb` | host `/usr` (MariaDB server and clients) | `docker-entrypoint.sh` / `mysqld` (`mariadbd`) | `docker-entrypoint.sh` (docker-library/mysql's contract), `mysqld`/`mariadbd` (MySQL option names mapped to MariaDB's) |
-//! | `gcr.io/google-samples/xtrabackup` | host `/usr` (mariadb-backup, ncat) | none | `xtrabackup` → `mariabackup`, `xbstream` → `mbstream` |
+//! | `gcr.io/google-samples/xtrabackup` | host `/usr` (mariadb-backup, ncat) | none | `xtrabackup` → `mariabackup` (+ MySQL's two-column `xtrabackup_binlog_info`), `xbstream` → `mbstream`, `ncat` (as PID 1: ncat as its child) |
 //! | `busybox`, `alpine` | host `/usr` | none / `sh` | |
 //! | `debian`, `ubuntu` | host `/usr` | none / `bash` | |
 
@@ -108,6 +108,7 @@ impl Kind {
             Kind::Xtrabackup => &[
                 ("xtrabackup", include_str!("image/xtrabackup")),
                 ("xbstream", include_str!("image/xbstream")),
+                ("ncat", include_str!("image/ncat")),
             ],
             Kind::General(_) => &[],
         }
