@@ -629,13 +629,17 @@ fn delete_one(
     };
     // The garbage collector's work, done before the answer as labsim's API always did: the
     // client sees dependents orphaned and the namespace emptied when its DELETE returns.
-    if opts.orphan {
-        gc::orphan_dependents(&app.store, meta["uid"].as_str().unwrap_or(""));
-    }
     if rt.kind == "Namespace" {
+        if opts.orphan {
+            gc::orphan_dependents(&app.store, meta["uid"].as_str().unwrap_or(""));
+        }
         gc::delete_namespace_contents(&app.store, name, opts.grace, opts.orphan);
     }
-    let deleted = app.store.delete(rt, ns, name, grace)?;
+    let deleted = if opts.orphan && rt.kind != "Namespace" {
+        gc::delete_orphaning(&app.store, rt, ns, name, grace)?
+    } else {
+        app.store.delete(rt, ns, name, grace)?
+    };
     tracing::info!(
         "deleted {} {} (grace {grace:?})",
         rt.kind,

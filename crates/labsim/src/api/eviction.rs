@@ -2,8 +2,9 @@
 //! (pkg/registry/core/pod/storage/eviction.go): the pod is deleted with the Eviction's
 //! `deleteOptions` (gracefully when it is on a node) after a `DisruptionTarget` condition
 //! (`EvictionByEvictionAPI`), and the answer is a 201 `Success` Status.
-//! A PodDisruptionBudget that the eviction would break refuses it with 429
-//! (`objects::disruption`; only once labsim serves the PodDisruptionBudget kind).
+//! A PodDisruptionBudget that the eviction would break refuses it with 429 `Cannot evict pod as
+//! it would violate the pod's disruption budget.` (`objects::disruption`), which `kubectl drain`
+//! retries every 5 s.
 
 use axum::http::StatusCode;
 use axum::response::Response;

@@ -2,6 +2,7 @@
 //! the server around this router.
 
 pub mod admin;
+pub mod attach;
 pub mod body;
 pub mod crud;
 pub mod discovery;
@@ -66,7 +67,10 @@ pub fn router(app: App) -> Router {
         .route("/openapi/v3", any(openapi_root))
         .route("/openapi/v3/{*key}", any(openapi_doc))
         .route(&format!("{POD}/exec"), get(exec::exec).post(exec::exec))
-        .route(&format!("{POD}/attach"), get(exec::exec).post(exec::exec))
+        .route(
+            &format!("{POD}/attach"),
+            get(attach::attach).post(attach::attach),
+        )
         .route(
             &format!("{POD}/portforward"),
             get(portforward::portforward).post(portforward::portforward),

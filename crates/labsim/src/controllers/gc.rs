@@ -2,15 +2,48 @@
 //! gracefully so the kubelet stops them, everything else at once (background propagation).
 //! Orphaning dependents (`propagationPolicy: Orphan`) and emptying a deleted namespace (kube's
 //! namespace controller) are here too; the API calls them before it answers the DELETE.
+//!
+//! An orphaning delete follows kube's garbage collector (pkg/controller/garbagecollector,
+//! `orphanDependents` behind the `orphan` finalizer): the owner first gets the `orphan`
+//! finalizer and its deletionTimestamp, so that controllers stop adopting for it (the
+//! StatefulSet controller rechecks that before adopting, as `ClaimPods`'
+//! `RecheckDeletionTimestamp` does); then its dependents lose their reference to it; then the
+//! finalizer goes and the owner with it. A reference to such an owner that a controller still
+//! wrote in between (it read the owner before the deletion began) is dropped by the collector
+//! instead of deleting the dependent: orphaned means orphaned.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
+use std::sync::Mutex;
 
 use serde_json::Value;
 
 use super::ControllerError;
+use crate::api_error::ApiError;
 use crate::objects::{delete_pod, is_terminating, name, namespace, pod_grace, uid};
 use crate::resources::{ResourceType, RESOURCES};
 use crate::store::Store;
+
+/// kube's `metav1.FinalizerOrphanDependents`.
+pub const ORPHAN_FINALIZER: &str = "orphan";
+
+/// Uids of owners deleted with `propagationPolicy: Orphan` (the latest ones; uids are unique).
+static ORPHANED_OWNERS: Mutex<VecDeque<String>> = Mutex::new(VecDeque::new());
+const ORPHANED_KEPT: usize = 1024;
+
+fn remember_orphaned(uid: &str) {
+    let mut q = ORPHANED_OWNERS.lock().unwrap_or_else(|e| e.into_inner());
+    if !q.iter().any(|u| u == uid) {
+        if q.len() >= ORPHANED_KEPT {
+            q.pop_front();
+        }
+        q.push_back(uid.to_string());
+    }
+}
+
+fn was_orphaned(uid: &str) -> bool {
+    let q = ORPHANED_OWNERS.lock().unwrap_or_else(|e| e.into_inner());
+    q.iter().any(|u| u == uid)
+}
 
 /// Objects to delete: those with ownerReferences none of which points at a live object.
 pub fn orphans(store: &Store) -> Vec<(&'static ResourceType, Value)> {
@@ -40,11 +73,27 @@ pub fn orphans(store: &Store) -> Vec<(&'static ResourceType, Value)> {
     out
 }
 
-/// Deletes every orphan.
+/// Deletes every orphan; references to owners deleted with `Orphan` are dropped instead.
 pub fn reconcile(store: &Store) -> Result<(), ControllerError> {
     for (rt, obj) in orphans(store) {
         let ns = Some(namespace(&obj)).filter(|n| !n.is_empty());
-        let result = if rt.kind == "Pod" {
+        let refs = obj["metadata"]["ownerReferences"].as_array();
+        let orphaned: Vec<String> = refs
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["uid"].as_str())
+            .filter(|u| was_orphaned(u))
+            .map(str::to_string)
+            .collect();
+        let result = if !orphaned.is_empty() {
+            store
+                .modify(rt, ns, name(&obj), |o| {
+                    if let Some(refs) = o["metadata"]["ownerReferences"].as_array_mut() {
+                        refs.retain(|r| !orphaned.iter().any(|u| r["uid"] == u.as_str()));
+                    }
+                })
+                .map(|_| ())
+        } else if rt.kind == "Pod" {
             delete_pod(store, &obj).map(|_| ())
         } else {
             // Objects with finalizers only get a deletionTimestamp; their controller finishes.
@@ -59,12 +108,51 @@ pub fn reconcile(store: &Store) -> Result<(), ControllerError> {
     Ok(())
 }
 
+/// `DELETE` with `propagationPolicy: Orphan`, in kube's order (see the top of this file): the
+/// `orphan` finalizer and deletionTimestamp, the dependents orphaned, then the owner removed.
+/// Returns the object as the DELETE answers it (terminating, with the finalizer).
+pub fn delete_orphaning(
+    store: &Store,
+    rt: &ResourceType,
+    ns: Option<&str>,
+    name: &str,
+    grace: Option<i64>,
+) -> Result<Value, ApiError> {
+    store.modify(rt, ns, name, |o| {
+        if !o["metadata"]["finalizers"].is_array() {
+            o["metadata"]["finalizers"] = serde_json::json!([]);
+        }
+        if let Some(list) = o["metadata"]["finalizers"].as_array_mut() {
+            if !list.iter().any(|f| f == ORPHAN_FINALIZER) {
+                list.push(ORPHAN_FINALIZER.into());
+            }
+        }
+    })?;
+    let deleted = store.delete(rt, ns, name, grace)?;
+    let owner = uid(&deleted).to_string();
+    orphan_dependents(store, &owner);
+    let updated = store.modify(rt, ns, name, |o| {
+        if let Some(list) = o["metadata"]["finalizers"].as_array_mut() {
+            list.retain(|f| f != ORPHAN_FINALIZER);
+        }
+    })?;
+    let left = updated["metadata"]["finalizers"]
+        .as_array()
+        .is_some_and(|f| !f.is_empty());
+    // A pod still has its grace period for the kubelet; anything else goes now.
+    if !left && uid(&updated) == owner && grace.is_none_or(|g| g <= 0) {
+        store.remove_uid(rt, ns, name, &owner);
+    }
+    Ok(deleted)
+}
+
 /// `propagationPolicy: Orphan`: dependents lose their ownerReference to `uid` instead of being
 /// garbage-collected.
 pub fn orphan_dependents(store: &Store, uid: &str) {
     if uid.is_empty() {
         return;
     }
+    remember_orphaned(uid);
     for rt in RESOURCES {
         let (items, _) = store.list(rt, None);
         for obj in items {
@@ -181,5 +269,56 @@ mod tests {
         let rv = s.resource_version();
         reconcile(&s).unwrap();
         assert_eq!(s.resource_version(), rv);
+    }
+
+    /// `kubectl delete sts --cascade=orphan` as kube's garbage collector does it
+    /// (pkg/controller/garbagecollector `orphanDependents`, the `orphan` finalizer): the
+    /// dependents stay, without the reference; a StatefulSet controller that read the set before
+    /// the DELETE neither re-adopts them (`RecheckDeletionTimestamp`), nor does a reference it
+    /// wrote late make the collector delete them.
+    #[test]
+    fn orphaning_delete_keeps_dependents_even_against_a_stale_controller() {
+        let s = Store::in_memory();
+        let sts = s
+            .create(
+                get("StatefulSet"),
+                Some("default"),
+                json!({"metadata": {"name": "web"}, "spec": {"replicas": 1, "serviceName": "web",
+                    "selector": {"matchLabels": {"app": "web"}},
+                    "template": {"metadata": {"labels": {"app": "web"}},
+                        "spec": {"containers": [{"name": "c", "image": "busybox"}]}}}}),
+            )
+            .unwrap();
+        let pod = |n: &str| {
+            json!({"metadata": {"name": n, "labels": {"app": "web"},
+                "ownerReferences": [owner_ref(&sts, true)]}, "spec": {}})
+        };
+        s.create(get("Pod"), Some("default"), pod("web-0")).unwrap();
+        s.create(get("Pod"), Some("default"), pod("web-1")).unwrap();
+        let answer =
+            delete_orphaning(&s, get("StatefulSet"), Some("default"), "web", None).unwrap();
+        assert_eq!(answer["metadata"]["finalizers"], json!([ORPHAN_FINALIZER]));
+        assert!(is_terminating(&answer));
+        assert!(s.get(get("StatefulSet"), Some("default"), "web").is_err());
+        let refs = |n: &str| {
+            s.get(get("Pod"), Some("default"), n).unwrap()["metadata"]["ownerReferences"].clone()
+        };
+        assert_eq!(refs("web-0"), json!([]));
+
+        // The controller's snapshot of the set, taken before the DELETE: no adoption.
+        super::super::statefulset::sync(&s, &sts).ok();
+        assert_eq!(refs("web-0"), json!([]));
+        assert_eq!(refs("web-1"), json!([]));
+        // A reference written in between anyway: dropped, the pod kept.
+        s.modify(get("Pod"), Some("default"), "web-1", |p| {
+            p["metadata"]["ownerReferences"] = json!([owner_ref(&sts, true)]);
+        })
+        .unwrap();
+        reconcile(&s).unwrap();
+        reconcile(&s).unwrap();
+        let p1 = s.get(get("Pod"), Some("default"), "web-1").unwrap();
+        assert!(!is_terminating(&p1));
+        assert_eq!(p1["metadata"]["ownerReferences"], json!([]));
+        assert!(s.get(get("Pod"), Some("default"), "web-0").is_ok());
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod bootstrap;
 pub mod claim_events;
+pub mod disruption;
 pub mod endpoints;
 pub mod gc;
 pub mod local_path;
@@ -96,6 +97,7 @@ pub fn reconcile_all(store: &Store, state_dir: &Path) {
     report("scheduler", scheduler::reconcile(store));
     report("serviceaccounts", serviceaccounts::reconcile(store));
     report("endpoints", endpoints::reconcile(store));
+    report("disruption", disruption::reconcile(store));
     report("gc", gc::reconcile(store));
 }
 

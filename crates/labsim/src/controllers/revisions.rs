@@ -6,8 +6,9 @@ use serde_json::{json, Value};
 
 use super::statefulset::REVISION_LABEL;
 use super::ControllerError;
-use crate::objects::{controller_uid, name, namespace, owner_ref, uid};
+use crate::objects::{controller_uid, is_terminating, name, namespace, owner_ref, uid};
 use crate::resources::get;
+use crate::store::selector::LabelSelector;
 use crate::store::Store;
 
 const CR_HASH_LABEL: &str = "controller.kubernetes.io/hash";
@@ -49,11 +50,58 @@ pub fn revision_hash(template: &Value, collision_count: i64) -> String {
         .collect()
 }
 
+/// Takes over ControllerRevisions that match the set's selector and have no controller (left
+/// by `kubectl delete sts --cascade=orphan`), as the StatefulSet controller's
+/// `adoptOrphanRevisions` does (pkg/controller/statefulset/stateful_set.go): the re-created set
+/// then finds its template's revision under the same name instead of taking it for a hash
+/// collision (which would change the hash and roll every pod). Only for a set still there and
+/// not being deleted (read again now, `RecheckDeletionTimestamp`).
+fn adopt_orphan_revisions(store: &Store, set: &Value) -> Result<(), ControllerError> {
+    let rt = get("ControllerRevision");
+    let ns = namespace(set);
+    let selector = LabelSelector::from_spec(&set["spec"]["selector"]);
+    if selector.is_empty() {
+        return Ok(());
+    }
+    let (all, _) = store.list(rt, Some(ns));
+    let orphans: Vec<&Value> = all
+        .iter()
+        .filter(|r| controller_uid(r).is_none() && selector.matches(r))
+        .collect();
+    if orphans.is_empty() {
+        return Ok(());
+    }
+    let fresh = store.get(get("StatefulSet"), Some(ns), name(set));
+    if !fresh.is_ok_and(|s| uid(&s) == uid(set) && !is_terminating(&s)) {
+        return Ok(());
+    }
+    for r in orphans {
+        let adopted = store.modify(rt, Some(ns), name(r), |r| {
+            if controller_uid(r).is_some() {
+                return;
+            }
+            let mut refs = r["metadata"]["ownerReferences"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            refs.push(owner_ref(set, true));
+            r["metadata"]["ownerReferences"] = Value::Array(refs);
+        });
+        match adopted {
+            Ok(_) => {}
+            Err(e) if e.code == 404 => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
 /// Ensures the ControllerRevision of the set's current template; returns (revision name,
 /// collisionCount).
 pub fn ensure_revision(store: &Store, set: &Value) -> Result<(String, i64), ControllerError> {
     let rt = get("ControllerRevision");
     let ns = namespace(set);
+    adopt_orphan_revisions(store, set)?;
     let template = &set["spec"]["template"];
     let data = json!({"spec": {"template": template}});
     let mut collisions = set["status"]["collisionCount"].as_i64().unwrap_or(0);

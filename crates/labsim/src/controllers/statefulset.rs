@@ -388,6 +388,13 @@ fn adopt_orphans(
     selector: &LabelSelector,
 ) -> Result<(), ControllerError> {
     let (pods, _) = store.list(get("Pod"), Some(namespace(set)));
+    // Adopt only for a set that is still there and not being deleted, read again now (`set` may
+    // be older than an orphaning DELETE): ClaimPods' RecheckDeletionTimestamp
+    // (pkg/controller/statefulset/stateful_set.go, controller_ref_manager.go).
+    let fresh = store.get(get("StatefulSet"), Some(namespace(set)), name(set));
+    if !fresh.is_ok_and(|s| uid(&s) == uid(set) && !is_terminating(&s)) {
+        return Ok(());
+    }
     for pod in pods.iter().filter(|p| {
         controller_uid(p).is_none()
             && !is_terminating(p)

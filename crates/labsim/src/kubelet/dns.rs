@@ -246,34 +246,31 @@ pub fn nslookup(net: &Net, name: &str) -> (String, i32) {
 pub(super) mod tests {
     use super::*;
     use crate::kubelet::fixtures::set_member as pod;
+    use crate::network::records::tests::tutorial_services;
     use serde_json::json;
 
-    /// The tutorial's StatefulSet seen from mysql-1: mysql-0 ready, mysql-2 not; `mysql-read`.
+    /// The tutorial's StatefulSet seen from mysql-1: mysql-0 ready, mysql-2 not; `mysql-read`
+    /// (the Services of `network/testdata/tutorial-services.json`, with `mysql-read` on port
+    /// 3307 → targetPort 3306 so that the routing tests see a port translated) and `kubernetes`.
     pub(in crate::kubelet) fn net() -> Net {
-        let headless = service_of(
-            &json!({"metadata": {"name": "mysql", "namespace": "default"},
-                "spec": {"clusterIP": "None", "ports": [{"name": "mysql", "port": 3306}]}}),
-            &json!({"subsets": [{"addresses": [
-                    {"ip": "10.244.0.3", "hostname": "mysql-0", "targetRef": {"kind": "Pod", "name": "mysql-0"}},
-                    {"ip": "10.244.1.4", "hostname": "mysql-1", "targetRef": {"kind": "Pod", "name": "mysql-1"}}],
-                "notReadyAddresses": [{"ip": "10.244.2.5", "hostname": "mysql-2", "targetRef": {"kind": "Pod", "name": "mysql-2"}}],
-                "ports": [{"name": "mysql", "port": 3306}]}]}),
-        );
-        let read = service_of(
-            &json!({"metadata": {"name": "mysql-read", "namespace": "default"},
-                "spec": {"clusterIP": "10.101.7.9", "ports": [{"name": "mysql", "port": 3307, "targetPort": 3306}]}}),
-            &json!({"subsets": [{"addresses": [
-                    {"ip": "10.244.1.4", "targetRef": {"kind": "Pod", "name": "mysql-1"}}],
-                "ports": [{"name": "mysql", "port": 3306}]}]}),
-        );
-        let api = service_of(
+        let mut services: Vec<Service> = tutorial_services()
+            .into_iter()
+            .map(|(mut s, ep)| {
+                if s["metadata"]["name"] == "mysql-read" {
+                    s["spec"]["ports"] =
+                        json!([{"name": "mysql", "port": 3307, "targetPort": 3306}]);
+                }
+                service_of(&s, &ep)
+            })
+            .collect();
+        services.push(service_of(
             &json!({"metadata": {"name": "kubernetes", "namespace": "default"},
                 "spec": {"clusterIP": "10.96.0.1", "ports": [{"name": "https", "port": 443}]}}),
             &json!({"subsets": [{"addresses": [{"ip": "192.168.49.2"}], "ports": [{"name": "https", "port": 8443}]}]}),
-        );
+        ));
         Net {
             me: pod("mysql-1", "10.244.1.4", Some(4001)),
-            services: vec![headless, read, api],
+            services,
             pods: vec![
                 pod("mysql-0", "10.244.0.3", Some(4000)),
                 pod("mysql-2", "10.244.2.5", None),

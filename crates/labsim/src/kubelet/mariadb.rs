@@ -19,10 +19,17 @@ pub fn install_args(datadir: &Path, tmpdir: &Path) -> Vec<String> {
         "--user=root".into(),
         "--auth-root-authentication-method=normal".into(),
         "--skip-test-db".into(),
+        // Made once, copied into pods of other host names: no `root@<this host>` accounts
+        // (mariadbd warns of them at every start under skip-name-resolve).
+        "--cross-bootstrap".into(),
         "--innodb-log-file-size=8M".into(),
         "--innodb-buffer-pool-size=16M".into(),
     ]
 }
+
+/// The marker of a finished template; its name changes with [`install_args`] so that the
+/// template of an older labsim is made again.
+const COMPLETE: &str = "complete-cross-bootstrap";
 
 /// The pristine data directory `mariadb-install-db` writes, made once per state dir under
 /// `<state>/cache/mariadb-datadir/data` and copied into each new volume: the same files a fresh
@@ -33,7 +40,7 @@ pub async fn pristine_datadir(state_dir: &Path, timeout: Duration) -> std::io::R
     let _guard = LOCK.lock().await;
     let cache = state_dir.join("cache");
     let template = cache.join("mariadb-datadir");
-    if template.join("complete").exists() {
+    if template.join(COMPLETE).exists() {
         return Ok(template.join("data"));
     }
     let work = cache.join("mariadb-datadir.new");
@@ -64,7 +71,7 @@ pub async fn pristine_datadir(state_dir: &Path, timeout: Duration) -> std::io::R
         }
     }
     let _ = std::fs::remove_dir_all(work.join("tmp"));
-    std::fs::write(work.join("complete"), b"")?;
+    std::fs::write(work.join(COMPLETE), b"")?;
     let _ = std::fs::remove_dir_all(&template);
     std::fs::rename(&work, &template)?;
     Ok(template.join("data"))
@@ -97,5 +104,6 @@ mod tests {
         let a = install_args(Path::new("/d"), Path::new("/t"));
         assert!(a.contains(&"--tmpdir=/t".to_string()));
         assert!(a.contains(&"--auth-root-authentication-method=normal".to_string()));
+        assert!(a.contains(&"--cross-bootstrap".to_string()));
     }
 }

@@ -8,6 +8,7 @@
 //! labsim (parent-death signal); at startup any sandbox an earlier labsim left is killed
 //! anyway (their pid files are in `<state>/pods/*/containers/*/bwrap.pid`).
 
+pub mod attach;
 pub mod dns;
 pub mod env;
 pub mod events;

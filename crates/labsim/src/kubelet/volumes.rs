@@ -142,133 +142,144 @@ mod tests {
             "spec": {"nodeName": "minikube-m02", "volumes": [vol], "containers": [{"name": "mysql", "volumeMounts": [{"name": "data", "mountPath": "/var/lib/mysql"}]}]}})
     }
 
+    /// What `data_dir` should say: waiting with a message containing this, or ready here.
+    #[derive(Debug)]
+    enum Want {
+        Waiting(&'static str),
+        Ready(&'static str, bool),
+    }
+
+    fn check(case: &str, got: DataDir, want: &Want) {
+        match (want, &got) {
+            (Want::Waiting(m), DataDir::Waiting(msg)) if msg.contains(m) => {}
+            (Want::Ready(path, eph), DataDir::Ready { path: p, ephemeral })
+                if p == Path::new(path) && ephemeral == eph => {}
+            _ => panic!("{case}: got {got:?}, want {want:?}"),
+        }
+    }
+
+    /// Volumes that need no API object: where each lives (state dir `/s`, pod dir `/s/pods/x`).
+    #[test]
+    fn volumes_without_objects_land_on_the_node_or_in_the_pod() {
+        let s = Store::in_memory();
+        let mounted = json!({"name": "mysql", "volumeMounts": [{"name": "data", "mountPath": "/var/lib/mysql"}]});
+        let cases = [
+            (
+                "hostPath: on the pod's node's disk",
+                json!({"name": "data", "hostPath": {"path": "/mnt/data", "type": "DirectoryOrCreate"}}),
+                mounted.clone(),
+                Want::Ready("/s/nodes/minikube-m02/disk/mnt/data", false),
+            ),
+            (
+                "emptyDir: the pod's own",
+                json!({"name": "data", "emptyDir": {}}),
+                mounted.clone(),
+                Want::Ready("/s/pods/x/emptydir-data", true),
+            ),
+            (
+                "a container without the mount: the pod's own data dir",
+                json!({"name": "data", "emptyDir": {}}),
+                json!({"name": "mysql"}),
+                Want::Ready("/s/pods/x/emptydir-data", true),
+            ),
+        ];
+        for (case, vol, container, want) in cases {
+            let p = pod(vol);
+            let got = data_dir(&s, Path::new("/s"), Path::new("/s/pods/x"), &p, &container);
+            check(case, got, &want);
+        }
+    }
+
+    /// A claim, step by step: not found, unbound, bound to minikube's hostPath PV (the path
+    /// pkg/storage/storage_provisioner.go writes) on whichever node the pod runs, a path that
+    /// would leave the node's disk, and a PV of an earlier labsim inside the state dir.
     #[test]
     fn pvc_waits_until_bound_then_uses_the_pv_path_on_the_pods_node() {
         let s = Store::in_memory();
-        let state = Path::new("/state");
-        let run = Path::new("/state/pods/x");
-        let mut p =
+        let (claims, pvs) = (
+            resources::get("PersistentVolumeClaim"),
+            resources::get("PersistentVolume"),
+        );
+        let p =
             pod(json!({"name": "data", "persistentVolumeClaim": {"claimName": "data-mysql-0"}}));
-        let c = p["spec"]["containers"][0].clone();
-        assert!(
-            matches!(data_dir(&s, state, run, &p, &c), DataDir::Waiting(m) if m.contains("not found"))
-        );
-        s.create(
-            resources::get("PersistentVolumeClaim"),
-            Some("default"),
-            json!({"metadata": {"name": "data-mysql-0"}, "spec": {}}),
-        )
-        .unwrap();
-        assert!(
-            matches!(data_dir(&s, state, run, &p, &c), DataDir::Waiting(m) if m.contains("unbound"))
-        );
-        s.modify(
-            resources::get("PersistentVolumeClaim"),
-            Some("default"),
-            "data-mysql-0",
-            |o| {
-                o["spec"]["volumeName"] = json!("pvc-1");
-                o["status"]["phase"] = json!("Bound");
-            },
-        )
-        .unwrap();
-        // minikube's storage-provisioner writes this path (pkg/storage/storage_provisioner.go).
-        s.create(resources::get("PersistentVolume"), None, json!({"metadata": {"name": "pvc-1"}, "spec": {"hostPath": {"path": "/tmp/hostpath-provisioner/default/data-mysql-0"}}})).unwrap();
-        let on = |node: &str| {
-            format!("/state/nodes/{node}/disk/tmp/hostpath-provisioner/default/data-mysql-0")
-        };
-        assert_eq!(
-            data_dir(&s, state, run, &p, &c),
-            DataDir::Ready {
-                path: on("minikube-m02").into(),
-                ephemeral: false
-            }
-        );
-        // The same PV seen from a pod on another node is another directory.
-        p["spec"]["nodeName"] = json!("minikube-m03");
-        assert_eq!(
-            data_dir(&s, state, run, &p, &c),
-            DataDir::Ready {
-                path: on("minikube-m03").into(),
-                ephemeral: false
-            }
-        );
-        // A path that would leave the node's disk is refused.
-        s.modify(resources::get("PersistentVolume"), None, "pvc-1", |o| {
-            o["spec"]["hostPath"]["path"] = json!("/etc/../..")
-        })
-        .unwrap();
-        assert!(matches!(
-            data_dir(&s, state, run, &p, &c),
-            DataDir::Waiting(_)
-        ));
-        // A PV made by an earlier labsim (inside the state dir) keeps working.
-        s.modify(resources::get("PersistentVolume"), None, "pvc-1", |o| {
-            o["spec"]["hostPath"]["path"] = json!("/state/volumes/pvc-1")
-        })
-        .unwrap();
-        assert_eq!(
-            data_dir(&s, state, run, &p, &c),
-            DataDir::Ready {
-                path: "/state/volumes/pvc-1".into(),
-                ephemeral: false
-            }
-        );
-    }
-
-    #[test]
-    fn pod_host_path_is_on_the_node_disk() {
-        let s = Store::in_memory();
-        let p = pod(
-            json!({"name": "data", "hostPath": {"path": "/mnt/data", "type": "DirectoryOrCreate"}}),
-        );
-        let r = data_dir(
-            &s,
-            Path::new("/s"),
-            Path::new("/s/pods/x"),
-            &p,
-            &p["spec"]["containers"][0],
-        );
-        assert_eq!(
-            r,
-            DataDir::Ready {
-                path: "/s/nodes/minikube-m02/disk/mnt/data".into(),
-                ephemeral: false
-            }
-        );
-    }
-
-    #[test]
-    fn empty_dir_and_no_volume_are_per_pod() {
-        let s = Store::in_memory();
-        let p = pod(json!({"name": "data", "emptyDir": {}}));
-        let r = data_dir(
-            &s,
-            Path::new("/s"),
-            Path::new("/s/pods/x"),
-            &p,
-            &p["spec"]["containers"][0],
-        );
-        assert_eq!(
-            r,
-            DataDir::Ready {
-                path: "/s/pods/x/emptydir-data".into(),
-                ephemeral: true
-            }
-        );
-        let r = data_dir(
-            &s,
-            Path::new("/s"),
-            Path::new("/s/pods/x"),
-            &p,
-            &json!({"name": "mysql"}),
-        );
-        assert_eq!(
-            r,
-            DataDir::Ready {
-                path: "/s/pods/x/emptydir-data".into(),
-                ephemeral: true
-            }
-        );
+        type Step = fn(&Store, &'static resources::ResourceType, &'static resources::ResourceType);
+        let steps: [(&str, Step, &str, Want); 6] = [
+            (
+                "no claim",
+                |_, _, _| {},
+                "minikube-m02",
+                Want::Waiting("not found"),
+            ),
+            (
+                "claim unbound",
+                |s, c, _| {
+                    s.create(
+                        c,
+                        Some("default"),
+                        json!({"metadata": {"name": "data-mysql-0"}, "spec": {}}),
+                    )
+                    .unwrap();
+                },
+                "minikube-m02",
+                Want::Waiting("unbound"),
+            ),
+            (
+                "bound: on the pod's node",
+                |s, c, v| {
+                    s.modify(c, Some("default"), "data-mysql-0", |o| {
+                        o["spec"]["volumeName"] = json!("pvc-1");
+                        o["status"]["phase"] = json!("Bound");
+                    })
+                    .unwrap();
+                    s.create(v, None, json!({"metadata": {"name": "pvc-1"},
+                        "spec": {"hostPath": {"path": "/tmp/hostpath-provisioner/default/data-mysql-0"}}}))
+                        .unwrap();
+                },
+                "minikube-m02",
+                Want::Ready(
+                    "/state/nodes/minikube-m02/disk/tmp/hostpath-provisioner/default/data-mysql-0",
+                    false,
+                ),
+            ),
+            (
+                "the same PV from another node: another directory",
+                |_, _, _| {},
+                "minikube-m03",
+                Want::Ready(
+                    "/state/nodes/minikube-m03/disk/tmp/hostpath-provisioner/default/data-mysql-0",
+                    false,
+                ),
+            ),
+            (
+                "a path leaving the node's disk: refused",
+                |s, _, v| {
+                    s.modify(v, None, "pvc-1", |o| {
+                        o["spec"]["hostPath"]["path"] = json!("/etc/../..")
+                    })
+                    .unwrap();
+                },
+                "minikube-m03",
+                Want::Waiting(""),
+            ),
+            (
+                "a PV of an earlier labsim, inside the state dir",
+                |s, _, v| {
+                    s.modify(v, None, "pvc-1", |o| {
+                        o["spec"]["hostPath"]["path"] = json!("/state/volumes/pvc-1")
+                    })
+                    .unwrap();
+                },
+                "minikube-m03",
+                Want::Ready("/state/volumes/pvc-1", false),
+            ),
+        ];
+        for (case, step, node, want) in steps {
+            step(&s, claims, pvs);
+            let mut p = p.clone();
+            p["spec"]["nodeName"] = json!(node);
+            let c = p["spec"]["containers"][0].clone();
+            let got = data_dir(&s, Path::new("/state"), Path::new("/state/pods/x"), &p, &c);
+            check(case, got, &want);
+        }
     }
 }

@@ -371,30 +371,27 @@ pub fn answer(services: &[Service], qname: &str, qtype: QType) -> Answer {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use serde_json::json;
 
     /// The tutorial's Services (kubernetes/website `mysql-services.yaml`): headless `mysql` and
-    /// `mysql-read` (ClusterIP), with mysql-0 and mysql-1 ready and mysql-2 not.
+    /// `mysql-read` (ClusterIP), with mysql-0 and mysql-1 ready and mysql-2 not; as
+    /// (Service, Endpoints) pairs from `testdata/tutorial-services.json`, which the kubelet's
+    /// name-record tests (`kubelet/dns.rs`) read too.
+    pub(crate) fn tutorial_services() -> Vec<(Value, Value)> {
+        let pairs: Vec<Value> =
+            serde_json::from_str(include_str!("testdata/tutorial-services.json")).unwrap();
+        pairs
+            .into_iter()
+            .map(|p| (p["service"].clone(), p["endpoints"].clone()))
+            .collect()
+    }
+
     fn services() -> Vec<Service> {
-        let headless = service_of(
-            &json!({"metadata": {"name": "mysql", "namespace": "default"},
-                "spec": {"clusterIP": "None", "ports": [{"name": "mysql", "port": 3306}]}}),
-            &json!({"subsets": [{"addresses": [
-                    {"ip": "10.244.0.3", "hostname": "mysql-0", "targetRef": {"kind": "Pod", "name": "mysql-0"}},
-                    {"ip": "10.244.1.4", "hostname": "mysql-1", "targetRef": {"kind": "Pod", "name": "mysql-1"}}],
-                "notReadyAddresses": [{"ip": "10.244.2.5", "hostname": "mysql-2", "targetRef": {"kind": "Pod", "name": "mysql-2"}}],
-                "ports": [{"name": "mysql", "port": 3306}]}]}),
-        );
-        let read = service_of(
-            &json!({"metadata": {"name": "mysql-read", "namespace": "default"},
-                "spec": {"clusterIP": "10.101.7.9", "ports": [{"name": "mysql", "port": 3306}]}}),
-            &json!({"subsets": [{"addresses": [
-                    {"ip": "10.244.1.4", "targetRef": {"kind": "Pod", "name": "mysql-1"}}],
-                "ports": [{"name": "mysql", "port": 3306}]}]}),
-        );
-        vec![headless, read]
+        tutorial_services()
+            .iter()
+            .map(|(s, ep)| service_of(s, ep))
+            .collect()
     }
 
     fn a(ip: &str) -> Data {

@@ -1,13 +1,14 @@
-//! PodDisruptionBudgets as the eviction subresource applies them
-//! (pkg/registry/core/pod/storage/eviction.go, with the arithmetic of
-//! pkg/controller/disruption/disruption.go): the budgets of the pod's namespace that select it;
-//! healthy pods (Ready, not terminating) against the desired number from `minAvailable` (a
-//! count, or a percentage of the expected pods) or `maxUnavailable`; an eviction that would go
-//! below is refused with 429 `TooManyRequests`. labsim computes the numbers at eviction time from
-//! the pods and their controllers' replicas rather than through a disruption controller. The
-//! budgets are read from the store only if labsim serves the `policy/v1` PodDisruptionBudget kind.
+//! PodDisruptionBudgets: the disruption controller's arithmetic
+//! (pkg/controller/disruption/disruption.go: `getExpectedPodCount`, `countHealthyPods`,
+//! `updatePdbStatus`) and the eviction subresource's check (pkg/registry/core/pod/storage/
+//! eviction.go). The budgets of the pod's namespace select pods; healthy ones (Ready, not
+//! terminating) count against the desired number from `minAvailable` (a count, or a percentage
+//! of the pods' controllers' scale) or `maxUnavailable` (of that scale); an eviction that would
+//! go below is refused with 429 `TooManyRequests`. labsim's disruption controller
+//! (`controllers/disruption.rs`) writes the status; the eviction computes the same numbers at
+//! once, so a drain never waits for a status that is behind.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::{condition_true, is_terminating, name, namespace, pod_finished};
 use crate::api_error::{ApiError, Cause};
@@ -30,58 +31,118 @@ fn scaled(v: &Value, total: i64) -> Option<i64> {
     Some((total * p + 99) / 100)
 }
 
-/// The replicas the pods' controllers want (StatefulSets'), or the number of pods when a pod has
-/// none, as the disruption controller's `getExpectedPodCount`.
-fn expected_pods(store: &Store, pods: &[&Value]) -> i64 {
+/// `getExpectedScale`: the scale of the pods' controllers (StatefulSets' replicas), each
+/// controller once; pods without a controller are unmanaged and not counted.
+fn expected_scale(store: &Store, pods: &[&Value]) -> i64 {
     let mut sets = std::collections::BTreeMap::new();
-    let mut bare = 0;
     for p in pods {
         let owner = p["metadata"]["ownerReferences"]
             .as_array()
             .and_then(|r| r.iter().find(|r| r["controller"] == true))
-            .cloned();
-        match owner.filter(|o| o["kind"] == "StatefulSet") {
-            Some(o) => {
-                let set = store
-                    .get(
-                        resources::get("StatefulSet"),
-                        Some(namespace(p)),
-                        o["name"].as_str().unwrap_or(""),
-                    )
-                    .ok();
-                let replicas = set
-                    .and_then(|s| s["spec"]["replicas"].as_i64())
-                    .unwrap_or(1);
-                sets.insert(o["uid"].to_string(), replicas);
-            }
-            None => bare += 1,
+            .filter(|o| o["kind"] == "StatefulSet");
+        if let Some(o) = owner {
+            let replicas = store
+                .get(
+                    resources::get("StatefulSet"),
+                    Some(namespace(p)),
+                    o["name"].as_str().unwrap_or(""),
+                )
+                .ok()
+                .and_then(|s| s["spec"]["replicas"].as_i64())
+                .unwrap_or(1);
+            sets.insert(o["uid"].to_string(), replicas);
         }
     }
-    sets.values().sum::<i64>() + bare
+    sets.values().sum()
 }
 
-/// (currentHealthy, desiredHealthy) of `budget` given the namespace's pods.
-pub fn health(store: &Store, budget: &Value, pods: &[Value]) -> (i64, i64) {
+/// A budget's numbers, as its status carries them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Health {
+    pub current: i64,
+    pub desired: i64,
+    pub expected: i64,
+}
+
+impl Health {
+    /// `updatePdbStatus`: none allowed while no pod is expected.
+    pub fn disruptions_allowed(&self) -> i64 {
+        let allowed = self.current - self.desired;
+        if self.expected <= 0 || allowed <= 0 {
+            0
+        } else {
+            allowed
+        }
+    }
+}
+
+/// The numbers of `budget` given the namespace's pods.
+pub fn health(store: &Store, budget: &Value, pods: &[Value]) -> Health {
     let selector = LabelSelector::from_spec(&budget["spec"]["selector"]);
-    let selected: Vec<&Value> = pods
-        .iter()
-        .filter(|p| !pod_finished(p) && selector.matches(p))
-        .collect();
+    let selected: Vec<&Value> = if selector.is_empty() {
+        vec![]
+    } else {
+        pods.iter().filter(|p| selector.matches(p)).collect()
+    };
     let current = selected
         .iter()
         .filter(|p| condition_true(p, "Ready") && !is_terminating(p))
         .count() as i64;
     let spec = &budget["spec"];
-    let desired = if !spec["maxUnavailable"].is_null() {
-        let expected = expected_pods(store, &selected);
-        expected - scaled(&spec["maxUnavailable"], expected).unwrap_or(0)
+    let (expected, desired) = if !spec["maxUnavailable"].is_null() {
+        let expected = expected_scale(store, &selected);
+        let max = scaled(&spec["maxUnavailable"], expected).unwrap_or(0);
+        (expected, (expected - max).max(0))
     } else if let Some(n) = spec["minAvailable"].as_i64() {
-        n
+        (selected.len() as i64, n)
+    } else if !spec["minAvailable"].is_null() {
+        let expected = expected_scale(store, &selected);
+        (
+            expected,
+            scaled(&spec["minAvailable"], expected).unwrap_or(0),
+        )
     } else {
-        let expected = expected_pods(store, &selected);
-        scaled(&spec["minAvailable"], expected).unwrap_or(0)
+        (0, 0)
     };
-    (current, desired.max(0))
+    Health {
+        current,
+        desired,
+        expected,
+    }
+}
+
+/// The status the disruption controller writes for `budget` (`updatePdbStatus` and
+/// `UpdateDisruptionAllowedCondition`); `previous` keeps the condition's transition time.
+pub fn status(budget: &Value, h: Health, previous: &Value, now: &str) -> Value {
+    let allowed = h.disruptions_allowed();
+    let (cond_status, reason) = if allowed > 0 {
+        ("True", "SufficientPods")
+    } else {
+        ("False", "InsufficientPods")
+    };
+    let generation = budget["metadata"]["generation"].as_i64().unwrap_or(1);
+    let old = previous["conditions"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["type"] == "DisruptionAllowed"));
+    let since = old
+        .filter(|c| c["status"] == cond_status)
+        .and_then(|c| c["lastTransitionTime"].as_str())
+        .unwrap_or(now);
+    json!({
+        "observedGeneration": generation,
+        "disruptionsAllowed": allowed,
+        "currentHealthy": h.current,
+        "desiredHealthy": h.desired,
+        "expectedPods": h.expected,
+        "conditions": [{
+            "type": "DisruptionAllowed",
+            "status": cond_status,
+            "reason": reason,
+            "message": "",
+            "observedGeneration": generation,
+            "lastTransitionTime": since,
+        }],
+    })
 }
 
 /// Whether evicting `pod` keeps every budget that selects it; the 429 (or 500 for several
@@ -122,14 +183,14 @@ pub fn check_eviction(
         }
     };
     let (pods, _) = store.list(resources::get("Pod"), Some(ns));
-    let (current, desired) = health(store, budget, &pods);
+    let h = health(store, budget, &pods);
     let healthy = condition_true(pod, "Ready") && !is_terminating(pod);
-    // An unready pod does not count against the budget (unhealthyPodEvictionPolicy
-    // IfHealthyBudget: allowed while the budget is met).
-    let allowed = if healthy {
-        current - desired > 0
+    // An unready pod may go while the budget is met (unhealthyPodEvictionPolicy
+    // IfHealthyBudget); otherwise one disruption must be allowed (`checkAndDecrement`).
+    let allowed = if !healthy && h.current >= h.desired && h.desired > 0 {
+        true
     } else {
-        current >= desired
+        h.disruptions_allowed() > 0
     };
     if allowed {
         return Ok(());
@@ -144,8 +205,10 @@ pub fn check_eviction(
         causes: vec![Cause {
             reason: "DisruptionBudget".into(),
             message: format!(
-                "The disruption budget {} needs {desired} healthy pods and has {current} currently",
-                name(budget)
+                "The disruption budget {} needs {} healthy pods and has {} currently",
+                name(budget),
+                h.desired,
+                h.current
             ),
             field: String::new(),
         }],
@@ -220,17 +283,35 @@ mod tests {
 
         budget(&s, json!({"minAvailable": 1}));
         assert!(check_eviction(&s, Some(&PDB), &p0).is_ok());
-        // maxUnavailable 1 of 3 bare pods: 2 desired, 2 healthy.
+        // maxUnavailable or a percentage counts the controllers' scale (getExpectedScale):
+        // bare pods are unmanaged, nothing is expected, no disruption is allowed.
         budget(&s, json!({"maxUnavailable": 1}));
         assert!(check_eviction(&s, Some(&PDB), &p0).is_err());
+        let h = |s: &Store| {
+            health(
+                s,
+                &s.get(&PDB, Some("default"), "mysql-pdb").unwrap(),
+                &s.list(resources::get("Pod"), Some("default")).0,
+            )
+        };
         budget(&s, json!({"minAvailable": "50%"}));
         assert_eq!(
-            health(
-                &s,
-                &s.get(&PDB, Some("default"), "mysql-pdb").unwrap(),
-                &s.list(resources::get("Pod"), Some("default")).0
-            ),
-            (2, 2)
+            h(&s),
+            Health {
+                current: 2,
+                desired: 0,
+                expected: 0
+            }
+        );
+        assert_eq!(h(&s).disruptions_allowed(), 0);
+        budget(&s, json!({"minAvailable": 2}));
+        assert_eq!(
+            h(&s),
+            Health {
+                current: 2,
+                desired: 2,
+                expected: 3
+            }
         );
         assert_eq!(scaled(&json!("34%"), 3), Some(2));
     }

@@ -2,7 +2,10 @@
 //! `replicas`, `ordinals`, `template`, `updateStrategy`, `persistentVolumeClaimRetentionPolicy`
 //! and `minReadySeconds` may change (pkg/apis/apps/validation/validation.go
 //! `ValidateStatefulSetUpdate`); changing `volumeClaimTemplates`, `serviceName`, `selector` or
-//! `podManagementPolicy` is a 422 `Forbidden`.
+//! `podManagementPolicy` is a 422 `Forbidden`. At v1.31 (the version labsim serves)
+//! `revisionHistoryLimit` is not in the list: it became mutable later (kubernetes/kubernetes
+//! issue #130263, "Statefulset: cannot update spec.revisionHistoryLimit", quotes this very text
+//! from a v1.31.4 API server; newer servers add `'revisionHistoryLimit'`).
 
 use serde_json::Value;
 
@@ -95,12 +98,16 @@ mod tests {
             ),
             ("podManagementPolicy", json!("Parallel")),
             ("serviceName", json!("other")),
+            // Immutable at v1.31 (kubernetes/kubernetes issue #130263, a v1.31.4 server).
+            ("revisionHistoryLimit", json!(5)),
         ] {
             let mut bad = live.clone();
             bad["spec"][field] = value;
             let e = validate_update(rt, &bad, &live).unwrap_err();
             assert_eq!(e.code, 422);
-            // The API server's words (pkg/apis/apps/validation/validation.go).
+            // The API server's words at v1.31 (pkg/apis/apps/validation/validation.go
+            // `ValidateStatefulSetUpdate`; the exact text of a v1.31.4 server is quoted in
+            // kubernetes/kubernetes issue #130263: no 'revisionHistoryLimit' yet).
             assert_eq!(
                 e.message,
                 "StatefulSet.apps \"mysql\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"

@@ -5,7 +5,9 @@
 //! 1.32), send built-in objects as protobuf (`kubectl create configmap` posts
 //! `application/vnd.kubernetes.protobuf`, client-go ≥ 0.32's typed clients), which labsim does
 //! not decode, so labsim reports the newest version whose kubectl speaks JSON to it: 1.31, as
-//! minikube v1.34.0 runs by default (pkg/minikube/constants/constants.go).
+//! minikube v1.34.0 runs by default (pkg/minikube/constants/constants.go). kubectl 1.32+ does not
+//! fall back to JSON on labsim's 415 (client-go's fallback is for CBOR only): the measurements
+//! are in docs/labsim-internals.md, "Version".
 
 /// `gitVersion`.
 pub const KUBERNETES: &str = "v1.31.0";

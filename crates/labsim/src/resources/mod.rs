@@ -170,6 +170,7 @@ pub static RESOURCES: &[ResourceType] = &[
     kinds::reviews::ACCESS,
     kinds::reviews::RULES,
     kinds::storageclasses::ROW,
+    kinds::poddisruptionbudgets::ROW,
 ];
 
 /// The API groups served besides the core group, in discovery order.
@@ -177,6 +178,7 @@ pub static GROUPS: &[(&str, &str)] = &[
     ("apps", "v1"),
     ("authorization.k8s.io", "v1"),
     ("discovery.k8s.io", "v1"),
+    ("policy", "v1"),
     ("storage.k8s.io", "v1"),
 ];
 
@@ -244,7 +246,9 @@ mod tests {
                 "Service",
                 "PersistentVolumeClaim",
                 "PersistentVolume",
-                "StatefulSet"
+                "StatefulSet",
+                // pkg/registry/policy/poddisruptionbudget/strategy.go PrepareForUpdate
+                "PodDisruptionBudget"
             ]
         );
         assert_eq!(

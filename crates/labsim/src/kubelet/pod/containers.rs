@@ -247,12 +247,15 @@ impl Worker {
             env.retain(|(n, _)| n != k);
             env.push((k.clone(), v.clone()));
         }
+        // Output through the kubelet (log + attach sessions); stdin a pipe when `stdin: true`.
+        let io = super::super::attach::open(&self.uid, &c.spec, &log).map_err(|e| e.to_string())?;
         let process = sandbox::spawn::start(sandbox::Spec {
             bwrap,
             argv,
             env: env.clone(),
             log: log.clone(),
             enter,
+            io: Some(io),
         })
         .await
         .map_err(|e| e.to_string())?;

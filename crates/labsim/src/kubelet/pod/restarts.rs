@@ -7,17 +7,22 @@ use super::super::sandbox::image;
 use super::super::status::{self, State, Terminated};
 use super::Worker;
 
-/// Crash back-off. Real kubelets start at 10 s and double up to 5 min; labsim starts at 1 s and
-/// doubles up to 10 s so a lab session never waits minutes. The first restart is immediate.
-pub(super) const BACKOFF_START: Duration = Duration::from_secs(1);
-pub(super) const BACKOFF_MAX: Duration = Duration::from_secs(10);
-/// A container that ran this long resets the back-off (10 min in real kubelets).
-pub(super) const BACKOFF_RESET: Duration = Duration::from_secs(60);
+/// Crash back-off as a real kubelet: `backOffPeriod` 10 s doubling to `MaxContainerBackOff`
+/// 5 min (kubernetes pkg/kubelet/kubelet.go, `flowcontrol.NewBackOff(backOffPeriod,
+/// MaxContainerBackOff)`; the same values back image pulls). The first restart is immediate.
+pub(super) const BACKOFF_START: Duration = Duration::from_secs(10);
+pub(super) const BACKOFF_MAX: Duration = Duration::from_secs(300);
+/// A container that ran longer than this resets the back-off: client-go's
+/// util/flowcontrol/backoff.go `hasExpired` ("consider stable if it's ok for twice the
+/// maxDuration"), so 10 min.
+pub(super) const BACKOFF_RESET: Duration = Duration::from_secs(600);
 
-/// The back-off before the next restart: none after a long run or before the first restart
-/// (as in a real kubelet), else doubled within [`BACKOFF_START`]..=[`BACKOFF_MAX`].
+/// The back-off before the next restart, as kuberuntime_manager.go's `doBackOff` with
+/// flowcontrol's `Backoff.Next`: none before the first restart (no entry yet) or after a run
+/// longer than [`BACKOFF_RESET`] (entry expired), else doubled within
+/// [`BACKOFF_START`]..=[`BACKOFF_MAX`].
 pub(super) fn next_backoff(last: Duration, ran: Duration, restart_count: u32) -> Duration {
-    if ran >= BACKOFF_RESET || (last.is_zero() && restart_count == 0) {
+    if ran > BACKOFF_RESET || (last.is_zero() && restart_count == 0) {
         Duration::ZERO
     } else {
         (last * 2).clamp(BACKOFF_START, BACKOFF_MAX)
@@ -104,5 +109,47 @@ impl Worker {
         }
         *backoff = (*backoff * 2).min(BACKOFF_MAX);
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::status::go_duration;
+    use super::*;
+
+    /// A container that crashes at once, again and again: restarted at once, then 10s, 20s,
+    /// 40s, 1m20s, 2m40s, 5m0s and 5m0s on (kubernetes pkg/kubelet/kubelet.go `backOffPeriod`
+    /// and `MaxContainerBackOff`; client-go util/flowcontrol/backoff.go `Next`), printed as
+    /// kuberuntime_manager.go's `back-off %s restarting failed container`.
+    #[test]
+    fn crash_loop_backs_off_as_a_real_kubelet() {
+        let quick = Duration::from_secs(1);
+        let (mut last, mut waits) = (Duration::ZERO, Vec::new());
+        for restart_count in 0..9 {
+            last = next_backoff(last, quick, restart_count);
+            waits.push(go_duration(last));
+        }
+        assert_eq!(
+            waits,
+            ["0s", "10s", "20s", "40s", "1m20s", "2m40s", "5m0s", "5m0s", "5m0s"]
+        );
+    }
+
+    /// More than twice the maximum (10 min) of running resets the back-off (flowcontrol's
+    /// `hasExpired`): restarted at once, and the next quick crash waits 10 s again.
+    #[test]
+    fn ten_minutes_of_running_resets_the_back_off() {
+        let max = BACKOFF_MAX;
+        assert_eq!(
+            next_backoff(max, BACKOFF_RESET, 7),
+            max,
+            "exactly 10 min: not reset"
+        );
+        let after = next_backoff(max, BACKOFF_RESET + Duration::from_secs(1), 7);
+        assert_eq!(after, Duration::ZERO);
+        assert_eq!(
+            next_backoff(after, Duration::from_secs(1), 8),
+            BACKOFF_START
+        );
     }
 }

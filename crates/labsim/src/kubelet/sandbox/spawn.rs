@@ -36,6 +36,9 @@ pub struct Spec {
     /// `nsenter` options that put `bwrap` into the pod's namespaces (user, network, UTS, IPC
     /// of the pod's holder; see `network::PodNet::nsenter_args`); empty: the host's.
     pub enter: Vec<String>,
+    /// The container's stdin/stdout/stderr pipes or pty (`kubectl attach`, `kubelet/attach.rs`);
+    /// `None`: stdin `/dev/null`, output straight to `log`.
+    pub io: Option<std::sync::Arc<crate::kubelet::attach::ChildFds>>,
 }
 
 struct Job {
@@ -90,6 +93,17 @@ pub async fn start(spec: Spec) -> Result<Running, SandboxError> {
         .append(true)
         .open(&spec.log)
         .map_err(|e| SandboxError::Log(spec.log.clone(), e))?;
+    let (stdin, stdout, stderr) = match &spec.io {
+        Some(io) => io.stdio().map_err(SandboxError::Spawn)?,
+        None => (
+            Stdio::null(),
+            Stdio::from(
+                log.try_clone()
+                    .map_err(|e| SandboxError::Log(spec.log.clone(), e))?,
+            ),
+            Stdio::from(log),
+        ),
+    };
     let (info_r, info_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
         .map_err(|e| SandboxError::Spawn(std::io::Error::from(e)))?;
     // nsenter without --pid or --fork execs bwrap itself: the parent-death signal set below
@@ -109,15 +123,14 @@ pub async fn start(spec: Spec) -> Result<Running, SandboxError> {
         .env_clear()
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
         .current_dir("/")
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(
-            log.try_clone()
-                .map_err(|e| SandboxError::Log(spec.log.clone(), e))?,
-        ))
-        .stderr(Stdio::from(log))
-        // Its own process group: a Ctrl-C at labsim's terminal must not reach the containers,
-        // which labsim stops itself.
-        .process_group(0);
+        .stdin(stdin)
+        .stdout(stdout)
+        .stderr(stderr);
+    // Its own process group: a Ctrl-C at labsim's terminal must not reach the containers,
+    // which labsim stops itself (a TTY container gets its own session instead).
+    if !spec.io.as_ref().is_some_and(|io| io.tty_session(&mut cmd)) {
+        cmd.process_group(0);
+    }
     let w = info_w.as_raw_fd();
     // SAFETY: between fork and exec only async-signal-safe calls (prctl, dup2, fcntl).
     unsafe {

@@ -11,6 +11,7 @@ pub mod nodes;
 pub mod persistentvolumeclaims;
 pub mod persistentvolumes;
 pub mod pod_status;
+pub mod poddisruptionbudgets;
 pub mod pods;
 pub mod reviews;
 pub mod secrets;

@@ -4,8 +4,8 @@
 # Written for labsim (not a copy): it keeps the contract of docker-library/mysql's 8.x
 # docker-entrypoint.sh (same variables, same order of steps, the same log lines) on top of the
 # host's MariaDB, whose `mysqld` here is labsim's wrapper of mariadbd (/usr/local/bin/mysqld).
-# Differences, on purpose: time zone tables are not loaded (as with MYSQL_INITDB_SKIP_TZINFO=1),
-# and a sandbox maps one uid (root), so the switch to `mysql` is a re-exec as root.
+# Difference, on purpose: a sandbox maps one uid (root), so the switch to `mysql` is a re-exec as
+# root. The server's own lines are MySQL's: labsim's `mysqld` wrapper writes them.
 set -eo pipefail
 shopt -s nullglob
 
@@ -121,6 +121,12 @@ require_password_option() {
 sql_string() { printf "'%s'" "$(sed -e "s/\\\\/\\\\\\\\/g" -e "s/'/\\\\'/g" <<<"$1")"; }
 
 setup_db() {
+	# Time zone tables, as docker_setup_db loads them (sed: https://bugs.mysql.com/bug.php?id=20545).
+	if [ -z "${MYSQL_INITDB_SKIP_TZINFO:-}" ]; then
+		mysql_tzinfo_to_sql /usr/share/zoneinfo \
+			| sed 's/Local time zone must be set--see zic manual page/FCTY/' \
+			| run_sql --no-root-password --database=mysql
+	fi
 	if [ -n "$MYSQL_RANDOM_ROOT_PASSWORD" ]; then
 		MYSQL_ROOT_PASSWORD="$(head -c 18 /dev/urandom | base64)"
 		export MYSQL_ROOT_PASSWORD
@@ -138,6 +144,7 @@ setup_db() {
 		SET autocommit = 1;
 		SET @@SESSION.SQL_LOG_BIN=0;
 		DELETE FROM mysql.global_priv WHERE User NOT IN ('mariadb.sys', 'root') OR Host NOT IN ('localhost');
+		DELETE FROM mysql.proxies_priv WHERE Host NOT IN ('localhost');
 		FLUSH PRIVILEGES ;
 		ALTER USER 'root'@'localhost' IDENTIFIED BY ${pw} ;
 		GRANT ALL ON *.* TO 'root'@'localhost' WITH GRANT OPTION ;
@@ -198,6 +205,8 @@ main() {
 		if ! MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysqladmin shutdown -uroot --socket="$SOCKET"; then
 			fail "Unable to shut down server."
 		fi
+		# The server's last lines pass labsim's mysqld log filter, which holds this lock.
+		flock -w 5 /run/mysqld/labsim-log.lock true 2>/dev/null || :
 		note "Temporary server stopped"
 		echo
 		note "MySQL init process done. Ready for start up."
