@@ -54,18 +54,9 @@ fn kubectl_stdin(sim: &Sim, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().expect("output")
 }
 
-/// Whether this branch has `kubectl attach` (what `kubectl run -i` needs; branch `attach`).
-/// Until it is merged, the client runs in `mysql-0`'s `mysql` container through `kubectl exec -i`.
-const ATTACH: bool = false;
-
 /// The tutorial's throwaway client pod: `kubectl run NAME --image=mysql:5.7 -i --rm
 /// --restart=Never -- mysql ARGS` with `sql` on its stdin.
 fn client(sim: &Sim, name: &str, mysql_args: &[&str], sql: &str) -> Output {
-    if !ATTACH {
-        let mut args = vec!["exec", "-i", "mysql-0", "-c", "mysql", "--", "mysql"];
-        args.extend(mysql_args);
-        return kubectl_stdin(sim, &args, sql);
-    }
     let mut args = vec![
         "run",
         name,
@@ -212,10 +203,15 @@ fn replicated_stateful_application_tutorial() {
         &["-h", "mysql-read", "-N", "-e", "SELECT @@server_id,NOW()"],
         "",
     );
-    let mut seen: std::collections::BTreeSet<String> = ids
-        .lines()
-        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
-        .collect();
+    // (`kubectl run --rm` adds `pod "mysql-client-loop" deleted` to what it prints.)
+    let server_id = |l: &str| {
+        l.split_whitespace()
+            .next()
+            .filter(|w| w.parse::<u32>().is_ok())
+            .map(str::to_string)
+    };
+    let mut seen: std::collections::BTreeSet<String> = ids.lines().filter_map(server_id).collect();
+    assert_eq!(seen.len(), 1, "{ids}");
     for _ in 0..30 {
         if seen.len() >= 2 {
             break;
@@ -230,10 +226,7 @@ fn replicated_stateful_application_tutorial() {
             "-c",
             "for i in 1 2 3 4 5 6 7 8; do mysql -h mysql-read -N -e 'SELECT @@server_id,NOW()'; done",
         ]);
-        seen.extend(
-            out.lines()
-                .filter_map(|l| l.split_whitespace().next().map(str::to_string)),
-        );
+        seen.extend(out.lines().filter_map(server_id));
     }
     assert!(seen.len() >= 2, "one server behind mysql-read: {seen:?}");
     assert!(seen
