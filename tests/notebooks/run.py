@@ -36,6 +36,10 @@ KERNEL = "kubelab"
 # A result printed as Rust `Debug` (`Table { columns: [...`) where a table was meant.
 DEBUG_RESULT = re.compile(r"^\s*[A-Z][A-Za-z0-9_]*(::[A-Za-z0-9_]+)* \{")
 BAD_TEXT = re.compile(r"panicked at|^Error: |^error(\[E\d{4}\])?: |RUST_BACKTRACE", re.MULTILINE)
+# Cells whose command prints its own `error: ...` line (mysqladmin's `error: 'Access denied ...'`):
+# there only a bare `error: ` line is allowed; compile errors (`error[E...]`) and panics still fail.
+PROGRAM_ERROR_LINE = {"ping-denied"}
+BAD_TEXT_BUT_ERROR_LINE = re.compile(r"panicked at|^Error: |^error\[E\d{4}\]: |RUST_BACKTRACE", re.MULTILINE)
 SYSTEM_SCHEMAS = ("information_schema", "mysql", "performance_schema", "sys")
 
 
@@ -494,8 +498,9 @@ def output_text(cell) -> tuple[str, list[str]]:
             if "text/html" in data:
                 parts.append(html.unescape(re.sub(r"<[^>]+>", " ", data["text/html"])))
     text = "\n".join(parts)
-    if BAD_TEXT.search(text) and not any(p.startswith("stderr") for p in problems):
-        problems.append("panic/error text: " + BAD_TEXT.search(text).group(0))
+    bad = BAD_TEXT_BUT_ERROR_LINE if PROGRAM_ERROR_LINE & set(cell.get("metadata", {}).get("tags", [])) else BAD_TEXT
+    if bad.search(text) and not any(p.startswith("stderr") for p in problems):
+        problems.append("panic/error text: " + bad.search(text).group(0))
     return text, problems
 
 

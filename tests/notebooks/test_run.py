@@ -223,6 +223,14 @@ class Replication(unittest.TestCase):
         self.assertFalse(run.same_count_everywhere("2")("100\t2\n103\t1\n"))
         self.assertFalse(run.same_count_everywhere("2")("no rows"))
 
+    def test_a_programs_own_error_line_passes_only_in_its_cell(self):
+        text = "mysqladmin: connect to server at 'localhost' failed\nerror: 'Access denied'\n"
+        cell = lambda tags, t=text: nbformat.v4.new_code_cell(
+            "x", metadata={"tags": tags}, outputs=[nbformat.v4.new_output("stream", name="stdout", text=t)])
+        self.assertEqual(run.output_text(cell(["ping-denied"]))[1], [])
+        self.assertTrue(run.output_text(cell(["other"]))[1])
+        self.assertTrue(run.output_text(cell(["ping-denied"], "error[E0425]: cannot find value"))[1])
+
     def test_manifests_are_the_tutorials_byte_for_byte(self):
         # kubernetes/website content/en/examples/application/mysql/mysql-{configmap,services,statefulset}.yaml
         # (statefulset and configmap at 044d11de32c8, services at 16a985010c3d): the notebook says they are

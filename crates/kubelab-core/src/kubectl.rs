@@ -243,6 +243,12 @@ impl Lab {
             code: out.status.code().unwrap_or(-1),
         };
         if data.code != 0 {
+            // what kubectl printed on stdout before it failed, as a terminal shows it (kubectl
+            // run -i falls back to the pod's log there when the container ended before attach)
+            let stdout = data.stdout.trim_end_matches('\n');
+            if !stdout.is_empty() {
+                crate::out::line(stdout.to_string());
+            }
             return Err(Error::Failed {
                 args: shown.to_string(),
                 first: words.first().cloned().unwrap_or_default(),
