@@ -210,5 +210,41 @@ class LearnerChecks(unittest.TestCase):
         self.assertTrue(check(text))
 
 
+class Replication(unittest.TestCase):
+    """Notebook 05: its output checks, and its manifests being the tutorial's own."""
+
+    def test_server_id_spread_needs_two_servers(self):
+        self.assertTrue(run.server_ids_spread("100\n102\n100\n"))
+        self.assertFalse(run.server_ids_spread("101\n101\n101\n"))
+        self.assertFalse(run.server_ids_spread(""))
+
+    def test_every_server_must_count_the_rows(self):
+        self.assertTrue(run.same_count_everywhere("2")("100\t2\n104\t2\n"))
+        self.assertFalse(run.same_count_everywhere("2")("100\t2\n103\t1\n"))
+        self.assertFalse(run.same_count_everywhere("2")("no rows"))
+
+    def test_a_programs_own_error_line_passes_only_in_its_cell(self):
+        text = "mysqladmin: connect to server at 'localhost' failed\nerror: 'Access denied'\n"
+        cell = lambda tags, t=text: nbformat.v4.new_code_cell(
+            "x", metadata={"tags": tags}, outputs=[nbformat.v4.new_output("stream", name="stdout", text=t)])
+        self.assertEqual(run.output_text(cell(["ping-denied"]))[1], [])
+        self.assertTrue(run.output_text(cell(["other"]))[1])
+        self.assertTrue(run.output_text(cell(["ping-denied"], "error[E0425]: cannot find value"))[1])
+
+    def test_manifests_are_the_tutorials_byte_for_byte(self):
+        # kubernetes/website content/en/examples/application/mysql/mysql-{configmap,services,statefulset}.yaml
+        # (statefulset and configmap at 044d11de32c8, services at 16a985010c3d): the notebook says they are
+        # unchanged, so any edit here must be an upstream update.
+        import hashlib
+        want = {
+            "5-mysql-configmap.yaml": "0832d81030647fde3ccc02955a9b40a400a5513bd07b776da5a3151790ed3c4c",
+            "5-mysql-services.yaml": "74bd471c98c832a3678752959333e8fdd8f6b954ac530e21918ea5cb367c8c27",
+            "5-mysql-statefulset.yaml": "e8bf51f2c3c357764decbaf46908204d20510a8a0c43fed9256d99553c2d2faa",
+        }
+        mdir = Path(__file__).resolve().parents[2] / "manifests"
+        for name, sha in want.items():
+            self.assertEqual(hashlib.sha256((mdir / name).read_bytes()).hexdigest(), sha, name)
+
+
 if __name__ == "__main__":
     unittest.main()

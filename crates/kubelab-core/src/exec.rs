@@ -86,27 +86,65 @@ pub fn exit_code(status: Option<&Status>) -> i32 {
         .unwrap_or(1)
 }
 
+/// The container kubectl's exec picks when none is named and the pod has several (the API
+/// server refuses to guess): the `kubectl.kubernetes.io/default-container` annotation's, else the
+/// first; with the note kubectl prints (kubectl's `podcmd.FindOrDefaultContainerByName`).
+pub fn default_container(pod: &Pod) -> Option<(String, String)> {
+    let spec = pod.spec.as_ref()?;
+    if spec.containers.len() < 2 {
+        return None;
+    }
+    let annotated = pod
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get("kubectl.kubernetes.io/default-container"))
+        .filter(|n| spec.containers.iter().any(|c| &c.name == *n));
+    let name = annotated
+        .cloned()
+        .unwrap_or_else(|| spec.containers[0].name.clone());
+    if annotated.is_some() {
+        return Some((name, String::new()));
+    }
+    let all: Vec<String> = spec
+        .containers
+        .iter()
+        .map(|c| c.name.clone())
+        .chain(
+            spec.init_containers
+                .iter()
+                .flatten()
+                .map(|c| format!("{} (init)", c.name)),
+        )
+        .collect();
+    let note = format!("Defaulted container \"{name}\" out of: {}", all.join(", "));
+    Some((name, note))
+}
+
 impl Lab {
-    /// `kubectl exec POD -- CMD...` (no stdin, no TTY).
+    /// `kubectl exec POD -- CMD...` (no stdin, no TTY); in a pod with several containers, the
+    /// one kubectl defaults to ([`default_container`]).
     pub async fn exec(&self, pod: &str, command: &[&str]) -> Result<ExecOutput> {
         let shown: Vec<String> = command.iter().map(|a| shell_quote(a)).collect();
         crate::out::cmd(&format!("kubectl exec {pod} -- {}", shown.join(" ")));
-        if self
-            .call("get pod", self.api::<Pod>().get_opt(pod))
-            .await?
-            .is_none()
-        {
+        let Some(p) = self.call("get pod", self.api::<Pod>().get_opt(pod)).await? else {
             return Err(self.not_found::<Pod>("pod", "pods", pod).await);
-        }
+        };
         let failed = |d: String| Error::Failed {
             pod: pod.to_string(),
             detail: d,
         };
-        let ap = AttachParams::default()
+        let mut ap = AttachParams::default()
             .stdin(false)
             .stdout(true)
             .stderr(true)
             .tty(false);
+        if let Some((name, note)) = default_container(&p) {
+            if !note.is_empty() {
+                crate::out::line(note);
+            }
+            ap = ap.container(name);
+        }
         let cmd: Vec<String> = command.iter().map(|s| s.to_string()).collect();
         let run = async {
             let mut proc = self
@@ -146,6 +184,30 @@ impl Lab {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn several_containers_default_to_the_annotated_or_first_as_kubectl() {
+        let pod = |ann: serde_json::Value| -> Pod {
+            serde_json::from_value(serde_json::json!({
+                "metadata": {"name": "mysql-0", "annotations": ann},
+                "spec": {"initContainers": [{"name": "init-mysql"}, {"name": "clone-mysql"}],
+                         "containers": [{"name": "mysql"}, {"name": "xtrabackup"}]}}))
+            .unwrap()
+        };
+        // kubectl 1.31: `Defaulted container "mysql" out of: mysql, xtrabackup, init-mysql (init), clone-mysql (init)`
+        assert_eq!(
+            default_container(&pod(serde_json::json!({}))),
+            Some(("mysql".into(), "Defaulted container \"mysql\" out of: mysql, xtrabackup, init-mysql (init), clone-mysql (init)".into()))
+        );
+        let annotated =
+            serde_json::json!({"kubectl.kubernetes.io/default-container": "xtrabackup"});
+        assert_eq!(
+            default_container(&pod(annotated)),
+            Some(("xtrabackup".into(), String::new()))
+        );
+        let one: Pod = serde_json::from_value(serde_json::json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "mysql"}]}})).unwrap();
+        assert_eq!(default_container(&one), None);
+    }
 
     #[test]
     fn printed_arguments_are_shell_words() {

@@ -1,7 +1,8 @@
 //! `kubectl(args)`: the real `kubectl` on the lab's context, for the commands the course shows
 //! as they are. Its arguments are split as a shell splits them; commands that would wait for a
-//! terminal or never end (`edit`, `-it`, `port-forward`, `proxy`, `-w`) and overrides of the
-//! cluster (`--context`, `--kubeconfig`, ...) are refused with the call to use instead.
+//! terminal or never end (`edit`, `-it`, `port-forward`, `proxy`, `-w`; `run -i` is allowed with a
+//! command and no `-t`) and overrides of the cluster (`--context`, `--kubeconfig`, ...) are
+//! refused with the call to use instead.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -100,6 +101,10 @@ pub fn split_args(s: &str) -> std::result::Result<Vec<String>, String> {
 
 /// Why the lab does not run these arguments, and the call to use instead; `None` to run them.
 pub fn refusal(args: &[String]) -> Option<(String, String)> {
+    let command_given = args
+        .iter()
+        .position(|a| a == "--")
+        .is_some_and(|i| i + 1 < args.len());
     // after `--` come the words of the command run in the pod, not kubectl's flags
     let args = match args.iter().position(|a| a == "--") {
         Some(i) => &args[..i],
@@ -154,6 +159,9 @@ pub fn refusal(args: &[String]) -> Option<(String, String)> {
                 "kubectl(\"get --raw /api/v1/namespaces/default/pods\")? 처럼 API 를 직접 읽거나 describe(\"pod\", \"mysql-0\")?",
             )
         }
+        // `run -i --rm ... -- CMD` without -t is not interactive: kubectl attaches an empty stdin,
+        // CMD runs to its end and kubectl prints its output (the tutorials' throwaway client pod)
+        Some("run") if command_given && !short('t') && !flag(&["--tty"]) => {}
         Some("exec" | "run" | "attach")
             if short('i') || short('t') || flag(&["--stdin", "--tty"]) =>
         {
@@ -235,6 +243,12 @@ impl Lab {
             code: out.status.code().unwrap_or(-1),
         };
         if data.code != 0 {
+            // what kubectl printed on stdout before it failed, as a terminal shows it (kubectl
+            // run -i falls back to the pod's log there when the container ended before attach)
+            let stdout = data.stdout.trim_end_matches('\n');
+            if !stdout.is_empty() {
+                crate::out::line(stdout.to_string());
+            }
             return Err(Error::Failed {
                 args: shown.to_string(),
                 first: words.first().cloned().unwrap_or_default(),
@@ -308,7 +322,11 @@ mod tests {
             "exec mysql-0 -ti -- bash",
             "exec --stdin mysql-0 -- sh",
             "exec --tty=true mysql-0 -- sh",
-            "run -i --rm t --image=busybox -- sh",
+            "run -it --rm t --image=busybox -- sh",
+            "run -i -t --rm t --image=busybox -- sh",
+            "run -i --tty --rm t --image=busybox -- sh",
+            "run -i --rm t --image=busybox",
+            "run -i --rm t --image=busybox --",
             "attach -i mysql-0",
         ] {
             let i = refused(it).unwrap_or_else(|| panic!("{it}"));
@@ -350,6 +368,9 @@ mod tests {
             "describe pod mysql-0",
             "logs mysql-0 --previous",
             "run t --image=busybox --restart=Never -- true",
+            // the replicated-MySQL tutorial's client pod, as notebook 05 runs it
+            "run mysql-client --image=mysql:5.7 -i --rm --restart=Never -- mysql -h mysql-0.mysql -e \"SELECT 1\"",
+            "run mysql-client --image=mysql:5.7 --stdin --rm --restart=Never -- mysql -h mysql-read -e \"SELECT 1\"",
             "get pods -o jsonpath={.items[*].metadata.name}",
             "rollout status statefulset/mysql",
             "",

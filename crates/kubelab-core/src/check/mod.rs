@@ -5,6 +5,7 @@
 
 mod course;
 mod inside;
+mod replication;
 mod steps;
 
 use std::fmt;
@@ -53,6 +54,26 @@ pub const STEPS: &[(&str, &str)] = &[
     (
         "retention",
         "whenScaled: Delete로 1개로 줄였더니 data-mysql-0만 남았다",
+    ),
+    (
+        "repl-deploy",
+        "05: ConfigMap mysql, Service mysql(헤드리스)과 mysql-read, StatefulSet mysql의 파드가 모두 Ready",
+    ),
+    (
+        "repl-config",
+        "05: 서버마다 server_id = 100 + 서수, mysql-0은 주 서버, 나머지는 read_only로 mysql-0에서 복제",
+    ),
+    (
+        "repl-data",
+        "05: mysql-0에 쓴 test.messages의 'hello'가 모든 보조 서버에 복제되었다",
+    ),
+    (
+        "repl-scale",
+        "05: 레플리카 5개, 새 파드도 앞 파드에서 복제(clone)해 와서 복제 중",
+    ),
+    (
+        "repl-drain",
+        "05: 드레인한 노드가 다시 스케줄 가능하고, 파드가 모두 Ready이며 복제가 이어진다",
     ),
 ];
 
@@ -227,6 +248,11 @@ impl Lab {
             "partition" => course::partition(self).await?,
             "ondelete" => course::ondelete(self).await?,
             "retention" => course::retention(self).await?,
+            "repl-deploy" => replication::deploy(self).await?,
+            "repl-config" => replication::config(self).await?,
+            "repl-data" => replication::data(self).await?,
+            "repl-scale" => replication::scale(self).await?,
+            "repl-drain" => replication::drain(self).await?,
             other => return Err(unknown_step(other).into()),
         };
         Ok(verdict(step.trim(), conditions)?)

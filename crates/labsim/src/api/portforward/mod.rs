@@ -129,7 +129,10 @@ pub async fn portforward(
         Ok(p) => p,
         Err(e) => return crate::api::status_response(&e),
     };
-    if let Err(e) = crate::api::exec::target(&app, &namespace, &pod, None) {
+    // (port-forward names no container: the pod's first one tells whether it runs, since a pod
+    // with several would make the exec rule "a container name must be specified" refuse it)
+    let first = obj["spec"]["containers"][0]["name"].as_str();
+    if let Err(e) = crate::api::exec::target(&app, &namespace, &pod, first) {
         return crate::api::status_response(&e);
     }
     ws.on_upgrade(move |socket| channel_session(socket, ports, target))

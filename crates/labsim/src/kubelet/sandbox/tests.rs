@@ -242,6 +242,9 @@ async fn the_tutorial_mysql_container_runs_with_its_probes_and_conf_d() {
         q("SELECT @@read_only, @@server_id").await,
         (0, "1\t101\n".into())
     );
+    // super-read-only refuses root's writes too (MySQL: ERROR 1290 ... --super-read-only option)
+    assert_eq!(q("CREATE DATABASE w").await.0, 1);
+    assert_eq!(q("SHOW DATABASES LIKE 'w'").await, (0, String::new()));
     // The data dir is the volume's subPath; exec runs as root, as in the image.
     let (code, out) = rt
         .run_captured(
