@@ -14,6 +14,7 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::response::Response;
 use serde_json::{json, Value};
 
+use crate::api::channels::{decode, frame, Input};
 use crate::api::App;
 use crate::api_error::ApiError;
 use crate::kubelet::attach::{self, Attachable, Session};
@@ -171,42 +172,6 @@ pub async fn attach(
     })
 }
 
-fn frame(ch: u8, data: &[u8]) -> Message {
-    let mut v = Vec::with_capacity(data.len() + 1);
-    v.push(ch);
-    v.extend_from_slice(data);
-    Message::Binary(v.into())
-}
-
-/// What the client sends.
-enum Input {
-    Stdin(Vec<u8>),
-    StdinClosed,
-    Resize(u16, u16),
-    Gone,
-    Other,
-}
-
-fn decode(msg: Option<Result<Message, axum::Error>>, v5: bool) -> Input {
-    match msg {
-        None | Some(Err(_)) | Some(Ok(Message::Close(_))) => Input::Gone,
-        Some(Ok(Message::Binary(b))) => match b.first() {
-            Some(0) => Input::Stdin(b[1..].to_vec()),
-            Some(4) => {
-                let v: Value = serde_json::from_slice(&b[1..]).unwrap_or_default();
-                match (v["Width"].as_u64(), v["Height"].as_u64()) {
-                    (Some(w), Some(h)) => Input::Resize(w as u16, h as u16),
-                    _ => Input::Other,
-                }
-            }
-            // v5's CLOSE signal: `[255, channel]`.
-            Some(255) if v5 && b.get(1) == Some(&0) => Input::StdinClosed,
-            _ => Input::Other,
-        },
-        Some(Ok(_)) => Input::Other,
-    }
-}
-
 async fn session(mut socket: WebSocket, att: Arc<Attachable>, q: AttachQuery, v5: bool) {
     let Some(Session { replay, mut output }) = att.attach() else {
         // Exited between the check and the upgrade: nothing more to stream.
@@ -239,11 +204,11 @@ async fn session(mut socket: WebSocket, att: Arc<Attachable>, q: AttachQuery, v5
                 None => break,
             },
             msg = socket.recv() => match decode(msg, v5) {
-                Input::Stdin(data) if stdin => {
+                Some(Input::Stdin(data)) if stdin => {
                     let a = att.clone();
                     let _ = tokio::task::spawn_blocking(move || a.write_stdin(&data)).await;
                 }
-                Input::StdinClosed if stdin => {
+                Some(Input::StdinClosed) if stdin => {
                     stdin = false;
                     // Only stdinOnce without a TTY closes the container's stdin; otherwise
                     // containerd ends the session's output with its stdin.
@@ -251,8 +216,8 @@ async fn session(mut socket: WebSocket, att: Arc<Attachable>, q: AttachQuery, v5
                         break;
                     }
                 }
-                Input::Resize(w, h) => att.resize(w, h),
-                Input::Gone => return client_gone(&att, stdin),
+                Some(Input::Resize(w, h)) => att.resize(w, h),
+                Some(Input::Gone) => return client_gone(&att, stdin),
                 _ => {}
             },
         }

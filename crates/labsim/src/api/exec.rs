@@ -11,6 +11,7 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::response::Response;
 use serde_json::{json, Value};
 
+use crate::api::channels::{decode, frame, Input};
 use crate::api::App;
 use crate::api_error::ApiError;
 use crate::kubelet::exec::{self, ExecProcess};
@@ -127,45 +128,6 @@ pub fn exit_status(code: i32) -> Value {
             "message": format!("command terminated with non-zero exit code: exit status {code}"),
             "reason": "NonZeroExitCode",
             "details": {"causes": [{"reason": "ExitCode", "message": code.to_string()}]}})
-    }
-}
-
-fn frame(ch: u8, data: &[u8]) -> Message {
-    let mut v = Vec::with_capacity(data.len() + 1);
-    v.push(ch);
-    v.extend_from_slice(data);
-    Message::Binary(v.into())
-}
-
-/// What the client sends during a session.
-enum Input {
-    Stdin(Vec<u8>),
-    StdinClosed,
-    Resize(u16, u16),
-    Gone,
-}
-
-fn decode(msg: Option<Result<Message, axum::Error>>, v5: bool) -> Option<Input> {
-    match msg {
-        None | Some(Err(_)) | Some(Ok(Message::Close(_))) => Some(Input::Gone),
-        Some(Ok(Message::Binary(b))) => match b.first() {
-            Some(0) => Some(Input::Stdin(b[1..].to_vec())),
-            Some(4) => {
-                let v: Value = serde_json::from_slice(&b[1..]).ok()?;
-                Some(Input::Resize(
-                    v["Width"].as_u64()? as u16,
-                    v["Height"].as_u64()? as u16,
-                ))
-            }
-            Some(255) if v5 && b.get(1) == Some(&0) => Some(Input::StdinClosed),
-            _ => None,
-        },
-        Some(Ok(Message::Text(t))) => {
-            // Old clients may send base64 text frames; labsim only speaks binary framing.
-            let _ = t;
-            None
-        }
-        Some(Ok(_)) => None,
     }
 }
 

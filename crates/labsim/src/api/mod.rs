@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod attach;
 pub mod body;
+pub mod channels;
 pub mod crud;
 pub mod discovery;
 pub mod eviction;
