@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Node, Pod, Service};
 use kube::api::{Api, ListParams};
 use kube::ResourceExt;
 
-use super::steps::{find, mysql_pods};
+use super::steps::{mysql_pods, pods_ready, WATCH};
 use super::{Condition, Error};
 use crate::facts::{self, ordinal, read};
 use crate::Lab;
@@ -19,7 +19,6 @@ use crate::Lab;
 type Conditions = Result<Vec<Condition>, Error>;
 
 const APPLY: &str = "4단계의 apply(\"../manifests/5-mysql-statefulset.yaml\")? 셀을 실행하세요";
-const WATCH: &str = "watch_pods(\"app=mysql\")? 셀을 실행하세요";
 const WRITE: &str = "7단계의 kubectl run mysql-client ... -h mysql-0.mysql 셀(CREATE DATABASE test ...)을 실행하세요";
 /// The tutorial's containers: what tells its StatefulSet from notebook 01's `mysql`.
 const INIT: [&str; 2] = ["init-mysql", "clone-mysql"];
@@ -218,32 +217,6 @@ async fn settled(lab: &Lab) -> Result<(Option<StatefulSet>, Vec<Pod>), Error> {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-}
-
-/// `mysql-N 파드가 Ready입니다 (2/2)` for each of the `want` pods.
-fn pods_ready(pods: &[Pod], want: i32) -> Vec<Condition> {
-    (0..want.max(0))
-        .map(|i| {
-            let name = format!("mysql-{i}");
-            match find(pods, &name) {
-                Some(p) if facts::is_ready(p) => Condition::pass(format!(
-                    "{name} 파드가 Ready입니다 ({} {}, 노드 {})",
-                    facts::ready_text(p),
-                    facts::status_text(p),
-                    facts::node(p).unwrap_or_default()
-                )),
-                Some(p) => Condition::fail(
-                    format!(
-                        "{name} 파드가 아직 Ready가 아닙니다 ({} {})",
-                        facts::ready_text(p),
-                        facts::status_text(p)
-                    ),
-                    WATCH,
-                ),
-                None => Condition::fail(format!("{name} 파드가 아직 없습니다"), WATCH),
-            }
-        })
-        .collect()
 }
 
 /// The StatefulSet is the tutorial's and `want` replicas (None: any) are all Ready.

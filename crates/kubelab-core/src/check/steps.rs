@@ -87,8 +87,9 @@ pub(super) fn find<'a>(pods: &'a [Pod], name: &str) -> Option<&'a Pod> {
     pods.iter().find(|p| p.name_any() == name)
 }
 
-/// `mysql-N 파드가 Ready입니다` for N in 0..n, or what is missing.
-fn pods_ready(pods: &[Pod], n: i32) -> Vec<Condition> {
+/// `mysql-N 파드가 Ready입니다` for N in 0..n, or what is missing (notebook 01's StatefulSet
+/// and the replicated-MySQL tutorial's are both `mysql`, OrderedReady).
+pub(super) fn pods_ready(pods: &[Pod], n: i32) -> Vec<Condition> {
     (0..n.max(0))
         .map(|i| {
             let name = format!("{STS}-{i}");
