@@ -53,6 +53,13 @@ pub fn resolv_conf(namespace: &str) -> String {
     format!("nameserver {DNS_IP}\nsearch {namespace}.svc.{d} svc.{d} {d}\noptions ndots:5\n")
 }
 
+/// A locally administered unicast MAC (`x2:..`) from six random bytes, as the kernel picks one
+/// for a new bridge (`eth_random_addr`).
+fn bridge_mac(mut b: [u8; 6]) -> String {
+    b[0] = (b[0] & 0xfe) | 0x02;
+    b.map(|x| format!("{x:02x}")).join(":")
+}
+
 /// What can go wrong making the network; the messages are what `labsim up` prints.
 #[derive(Debug, thiserror::Error)]
 pub enum NetError {
@@ -188,10 +195,17 @@ impl ClusterNet {
                 thread,
             }),
         };
+        // The bridge gets an address of its own, as the CNI bridge plugin gives it ("Set the
+        // bridge's MAC to itself. Otherwise, the bridge will take the lowest-numbered mac on
+        // the bridge, and will change as ifs churn": containernetworking/plugins
+        // plugins/main/bridge/bridge.go). Left to the kernel, a re-created pod's veth could
+        // change the gateway's MAC under every other pod, whose ARP entries then point
+        // nowhere until they go stale: a DNS lookup took ~25 s after a pod re-creation.
+        let mac = bridge_mac(rand::random());
         cmd::ip_batch(
             net.holder_pid(),
             &format!(
-                "link set lo up\nlink add {BRIDGE} type bridge\nlink set {BRIDGE} up\nroute add local {SERVICE_CIDR} dev lo\n"
+                "link set lo up\nlink add {BRIDGE} address {mac} type bridge\nlink set {BRIDGE} up\nroute add local {SERVICE_CIDR} dev lo\n"
             ),
             "클러스터 네트워크 네임스페이스",
         )?;
