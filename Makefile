@@ -106,7 +106,9 @@ notebook-tests: setup
 # JupyterLab in headless Chromium (Debian's chromium; Playwright from the venv drives it).
 browser-tests: setup
 	@command -v chromium >/dev/null || { echo "chromium이 없습니다: sudo apt-get install -y chromium" >&2; exit 1; }
-	"$(PYTHON)" tests/notebooks/browser.py --labsim "$(KUBELAB_LABSIM)" --out "$(NOTEBOOK_OUT)/browser" "$(REPO)/notebooks"
+	@# every notebook twice in a row on the same cluster here too, as the headless run does
+	"$(PYTHON)" tests/notebooks/browser.py --labsim "$(KUBELAB_LABSIM)" --out "$(NOTEBOOK_OUT)/browser" \
+	  $(foreach nb,$(notdir $(wildcard $(REPO)/notebooks/*.ipynb)),--again $(nb)) "$(REPO)/notebooks"
 
 # Side by side: a plain evcxr kernel and the kubelab kernel, same machine, same run (not a test).
 bench-kernel: setup

@@ -3,8 +3,9 @@
 Chromium (Debian's chromium, driven by Playwright), Run All Cells, the notebook saved by the
 browser, its outputs checked.
 
-For each course notebook, in order, on one fresh labsim, each in a fresh kernel: every code cell
-ran, no error/stderr/panic, no result shown as Rust `Debug`, tables rendered as HTML, and the
+For each course notebook, in order, on one fresh labsim, each in a fresh kernel (and those named
+by --again a second time right after, from the clean file, on the cluster the first run left, as a
+learner who opens it again would): every code cell ran, no error/stderr/panic, no result shown as Rust `Debug`, tables rendered as HTML, and the
 tagged checks of run.py. Then a notebook with a failing step in the middle: the failing cell is
 an `error` output with a Korean message, and Run All stopped there (no later cell ran).
 Prints `N passed, M failed`; exits 1 on any failure. Screenshots go to --out.
@@ -67,7 +68,7 @@ RUN_ALL_DONE = """async () => {
 PICTURES: dict[str, int] = {}
 
 
-def run_in_browser(browser, base: str, token: str, name: str, shots: Path, timeout: float) -> str:
+def run_in_browser(browser, base: str, token: str, name: str, shots: Path, timeout: float, shot: str) -> str:
     # a fresh page and workspace for each notebook, as a learner opening it from the file browser
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{base}/lab/tree/{name}?reset&token={token}")
@@ -90,13 +91,13 @@ def run_in_browser(browser, base: str, token: str, name: str, shots: Path, timeo
         time.sleep(0.5)
     page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
     time.sleep(1.5)
-    page.screenshot(path=str(shots / (Path(name).stem + ".png")), full_page=False)
+    page.screenshot(path=str(shots / (shot + ".png")), full_page=False)
     # the pictures (topology, timeline) as JupyterLab rendered them: inline SVG in the outputs
     pictures = page.locator(".jp-OutputArea-output svg[role=img]")
     PICTURES[name] = pictures.count()
     for i in range(PICTURES[name]):
         pictures.nth(i).scroll_into_view_if_needed()
-        pictures.nth(i).screenshot(path=str(shots / f"{Path(name).stem}-picture-{i}.png"))
+        pictures.nth(i).screenshot(path=str(shots / f"{shot}-picture-{i}.png"))
     page.evaluate("() => window.jupyterapp.commands.execute('kernelmenu:shutdown')")
     time.sleep(1.0)
     page.close()
@@ -109,6 +110,8 @@ def main() -> int:
     ap.add_argument("--labsim", default=os.environ.get("KUBELAB_LABSIM", "labsim"))
     ap.add_argument("--out", type=Path, default=Path("tests/notebooks/out/browser"))
     ap.add_argument("--timeout", type=float, default=900)
+    ap.add_argument("--again", action="append", default=[],
+                    help="run this notebook (file name) a second time right after the first")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -118,9 +121,11 @@ def main() -> int:
     nbdir = work / "notebooks"
     nbdir.mkdir()
     names = []
+    originals: dict[str, Path] = {}
     for p in args.notebooks:
         for f in (sorted(p.glob("*.ipynb")) if p.is_dir() else [p]):
             shutil.copy(f, nbdir / f.name)
+            originals[f.name] = f
             names.append(f.name)
     # the course notebooks refer to ../manifests
     repo = Path(__file__).resolve().parents[2]
@@ -152,13 +157,20 @@ def main() -> int:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS,
                                          headless=True)
-            for name in names + ["zz-errors.ipynb"]:
-                print(f"\n=== {name} (브라우저, Run All) ===", flush=True)
+            runs = [(n, again) for n in names for again in ([False, True] if n in args.again else [False])]
+            for name, again in runs + [("zz-errors.ipynb", False)]:
+                shot = Path(name).stem + (".again" if again else "")
+                if again:
+                    # the second run starts from the clean file, so a cell that does not run
+                    # this time cannot pass on the first run's output
+                    shutil.copy(originals[name], nbdir / name)
+                print(f"\n=== {name}{' (다시)' if again else ''} (브라우저, Run All) ===", flush=True)
                 t0 = time.monotonic()
-                state_s = run_in_browser(browser, base, token, name, args.out, args.timeout)
+                state_s = run_in_browser(browser, base, token, name, args.out, args.timeout, shot)
                 print(f"  {time.monotonic() - t0:.1f}s ({state_s})", flush=True)
                 nb = nbformat.read(nbdir / name, as_version=4)
-                shutil.copy(nbdir / name, args.out / name)
+                shutil.copy(nbdir / name, args.out / (shot + ".ipynb"))
+                label = name + (" (다시)" if again else "")
                 code = [c for c in nb.cells if c.cell_type == "code"]
                 if name == "zz-errors.ipynb":
                     texts = [run.output_text(c) for c in code]
@@ -171,19 +183,25 @@ def main() -> int:
                     continue
                 unrun = [i for i, c in enumerate(code) if c.execution_count is None]
                 problems = [(i, p) for i, c in enumerate(code) for p in run.output_text(c)[1]]
-                result.check(not unrun and not problems, f"{name}: 모든 셀이 실행되고 문제 없음",
+                result.check(not unrun and not problems, f"{label}: 모든 셀이 실행되고 문제 없음",
                              f"실행 안 된 셀 {unrun}; 문제 {problems[:3]}")
                 tables = sum(1 for c in code for o in c.outputs
                              if o.output_type == "execute_result" and "<table" in o.get("data", {}).get("text/html", ""))
-                result.check(tables > 0 or name.startswith("00"), f"{name}: 표가 HTML로 렌더링됨 ({tables}개)")
+                result.check(tables > 0 or name.startswith("00"), f"{label}: 표가 HTML로 렌더링됨 ({tables}개)")
                 drawn = sum(1 for c in code if any(t in c.metadata.get("tags", []) for t in ("timeline", "topology"))
                             or any(t.startswith("topology-") for t in c.metadata.get("tags", [])))
                 result.check(PICTURES.get(name, 0) >= drawn,
-                             f"{name}: 그림 {drawn}개가 SVG로 렌더링됨 (화면에 {PICTURES.get(name, 0)}개)")
+                             f"{label}: 그림 {drawn}개가 SVG로 렌더링됨 (화면에 {PICTURES.get(name, 0)}개)")
                 tagged = {t: run.output_text(c)[0] for c in code for t in c.metadata.get("tags", [])}
-                for tag, what, check in run.CHECKS.get(name, []):
+                # 01 reports what an earlier run left: nothing the first time, the first run's
+                # StatefulSet and claims the second (the same checks as the headless runner's)
+                checks = run.CHECKS.get(name, [])
+                if name == "01-statefulset-mysql.ipynb":
+                    checks = checks + (run.AGAIN_CHECKS if again else
+                                       [("leftovers", "처음 실행: 깨끗한 클러스터라고 알려 준다", run.has_all("깨끗한 클러스터"))])
+                for tag, what, check in checks:
                     ok, detail = run.apply_check(tag, check, tagged)
-                    result.check(ok, f"{name}: {what}", detail[:2000])
+                    result.check(ok, f"{label}: {what}", detail[:2000])
             browser.close()
     finally:
         lab.terminate()
