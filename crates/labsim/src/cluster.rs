@@ -65,7 +65,7 @@ impl Cluster {
     pub async fn run(self, listener: TcpListener, shutdown: Shutdown) -> io::Result<()> {
         let app = self.app;
         if let Some(net) = app.kubelet.network() {
-            net.serve(app.store.clone(), shutdown.clone())?;
+            net.serve(app.store.clone(), listener.local_addr()?, shutdown.clone())?;
         }
         let controllers = tokio::spawn(crate::controllers::run(
             app.store.clone(),

@@ -1,4 +1,5 @@
-//! labsim's own PKI: a CA and a leaf certificate for 127.0.0.1/localhost, kept in `<state>/pki/`.
+//! labsim's own PKI: a CA and a leaf certificate for 127.0.0.1/localhost and the API server's
+//! in-cluster names (as minikube's), kept in `<state>/pki/`.
 //!
 //! Two certificates, not one: rustls (kube-rs) refuses a self-signed CA used as the server's own
 //! certificate (`CaUsedAsEndEntity`), so the CA signs a separate leaf (CA:FALSE) and only the CA
@@ -96,7 +97,8 @@ fn read_pems(dir: &Path) -> Option<PemSet> {
     })
 }
 
-/// A new CA and a leaf for `127.0.0.1` and `localhost`, both ECDSA P-256.
+/// A new CA and a leaf for `127.0.0.1`, `localhost` and the in-cluster names of the API
+/// server, both ECDSA P-256.
 fn generate() -> Result<PemSet, TlsError> {
     let mut ca = CertificateParams::new(Vec::<String>::new())?;
     ca.distinguished_name = DistinguishedName::new();
@@ -112,9 +114,33 @@ fn generate() -> Result<PemSet, TlsError> {
     let ca_key = KeyPair::generate()?;
     let ca_cert = ca.self_signed(&ca_key)?;
 
-    let mut leaf = CertificateParams::new(vec!["localhost".to_string()])?;
-    leaf.subject_alt_names
-        .push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+    // The names and addresses minikube's API server certificate carries, so a client in a pod
+    // reaching it through the `kubernetes` Service can verify it (minikube
+    // `pkg/util/constants.go` `AlternateDNS`, `pkg/minikube/bootstrapper/certs.go`: the
+    // Service's 10.96.0.1, the node's 192.168.49.2, 10.0.0.1, 127.0.0.1,
+    // `control-plane.minikube.internal` and the machine name).
+    let mut leaf = CertificateParams::new(
+        [
+            "kubernetes.default.svc.cluster.local",
+            "kubernetes.default.svc",
+            "kubernetes.default",
+            "kubernetes",
+            "localhost",
+            "control-plane.minikube.internal",
+            "minikube",
+        ]
+        .map(String::from)
+        .to_vec(),
+    )?;
+    for ip in [
+        Ipv4Addr::LOCALHOST,
+        Ipv4Addr::new(10, 96, 0, 1),
+        Ipv4Addr::new(192, 168, 49, 2),
+        Ipv4Addr::new(10, 0, 0, 1),
+    ] {
+        leaf.subject_alt_names
+            .push(SanType::IpAddress(IpAddr::V4(ip)));
+    }
     leaf.distinguished_name = DistinguishedName::new();
     leaf.distinguished_name.push(DnType::CommonName, "labsim");
     leaf.is_ca = IsCa::ExplicitNoCa;

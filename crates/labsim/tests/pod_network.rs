@@ -120,6 +120,20 @@ fn cluster_dns_and_clients_across_pods() {
         out,
         "10.96.0.1       kubernetes.default.svc.cluster.local\n"
     );
+    // The `kubernetes` Service reaches the API server (its endpoint, the control plane's
+    // 192.168.49.2:8443, is relayed to labsim), whose certificate names it as minikube's
+    // does: curl in a pod verifies it with the cluster CA and, without a token, gets 401.
+    let ca = std::fs::read_to_string(sim.state().join("pki/ca.crt")).unwrap();
+    for url in [
+        "https://kubernetes.default.svc/version",
+        "https://10.96.0.1/version",
+    ] {
+        let script = format!(
+            "printf '%s' \"$1\" > /tmp/ca.crt && curl -sS --max-time 10 --cacert /tmp/ca.crt -o /dev/null -w '%{{http_code}}' {url}"
+        );
+        let (out, err, code) = exec(&sim, "mysql-2", &["sh", "-c", &script, "sh", &ca]);
+        assert_eq!((out.as_str(), code), ("401", 0), "{url}: {err}");
+    }
     // A ClusterIP Service over the same pods: its name gives the ClusterIP and a client
     // through it reaches one of the ready pods' servers.
     let read_svc = sim.state().join("read.yaml");

@@ -44,6 +44,12 @@ pub const BRIDGE: &str = "cni0";
 pub const SERVICE_CIDR: &str = "10.96.0.0/12";
 /// The kube-dns Service address every pod's `resolv.conf` names (minikube's `kube-dns`).
 pub const DNS_IP: Ipv4Addr = Ipv4Addr::new(10, 96, 0, 10);
+/// The control-plane node's address and the API server's port there (minikube's docker
+/// driver: `192.168.49.2:8443`), the endpoint of the `kubernetes` Service.
+pub const APISERVER: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
+    Ipv4Addr::new(192, 168, 49, 2),
+    8443,
+));
 
 /// The `/etc/resolv.conf` the kubelet writes for a `ClusterFirst` pod in `namespace`
 /// (kubernetes/kubernetes `pkg/kubelet/network/dns/dns.go`: the cluster DNS, the search path
@@ -205,7 +211,8 @@ impl ClusterNet {
         cmd::ip_batch(
             net.holder_pid(),
             &format!(
-                "link set lo up\nlink add {BRIDGE} address {mac} type bridge\nlink set {BRIDGE} up\nroute add local {SERVICE_CIDR} dev lo\n"
+                "link set lo up\nlink add {BRIDGE} address {mac} type bridge\nlink set {BRIDGE} up\nroute add local {SERVICE_CIDR} dev lo\naddr add {}/32 dev lo\n",
+                APISERVER.ip()
             ),
             "클러스터 네트워크 네임스페이스",
         )?;
@@ -256,14 +263,19 @@ impl ClusterNet {
     }
 
     /// Starts the cluster DNS (10.96.0.10:53, UDP and TCP) and the ClusterIP proxy, both
-    /// following `store`'s Services and Endpoints until `shutdown`. Fails (at once) if the DNS
-    /// address cannot be bound.
+    /// following `store`'s Services and Endpoints, and the control-plane node's
+    /// [`APISERVER`] address, relayed to labsim's API server on the host's `api` (so the
+    /// `kubernetes` Service works from pods), until `shutdown`. Fails (at once) if the DNS or
+    /// API address cannot be bound.
     pub fn serve(
         &self,
         store: Arc<crate::store::Store>,
+        api: SocketAddr,
         shutdown: crate::shutdown::Shutdown,
     ) -> io::Result<()> {
         let bound = dns_server::bind(self)?;
+        let relay = self.listen_tcp(APISERVER)?;
+        tokio::spawn(proxy::relay_to_host(relay, api, shutdown.clone()));
         let (tx, zone) =
             tokio::sync::watch::channel(Arc::new(records::services_from_store(&store)));
         tokio::spawn(dns_server::serve(bound, zone.clone(), shutdown.clone()));

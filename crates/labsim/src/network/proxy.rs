@@ -96,6 +96,33 @@ pub async fn run(net: ClusterNet, mut zone: Zone, shutdown: Shutdown) {
     }
 }
 
+/// The API server seen from the node network: every connection to `listener` (the control
+/// plane's [`APISERVER`](super::APISERVER) address in the cluster namespace) is relayed to
+/// labsim's own API server on the host's loopback `api`, bytes copied both ways (TLS and the
+/// token check stay end to end).
+pub async fn relay_to_host(listener: tokio::net::TcpListener, api: SocketAddr, shutdown: Shutdown) {
+    let accept = async {
+        loop {
+            let Ok((mut client, _)) = listener.accept().await else {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            };
+            tokio::spawn(async move {
+                let dial = tokio::net::TcpStream::connect(api);
+                if let Ok(Ok(mut upstream)) = tokio::time::timeout(DIAL_TIMEOUT, dial).await {
+                    let _ = client.set_nodelay(true);
+                    let _ = upstream.set_nodelay(true);
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                }
+            });
+        }
+    };
+    tokio::select! {
+        _ = shutdown.wait() => {}
+        _ = accept => {}
+    }
+}
+
 async fn accept_loop(
     net: ClusterNet,
     listener: tokio::net::TcpListener,
