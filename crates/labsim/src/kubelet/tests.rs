@@ -262,10 +262,11 @@ async fn missing_password_crash_loops_and_other_images_fail_to_pull() {
         cs(p)["state"]["waiting"]["reason"] == "ImagePullBackOff"
     })
     .await;
-    assert!(cs(&p)["state"]["waiting"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("nginx:1.27"));
+    // v1.31's waiting message: the back-off sentence alone (kubelet images/image_manager.go).
+    assert_eq!(
+        cs(&p)["state"]["waiting"]["message"],
+        "Back-off pulling image \"nginx:1.27\""
+    );
     assert_eq!(p["status"]["phase"], "Pending");
     assert!(p["status"]["podIP"]
         .as_str()

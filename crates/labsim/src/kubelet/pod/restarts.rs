@@ -99,10 +99,12 @@ impl Worker {
             &format!("Back-off pulling image \"{image}\""),
         );
         self.event("Warning", "Failed", "Error: ImagePullBackOff");
+        // v1.31's waiting message is the back-off sentence alone (pkg/kubelet/images/
+        // image_manager.go `EnsureImageExists`); 1.32 appends the last pull error (#127918).
         set(
             self,
             "ImagePullBackOff",
-            format!("Back-off pulling image \"{image}\": {msg}"),
+            format!("Back-off pulling image \"{image}\""),
         );
         if self.sleep_or_stop(*backoff).await {
             return true;
