@@ -2,39 +2,16 @@
 //! `retention`, `local-path`) against an in-process labsim (real mariadbd): each ❌ with its hint before the
 //! learner's step, ✅ after, following notebooks 01, 03 and 04.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kubelab_core::check::CheckReport;
 use kubelab_core::Lab;
 use labsim::cluster::start_in_thread;
 use testkit::{manifest, Sim};
 
-fn failure(r: kubelab_core::Result<CheckReport>) -> String {
-    match r {
-        Ok(rep) => panic!("expected a ❌, got:\n{rep}"),
-        Err(e) => {
-            assert_eq!(e.title(), "확인 실패", "{e}");
-            e.to_string()
-        }
-    }
-}
-
-/// `lab.check(step)` on the heap: the check future is large, and a debug build's test thread
-/// has a small stack.
-async fn chk(lab: &Arc<Lab>, step: &str) -> kubelab_core::Result<CheckReport> {
-    Box::pin(lab.check(step)).await
-}
-
-async fn passes(lab: &Arc<Lab>, step: &str, wants: &[&str]) {
-    let text = chk(lab, step)
-        .await
-        .unwrap_or_else(|e| panic!("check({step}) failed:\n{e}"))
-        .to_string();
-    for w in wants {
-        assert!(text.contains(w), "{w} in\n{text}");
-    }
-}
+use common::check::{chk, failure, passes};
 
 /// Polls the pod table every 300 ms until `f` holds for it (at most `secs`).
 async fn until(lab: &Lab, secs: u64, what: &str, f: impl Fn(&kubelab_core::Table) -> bool) {

@@ -8,6 +8,8 @@ use kubelab_core::*;
 use labsim::cluster::start_in_thread;
 use testkit::Sim;
 
+use common::check::failure;
+
 /// Checks that `svg` is well-formed XML: tags balance, attributes are quoted, `<` and `&` in text
 /// are escaped (there is no XML parser among the dependencies, and this is all a browser needs).
 fn well_formed(svg: &str) -> Result<(), String> {
@@ -76,16 +78,6 @@ fn check_attrs(mut a: &str) -> Result<(), String> {
             .ok_or_else(|| format!("unterminated attribute: {a:?}"))?;
         check_text(&a[eq + 2..eq + 2 + close])?;
         a = &a[eq + 2 + close + 1..];
-    }
-}
-
-fn failure(r: kubelab_core::Result<CheckReport>) -> String {
-    match r {
-        Ok(rep) => panic!("expected a ❌, got:\n{rep}"),
-        Err(e) => {
-            assert_eq!(e.title(), "확인 실패", "{e}");
-            e.to_string()
-        }
     }
 }
 

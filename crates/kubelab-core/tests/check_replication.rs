@@ -3,38 +3,16 @@
 //! (kubernetes/website content/en/examples/application/mysql/): each ❌ with its hint before the
 //! learner's step, ✅ after, in the notebook's order.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use kubelab_core::check::CheckReport;
 use kubelab_core::Lab;
 use labsim::cluster::start_in_thread;
 use testkit::{manifest, Sim};
 
-fn failure(r: kubelab_core::Result<CheckReport>) -> String {
-    match r {
-        Ok(rep) => panic!("expected a ❌, got:\n{rep}"),
-        Err(e) => {
-            assert_eq!(e.title(), "확인 실패", "{e}");
-            e.to_string()
-        }
-    }
-}
-
-/// `lab.check(step)` on the heap (a debug build's test thread has a small stack).
-async fn chk(lab: &Arc<Lab>, step: &str) -> kubelab_core::Result<CheckReport> {
-    Box::pin(lab.check(step)).await
-}
-
-async fn passes(lab: &Arc<Lab>, step: &str, wants: &[&str]) {
-    let text = chk(lab, step)
-        .await
-        .unwrap_or_else(|e| panic!("check({step}) failed:\n{e}"))
-        .to_string();
-    for w in wants {
-        assert!(text.contains(w), "{w} in\n{text}");
-    }
-}
+use common::check::{chk, failure, passes};
 
 /// SQL through the `mysql` client inside `pod` (its first container, `mysql`), as the tutorial's
 /// client pod would send it: the exit code and what it printed.

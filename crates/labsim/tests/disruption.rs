@@ -9,28 +9,11 @@ use testkit::{columns, text, write_file, Sim};
 /// The labsim binary cargo built for these tests.
 const LABSIM: &str = env!("CARGO_BIN_EXE_labsim");
 
-const STS: &str = "apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-spec:
-  serviceName: web
-  replicas: 3
-  podManagementPolicy: Parallel
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-      - name: main
-        image: busybox:1.36
-        command: [sleep, '3600']
----
+/// Three busybox pods started in parallel (the shared fixture) and a budget that allows none
+/// of them to go.
+const STS: &str = concat!(
+    include_str!("testdata/web-busybox.yaml"),
+    "---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata:
@@ -40,7 +23,8 @@ spec:
   selector:
     matchLabels:
       app: web
-";
+"
+);
 
 #[test]
 fn budgets_are_served_and_drain_honours_them() {

@@ -10,28 +10,8 @@ use testkit::{write_file, Sim};
 /// The labsim binary cargo built for these tests.
 const LABSIM: &str = env!("CARGO_BIN_EXE_labsim");
 
-const STS: &str = "apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-spec:
-  serviceName: web
-  replicas: 3
-  podManagementPolicy: Parallel
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-      - name: main
-        image: busybox:1.36
-        command: [sleep, '3600']
-";
+/// Three busybox pods started in parallel (the shared fixture).
+const STS: &str = include_str!("testdata/web-busybox.yaml");
 
 /// (name, uid, controller uid, terminating) of the `app=web` pods, by name.
 fn pods(sim: &Sim) -> Vec<(String, String, String, bool)> {
