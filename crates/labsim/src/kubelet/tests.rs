@@ -357,6 +357,22 @@ async fn init_containers_block_the_container_until_they_complete() {
     .await;
     assert_eq!(p["status"]["phase"], "Pending");
     assert_eq!(cs(&p)["state"]["waiting"]["reason"], "PodInitializing");
+    // The pull events name the init container, not the pod's first container.
+    let evs = store.list(get("Event"), Some("default")).0;
+    let pulls: Vec<&Value> = evs
+        .iter()
+        .filter(|e| {
+            e["involvedObject"]["name"] == "nginx-init"
+                && ["Pulling", "Failed", "BackOff"].contains(&e["reason"].as_str().unwrap_or(""))
+        })
+        .collect();
+    assert!(!pulls.is_empty());
+    for e in pulls {
+        assert_eq!(
+            e["involvedObject"]["fieldPath"], "spec.initContainers{fetch}",
+            "{e}"
+        );
+    }
     assert_eq!(p["status"]["conditions"][1]["type"], "Initialized");
     assert_eq!(p["status"]["conditions"][1]["status"], "False");
 

@@ -82,23 +82,39 @@ impl Worker {
             Some(i) => w.init_state(i, reason, Some(message)),
             None => w.wait_state(reason, Some(message)),
         };
-        self.event("Normal", "Pulling", &format!("Pulling image \"{image}\""));
-        self.event(
+        // The events name the container the image is for: `spec.initContainers{NAME}` for
+        // an init container (kubelet's `kubecontainer.GenerateContainerRef`).
+        let field = match init {
+            Some(i) => format!("spec.initContainers{{{}}}", self.view.init[i].name),
+            None => format!("spec.containers{{{}}}", self.c().name),
+        };
+        let ev = |w: &Self, kind: &str, reason: &str, message: &str| {
+            w.event_at(&field, kind, reason, message)
+        };
+        ev(
+            self,
+            "Normal",
+            "Pulling",
+            &format!("Pulling image \"{image}\""),
+        );
+        ev(
+            self,
             "Warning",
             "Failed",
             &format!("Failed to pull image \"{image}\": {msg}"),
         );
-        self.event("Warning", "Failed", "Error: ErrImagePull");
+        ev(self, "Warning", "Failed", "Error: ErrImagePull");
         set(self, "ErrImagePull", msg.clone());
         if self.sleep_or_stop(Duration::from_secs(1)).await {
             return true;
         }
-        self.event(
+        ev(
+            self,
             "Normal",
             "BackOff",
             &format!("Back-off pulling image \"{image}\""),
         );
-        self.event("Warning", "Failed", "Error: ImagePullBackOff");
+        ev(self, "Warning", "Failed", "Error: ImagePullBackOff");
         // v1.31's waiting message is the back-off sentence alone (pkg/kubelet/images/
         // image_manager.go `EnsureImageExists`); 1.32 appends the last pull error (#127918).
         set(
