@@ -1,4 +1,4 @@
-//! kubectl 1.33 (protobuf bodies for typed-client requests) against kubectl 1.31 (JSON bodies):
+//! kubectl 1.33 and 1.32 (protobuf bodies for typed-client requests) against kubectl 1.31 (JSON):
 //! every `kubectl create` command that sends protobuf to a kind labsim serves must store the
 //! same object either way, `auth can-i` must answer, `--dry-run=server` must store nothing, and
 //! a protobuf body that is no object must get the apiserver's error text.
@@ -72,11 +72,14 @@ fn comparable(mut obj: Value, tag: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// Runs `args` (with `{v}` in names) through kubectl 1.33 and 1.31 and compares what labsim
-/// stored for `object` (`kind/name{v}`).
+/// The kubectls compared: 1.33 and 1.32 send protobuf, 1.31 JSON (the reference, last).
+const VERSIONS: [(&str, &str); 3] = [("1.33", "v133"), ("1.32", "v132"), ("1.31", "v131")];
+
+/// Runs `args` (with `{v}` in names) through kubectl 1.33, 1.32 and 1.31 and compares what
+/// labsim stored for `object` (`kind/name{v}`).
 fn same_object(sim: &Sim, args: &[&str], object: &str) {
     let mut stored = Vec::new();
-    for (version, tag) in [("1.33", "v133"), ("1.31", "v131")] {
+    for (version, tag) in VERSIONS {
         let a: Vec<String> = args.iter().map(|a| a.replace("{v}", tag)).collect();
         let a: Vec<&str> = a.iter().map(String::as_str).collect();
         let said = ok(sim, version, &a);
@@ -86,10 +89,12 @@ fn same_object(sim: &Sim, args: &[&str], object: &str) {
             serde_json::from_str(&ok(sim, "1.31", &["get", &name, "-o", "json"])).unwrap();
         stored.push(comparable(got, tag));
     }
-    assert_eq!(
-        stored[0], stored[1],
-        "{args:?}: kubectl 1.33 (protobuf, left) and 1.31 (JSON, right) stored different objects"
-    );
+    for (i, (version, _)) in VERSIONS[..2].iter().enumerate() {
+        assert_eq!(
+            stored[i], stored[2],
+            "{args:?}: kubectl {version} (protobuf, left) and 1.31 (JSON, right) stored different objects"
+        );
+    }
 }
 
 #[test]
@@ -231,7 +236,7 @@ fn kubectl_1_33_stores_what_1_31_stores() {
         if object.ends_with('-') {
             // `--append-hash`: the name ends with a hash of the name and content.
             let mut names = Vec::new();
-            for (version, tag) in [("1.33", "v133"), ("1.31", "v131")] {
+            for (version, tag) in VERSIONS {
                 let a: Vec<String> = args.iter().map(|a| a.replace("{v}", tag)).collect();
                 let a: Vec<&str> = a.iter().map(String::as_str).collect();
                 let said = ok(&sim, version, &a);
@@ -239,7 +244,7 @@ fn kubectl_1_33_stores_what_1_31_stores() {
             }
             let objs: Vec<Value> = names
                 .iter()
-                .zip(["v133", "v131"])
+                .zip(VERSIONS.map(|(_, tag)| tag))
                 .map(|(n, tag)| {
                     let got = serde_json::from_str(&ok(&sim, "1.31", &["get", n, "-o", "json"]));
                     let mut got = comparable(got.unwrap(), tag);
@@ -247,7 +252,8 @@ fn kubectl_1_33_stores_what_1_31_stores() {
                     got
                 })
                 .collect();
-            assert_eq!(objs[0], objs[1], "{args:?}");
+            assert_eq!(objs[0], objs[2], "{args:?}");
+            assert_eq!(objs[1], objs[2], "{args:?}");
             assert_eq!(objs[0]["binaryData"]["blob.bin"], "AP/+B4A=", "{}", objs[0]);
             continue;
         }
@@ -316,48 +322,41 @@ fn auth_can_i_and_server_dry_run_from_kubectl_1_33() {
     );
 }
 
-/// The server's URL and bearer token from a labsim kubeconfig.
-fn server_and_token(kubeconfig: &Path) -> (String, String) {
-    let kc: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(kubeconfig).unwrap()).unwrap();
-    let server = kc["clusters"][0]["cluster"]["server"].as_str().unwrap();
-    let token = kc["users"][0]["user"]["token"].as_str().unwrap();
-    (server.to_string(), token.to_string())
+/// POSTs `body` as protobuf through kube-rs's client (TLS and token from the kubeconfig);
+/// returns the HTTP status and the response body as JSON.
+async fn post_protobuf(kubeconfig: &Path, path: &str, body: &[u8]) -> (u16, Value) {
+    use http_body_util::BodyExt;
+    use kube::config::{KubeConfigOptions, Kubeconfig};
+
+    let kc = Kubeconfig::read_from(kubeconfig).unwrap();
+    let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .unwrap();
+    let client = kube::Client::try_from(config).unwrap();
+    let req = http::Request::post(path)
+        .header("Content-Type", "application/vnd.kubernetes.protobuf")
+        .header(
+            "Accept",
+            "application/vnd.kubernetes.protobuf,application/json",
+        )
+        .body(kube::client::Body::from(body.to_vec()))
+        .unwrap();
+    let res = client.send(req).await.unwrap();
+    let code = res.status().as_u16();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (code, serde_json::from_slice(&bytes).unwrap())
 }
 
-/// POSTs `body` as protobuf with curl; returns (HTTP status, response body as JSON).
-fn post_protobuf(sim: &Sim, path: &str, body: &[u8]) -> (u16, Value) {
-    let (server, token) = server_and_token(&sim.kubeconfig);
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("body");
-    std::fs::write(&file, body).unwrap();
-    let mut c = Command::new("curl");
-    c.args(["-sk", "-w", "\n%{http_code}", "-X", "POST"])
-        .arg("-H")
-        .arg(format!("Authorization: Bearer {token}"))
-        .args(["-H", "Content-Type: application/vnd.kubernetes.protobuf"])
-        .args([
-            "-H",
-            "Accept: application/vnd.kubernetes.protobuf,application/json",
-        ])
-        .arg("--data-binary")
-        .arg(format!("@{}", file.display()))
-        .arg(format!("{server}{path}"));
-    let out = run_with_timeout(c, Duration::from_secs(30));
-    assert!(out.status.success(), "{}", text(&out));
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (json, code) = stdout.rsplit_once('\n').unwrap();
-    (code.parse().unwrap(), serde_json::from_str(json).unwrap())
-}
-
-#[test]
-fn protobuf_bodies_that_are_no_object() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protobuf_bodies_that_are_no_object() {
     let sim = Sim::up(LABSIM);
+    let kc = sim.kubeconfig.clone();
     let (code, status) = post_protobuf(
-        &sim,
+        &kc,
         "/api/v1/namespaces/default/configmaps",
         b"garbage, not protobuf at all: 0123456789",
-    );
+    )
+    .await;
     assert_eq!(code, 400, "{status}");
     assert_eq!(status["reason"], "BadRequest");
     assert_eq!(
@@ -367,10 +366,11 @@ fn protobuf_bodies_that_are_no_object() {
 
     // The magic and a runtime.Unknown cut short inside its typeMeta (field 1, 16 bytes long).
     let (code, status) = post_protobuf(
-        &sim,
+        &kc,
         "/api/v1/namespaces/default/configmaps",
         b"k8s\0\x0a\x10\x0a\x02v1",
-    );
+    )
+    .await;
     assert_eq!(code, 400, "{status}");
     assert_eq!(
         status["message"],
@@ -379,10 +379,11 @@ fn protobuf_bodies_that_are_no_object() {
 
     // A kind labsim does not decode protobuf for: 415, protobuf not among the accepted types.
     let (code, status) = post_protobuf(
-        &sim,
+        &kc,
         "/apis/apps/v1/namespaces/default/statefulsets",
         b"k8s\0",
-    );
+    )
+    .await;
     assert_eq!(code, 415, "{status}");
     assert_eq!(
         status["message"],
