@@ -261,6 +261,85 @@ fn kubectl_1_33_stores_what_1_31_stores() {
     }
 }
 
+/// A pod as stored, less what its creation and its run make differ (name, status).
+fn comparable_pod(sim: &Sim, name: &str, tag: &str) -> Value {
+    let got = ok(sim, "1.31", &["get", "pod", name, "-o", "json"]);
+    let mut pod = comparable(serde_json::from_str(&got).unwrap(), tag);
+    pod.as_object_mut().unwrap().remove("status");
+    pod["metadata"].as_object_mut().unwrap().remove("name");
+    pod
+}
+
+#[test]
+fn kubectl_1_33_debug_pods_are_1_31s() {
+    let sim = Sim::up(LABSIM);
+    // `debug node/...`: a host-namespaces pod with the node's root mounted.
+    let mut node_pods = Vec::new();
+    for (version, tag) in VERSIONS {
+        let out = kubectl(
+            &sim,
+            version,
+            &[
+                "debug",
+                "node/minikube-m02",
+                "--image=busybox",
+                "--",
+                "true",
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let name = said
+            .split("Creating debugging pod ")
+            .nth(1)
+            .and_then(|s| s.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no pod named in: {said}"))
+            .to_string();
+        node_pods.push(comparable_pod(&sim, &name, tag));
+    }
+    assert_eq!(node_pods[0]["spec"]["hostPID"], true, "{}", node_pods[0]);
+    for (i, (version, _)) in VERSIONS[..2].iter().enumerate() {
+        assert_eq!(
+            node_pods[i], node_pods[2],
+            "debug node from kubectl {version}"
+        );
+    }
+
+    // `debug --copy-to`: a copy of a pod with most PodSpec fields.
+    let rich = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/testdata/protobuf-rich-pod.yaml"
+    );
+    ok(&sim, "1.31", &["apply", "-f", rich]);
+    let mut copies = Vec::new();
+    for (version, tag) in VERSIONS {
+        let name = format!("copy-{tag}");
+        let to = format!("--copy-to={name}");
+        ok(
+            &sim,
+            version,
+            &["debug", "rich", &to, "--set-image=main=busybox:1"],
+        );
+        copies.push(comparable_pod(&sim, &name, tag));
+    }
+    let spec = &copies[0]["spec"];
+    assert_eq!(spec["containers"][0]["image"], "busybox:1", "{spec}");
+    assert_eq!(
+        spec["containers"][0]["resources"]["limits"]["cpu"], "500m",
+        "{spec}"
+    );
+    for (i, (version, _)) in VERSIONS[..2].iter().enumerate() {
+        assert_eq!(
+            copies[i], copies[2],
+            "debug --copy-to from kubectl {version}"
+        );
+    }
+}
+
 #[test]
 fn auth_can_i_and_server_dry_run_from_kubectl_1_33() {
     let sim = Sim::up(LABSIM);

@@ -125,6 +125,29 @@ impl Obj {
         self.set(key, Value::Array(v.into_iter().map(f).collect()))
     }
 
+    /// A slice without `omitempty`: `null` when empty (Go's nil slice).
+    pub fn list_always<T>(self, key: &str, v: Vec<T>, f: impl Fn(T) -> Value) -> Obj {
+        if v.is_empty() {
+            return self.set(key, Value::Null);
+        }
+        self.list(key, v, f)
+    }
+
+    /// A map with `omitempty`, each value converted by `f`.
+    pub fn map<T>(self, key: &str, v: BTreeMap<String, T>, f: impl Fn(T) -> Value) -> Obj {
+        if v.is_empty() {
+            return self;
+        }
+        let m = v.into_iter().map(|(k, v)| (k, f(v))).collect();
+        self.set(key, Value::Object(m))
+    }
+
+    /// The fields of an embedded (`json:",inline"`) struct.
+    pub fn merge(mut self, other: Obj) -> Obj {
+        self.0.extend(other.0);
+        self
+    }
+
     /// A pointer to a struct (`omitempty`): written when set.
     pub fn ptr<T>(self, key: &str, v: Option<T>, f: impl Fn(T) -> Value) -> Obj {
         match v {

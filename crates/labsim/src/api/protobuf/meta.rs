@@ -3,6 +3,7 @@
 //! (k8s.io/apimachinery `pkg/apis/meta/v1/types.go`, `pkg/util/intstr/intstr.go`).
 
 use chrono::{DateTime, SecondsFormat};
+use k8s_pb::apimachinery::pkg::api::resource::Quantity;
 use k8s_pb::apimachinery::pkg::apis::meta::v1 as pb;
 use k8s_pb::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value;
@@ -82,5 +83,13 @@ pub fn int_or_string(v: Option<IntOrString>) -> Value {
         Value::String(v.str_val.unwrap_or_default())
     } else {
         Value::from(v.int_val.unwrap_or(0))
+    }
+}
+
+/// `resource.Quantity`: the canonical string its `Marshal` wrote ("0" for a zero quantity).
+pub fn quantity(q: Quantity) -> Value {
+    match q.string {
+        Some(s) if !s.is_empty() => Value::String(s),
+        _ => Value::String("0".into()),
     }
 }

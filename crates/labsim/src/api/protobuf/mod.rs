@@ -1,13 +1,15 @@
 //! Kubernetes protobuf request bodies (`Content-Type: application/vnd.kubernetes.protobuf`),
 //! what kubectl 1.32+'s typed clients send for `create configmap`, `create secret`, `create
-//! namespace`, `create serviceaccount`, `create service`, `create poddisruptionbudget` and `auth
-//! can-i`. Each is turned into exactly the JSON object kubectl 1.31 sends for the same command,
-//! so the JSON path stores the same object either way. Responses stay JSON (kubectl accepts it).
+//! namespace`, `create serviceaccount`, `create service`, `create poddisruptionbudget`, `debug`
+//! (a Pod) and `auth can-i`. Each is turned into exactly the JSON object kubectl 1.31 sends for
+//! the same command, so the JSON path stores the same object either way. Responses stay JSON
+//! (kubectl accepts it).
 //!
 //! - `envelope.rs`: the `k8s\0` magic and `runtime.Unknown` around the typed message.
 //! - `json.rs`: Go's JSON rules (`omitempty`, pointers) for the decoded fields.
-//! - `meta.rs`: `ObjectMeta`, `Time`, `LabelSelector`, `IntOrString`.
-//! - `core.rs`, `authorization.rs`, `policy.rs`: one converter per kind.
+//! - `meta.rs`: `ObjectMeta`, `Time`, `LabelSelector`, `IntOrString`, `Quantity`.
+//! - `core.rs`, `authorization.rs`, `policy.rs`: one converter per kind; `pod.rs` the Pod's,
+//!   generated (`scripts/gen-protobuf-pod.py`) for the many structs a PodSpec holds.
 //!
 //! The messages are k8s-pb's (prost-generated from upstream's `generated.proto` files).
 
@@ -16,6 +18,7 @@ mod core;
 mod envelope;
 mod json;
 mod meta;
+mod pod;
 mod policy;
 
 use prost::Message;
@@ -41,6 +44,7 @@ fn convert(rt: &ResourceType, raw: &[u8]) -> Option<Result<Obj, String>> {
         ("", "Namespace") => typed(raw, core::namespace),
         ("", "ServiceAccount") => typed(raw, core::service_account),
         ("", "Service") => typed(raw, core::service),
+        ("", "Pod") => typed(raw, pod::pod),
         ("policy", "PodDisruptionBudget") => typed(raw, policy::pod_disruption_budget),
         ("authorization.k8s.io", "SelfSubjectAccessReview") => {
             typed(raw, authorization::self_subject_access_review)

@@ -199,9 +199,46 @@ fn kinds_taken_as_protobuf() {
         "PodDisruptionBudget",
         "SelfSubjectAccessReview",
         "SelfSubjectRulesReview",
+        "Pod",
     ] {
         assert!(supports(get(kind)), "{kind}");
     }
     assert!(!supports(get("StatefulSet")));
-    assert!(!supports(get("Pod")));
+    assert!(!supports(get("Node")));
+}
+
+#[test]
+fn pod_follows_go_json_tags() {
+    let pod = core_pb::Pod {
+        metadata: meta("p"),
+        spec: Some(core_pb::PodSpec {
+            containers: vec![core_pb::Container {
+                name: Some("c".into()),
+                image: Some("busybox".into()),
+                working_dir: Some(String::new()),
+                stdin: Some(false),
+                ..Default::default()
+            }],
+            termination_grace_period_seconds: Some(0),
+            ..Default::default()
+        }),
+        status: Some(core_pb::PodStatus::default()),
+    };
+    let got = decode(get("Pod"), &body("v1", "Pod", pod)).unwrap();
+    assert_eq!(
+        got,
+        json!({"kind": "Pod", "apiVersion": "v1",
+               "metadata": {"name": "p", "creationTimestamp": null},
+               // A pointer set to 0 stays; a non-pointer struct (resources) is always written.
+               "spec": {"containers": [{"name": "c", "image": "busybox", "resources": {}}],
+                        "terminationGracePeriodSeconds": 0},
+               "status": {}})
+    );
+    // No containers at all: Go writes its nil slice without `omitempty` as null.
+    let empty = core_pb::Pod {
+        metadata: meta("e"),
+        ..Default::default()
+    };
+    let got = decode(get("Pod"), &body("v1", "Pod", empty)).unwrap();
+    assert_eq!(got["spec"], json!({"containers": null}));
 }
