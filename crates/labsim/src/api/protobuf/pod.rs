@@ -3,8 +3,6 @@
 //! `core/v1/types.go` (kubernetes-1.33.0, the JSON tags) and k8s-pb's `core/v1` (the fields).
 //! Do not edit by hand: change the script and run it again.
 
-#![allow(clippy::redundant_closure)]
-
 use k8s_pb::api::core::v1 as pb;
 use serde_json::Value;
 
