@@ -135,6 +135,24 @@ impl ApiError {
         Self::new(415, "UnsupportedMediaType", format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/apply-patch+yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got {content_type:?})"))
     }
 
+    /// 415 for a create/update body in a media type the kind does not take, in the apiserver's
+    /// words (k8s.io/apiserver `pkg/endpoints/handlers/negotiation/errors.go`): JSON and YAML, and
+    /// protobuf for the kinds labsim decodes it for.
+    pub fn unsupported_body_media_type(protobuf: bool) -> Self {
+        let mut accepted = vec!["application/json", "application/yaml"];
+        if protobuf {
+            accepted.push(crate::api::protobuf::MEDIA_TYPE);
+        }
+        Self::new(
+            415,
+            "UnsupportedMediaType",
+            format!(
+                "the body of the request was in an unknown format - accepted media types include: {}",
+                accepted.join(", ")
+            ),
+        )
+    }
+
     pub fn too_large(limit: usize) -> Self {
         Self::new(
             413,

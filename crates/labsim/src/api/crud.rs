@@ -221,7 +221,7 @@ fn check_namespace(
 }
 
 fn parse_object(rt: &ResourceType, headers: &HeaderMap, bytes: &[u8]) -> Result<Value, ApiError> {
-    let format = negotiate::body_format(headers)?;
+    let format = negotiate::body_format(headers, rt)?;
     let obj = negotiate::parse_body(format, bytes, rt)?;
     check_type(rt, &obj)?;
     Ok(obj)
@@ -531,7 +531,13 @@ fn put_scale(
     headers: &HeaderMap,
     bytes: &[u8],
 ) -> Result<Response, ApiError> {
-    let format = negotiate::body_format(headers)?;
+    // The body is a Scale, which labsim takes as JSON or YAML only.
+    let format = match negotiate::body_format(headers, t.rt)? {
+        negotiate::BodyFormat::Protobuf => {
+            return Err(ApiError::unsupported_body_media_type(false))
+        }
+        f => f,
+    };
     let scale = negotiate::parse_body(format, bytes, t.rt)?;
     let replicas = replicas_of(t.rt, name, &scale)?;
     let ns = t.namespace.as_deref();

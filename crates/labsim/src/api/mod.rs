@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod paging;
 pub mod patch;
 pub mod portforward;
+pub mod protobuf;
 pub mod reviews;
 pub mod spdy;
 pub mod tables;

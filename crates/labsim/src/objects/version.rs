@@ -3,10 +3,11 @@
 //! controllers' defaults follow it. kubectl here is the Cloud SDK's dispatcher, which runs the
 //! `kubectl.1.27` .. `kubectl.1.33` matching the server's /version. The newest it has, 1.33 (and
 //! 1.32), send built-in objects as protobuf (`kubectl create configmap` posts
-//! `application/vnd.kubernetes.protobuf`, client-go ≥ 0.32's typed clients), which labsim does
-//! not decode, so labsim reports the newest version whose kubectl speaks JSON to it: 1.31, as
-//! minikube v1.34.0 runs by default (pkg/minikube/constants/constants.go). kubectl 1.32+ does not
-//! fall back to JSON on labsim's 415 (client-go's fallback is for CBOR only): the measurements
+//! `application/vnd.kubernetes.protobuf`, client-go ≥ 0.32's typed clients) and do not fall back
+//! to JSON on a 415 (client-go's fallback is for CBOR only). labsim now decodes those bodies for
+//! the kinds kubectl's `create`, `debug` and `auth can-i` send (api/protobuf/); moving to 1.33 is
+//! a change of its own (goldens, wording, defaults), so it still reports 1.31, as minikube
+//! v1.34.0 runs by default (pkg/minikube/constants/constants.go). The measurements
 //! are in docs/labsim-internals.md, "Version".
 
 /// `gitVersion`.
