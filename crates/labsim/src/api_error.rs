@@ -4,6 +4,10 @@ use serde_json::{json, Value};
 
 use crate::resources::ResourceType;
 
+/// The protobuf media type (`runtime.ContentTypeProtobuf`); here, below the API layer, because
+/// the 415 text names it (`api::protobuf::MEDIA_TYPE` is this).
+pub const PROTOBUF_MEDIA_TYPE: &str = "application/vnd.kubernetes.protobuf";
+
 /// One field-level cause of a 422 Invalid (`details.causes[]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cause {
@@ -141,7 +145,7 @@ impl ApiError {
     pub fn unsupported_body_media_type(protobuf: bool) -> Self {
         let mut accepted = vec!["application/json", "application/yaml"];
         if protobuf {
-            accepted.push(crate::api::protobuf::MEDIA_TYPE);
+            accepted.push(PROTOBUF_MEDIA_TYPE);
         }
         Self::new(
             415,

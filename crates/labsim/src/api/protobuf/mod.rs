@@ -29,7 +29,7 @@ use crate::resources::{self, ResourceType};
 use json::Obj;
 
 /// The protobuf media type (`runtime.ContentTypeProtobuf`).
-pub const MEDIA_TYPE: &str = "application/vnd.kubernetes.protobuf";
+pub const MEDIA_TYPE: &str = crate::api_error::PROTOBUF_MEDIA_TYPE;
 
 /// Decodes `raw` as `M` and converts it.
 fn typed<M: Message + Default>(raw: &[u8], convert: fn(M) -> Obj) -> Result<Obj, String> {
