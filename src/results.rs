@@ -36,7 +36,7 @@ data! {
         pub server: String,
         /// minikube, labsim or other.
         pub kind: ClusterKind,
-        /// Server version, e.g. `v1.31.0`.
+        /// Server version, e.g. `v1.33.1`.
         pub version: String,
         /// `kubectl get nodes`.
         pub nodes: Table,

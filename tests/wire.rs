@@ -197,7 +197,7 @@ fn every_result_survives_the_wire_with_its_accessors() {
             context: "labsim".into(),
             server: "https://127.0.0.1:6443".into(),
             kind: *kind,
-            version: "v1.31.0".into(),
+            version: "v1.33.1".into(),
             nodes: table(),
         });
         assert_eq!(c.nodes.to_html(), "<table></table>");

@@ -256,7 +256,7 @@ mod tests {
             "spec":{"containers":[{"name":"mysql"}],"volumes":[{"name":"data","persistentVolumeClaim":{"claimName":"data-mysql-1"}}]},
             "status":{"phase":"Pending","conditions":[{"type":"Ready","status":"False","message":"containers with unready status: [mysql]"}],
               "containerStatuses":[{"name":"mysql","image":"","imageID":"","ready":false,"restartCount":0,
-              "state":{"waiting":{"reason":"ImagePullBackOff","message":"Back-off pulling image \"mysq:8\""}}}]}}),
+              "state":{"waiting":{"reason":"ImagePullBackOff","message":"Back-off pulling image \"mysq:8\": ErrImagePull: Error response from daemon: pull access denied for mysq, repository does not exist or may require 'docker login'"}}}]}}),
         );
         let pvc: PersistentVolumeClaim = serde_json::from_value(
             json!({"metadata":{"name":"data-mysql-1"},"status":{"phase":"Pending"}}),

@@ -194,7 +194,7 @@ mod tests {
                          "containers": [{"name": "mysql"}, {"name": "xtrabackup"}]}}))
             .unwrap()
         };
-        // kubectl 1.31: `Defaulted container "mysql" out of: mysql, xtrabackup, init-mysql (init), clone-mysql (init)`
+        // kubectl 1.31 and 1.33 (pkg/cmd/util/podcmd/podcmd.go): `Defaulted container "mysql" out of: mysql, xtrabackup, init-mysql (init), clone-mysql (init)`
         assert_eq!(
             default_container(&pod(serde_json::json!({}))),
             Some(("mysql".into(), "Defaulted container \"mysql\" out of: mysql, xtrabackup, init-mysql (init), clone-mysql (init)".into()))

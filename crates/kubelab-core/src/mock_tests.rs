@@ -221,7 +221,7 @@ fn lab(state: &Shared) -> Lab {
             server: "https://127.0.0.1:1".into(),
         },
         kind: ClusterKind::Labsim,
-        version: "v1.31.0".into(),
+        version: "v1.33.1".into(),
     }
 }
 

@@ -243,7 +243,7 @@ mod tests {
                 json!("Ready"),
                 json!(role),
                 json!(age),
-                json!("v1.31.0"),
+                json!("v1.33.1"),
                 json!("192.168.49.2"),
                 json!("<none>"),
             ]

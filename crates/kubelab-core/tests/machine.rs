@@ -92,7 +92,7 @@ async fn nodes_stop_and_start_and_the_addon_turns_on_on_labsim() {
         again.lines.last().unwrap(),
         "노드 minikube-m02은(는) 이미 멈춰 있습니다."
     );
-    // kube-controller-manager's --node-monitor-grace-period (40 s in 1.31,
+    // kube-controller-manager's --node-monitor-grace-period (50 s since 1.32,
     // pkg/controller/nodelifecycle/node_lifecycle_controller.go): Ready becomes Unknown
     until_ready_is(&lab, "minikube-m02", "Unknown", 120).await;
     assert_eq!(ready(&lab, "minikube-m03").await, "True");

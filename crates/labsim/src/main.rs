@@ -82,7 +82,7 @@ enum Command {
 #[derive(clap::Args, Clone, Debug)]
 struct Timings {
     /// kube-controller-manager --node-monitor-grace-period: 멈춘 노드가 NotReady(Unknown)가 되기까지
-    #[arg(long, default_value = "40s", value_parser = parse_go_duration)]
+    #[arg(long, default_value = "50s", value_parser = parse_go_duration)]
     node_monitor_grace_period: std::time::Duration,
     /// kube-apiserver --default-not-ready-toleration-seconds: 새 파드의 기본 not-ready 톨러레이션(초)
     #[arg(long, default_value_t = 300)]

@@ -1,11 +1,11 @@
-//! `kubectl run -i --rm --restart=Never` and `kubectl attach` through the real kubectl (1.31:
+//! `kubectl run -i --rm --restart=Never` and `kubectl attach` through the real kubectl (1.33:
 //! WebSocket `v5.channel.k8s.io`, `kubernetes/kubectl` pkg/cmd/attach/attach.go and
 //! pkg/cmd/run/run.go) against labsim with real sandboxed containers: a MySQL client pod fed a
 //! heredoc against a real `mariadbd` pod by its stable DNS name, stdin piped into `cat`, the exit
 //! code of the container as kubectl's, live output of a running pod, `stdinOnce` EOF, and the
 //! refusals the API server gives.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -302,6 +302,18 @@ spec:
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     child.stdin.take().unwrap().write_all(b"a\nb\n").unwrap();
+    // kubectl's stdout, read as it comes: the container's log can show `eof` before kubectl
+    // has printed it, so the client is stopped only once its output is there (or 10 s on).
+    let mut pipe = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
     let deadline = Instant::now() + Duration::from_secs(30);
     let logs = loop {
         let l = sim.ok(&["logs", "reader"]);
@@ -314,11 +326,19 @@ spec:
         logs, "got a\ngot b\neof\n",
         "stdinOnce: EOF after the first session"
     );
+    let mut printed = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !printed.starts_with(b"got a\ngot b\neof\n") && Instant::now() < deadline {
+        if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(200)) {
+            printed.extend(chunk);
+        }
+    }
     let _ = child.kill();
     let out = child.wait_with_output().unwrap();
     assert!(
-        stdout(&out).starts_with("got a\ngot b\neof\n"),
-        "{}",
+        printed.starts_with(b"got a\ngot b\neof\n"),
+        "stdout:\n{}\n{}",
+        String::from_utf8_lossy(&printed),
         text(&out)
     );
 

@@ -51,7 +51,7 @@ fn the_seed_lab_through_kubectl() {
     {
         assert_eq!(
             (row[0], row[1], row[4]),
-            (name, "Ready", "v1.31.0"),
+            (name, "Ready", "v1.33.1"),
             "{nodes}"
         );
     }

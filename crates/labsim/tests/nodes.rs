@@ -251,8 +251,9 @@ fn local_path_keeps_the_pod_on_its_node() {
     sim.ok(&["delete", "pod", "mysql-0"]);
     sim.wait_for("a FailedScheduling for the pinned volume", 60, || {
         let ev = events_of(&sim, "mysql-0");
-        (ev.contains("FailedScheduling") && ev.contains("volume node affinity conflict"))
-            .then_some(())
+        (ev.contains("FailedScheduling")
+            && ev.contains("didn't match PersistentVolume's node affinity"))
+        .then_some(())
     });
     assert_ne!(uid_of(&sim, "mysql-0"), old);
     assert_eq!(node_of(&sim, "mysql-0"), "");
@@ -271,7 +272,7 @@ fn local_path_keeps_the_pod_on_its_node() {
 #[test]
 fn a_stopped_node_keeps_its_pods_terminating_until_force_deleted() {
     let mut sim = Sim::up(LABSIM);
-    // Shorter timings than upstream's 40 s and 300 s, through labsim's options.
+    // Shorter timings than upstream's 50 s and 300 s, through labsim's options.
     sim.stop();
     let out = sim.labsim(&[
         "up",

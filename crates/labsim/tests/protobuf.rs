@@ -16,7 +16,7 @@ const LABSIM: &str = env!("CARGO_BIN_EXE_labsim");
 /// Where the Cloud SDK keeps one kubectl per minor version.
 const KUBECTL_DIR: &str = "/usr/lib/google-cloud-sdk/bin";
 
-/// `kubectl.<version> <args>` against `sim` (not the dispatcher: it would pick 1.31 for labsim's
+/// `kubectl.<version> <args>` against `sim` (not the dispatcher: it would pick 1.33 for labsim's
 /// /version).
 fn kubectl(sim: &Sim, version: &str, args: &[&str]) -> Output {
     let mut c = Command::new(format!("{KUBECTL_DIR}/kubectl.{version}"));

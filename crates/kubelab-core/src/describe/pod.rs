@@ -260,7 +260,7 @@ mod tests {
                 "env": [{"name": "MYSQL_ROOT_PASSWORD", "value": "secret-value"}]}]},
             "status": {"phase": "Pending", "containerStatuses": [{"name": "mysql", "ready": false,
                 "restartCount": 0, "image": "myslq:8.4.3", "imageID": "",
-                "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image"}}}],
+                "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image \"myslq:8.4.3\": ErrImagePull: Error response from daemon: pull access denied for myslq, repository does not exist or may require 'docker login'"}}}],
                 "conditions": [{"type": "Ready", "status": "False"}]}
         }))
         .unwrap();

@@ -618,7 +618,7 @@ mod live_tests {
                 server: "https://127.0.0.1:1".into(),
             },
             kind: crate::context::ClusterKind::Labsim,
-            version: "v1.31.0".into(),
+            version: "v1.33.1".into(),
         })
     }
 

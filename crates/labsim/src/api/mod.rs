@@ -81,7 +81,38 @@ pub fn router(app: App) -> Router {
         .route("/labsim/v1/{what}/{name}/{action}", any(admin::handle))
         .fallback(crud::handle)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(deprecation_warning))
         .with_state(app)
+}
+
+/// The warning kube-apiserver 1.33 sends with every request for v1 Endpoints (CHANGELOG-1.33
+/// #130098, "The v1 Endpoints API is now officially deprecated"); kubectl prints it on stderr as
+/// `Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice`.
+pub const ENDPOINTS_DEPRECATED: &str =
+    "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice";
+
+/// Whether `path` names v1 Endpoints: the list across namespaces, a namespace's list, or one.
+fn is_v1_endpoints(path: &str) -> bool {
+    let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["", "api", "v1", "endpoints", ..] => parts.len() <= 5,
+        ["", "api", "v1", "namespaces", _, "endpoints", ..] => parts.len() <= 7,
+        _ => false,
+    }
+}
+
+/// Adds the deprecation `Warning` header (`299 - "<text>"`, RFC 7234 as the apiserver's
+/// `warning.AddWarning` writes it) to responses for deprecated resources.
+async fn deprecation_warning(req: Request, next: axum::middleware::Next) -> Response {
+    let deprecated = is_v1_endpoints(req.uri().path());
+    let mut resp = next.run(req).await;
+    if deprecated {
+        let value = format!("299 - \"{ENDPOINTS_DEPRECATED}\"");
+        if let Ok(v) = header::HeaderValue::from_str(&value) {
+            resp.headers_mut().append(header::WARNING, v);
+        }
+    }
+    resp
 }
 
 /// A JSON body with its HTTP code.
@@ -129,11 +160,15 @@ async fn version(method: Method) -> Response {
         &json!({
             "major": crate::objects::version::MAJOR,
             "minor": crate::objects::version::MINOR,
+            "emulationMajor": crate::objects::version::MAJOR,
+            "emulationMinor": crate::objects::version::EMULATION_MINOR,
+            "minCompatibilityMajor": crate::objects::version::MAJOR,
+            "minCompatibilityMinor": crate::objects::version::MIN_COMPATIBILITY_MINOR,
             "gitVersion": VERSION,
-            "gitCommit": "labsim",
+            "gitCommit": crate::objects::version::GIT_COMMIT,
             "gitTreeState": "clean",
-            "buildDate": "2024-08-13T07:28:49Z",
-            "goVersion": "go1.22.5",
+            "buildDate": crate::objects::version::BUILD_DATE,
+            "goVersion": crate::objects::version::GO_VERSION,
             "compiler": "gc",
             "platform": "linux/amd64",
         }),

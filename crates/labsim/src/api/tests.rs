@@ -90,11 +90,26 @@ async fn version_and_health() {
     let (app, _d) = app();
     let (s, v) = call(&app, "GET", "/version?timeout=5s", &[], "").await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(
-        (v["major"].as_str(), v["minor"].as_str()),
-        (Some("1"), Some("31"))
-    );
-    assert_eq!(v["gitVersion"], crate::objects::version::KUBERNETES);
+    // A v1.33.1 kube-apiserver's /version: apimachinery pkg/version/types.go at
+    // kubernetes-1.33.0 adds the emulation and min-compatibility fields (CHANGELOG-1.33.md
+    // #130019); the build values are the v1.33.1 release's (docs/version-1.33.md, 1.4).
+    for (key, want) in [
+        ("major", "1"),
+        ("minor", "33"),
+        ("emulationMajor", "1"),
+        ("emulationMinor", "33"),
+        ("minCompatibilityMajor", "1"),
+        ("minCompatibilityMinor", "32"),
+        ("gitVersion", "v1.33.1"),
+        ("gitCommit", "8adc0f041b8e7ad1d30e29cc59c6ae7a15e19828"),
+        ("gitTreeState", "clean"),
+        ("buildDate", "2025-05-15T08:19:08Z"),
+        ("goVersion", "go1.24.2"),
+        ("compiler", "gc"),
+        ("platform", "linux/amd64"),
+    ] {
+        assert_eq!(v[key], want, "/version {key}");
+    }
     let (s, v) = call(&app, "GET", "/readyz", &[], "").await;
     assert_eq!((s, v), (StatusCode::OK, json!("ok")));
     let (s, v) = call(&app, "POST", "/version", &[], "").await;
@@ -102,6 +117,37 @@ async fn version_and_health() {
         (s, v["code"].as_i64()),
         (StatusCode::METHOD_NOT_ALLOWED, Some(405))
     );
+}
+
+/// v1 Endpoints are deprecated in 1.33 (CHANGELOG-1.33 #130098): every request for them carries
+/// the apiserver's `Warning: 299 - "..."` header; other resources do not.
+#[tokio::test]
+async fn v1_endpoints_carry_the_deprecation_warning() {
+    let (app, _d) = app();
+    let warning =
+        "299 - \"v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\"";
+    for uri in [
+        "/api/v1/endpoints",
+        "/api/v1/namespaces/default/endpoints",
+        "/api/v1/namespaces/default/endpoints/kubernetes",
+    ] {
+        let resp = get(&app, uri).await;
+        assert_eq!(
+            resp.headers()
+                .get(header::WARNING)
+                .map(|v| v.to_str().unwrap()),
+            Some(warning),
+            "{uri}"
+        );
+    }
+    for uri in [
+        "/api/v1/namespaces/default/configmaps",
+        "/apis/discovery.k8s.io/v1/endpointslices",
+        "/api/v1/namespaces/endpoints",
+    ] {
+        let resp = get(&app, uri).await;
+        assert!(resp.headers().get(header::WARNING).is_none(), "{uri}");
+    }
 }
 
 #[tokio::test]

@@ -18,6 +18,11 @@ use crate::store::{now, selector::LabelSelector, Store};
 /// Marks Endpoints this controller manages (the real controller sets it too).
 const TRIGGER: &str = "endpoints.kubernetes.io/last-change-trigger-time";
 const HEADLESS: &str = "service.kubernetes.io/headless";
+/// The label the Endpoints controller puts on the Endpoints it makes since 1.33
+/// (CHANGELOG-1.33 #130564: "Endpoints resources created by the Endpoints controller now
+/// include a label indicating this").
+const ENDPOINTS_MANAGED_BY: &str = "endpoints.kubernetes.io/managed-by";
+const ENDPOINTS_CONTROLLER: &str = "endpoint-controller";
 
 /// `targetPort` of a service port resolved against a pod's container ports.
 fn target_port(port: &Value, pod: &Value) -> Option<i64> {
@@ -306,6 +311,7 @@ pub fn reconcile(store: &Store) -> Result<(), ControllerError> {
         if svc["spec"]["clusterIP"] == "None" {
             labels[HEADLESS] = json!("");
         }
+        labels[ENDPOINTS_MANAGED_BY] = json!(ENDPOINTS_CONTROLLER);
         match store.get(rt, Some(ns), name(svc)) {
             Ok(_) => {
                 store.modify(rt, Some(ns), name(svc), |e| {
@@ -392,6 +398,11 @@ mod tests {
         let ep = s.get(get("Endpoints"), Some("default"), "mysql").unwrap();
         assert!(ep.get("subsets").is_none());
         assert_eq!(ep["metadata"]["labels"][HEADLESS], "");
+        // CHANGELOG-1.33 #130564 (pkg/controller/endpoint): the controller labels its Endpoints.
+        assert_eq!(
+            ep["metadata"]["labels"]["endpoints.kubernetes.io/managed-by"],
+            "endpoint-controller"
+        );
         pod(&s, "mysql-0", "10.244.0.2", true);
         pod(&s, "mysql-1", "10.244.1.2", false);
         reconcile(&s).unwrap();

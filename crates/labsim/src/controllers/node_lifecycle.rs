@@ -1,7 +1,7 @@
 //! kube-controller-manager's node lifecycle and taint eviction controllers, for nodes stopped
 //! with `labsim node stop` (pkg/controller/nodelifecycle, pkg/controller/tainteviction):
 //!
-//! - a node whose kubelet stopped posting for `--node-monitor-grace-period` (40 s in 1.31) gets every
+//! - a node whose kubelet stopped posting for `--node-monitor-grace-period` (50 s since 1.32) gets every
 //!   condition `Unknown` (`NodeStatusUnknown`, `Kubelet stopped posting node status.`), the
 //!   taints `node.kubernetes.io/unreachable:NoSchedule` and `:NoExecute`, the event
 //!   `NodeNotReady`, and its pods' `Ready` condition set False (`NodeNotReady` events);

@@ -232,7 +232,16 @@ mod tests {
             ""
         );
         assert_eq!(cp["metadata"]["labels"]["minikube.k8s.io/primary"], "true");
-        assert_eq!(cp["status"]["nodeInfo"]["kubeletVersion"], "v1.31.0");
+        // minikube v1.36.0's default Kubernetes (pkg/minikube/constants/constants.go).
+        assert_eq!(cp["status"]["nodeInfo"]["kubeletVersion"], "v1.33.1");
+        assert_eq!(
+            cp["metadata"]["labels"]["minikube.k8s.io/version"],
+            "v1.36.0"
+        );
+        assert_eq!(
+            cp["metadata"]["labels"]["minikube.k8s.io/commit"],
+            "f8f52f5de11fc6ad8244afac475e1d0f96841df1"
+        );
         assert_eq!(cp["status"]["addresses"][0]["address"], "192.168.49.2");
         let w = node_object(&NODES[2]);
         assert!(w["metadata"]["labels"]

@@ -146,7 +146,9 @@ fn misfit(pod: &Value, node: &Value, claims: &Claims) -> Option<String> {
             .any(|t| term_matches(t, &with_name))
     });
     if pinned_elsewhere {
-        return Some("node(s) had volume node affinity conflict".into());
+        // `ErrReasonNodeConflict`, reworded in 1.33 (CHANGELOG-1.33 #129887; 1.31 said
+        // "node(s) had volume node affinity conflict").
+        return Some("node(s) didn't match PersistentVolume's node affinity".into());
     }
     None
 }

@@ -185,9 +185,10 @@ fn local_path_waits_for_its_first_consumer_then_pins_the_pod_to_that_node() {
     settle(&s, dir.path());
     assert_eq!(node_of(&s, "app"), "");
     let failed = events(&s, "app", "FailedScheduling");
+    // volumebinding's ErrReasonNodeConflict in 1.33's words (CHANGELOG-1.33 #129887).
     assert_eq!(
         failed.last().unwrap()["message"],
-        "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) had volume node affinity conflict. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+        "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) didn't match PersistentVolume's node affinity. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
     );
     // Uncordoned, it goes back to its data.
     s.modify(get("Node"), None, "minikube-m03", |n| {

@@ -166,9 +166,8 @@ async fn statefulset_pod_lifecycle_with_real_mariadbd() {
         .join("pods")
         .join(format!("default_mysql-0_{uid}"))
         .exists());
-    let reasons: Vec<String> = store
-        .list(get("Event"), Some("default"))
-        .0
+    let events = store.list(get("Event"), Some("default")).0;
+    let reasons: Vec<String> = events
         .iter()
         .map(|e| e["reason"].as_str().unwrap().to_string())
         .collect();
@@ -177,6 +176,15 @@ async fn statefulset_pod_lifecycle_with_real_mariadbd() {
             reasons.iter().any(|x| x == r),
             "event {r} missing: {reasons:?}"
         );
+    }
+    // `Created container: NAME` with a colon since 1.32 (pkg/kubelet/kuberuntime/
+    // kuberuntime_container.go `startContainer`); `Started container NAME` has none.
+    let messages: Vec<&str> = events
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    for m in ["Created container: mysql", "Started container mysql"] {
+        assert!(messages.contains(&m), "event {m:?} missing: {messages:?}");
     }
 
     // The re-created namesake finds the data and the ORIGINAL password (a Secret change does not
@@ -262,10 +270,14 @@ async fn missing_password_crash_loops_and_other_images_fail_to_pull() {
         cs(p)["state"]["waiting"]["reason"] == "ImagePullBackOff"
     })
     .await;
-    // v1.31's waiting message: the back-off sentence alone (kubelet images/image_manager.go).
+    // The waiting message carries the last pull error (kubelet pkg/kubelet/images/
+    // image_manager.go `pullImage` from 1.32, CHANGELOG-1.32 #127918).
     assert_eq!(
         cs(&p)["state"]["waiting"]["message"],
-        "Back-off pulling image \"nginx:1.27\""
+        format!(
+            "Back-off pulling image \"nginx:1.27\": ErrImagePull: {}",
+            crate::kubelet::sandbox::image::unsupported_message("nginx:1.27")
+        )
     );
     assert_eq!(p["status"]["phase"], "Pending");
     assert!(p["status"]["podIP"]

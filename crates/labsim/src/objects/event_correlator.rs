@@ -1,6 +1,7 @@
 //! client-go's EventCorrelator (tools/record/events_cache.go), which every recorder runs before
-//! writing: the **spam filter**, a token bucket per source and involved object (burst 25,
-//! refilled one per 5 min), drops events past it; the **aggregator** turns the 10th distinct
+//! writing: the **spam filter**, a token bucket per source, involved object and event type
+//! (burst 25, refilled one per 5 min; the type is in the key since client-go 1.32, `getSpamKey`),
+//! drops events past it; the **aggregator** turns the 10th distinct
 //! message of one reason about one object within 10 min into
 //! `(combined from similar events): <message>`, one event whose count grows. Like client-go's,
 //! the state lives in the recording process's memory.
@@ -55,9 +56,12 @@ fn object_key(component: &str, host: &str, involved: &Value) -> String {
     )
 }
 
-/// The spam filter: whether an event from `component`@`host` about `involved` may be written now.
-pub fn allow(component: &str, host: &str, involved: &Value, now: Instant) -> bool {
-    let key = object_key(component, host, involved);
+/// The spam filter: whether an event of `type_` from `component`@`host` about `involved` may be
+/// written now. The key is client-go's `getSpamKey`: source, involved object and, since
+/// kubernetes-1.32.0 (commit aa6ed1bae), `event.Type`, so Normal and Warning events about one
+/// object fill separate buckets.
+pub fn allow(component: &str, host: &str, involved: &Value, type_: &str, now: Instant) -> bool {
+    let key = format!("{}\x00{type_}", object_key(component, host, involved));
     with(|s| {
         let b = s.buckets.entry(key).or_insert(Bucket {
             tokens: SPAM_BURST,
@@ -126,24 +130,38 @@ mod tests {
         let o = obj("spam-test");
         let t0 = Instant::now();
         let allowed = (0..40)
-            .filter(|_| allow("kubelet", "minikube", &o, t0))
+            .filter(|_| allow("kubelet", "minikube", &o, "Normal", t0))
             .count();
         assert_eq!(allowed, 25);
         assert!(!allow(
             "kubelet",
             "minikube",
             &o,
+            "Normal",
             t0 + Duration::from_secs(299)
         ));
         assert!(allow(
             "kubelet",
             "minikube",
             &o,
+            "Normal",
             t0 + Duration::from_secs(301)
         ));
         // Another source or object has its own bucket.
-        assert!(allow("kubelet", "minikube-m02", &o, t0));
-        assert!(allow("kubelet", "minikube", &obj("spam-test-2"), t0));
+        assert!(allow("kubelet", "minikube-m02", &o, "Normal", t0));
+        assert!(allow(
+            "kubelet",
+            "minikube",
+            &obj("spam-test-2"),
+            "Normal",
+            t0
+        ));
+        // So has another event type (client-go tools/record/events_cache.go `getSpamKey`
+        // gained `event.Type` in kubernetes-1.32.0): Warnings still pass after 25 Normals.
+        let warnings = (0..30)
+            .filter(|_| allow("kubelet", "minikube", &o, "Warning", t0))
+            .count();
+        assert_eq!(warnings, 25);
     }
 
     #[test]

@@ -74,7 +74,7 @@ impl EventRecorder {
             at,
         );
         let message = combined.as_str();
-        if !super::event_correlator::allow(source.component, host, involved, at) {
+        if !super::event_correlator::allow(source.component, host, involved, type_, at) {
             tracing::debug!(
                 "event dropped by the spam filter: {} {reason} {message}",
                 name(involved)

@@ -1,6 +1,7 @@
 //! The durations of node failure handling, upstream's defaults unless `labsim up` was given
 //! shorter ones (for tests and classes that cannot wait five minutes):
-//! kube-controller-manager's `--node-monitor-grace-period` (40 s in Kubernetes 1.31; 50 s from 1.32) and
+//! kube-controller-manager's `--node-monitor-grace-period` (50 s since Kubernetes 1.32, 40 s
+//! before: CHANGELOG-1.32 #126287) and
 //! kube-apiserver's `--default-not-ready-toleration-seconds` /
 //! `--default-unreachable-toleration-seconds` (300, the DefaultTolerationSeconds admission
 //! plugin). Process-wide: one labsim process serves one cluster.
@@ -19,7 +20,7 @@ pub struct Timings {
 impl Default for Timings {
     fn default() -> Self {
         Timings {
-            node_monitor_grace_period: Duration::from_secs(40),
+            node_monitor_grace_period: Duration::from_secs(50),
             default_not_ready_toleration_seconds: 300,
             default_unreachable_toleration_seconds: 300,
         }
@@ -84,6 +85,8 @@ mod tests {
         for bad in ["", "s", "5", "5x", "-5s"] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }
-        assert_eq!(Timings::default().node_monitor_grace_period.as_secs(), 40);
+        // kube-controller-manager's default since 1.32 (CHANGELOG-1.32 #126287: "increased to
+        // 50s (earlier 40s)").
+        assert_eq!(Timings::default().node_monitor_grace_period.as_secs(), 50);
     }
 }

@@ -243,6 +243,8 @@ mod tests {
         assert_eq!(
             kinds(ResourceType::has_generation),
             [
+                // pkg/registry/core/pod/strategy.go from 1.33 (CHANGELOG-1.33 #130181)
+                "Pod",
                 "Service",
                 "PersistentVolumeClaim",
                 "PersistentVolume",

@@ -355,6 +355,11 @@ impl Store {
             }
             let mut obj = live;
             obj["metadata"]["deletionTimestamp"] = json!(now());
+            // The deletion mark bumps a generation the object has (apiserver
+            // pkg/registry/rest/delete.go `BeforeDelete`, registry/generic `markAsDeleting`).
+            if let Some(g) = obj["metadata"]["generation"].as_i64() {
+                obj["metadata"]["generation"] = json!(g + 1);
+            }
             if let Some(g) = grace_seconds {
                 obj["metadata"]["deletionGracePeriodSeconds"] = json!(g);
             }
@@ -416,7 +421,7 @@ impl Store {
     fn commit(&self, inner: &mut Inner, key: Key, kind: ChangeType, mut obj: Value) -> Value {
         if kind == ChangeType::Modified && key_has_generation(&key) {
             if let Some(old) = inner.objects.get(&key) {
-                if old.get("spec") != obj.get("spec") {
+                if spec_changed(&key, old, &obj) {
                     let g = old["metadata"]["generation"].as_i64().unwrap_or(1);
                     obj["metadata"]["generation"] = json!(g + 1);
                 }
@@ -495,6 +500,23 @@ fn live(inner: &Inner, rt: &ResourceType, key: &Key, name: &str) -> Result<Value
 
 fn key_has_generation(key: &Key) -> bool {
     resources::by_key(&key.resource).is_some_and(|rt| rt.has_generation())
+}
+
+/// Whether an update changes the spec in a way that bumps `metadata.generation`. A pod's
+/// `spec.nodeName` is set by the binding subresource, which does not go through the pod
+/// strategy's `PrepareForUpdate` and so does not bump it (KEP-5067: "updates to the PodSpec").
+fn spec_changed(key: &Key, old: &Value, new: &Value) -> bool {
+    if key.resource != resources::get("Pod").key() {
+        return old.get("spec") != new.get("spec");
+    }
+    let without_node = |o: &Value| {
+        let mut spec = o.get("spec").cloned().unwrap_or(Value::Null);
+        if let Some(m) = spec.as_object_mut() {
+            m.remove("nodeName");
+        }
+        spec
+    };
+    without_node(old) != without_node(new)
 }
 
 /// Keeps what a client may not change: uid, creationTimestamp, deletionTimestamp, generation.

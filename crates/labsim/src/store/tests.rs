@@ -58,6 +58,29 @@ fn update_checks_resource_version_and_bumps_generation() {
     );
 }
 
+/// Pods carry `metadata.generation` since 1.33 (CHANGELOG-1.33 #130181, KEP-5067 "API server
+/// and generation"): 1 on create, +1 on a spec update, none for the binding's nodeName or a
+/// status write, +1 on the graceful deletion mark (apiserver rest/delete.go `BeforeDelete`).
+#[test]
+fn pods_carry_a_generation() {
+    let s = Store::in_memory();
+    let p = s.create(get("Pod"), None, pod("web")).unwrap();
+    assert_eq!(p["metadata"]["generation"], 1);
+    let bound = s
+        .modify(get("Pod"), None, "web", |p| {
+            p["spec"]["nodeName"] = json!("minikube-m02");
+            p["status"]["phase"] = json!("Running");
+        })
+        .unwrap();
+    assert_eq!(bound["metadata"]["generation"], 1);
+    let mut changed = bound.clone();
+    changed["spec"]["activeDeadlineSeconds"] = json!(60);
+    let v2 = s.update(get("Pod"), None, "web", changed, false).unwrap();
+    assert_eq!(v2["metadata"]["generation"], 2);
+    let d = s.delete(get("Pod"), None, "web", Some(30)).unwrap();
+    assert_eq!(d["metadata"]["generation"], 3);
+}
+
 #[test]
 fn graceful_delete_then_remove() {
     let s = Store::in_memory();

@@ -1,5 +1,5 @@
 //! labsim's API judged by the real clients: `kubectl` (through `/usr/bin/kubectl`, which picks
-//! kubectl 1.31 by the server's /version) and kube-rs, against a cluster started in-process.
+//! kubectl 1.33 by the server's /version) and kube-rs, against a cluster started in-process.
 //!
 //! The whole cluster runs (controllers and kubelet too), so assertions find rows by name and
 //! accept what a live controller may report at that moment, as kubectl on a real cluster would.

@@ -115,7 +115,8 @@ impl Worker {
         }
         let field = format!("spec.containers{{{}}}", self.c().name);
         self.pulled(&field, image);
-        let created = format!("Created container {}", self.c().name);
+        // With a colon since 1.32 (kuberuntime_container.go `startContainer`).
+        let created = format!("Created container: {}", self.c().name);
         self.event("Normal", "Created", &created);
         let container_id = new_container_id(&self.uid);
         self.cm().container_id = Some(container_id.clone());

@@ -62,7 +62,7 @@ impl Worker {
                 &field,
                 "Normal",
                 "Created",
-                &format!("Created container {cname}"),
+                &format!("Created container: {cname}"),
             );
             let started_at = now();
             let container_id = new_container_id(&self.uid);

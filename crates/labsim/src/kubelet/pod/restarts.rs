@@ -115,12 +115,13 @@ impl Worker {
             &format!("Back-off pulling image \"{image}\""),
         );
         ev(self, "Warning", "Failed", "Error: ImagePullBackOff");
-        // v1.31's waiting message is the back-off sentence alone (pkg/kubelet/images/
-        // image_manager.go `EnsureImageExists`); 1.32 appends the last pull error (#127918).
+        // The waiting message is the back-off sentence plus the last pull's error, as
+        // `<err>: <msg>` (pkg/kubelet/images/image_manager.go `pullImage` from 1.32,
+        // CHANGELOG-1.32 #127918; `err` is `ErrImagePull`); the event keeps the bare sentence.
         set(
             self,
             "ImagePullBackOff",
-            format!("Back-off pulling image \"{image}\""),
+            format!("Back-off pulling image \"{image}\": ErrImagePull: {msg}"),
         );
         if self.sleep_or_stop(*backoff).await {
             return true;

@@ -18,6 +18,9 @@ pub const ROW: ResourceType = ResourceType {
     columns: COLUMNS,
     row_conditions: completed,
     defaults: Some(defaults),
+    // `metadata.generation` since 1.33: 1 on create, +1 on a change to the spec (not the
+    // binding's nodeName) or the deletion mark (CHANGELOG-1.33 #130181, KEP-5067).
+    generation: true,
     ..ResourceType::namespaced("", "Pod", "pods", "pod")
 };
 
