@@ -103,16 +103,14 @@ pub async fn run(net: ClusterNet, mut zone: Zone, shutdown: Shutdown) {
 pub async fn relay_to_host(listener: tokio::net::TcpListener, api: SocketAddr, shutdown: Shutdown) {
     let accept = async {
         loop {
-            let Ok((mut client, _)) = listener.accept().await else {
+            let Ok((client, _)) = listener.accept().await else {
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             };
             tokio::spawn(async move {
                 let dial = tokio::net::TcpStream::connect(api);
-                if let Ok(Ok(mut upstream)) = tokio::time::timeout(DIAL_TIMEOUT, dial).await {
-                    let _ = client.set_nodelay(true);
-                    let _ = upstream.set_nodelay(true);
-                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                if let Ok(Ok(upstream)) = tokio::time::timeout(DIAL_TIMEOUT, dial).await {
+                    splice(client, upstream).await;
                 }
             });
         }
@@ -129,7 +127,7 @@ async fn accept_loop(
     endpoints: Arc<RwLock<Vec<SocketAddr>>>,
 ) {
     loop {
-        let Ok((mut client, _)) = listener.accept().await else {
+        let Ok((client, _)) = listener.accept().await else {
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
@@ -143,11 +141,16 @@ async fn accept_loop(
         tokio::spawn(async move {
             // A refused or unreachable endpoint ends the client's connection, as a packet
             // DNATed to a dead pod does.
-            if let Ok(mut upstream) = net.dial(target, DIAL_TIMEOUT).await {
-                let _ = client.set_nodelay(true);
-                let _ = upstream.set_nodelay(true);
-                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            if let Ok(upstream) = net.dial(target, DIAL_TIMEOUT).await {
+                splice(client, upstream).await;
             }
         });
     }
+}
+
+/// Copies bytes both ways between a client and the connection made for it, until either ends.
+async fn splice(mut client: tokio::net::TcpStream, mut upstream: tokio::net::TcpStream) {
+    let _ = client.set_nodelay(true);
+    let _ = upstream.set_nodelay(true);
+    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
 }
